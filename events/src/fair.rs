@@ -1,0 +1,99 @@
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::{BoothCode, FairId, ZoneCode};
+
+/// What an organizer says about a fair: the parts that can be amended later.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FairDetails {
+    pub name: String,
+    pub venue: String,
+    /// First fair day, in the fair's time zone.
+    pub start_date: NaiveDate,
+    /// Last fair day (inclusive), in the fair's time zone.
+    pub end_date: NaiveDate,
+    /// An IANA zone name such as `Asia/Ho_Chi_Minh`.
+    pub time_zone: String,
+    pub registration_opens_at: DateTime<Utc>,
+    pub registration_closes_at: DateTime<Utc>,
+}
+
+/// A fair was created. The first event of stream `fair-{id}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FairCreated {
+    pub fair_id: FairId,
+    pub details: FairDetails,
+}
+
+/// A fair's details were replaced by new ones.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FairAmended {
+    pub fair_id: FairId,
+    pub details: FairDetails,
+}
+
+/// A zone of the floor plan (e.g. "Khu các địa phương").
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Zone {
+    pub code: ZoneCode,
+    pub name: String,
+}
+
+/// A zone was added to the plan (`ZoneDefined`) or its name changed (`ZoneChanged`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ZoneDefined {
+    pub fair_id: FairId,
+    pub zone: Zone,
+}
+
+/// A zone left the plan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ZoneRetired {
+    pub fair_id: FairId,
+    pub code: ZoneCode,
+}
+
+/// A booth on the floor plan. Sizes and positions are metres; `x`, `y` from the plan's
+/// top-left corner.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Booth {
+    pub code: BoothCode,
+    pub zone: ZoneCode,
+    /// `standard`, `corner`, `double`, or a kind the organizer names.
+    pub kind: String,
+    pub width_m: f64,
+    pub depth_m: f64,
+    pub price_vnd: i64,
+    pub x: f64,
+    pub y: f64,
+}
+
+/// A booth was added to the plan (`BoothDefined`) or changed in place (`BoothChanged`).
+///
+/// Schema v1 carried a `size` string such as `"3x3"` and no position; it is upcast to v2.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BoothDefined {
+    pub fair_id: FairId,
+    pub booth: Booth,
+}
+
+/// A booth left the plan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BoothRetired {
+    pub fair_id: FairId,
+    pub code: BoothCode,
+}
+
+/// An organizer opened applications, whatever the planned window says.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RegistrationOpened {
+    pub fair_id: FairId,
+    pub at: DateTime<Utc>,
+}
+
+/// An organizer closed applications, whatever the planned window says.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RegistrationClosed {
+    pub fair_id: FairId,
+    pub at: DateTime<Utc>,
+}

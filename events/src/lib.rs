@@ -1,0 +1,37 @@
+//! The vocabulary of hoicho: every event (named in the past tense), the ids and values they
+//! carry, the envelope the log wraps them in, and the upcasting of old stored shapes.
+//!
+//! Nothing here does I/O. Deserializing a stored event never validates business rules:
+//! validation happens where input enters the system, so an event written years ago by an
+//! older hoicho always reads back.
+#![forbid(unsafe_code)]
+
+mod codec;
+mod envelope;
+mod fair;
+mod ids;
+mod organizer;
+
+pub use codec::{DecodeError, Event};
+pub use envelope::{Actor, Envelope, IdempotencyMark, Metadata, NewEvent, RecordedEvent};
+pub use fair::{
+    Booth, BoothDefined, BoothRetired, FairAmended, FairCreated, FairDetails, RegistrationClosed,
+    RegistrationOpened, Zone, ZoneDefined, ZoneRetired,
+};
+pub use ids::{BoothCode, FairId, OrganizerId, ZoneCode};
+pub use organizer::{OrganizerAdded, OrganizerTokenIssued};
+
+/// Stream names, in one place so that every writer and reader agrees on them.
+pub mod streams {
+    use crate::{FairId, OrganizerId};
+
+    /// The stream of one fair: details, floor plan, registration window.
+    pub fn fair(id: &FairId) -> String {
+        format!("fair-{}", id.as_str())
+    }
+
+    /// The stream of one organizer account.
+    pub fn organizer(id: &OrganizerId) -> String {
+        format!("organizer-{}", id.0)
+    }
+}

@@ -1,0 +1,20 @@
+use serde::{Deserialize, Serialize};
+
+use crate::OrganizerId;
+
+/// An organizer account was created. Only hashes are kept: the password as an argon2id PHC
+/// string, the API token as a SHA-256 hex digest (the token itself has 256 random bits).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrganizerAdded {
+    pub organizer_id: OrganizerId,
+    pub email: String,
+    pub password_hash: String,
+    pub token_hash: String,
+}
+
+/// A new API token replaced the organizer's previous one, which stops working.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrganizerTokenIssued {
+    pub organizer_id: OrganizerId,
+    pub token_hash: String,
+}

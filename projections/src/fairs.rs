@@ -1,0 +1,142 @@
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use hoicho_events::{Booth, BoothCode, Envelope, Event, FairDetails, FairId, Zone, ZoneCode};
+use serde::Serialize;
+
+/// Whether a booth can be given to an exhibitor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BoothStatus {
+    Available,
+    Allocated,
+    Blocked,
+}
+
+/// A booth as the floor plan shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BoothView {
+    #[serde(flatten)]
+    pub booth: Booth,
+    pub status: BoothStatus,
+}
+
+/// A fair as pages and the API show it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FairView {
+    pub id: FairId,
+    #[serde(flatten)]
+    pub details: FairDetails,
+    /// The stream version, served as the ETag.
+    pub version: u64,
+    pub zones: BTreeMap<ZoneCode, Zone>,
+    pub booths: BTreeMap<BoothCode, BoothView>,
+    /// `Some(true)`/`Some(false)` once an organizer opened or closed applications by hand.
+    pub registration_override: Option<bool>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl FairView {
+    /// Whether exhibitors may apply at `now`.
+    pub fn registration_open(&self, now: DateTime<Utc>) -> bool {
+        self.registration_override.unwrap_or(
+            self.details.registration_opens_at <= now && now < self.details.registration_closes_at,
+        )
+    }
+
+    /// Booth counts by status.
+    pub fn booth_counts(&self) -> BTreeMap<BoothStatus, usize> {
+        let mut counts = BTreeMap::new();
+        for booth in self.booths.values() {
+            *counts.entry(booth.status).or_insert(0) += 1;
+        }
+        counts
+    }
+}
+
+impl PartialOrd for BoothStatus {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for BoothStatus {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (*self as u8).cmp(&(*other as u8))
+    }
+}
+
+/// Every fair, by id.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Fairs {
+    pub by_id: BTreeMap<FairId, FairView>,
+}
+
+impl Fairs {
+    pub fn get(&self, id: &str) -> Option<&FairView> {
+        self.by_id.get(&FairId::new_unchecked(id))
+    }
+
+    pub fn apply(&mut self, env: &Envelope) {
+        if let Event::FairCreated(e) = &env.event {
+            self.by_id.insert(
+                e.fair_id.clone(),
+                FairView {
+                    id: e.fair_id.clone(),
+                    details: e.details.clone(),
+                    version: env.version,
+                    zones: BTreeMap::new(),
+                    booths: BTreeMap::new(),
+                    registration_override: None,
+                    created_at: env.recorded_at,
+                    updated_at: env.recorded_at,
+                },
+            );
+            return;
+        }
+        let fair_id = match &env.event {
+            Event::FairAmended(e) => &e.fair_id,
+            Event::ZoneDefined(e) | Event::ZoneChanged(e) => &e.fair_id,
+            Event::ZoneRetired(e) => &e.fair_id,
+            Event::BoothDefined(e) | Event::BoothChanged(e) => &e.fair_id,
+            Event::BoothRetired(e) => &e.fair_id,
+            Event::RegistrationOpened(e) => &e.fair_id,
+            Event::RegistrationClosed(e) => &e.fair_id,
+            _ => return,
+        };
+        let Some(fair) = self.by_id.get_mut(fair_id) else {
+            return;
+        };
+        fair.version = env.version;
+        fair.updated_at = env.recorded_at;
+        match &env.event {
+            Event::FairAmended(e) => fair.details = e.details.clone(),
+            Event::ZoneDefined(e) | Event::ZoneChanged(e) => {
+                fair.zones.insert(e.zone.code.clone(), e.zone.clone());
+            }
+            Event::ZoneRetired(e) => {
+                fair.zones.remove(&e.code);
+            }
+            Event::BoothDefined(e) | Event::BoothChanged(e) => {
+                let status = fair
+                    .booths
+                    .get(&e.booth.code)
+                    .map_or(BoothStatus::Available, |b| b.status);
+                fair.booths.insert(
+                    e.booth.code.clone(),
+                    BoothView {
+                        booth: e.booth.clone(),
+                        status,
+                    },
+                );
+            }
+            Event::BoothRetired(e) => {
+                fair.booths.remove(&e.code);
+            }
+            Event::RegistrationOpened(_) => fair.registration_override = Some(true),
+            Event::RegistrationClosed(_) => fair.registration_override = Some(false),
+            _ => {}
+        }
+    }
+}

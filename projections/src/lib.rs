@@ -1,0 +1,37 @@
+//! Read models of hoicho, each a pure fold over envelopes: `apply(&mut self, &Envelope)`.
+//!
+//! No I/O and no business rules: a projection records what the log says happened.
+//! Replaying the whole log into empty projections gives exactly the live state.
+#![forbid(unsafe_code)]
+
+mod fairs;
+mod idempotency;
+mod organizers;
+
+use hoicho_events::Envelope;
+
+pub use fairs::{BoothStatus, BoothView, FairView, Fairs};
+pub use idempotency::{Idempotency, IdempotentWrite};
+pub use organizers::{OrganizerAccount, Organizers};
+
+/// Every read model, at one log position.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Projections {
+    /// The position of the last event applied.
+    pub position: u64,
+    /// How many events have been applied.
+    pub events: u64,
+    pub fairs: Fairs,
+    pub organizers: Organizers,
+    pub idempotency: Idempotency,
+}
+
+impl Projections {
+    pub fn apply(&mut self, envelope: &Envelope) {
+        self.fairs.apply(envelope);
+        self.organizers.apply(envelope);
+        self.idempotency.apply(envelope);
+        self.position = envelope.position;
+        self.events += 1;
+    }
+}

@@ -1,0 +1,62 @@
+use std::collections::HashMap;
+
+use hoicho_events::{Envelope, Event, OrganizerId};
+
+/// An organizer account as sign-in needs it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrganizerAccount {
+    pub id: OrganizerId,
+    pub email: String,
+    pub password_hash: String,
+    pub token_hash: String,
+}
+
+/// Organizer accounts, found by id, email or API-token hash.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Organizers {
+    pub by_id: HashMap<OrganizerId, OrganizerAccount>,
+    by_email: HashMap<String, OrganizerId>,
+    by_token_hash: HashMap<String, OrganizerId>,
+}
+
+impl Organizers {
+    pub fn by_email(&self, email: &str) -> Option<&OrganizerAccount> {
+        self.by_email
+            .get(&email.to_lowercase())
+            .and_then(|id| self.by_id.get(id))
+    }
+
+    pub fn by_token_hash(&self, token_hash: &str) -> Option<&OrganizerAccount> {
+        self.by_token_hash
+            .get(token_hash)
+            .and_then(|id| self.by_id.get(id))
+    }
+
+    pub fn apply(&mut self, env: &Envelope) {
+        match &env.event {
+            Event::OrganizerAdded(e) => {
+                self.by_email.insert(e.email.to_lowercase(), e.organizer_id);
+                self.by_token_hash
+                    .insert(e.token_hash.clone(), e.organizer_id);
+                self.by_id.insert(
+                    e.organizer_id,
+                    OrganizerAccount {
+                        id: e.organizer_id,
+                        email: e.email.clone(),
+                        password_hash: e.password_hash.clone(),
+                        token_hash: e.token_hash.clone(),
+                    },
+                );
+            }
+            Event::OrganizerTokenIssued(e) => {
+                if let Some(account) = self.by_id.get_mut(&e.organizer_id) {
+                    self.by_token_hash.remove(&account.token_hash);
+                    account.token_hash = e.token_hash.clone();
+                    self.by_token_hash
+                        .insert(e.token_hash.clone(), e.organizer_id);
+                }
+            }
+            _ => {}
+        }
+    }
+}

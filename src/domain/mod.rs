@@ -1,0 +1,44 @@
+//! Commands and their pure decisions. Nothing here reads a clock or does I/O: time, actor
+//! and anything from other streams arrive in the command.
+
+use std::collections::BTreeMap;
+
+pub mod execute;
+pub mod fair;
+pub mod organizer;
+
+pub use execute::{execute, CommandContext, CommandError, Outcome};
+
+/// A command's business failure: the client asked for something the rules forbid.
+/// Each variant's HTTP status is fixed here.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum DomainError {
+    /// 404: the thing the command is about does not exist.
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// 409: the command conflicts with the current state (e.g. the fair already exists).
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String },
+    /// 422: values that are well-formed but not acceptable; every bad field named.
+    #[error("invalid fields")]
+    Invalid(BTreeMap<String, String>),
+}
+
+impl DomainError {
+    pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
+        DomainError::Conflict {
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn invalid(field: impl Into<String>, problem: impl Into<String>) -> Self {
+        DomainError::Invalid(BTreeMap::from([(field.into(), problem.into())]))
+    }
+}
+
+/// A consistency boundary: folds its own stream and decides on commands.
+pub trait Aggregate: Default + Send {
+    /// Folds one event of the aggregate's stream into its state.
+    fn apply(&mut self, event: &hoicho_events::Event);
+}

@@ -1,0 +1,430 @@
+//! The contract every backend keeps, written once. A backend's test file calls
+//! [`crate::store_conformance_tests!`] with a function that makes a fresh, empty store.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use hoicho_events::NewEvent;
+use uuid::Uuid;
+
+use super::{EventStore, ExpectedVersion, StoreError, Subscription};
+
+/// A fresh store and whatever keeps it alive (a temporary directory, a database).
+pub struct TestStore {
+    pub store: Arc<dyn EventStore>,
+    pub guard: Box<dyn std::any::Any + Send>,
+}
+
+/// Expands to one `#[tokio::test]` per rule of the contract.
+#[macro_export]
+macro_rules! store_conformance_tests {
+    ($make:expr) => {
+        $crate::store_conformance_tests!(@each $make;
+            appends_to_a_new_stream_and_reads_it_back,
+            expected_version_mismatches_are_typed_conflicts,
+            reappending_the_same_event_ids_returns_the_first_result_and_writes_nothing,
+            an_event_id_reused_elsewhere_is_refused,
+            a_rejected_multi_event_append_writes_none_of_them,
+            read_all_is_in_global_order_and_pages,
+            read_stream_starts_at_a_version,
+            a_subscription_catches_up_then_goes_live,
+            many_concurrent_writers_lose_and_duplicate_nothing,
+            contested_stream_writers_with_retries_all_land_once,
+            data_and_metadata_come_back_byte_for_byte,
+        );
+    };
+    (@each $make:expr; $($case:ident),+ $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $case() {
+                let store: $crate::store::conformance::TestStore = ($make)().await;
+                $crate::store::conformance::$case(store.store.clone()).await;
+                drop(store);
+            }
+        )+
+    };
+}
+
+/// An event of type `Test` whose data says which writer wrote it.
+pub fn event(n: u64) -> NewEvent {
+    NewEvent {
+        event_id: Uuid::now_v7(),
+        event_type: "Test".into(),
+        schema_version: 1,
+        recorded_at: Utc::now(),
+        metadata:
+            r#"{"actor":{"kind":"public"},"correlation_id":"0190f5a4-0000-7000-8000-000000000000"}"#
+                .into(),
+        data: format!(r#"{{"n":{n}}}"#),
+    }
+}
+
+pub async fn appends_to_a_new_stream_and_reads_it_back(store: Arc<dyn EventStore>) {
+    let first = store
+        .append("s-1", ExpectedVersion::NoStream, vec![event(1), event(2)])
+        .await
+        .expect("append to a new stream");
+    assert_eq!(first.version, 2);
+    assert_eq!(first.position, 2);
+    let second = store
+        .append("s-1", ExpectedVersion::Exact(2), vec![event(3)])
+        .await
+        .expect("append at the right version");
+    assert_eq!((second.version, second.position), (3, 3));
+    let read = store.read_stream("s-1", 1, 100).await.unwrap();
+    let versions: Vec<u64> = read.iter().map(|e| e.version).collect();
+    assert_eq!(versions, vec![1, 2, 3]);
+    assert!(read.iter().all(|e| e.stream == "s-1"));
+    assert_eq!(store.head().await.unwrap(), 3);
+    assert!(store
+        .read_stream("nothing-here", 1, 10)
+        .await
+        .unwrap()
+        .is_empty());
+}
+
+pub async fn expected_version_mismatches_are_typed_conflicts(store: Arc<dyn EventStore>) {
+    store
+        .append("s", ExpectedVersion::NoStream, vec![event(1)])
+        .await
+        .unwrap();
+    let again = store
+        .append("s", ExpectedVersion::NoStream, vec![event(2)])
+        .await;
+    assert!(
+        matches!(again, Err(StoreError::Conflict { actual: 1, .. })),
+        "{again:?}"
+    );
+    let stale = store
+        .append("s", ExpectedVersion::Exact(0), vec![event(2)])
+        .await;
+    assert!(
+        matches!(stale, Err(StoreError::Conflict { actual: 1, .. })),
+        "{stale:?}"
+    );
+    let ahead = store
+        .append("s", ExpectedVersion::Exact(5), vec![event(2)])
+        .await;
+    assert!(
+        matches!(ahead, Err(StoreError::Conflict { .. })),
+        "{ahead:?}"
+    );
+    let missing = store
+        .append("other", ExpectedVersion::Exact(1), vec![event(2)])
+        .await;
+    assert!(
+        matches!(missing, Err(StoreError::Conflict { actual: 0, .. })),
+        "{missing:?}"
+    );
+    let any = store
+        .append("s", ExpectedVersion::Any, vec![event(2)])
+        .await
+        .unwrap();
+    assert_eq!(any.version, 2);
+    assert_eq!(store.head().await.unwrap(), 2, "conflicts wrote nothing");
+}
+
+pub async fn reappending_the_same_event_ids_returns_the_first_result_and_writes_nothing(
+    store: Arc<dyn EventStore>,
+) {
+    let batch = vec![event(1), event(2)];
+    let first = store
+        .append("s", ExpectedVersion::NoStream, batch.clone())
+        .await
+        .unwrap();
+    store
+        .append("t", ExpectedVersion::NoStream, vec![event(3)])
+        .await
+        .unwrap();
+    // A retry of the first append, even with an expectation that is now stale.
+    let retry = store
+        .append("s", ExpectedVersion::NoStream, batch.clone())
+        .await
+        .unwrap();
+    assert_eq!(retry, first);
+    let retry_any = store
+        .append("s", ExpectedVersion::Any, batch)
+        .await
+        .unwrap();
+    assert_eq!(retry_any, first);
+    assert_eq!(store.head().await.unwrap(), 3);
+    assert_eq!(store.read_stream("s", 1, 10).await.unwrap().len(), 2);
+}
+
+pub async fn an_event_id_reused_elsewhere_is_refused(store: Arc<dyn EventStore>) {
+    let e = event(1);
+    store
+        .append("s", ExpectedVersion::Any, vec![e.clone()])
+        .await
+        .unwrap();
+    let elsewhere = store
+        .append("t", ExpectedVersion::Any, vec![e.clone()])
+        .await;
+    assert!(
+        matches!(elsewhere, Err(StoreError::EventIdReused(id)) if id == e.event_id),
+        "{elsewhere:?}"
+    );
+    let mixed = store
+        .append("s", ExpectedVersion::Any, vec![e.clone(), event(2)])
+        .await;
+    assert!(
+        matches!(mixed, Err(StoreError::EventIdReused(_))),
+        "{mixed:?}"
+    );
+    let new_then_old = store
+        .append("s", ExpectedVersion::Any, vec![event(3), e])
+        .await;
+    assert!(
+        matches!(new_then_old, Err(StoreError::EventIdReused(_))),
+        "{new_then_old:?}"
+    );
+    assert_eq!(store.head().await.unwrap(), 1, "nothing else was written");
+}
+
+pub async fn a_rejected_multi_event_append_writes_none_of_them(store: Arc<dyn EventStore>) {
+    store
+        .append("s", ExpectedVersion::NoStream, vec![event(1)])
+        .await
+        .unwrap();
+    let conflict = store
+        .append(
+            "s",
+            ExpectedVersion::NoStream,
+            vec![event(2), event(3), event(4)],
+        )
+        .await;
+    assert!(conflict.is_err());
+    assert_eq!(store.head().await.unwrap(), 1);
+    assert_eq!(store.read_stream("s", 1, 10).await.unwrap().len(), 1);
+    let ok = store
+        .append(
+            "s",
+            ExpectedVersion::Exact(1),
+            vec![event(2), event(3), event(4)],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        (ok.version, ok.position),
+        (4, 4),
+        "positions continue without a gap"
+    );
+}
+
+pub async fn read_all_is_in_global_order_and_pages(store: Arc<dyn EventStore>) {
+    for i in 0..25u64 {
+        let stream = format!("s-{}", i % 4);
+        store
+            .append(&stream, ExpectedVersion::Any, vec![event(i)])
+            .await
+            .unwrap();
+    }
+    let mut seen = Vec::new();
+    let mut after = 0;
+    loop {
+        let page = store.read_all(after, 7).await.unwrap();
+        if page.is_empty() {
+            break;
+        }
+        assert!(page.len() <= 7);
+        after = page.last().unwrap().position;
+        seen.extend(page);
+    }
+    let positions: Vec<u64> = seen.iter().map(|e| e.position).collect();
+    assert_eq!(positions, (1..=25).collect::<Vec<_>>());
+    let data: Vec<String> = seen.iter().map(|e| e.data.clone()).collect();
+    let expected: Vec<String> = (0..25).map(|i| format!(r#"{{"n":{i}}}"#)).collect();
+    assert_eq!(data, expected, "global order is append order");
+    assert!(store.read_all(25, 10).await.unwrap().is_empty());
+}
+
+pub async fn read_stream_starts_at_a_version(store: Arc<dyn EventStore>) {
+    let batch: Vec<_> = (1..=10).map(event).collect();
+    store
+        .append("s", ExpectedVersion::NoStream, batch)
+        .await
+        .unwrap();
+    let tail = store.read_stream("s", 8, 100).await.unwrap();
+    assert_eq!(
+        tail.iter().map(|e| e.version).collect::<Vec<_>>(),
+        vec![8, 9, 10]
+    );
+    let window = store.read_stream("s", 3, 2).await.unwrap();
+    assert_eq!(
+        window.iter().map(|e| e.version).collect::<Vec<_>>(),
+        vec![3, 4]
+    );
+}
+
+pub async fn a_subscription_catches_up_then_goes_live(store: Arc<dyn EventStore>) {
+    for i in 0..5 {
+        store
+            .append("s", ExpectedVersion::Any, vec![event(i)])
+            .await
+            .unwrap();
+    }
+    let mut sub = Subscription::new(store.clone(), 2);
+    let caught_up = sub.next_batch().await.unwrap();
+    assert_eq!(
+        caught_up.iter().map(|e| e.position).collect::<Vec<_>>(),
+        vec![3, 4, 5]
+    );
+    let writer = store.clone();
+    let live = tokio::spawn(async move {
+        for i in 5..45 {
+            writer
+                .append("live", ExpectedVersion::Any, vec![event(i)])
+                .await
+                .unwrap();
+            if i % 10 == 0 {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
+    });
+    let mut positions = Vec::new();
+    while positions.len() < 40 {
+        let batch = tokio::time::timeout(Duration::from_secs(10), sub.next_batch())
+            .await
+            .expect("live events arrive")
+            .unwrap();
+        positions.extend(batch.iter().map(|e| e.position));
+    }
+    live.await.unwrap();
+    assert_eq!(
+        positions,
+        (6..=45).collect::<Vec<_>>(),
+        "every event once, in order"
+    );
+    assert_eq!(sub.position(), 45);
+}
+
+pub async fn many_concurrent_writers_lose_and_duplicate_nothing(store: Arc<dyn EventStore>) {
+    let writers = 64u64;
+    let each = 10u64;
+    // A follower reading the whole time must see the same gap-free sequence.
+    let mut follower = Subscription::new(store.clone(), 0);
+    let follow = tokio::spawn(async move {
+        let mut positions = Vec::new();
+        while positions.len() < (writers * each) as usize {
+            let batch = tokio::time::timeout(Duration::from_secs(30), follower.next_batch())
+                .await
+                .expect("the follower keeps up")
+                .unwrap();
+            positions.extend(batch.iter().map(|e| e.position));
+        }
+        positions
+    });
+    let mut tasks = Vec::new();
+    for w in 0..writers {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let stream = format!("writer-{w}");
+            for i in 0..each {
+                let expected = if i == 0 {
+                    ExpectedVersion::NoStream
+                } else {
+                    ExpectedVersion::Exact(i)
+                };
+                store
+                    .append(&stream, expected, vec![event(w * 1000 + i)])
+                    .await
+                    .unwrap();
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let total = writers * each;
+    assert_eq!(store.head().await.unwrap(), total);
+    let all = store.read_all(0, 100_000).await.unwrap();
+    assert_eq!(all.len() as u64, total);
+    let ids: HashSet<_> = all.iter().map(|e| e.event_id).collect();
+    assert_eq!(ids.len() as u64, total, "no event twice");
+    assert_eq!(
+        all.iter().map(|e| e.position).collect::<Vec<_>>(),
+        (1..=total).collect::<Vec<_>>()
+    );
+    for w in 0..writers {
+        let stream = store
+            .read_stream(&format!("writer-{w}"), 1, 100)
+            .await
+            .unwrap();
+        assert_eq!(
+            stream.iter().map(|e| e.version).collect::<Vec<_>>(),
+            (1..=each).collect::<Vec<_>>()
+        );
+    }
+    let followed = follow.await.unwrap();
+    assert_eq!(
+        followed,
+        (1..=total).collect::<Vec<_>>(),
+        "the follower saw every event once, in order"
+    );
+}
+
+pub async fn contested_stream_writers_with_retries_all_land_once(store: Arc<dyn EventStore>) {
+    let writers = 16u64;
+    let mut tasks = Vec::new();
+    for w in 0..writers {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let e = event(w);
+            let mut conflicts = 0;
+            loop {
+                let current = store
+                    .read_stream("contested", 1, 1_000)
+                    .await
+                    .unwrap()
+                    .len() as u64;
+                let expected = if current == 0 {
+                    ExpectedVersion::NoStream
+                } else {
+                    ExpectedVersion::Exact(current)
+                };
+                match store.append("contested", expected, vec![e.clone()]).await {
+                    Ok(_) => return conflicts,
+                    Err(StoreError::Conflict { .. }) => conflicts += 1,
+                    Err(other) => panic!("unexpected {other:?}"),
+                }
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let events = store.read_stream("contested", 1, 1_000).await.unwrap();
+    assert_eq!(events.len() as u64, writers);
+    let mut data: Vec<String> = events.iter().map(|e| e.data.clone()).collect();
+    data.sort();
+    data.dedup();
+    assert_eq!(
+        data.len() as u64,
+        writers,
+        "each writer's event exactly once"
+    );
+}
+
+pub async fn data_and_metadata_come_back_byte_for_byte(store: Arc<dyn EventStore>) {
+    let mut e = event(1);
+    e.data = r#"{"name":"Nước mắm Cửa Hội","note":"<b>\"ngon\"</b>","amount":1250000}"#.into();
+    e.event_type = "Sample".into();
+    e.schema_version = 3;
+    let recorded_at = e.recorded_at;
+    store
+        .append("vi", ExpectedVersion::NoStream, vec![e.clone()])
+        .await
+        .unwrap();
+    let back = store.read_all(0, 1).await.unwrap().remove(0);
+    assert_eq!(back.event_id, e.event_id);
+    assert_eq!(back.data, e.data);
+    assert_eq!(back.metadata, e.metadata);
+    assert_eq!(back.event_type, "Sample");
+    assert_eq!(back.schema_version, 3);
+    assert_eq!(
+        back.recorded_at.timestamp_micros(),
+        recorded_at.timestamp_micros()
+    );
+}

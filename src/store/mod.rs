@@ -1,0 +1,140 @@
+//! The event-store contract (DESIGN.md "The event log") and its backends.
+//!
+//! Every backend passes the same [`conformance`] suite. Backends only store and order raw
+//! events; decoding and upcasting belong to `hoicho-events`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use hoicho_events::{NewEvent, RecordedEvent};
+use tokio::sync::watch;
+
+pub mod conformance;
+pub mod sqlite;
+
+/// What the writer believes about a stream before appending.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExpectedVersion {
+    /// The stream must not exist yet.
+    NoStream,
+    /// The stream's last event must have this version (1 for a stream's first event).
+    Exact(u64),
+    /// Append whatever the stream holds.
+    Any,
+}
+
+/// Where an append left the stream and the log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AppendResult {
+    /// The stream's version after the append (its last event's version).
+    pub version: u64,
+    /// The global position of the last event appended.
+    pub position: u64,
+}
+
+/// Failures of the store itself, as opposed to a command's domain errors.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum StoreError {
+    /// Somebody else appended first. HTTP: decide again, or 409/412.
+    #[error("stream {stream} is at version {actual}, the append expected {expected:?}")]
+    Conflict {
+        stream: String,
+        expected: ExpectedVersion,
+        actual: u64,
+    },
+    /// An event id that is already in the log came back with a different stream or
+    /// alongside new ids. HTTP 422.
+    #[error("event id {0} is already in the log as part of another append")]
+    EventIdReused(uuid::Uuid),
+    /// The store cannot be reached or cannot write (disk full, I/O error, server down).
+    /// HTTP 503: nothing was written.
+    #[error("event store unavailable: {0}")]
+    Unavailable(String),
+}
+
+/// The log. Implementations must keep the contract in DESIGN.md: atomic multi-event
+/// appends, idempotent event ids, durable acknowledgement, gap-free global order.
+#[async_trait]
+pub trait EventStore: Send + Sync + 'static {
+    /// Appends `events` atomically to `stream` if it is at `expected`. Re-appending ids that
+    /// are already in that stream returns the first result and writes nothing.
+    async fn append(
+        &self,
+        stream: &str,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+    ) -> Result<AppendResult, StoreError>;
+
+    /// Up to `limit` events of `stream` with version ≥ `from_version`, in version order.
+    async fn read_stream(
+        &self,
+        stream: &str,
+        from_version: u64,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError>;
+
+    /// Up to `limit` events with a global position > `after`, in order. Never returns an
+    /// event while an earlier position may still commit.
+    async fn read_all(&self, after: u64, limit: usize) -> Result<Vec<RecordedEvent>, StoreError>;
+
+    /// The position of the last committed event (0 for an empty log).
+    async fn head(&self) -> Result<u64, StoreError>;
+
+    /// Ticks whenever new events may be readable. Followers also poll, so a backend that
+    /// cannot see other processes' writes still delivers them.
+    fn changes(&self) -> watch::Receiver<u64>;
+
+    /// A short name for logs and metrics: `sqlite`, `postgres`, `esdb`.
+    fn backend(&self) -> &'static str;
+}
+
+/// A live subscription: every event after a position, once each, in global order.
+pub struct Subscription {
+    store: Arc<dyn EventStore>,
+    position: u64,
+    changes: watch::Receiver<u64>,
+    batch: usize,
+    poll: Duration,
+}
+
+impl Subscription {
+    pub fn new(store: Arc<dyn EventStore>, after: u64) -> Self {
+        let changes = store.changes();
+        Subscription {
+            store,
+            position: after,
+            changes,
+            batch: 5_000,
+            poll: Duration::from_millis(250),
+        }
+    }
+
+    /// The position of the last event handed out.
+    pub fn position(&self) -> u64 {
+        self.position
+    }
+
+    /// The next events, waiting until there is at least one.
+    pub async fn next_batch(&mut self) -> Result<Vec<RecordedEvent>, StoreError> {
+        loop {
+            // Mark before reading, so a commit that lands after the read wakes the wait.
+            self.changes.borrow_and_update();
+            let events = self.store.read_all(self.position, self.batch).await?;
+            if let Some(last) = events.last() {
+                self.position = last.position;
+                return Ok(events);
+            }
+            let _ = tokio::time::timeout(self.poll, self.changes.changed()).await;
+        }
+    }
+
+    /// The next events if there are any now, without waiting.
+    pub async fn try_next_batch(&mut self) -> Result<Vec<RecordedEvent>, StoreError> {
+        let events = self.store.read_all(self.position, self.batch).await?;
+        if let Some(last) = events.last() {
+            self.position = last.position;
+        }
+        Ok(events)
+    }
+}

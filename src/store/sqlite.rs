@@ -1,0 +1,403 @@
+//! The embedded default: one SQLite file in the data directory.
+//!
+//! One writer thread owns the write connection and groups whatever appends are waiting into
+//! one transaction, so many concurrent writers share one fsync (group commit). Readers use
+//! their own connections; WAL lets them read while the writer writes.
+
+use std::path::{Path, PathBuf};
+use std::sync::{mpsc, Arc, Mutex};
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use hoicho_events::{NewEvent, RecordedEvent};
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
+use tokio::sync::{oneshot, watch};
+use uuid::Uuid;
+
+use super::{AppendResult, EventStore, ExpectedVersion, StoreError};
+
+const MIGRATIONS: &[&str] = &[include_str!("../../migrations/sqlite/001_events.sql")];
+/// Most appends one commit groups; bounds the latency a large group adds.
+const MAX_GROUP: usize = 512;
+
+struct WriteRequest {
+    stream: String,
+    expected: ExpectedVersion,
+    events: Vec<NewEvent>,
+    reply: oneshot::Sender<Result<AppendResult, StoreError>>,
+}
+
+pub struct SqliteStore {
+    path: PathBuf,
+    writer: Mutex<Option<mpsc::Sender<WriteRequest>>>,
+    readers: Arc<Mutex<Vec<Connection>>>,
+    changes: watch::Receiver<u64>,
+}
+
+fn unavailable(err: impl std::fmt::Display) -> StoreError {
+    StoreError::Unavailable(err.to_string())
+}
+
+fn open(path: &Path, write: bool) -> rusqlite::Result<Connection> {
+    let flags = if write {
+        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE
+    } else {
+        OpenFlags::SQLITE_OPEN_READ_ONLY
+    } | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags)?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    if write {
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        // FULL: a commit is on disk, WAL included, before the append is acknowledged.
+        conn.pragma_update(None, "synchronous", "FULL")?;
+    }
+    Ok(conn)
+}
+
+fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
+    let done: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(done.max(0) as usize) {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the log at `path` and starts its writer thread.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+        let path = path.as_ref().to_path_buf();
+        let mut conn = open(&path, true).map_err(unavailable)?;
+        migrate(&mut conn).map_err(unavailable)?;
+        let head = head(&conn).map_err(unavailable)?;
+        let (changes_tx, changes) = watch::channel(head);
+        let (tx, rx) = mpsc::channel();
+        std::thread::Builder::new()
+            .name("hoicho-sqlite-writer".into())
+            .spawn(move || writer_loop(conn, rx, changes_tx))
+            .map_err(unavailable)?;
+        Ok(SqliteStore {
+            path,
+            writer: Mutex::new(Some(tx)),
+            readers: Arc::new(Mutex::new(Vec::new())),
+            changes,
+        })
+    }
+
+    async fn with_reader<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let readers = self.readers.clone();
+        let path = self.path.clone();
+        tokio::task::spawn_blocking(move || {
+            let pooled = readers.lock().ok().and_then(|mut pool| pool.pop());
+            let conn = match pooled {
+                Some(conn) => conn,
+                None => open(&path, false).map_err(unavailable)?,
+            };
+            let result = f(&conn).map_err(unavailable);
+            if let Ok(mut pool) = readers.lock() {
+                pool.push(conn);
+            }
+            result
+        })
+        .await
+        .map_err(unavailable)?
+    }
+}
+
+impl Drop for SqliteStore {
+    fn drop(&mut self) {
+        // Closing the channel lets the writer thread finish what it holds and exit.
+        if let Ok(mut writer) = self.writer.lock() {
+            writer.take();
+        }
+    }
+}
+
+fn head(conn: &Connection) -> rusqlite::Result<u64> {
+    conn.query_row("SELECT COALESCE(MAX(position), 0) FROM events", [], |row| {
+        row.get::<_, i64>(0)
+    })
+    .map(|p| p as u64)
+}
+
+fn writer_loop(
+    mut conn: Connection,
+    rx: mpsc::Receiver<WriteRequest>,
+    changes: watch::Sender<u64>,
+) {
+    while let Ok(first) = rx.recv() {
+        let mut group = vec![first];
+        while group.len() < MAX_GROUP {
+            match rx.try_recv() {
+                Ok(request) => group.push(request),
+                Err(_) => break,
+            }
+        }
+        let (replies, results) = commit_group(&mut conn, group);
+        if let Some(last) = results
+            .iter()
+            .filter_map(|r| r.as_ref().ok())
+            .map(|r| r.position)
+            .max()
+        {
+            changes.send_if_modified(|head| {
+                let moved = last > *head;
+                *head = (*head).max(last);
+                moved
+            });
+        }
+        for (reply, result) in replies.into_iter().zip(results) {
+            let _ = reply.send(result);
+        }
+    }
+}
+
+type Reply = oneshot::Sender<Result<AppendResult, StoreError>>;
+
+fn commit_group(
+    conn: &mut Connection,
+    group: Vec<WriteRequest>,
+) -> (Vec<Reply>, Vec<Result<AppendResult, StoreError>>) {
+    let mut replies = Vec::with_capacity(group.len());
+    let mut results = Vec::with_capacity(group.len());
+    let tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
+        Ok(tx) => tx,
+        Err(err) => {
+            for request in group {
+                replies.push(request.reply);
+                results.push(Err(unavailable(&err)));
+            }
+            return (replies, results);
+        }
+    };
+    let mut tx = tx;
+    for request in group {
+        let result = match tx.savepoint() {
+            Ok(mut sp) => match append_one(&mut sp, &request) {
+                Ok(done) => sp.commit().map(|_| done).map_err(unavailable),
+                // Dropping the savepoint rolls back this append alone.
+                Err(err) => Err(err),
+            },
+            Err(err) => Err(unavailable(err)),
+        };
+        replies.push(request.reply);
+        results.push(result);
+    }
+    if let Err(err) = tx.commit() {
+        let failed = unavailable(format!("commit failed: {err}"));
+        for result in &mut results {
+            if result.is_ok() {
+                *result = Err(failed.clone());
+            }
+        }
+    }
+    (replies, results)
+}
+
+fn append_one(
+    tx: &mut rusqlite::Savepoint<'_>,
+    request: &WriteRequest,
+) -> Result<AppendResult, StoreError> {
+    let stream = request.stream.as_str();
+    if let Some(first) = request.events.first() {
+        if let Some(done) = already_appended(tx, stream, &request.events, first.event_id)? {
+            return Ok(done);
+        }
+    }
+    let current: u64 = tx
+        .query_row(
+            "SELECT COALESCE(MAX(version), 0) FROM events WHERE stream = ?1",
+            [stream],
+            |row| row.get::<_, i64>(0),
+        )
+        .map_err(unavailable)? as u64;
+    let ok = match request.expected {
+        ExpectedVersion::Any => true,
+        ExpectedVersion::NoStream => current == 0,
+        ExpectedVersion::Exact(v) => current == v,
+    };
+    if !ok {
+        return Err(StoreError::Conflict {
+            stream: stream.to_owned(),
+            expected: request.expected,
+            actual: current,
+        });
+    }
+    let mut insert = tx
+        .prepare_cached(
+            "INSERT INTO events (event_id, stream, version, event_type, schema_version, recorded_at, metadata, data)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )
+        .map_err(unavailable)?;
+    let mut version = current;
+    let mut position = 0;
+    for event in &request.events {
+        version += 1;
+        let inserted = insert.execute(params![
+            event.event_id.as_bytes().as_slice(),
+            stream,
+            version as i64,
+            event.event_type,
+            event.schema_version,
+            event.recorded_at.timestamp_micros(),
+            event.metadata,
+            event.data,
+        ]);
+        match inserted {
+            Ok(_) => position = tx.last_insert_rowid() as u64,
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::ConstraintViolation =>
+            {
+                return Err(StoreError::EventIdReused(event.event_id));
+            }
+            Err(err) => return Err(unavailable(err)),
+        }
+    }
+    if request.events.is_empty() {
+        position = head(tx).map_err(unavailable)?;
+    }
+    Ok(AppendResult { version, position })
+}
+
+/// The first result of an append whose event ids are all in `stream` already; an error if
+/// only some are, or they are elsewhere.
+fn already_appended(
+    tx: &rusqlite::Savepoint<'_>,
+    stream: &str,
+    events: &[NewEvent],
+    first: Uuid,
+) -> Result<Option<AppendResult>, StoreError> {
+    let mut lookup = tx
+        .prepare_cached("SELECT stream, version, position FROM events WHERE event_id = ?1")
+        .map_err(unavailable)?;
+    let mut find = |id: Uuid| {
+        lookup
+            .query_row([id.as_bytes().as_slice()], |row| {
+                Ok((
+                    row.get::<_, String>(0)?,
+                    row.get::<_, i64>(1)?,
+                    row.get::<_, i64>(2)?,
+                ))
+            })
+            .optional()
+            .map_err(unavailable)
+    };
+    if find(first)?.is_none() {
+        return Ok(None);
+    }
+    let mut result = AppendResult {
+        version: 0,
+        position: 0,
+    };
+    for event in events {
+        match find(event.event_id)? {
+            Some((found, version, position)) if found == stream => {
+                result.version = result.version.max(version as u64);
+                result.position = result.position.max(position as u64);
+            }
+            _ => return Err(StoreError::EventIdReused(event.event_id)),
+        }
+    }
+    Ok(Some(result))
+}
+
+fn row_to_event(row: &rusqlite::Row<'_>) -> rusqlite::Result<RecordedEvent> {
+    let id: [u8; 16] = row.get(1)?;
+    let micros: i64 = row.get(6)?;
+    Ok(RecordedEvent {
+        position: row.get::<_, i64>(0)? as u64,
+        event_id: Uuid::from_bytes(id),
+        stream: row.get(2)?,
+        version: row.get::<_, i64>(3)? as u64,
+        event_type: row.get(4)?,
+        schema_version: row.get(5)?,
+        recorded_at: DateTime::<Utc>::from_timestamp_micros(micros).unwrap_or_default(),
+        metadata: row.get(7)?,
+        data: row.get(8)?,
+    })
+}
+
+const SELECT: &str = "SELECT position, event_id, stream, version, event_type, schema_version, recorded_at, metadata, data FROM events";
+
+#[async_trait]
+impl EventStore for SqliteStore {
+    async fn append(
+        &self,
+        stream: &str,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+    ) -> Result<AppendResult, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        let request = WriteRequest {
+            stream: stream.to_owned(),
+            expected,
+            events,
+            reply,
+        };
+        {
+            let writer = self.writer.lock().map_err(unavailable)?;
+            let writer = writer.as_ref().ok_or_else(|| unavailable("store closed"))?;
+            writer
+                .send(request)
+                .map_err(|_| unavailable("the writer thread stopped"))?;
+        }
+        answer
+            .await
+            .map_err(|_| unavailable("the writer thread stopped"))?
+    }
+
+    async fn read_stream(
+        &self,
+        stream: &str,
+        from_version: u64,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        let stream = stream.to_owned();
+        self.with_reader(move |conn| {
+            let mut stmt = conn.prepare_cached(&format!(
+                "{SELECT} WHERE stream = ?1 AND version >= ?2 ORDER BY version LIMIT ?3"
+            ))?;
+            let rows = stmt.query_map(
+                params![
+                    stream,
+                    from_version as i64,
+                    limit.min(i64::MAX as usize) as i64
+                ],
+                row_to_event,
+            )?;
+            rows.collect()
+        })
+        .await
+    }
+
+    async fn read_all(&self, after: u64, limit: usize) -> Result<Vec<RecordedEvent>, StoreError> {
+        self.with_reader(move |conn| {
+            let mut stmt = conn.prepare_cached(&format!(
+                "{SELECT} WHERE position > ?1 ORDER BY position LIMIT ?2"
+            ))?;
+            let rows = stmt.query_map(
+                params![after as i64, limit.min(i64::MAX as usize) as i64],
+                row_to_event,
+            )?;
+            rows.collect()
+        })
+        .await
+    }
+
+    async fn head(&self) -> Result<u64, StoreError> {
+        self.with_reader(head).await
+    }
+
+    fn changes(&self) -> watch::Receiver<u64> {
+        self.changes.clone()
+    }
+
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+}
