@@ -1,5 +1,14 @@
 #![forbid(unsafe_code)]
 //! hoicho: an event-sourced trade-fair and booth management service.
 
+pub mod app;
+pub mod auth;
+pub mod cli;
+pub mod demo;
 pub mod domain;
+pub mod metrics;
+pub mod replay;
+pub mod startup;
 pub mod store;
+pub mod transfer;
+pub mod web;

@@ -5,7 +5,7 @@ use hoicho_events::{Booth, BoothCode, Envelope, Event, FairDetails, FairId, Zone
 use serde::Serialize;
 
 /// Whether a booth can be given to an exhibitor.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BoothStatus {
     Available,

@@ -42,3 +42,20 @@ pub trait Aggregate: Default + Send {
     /// Folds one event of the aggregate's stream into its state.
     fn apply(&mut self, event: &hoicho_events::Event);
 }
+
+/// A plausible email address: one `@`, something before it, a dot in the domain, no spaces
+/// or control characters. Deliverability is the mail server's to judge.
+pub fn looks_like_email(s: &str) -> bool {
+    let Some((local, domain)) = s.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !domain.contains('@')
+        && s.len() <= 254
+        && !s.chars().any(|c| {
+            c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | ';' | '"')
+        })
+}

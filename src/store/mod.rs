@@ -87,6 +87,50 @@ pub trait EventStore: Send + Sync + 'static {
 
     /// A short name for logs and metrics: `sqlite`, `postgres`, `esdb`.
     fn backend(&self) -> &'static str;
+
+    /// Writes events exported from another log, keeping their ids, versions and times, as
+    /// one atomic step per call. Each must continue its stream, and the log must assign it
+    /// the position it had (so an import into an empty store reproduces the log exactly).
+    /// Backends may override this with a faster path.
+    async fn import(&self, events: Vec<RecordedEvent>) -> Result<(), StoreError> {
+        let mut i = 0;
+        while i < events.len() {
+            let stream = events[i].stream.clone();
+            let first_version = events[i].version;
+            let mut run = Vec::new();
+            let mut positions = Vec::new();
+            while i < events.len()
+                && events[i].stream == stream
+                && events[i].version == first_version + run.len() as u64
+            {
+                let e = &events[i];
+                positions.push(e.position);
+                run.push(NewEvent {
+                    event_id: e.event_id,
+                    event_type: e.event_type.clone(),
+                    schema_version: e.schema_version,
+                    recorded_at: e.recorded_at,
+                    metadata: e.metadata.clone(),
+                    data: e.data.clone(),
+                });
+                i += 1;
+            }
+            let expected = if first_version <= 1 {
+                ExpectedVersion::NoStream
+            } else {
+                ExpectedVersion::Exact(first_version - 1)
+            };
+            let done = self.append(&stream, expected, run).await?;
+            if Some(&done.position) != positions.last() {
+                return Err(StoreError::Unavailable(format!(
+                    "the import expected position {:?} but the log assigned {}; import only into an empty store",
+                    positions.last(),
+                    done.position
+                )));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// A live subscription: every event after a position, once each, in global order.

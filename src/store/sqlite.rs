@@ -27,9 +27,17 @@ struct WriteRequest {
     reply: oneshot::Sender<Result<AppendResult, StoreError>>,
 }
 
+enum Job {
+    Append(WriteRequest),
+    Import {
+        events: Vec<RecordedEvent>,
+        reply: oneshot::Sender<Result<(), StoreError>>,
+    },
+}
+
 pub struct SqliteStore {
     path: PathBuf,
-    writer: Mutex<Option<mpsc::Sender<WriteRequest>>>,
+    writer: Mutex<Option<mpsc::Sender<Job>>>,
     readers: Arc<Mutex<Vec<Connection>>>,
     changes: watch::Receiver<u64>,
 }
@@ -73,7 +81,7 @@ impl SqliteStore {
         migrate(&mut conn).map_err(unavailable)?;
         let head = head(&conn).map_err(unavailable)?;
         let (changes_tx, changes) = watch::channel(head);
-        let (tx, rx) = mpsc::channel();
+        let (tx, rx) = mpsc::channel::<Job>();
         std::thread::Builder::new()
             .name("hoicho-sqlite-writer".into())
             .spawn(move || writer_loop(conn, rx, changes_tx))
@@ -109,6 +117,16 @@ impl SqliteStore {
     }
 }
 
+impl SqliteStore {
+    fn send(&self, job: Job) -> Result<(), StoreError> {
+        let writer = self.writer.lock().map_err(unavailable)?;
+        let writer = writer.as_ref().ok_or_else(|| unavailable("store closed"))?;
+        writer
+            .send(job)
+            .map_err(|_| unavailable("the writer thread stopped"))
+    }
+}
+
 impl Drop for SqliteStore {
     fn drop(&mut self) {
         // Closing the channel lets the writer thread finish what it holds and exit.
@@ -125,16 +143,44 @@ fn head(conn: &Connection) -> rusqlite::Result<u64> {
     .map(|p| p as u64)
 }
 
-fn writer_loop(
-    mut conn: Connection,
-    rx: mpsc::Receiver<WriteRequest>,
-    changes: watch::Sender<u64>,
-) {
-    while let Ok(first) = rx.recv() {
+fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<Job>, changes: watch::Sender<u64>) {
+    let advance = |last: u64| {
+        changes.send_if_modified(|head| {
+            let moved = last > *head;
+            *head = (*head).max(last);
+            moved
+        });
+    };
+    let mut held: Option<Job> = None;
+    loop {
+        let job = match held.take() {
+            Some(job) => job,
+            None => match rx.recv() {
+                Ok(job) => job,
+                Err(_) => return,
+            },
+        };
+        let first = match job {
+            Job::Append(request) => request,
+            Job::Import { events, reply } => {
+                let result = import(&mut conn, &events);
+                if result.is_ok() {
+                    if let Some(last) = events.last() {
+                        advance(last.position);
+                    }
+                }
+                let _ = reply.send(result);
+                continue;
+            }
+        };
         let mut group = vec![first];
         while group.len() < MAX_GROUP {
             match rx.try_recv() {
-                Ok(request) => group.push(request),
+                Ok(Job::Append(request)) => group.push(request),
+                Ok(other) => {
+                    held = Some(other);
+                    break;
+                }
                 Err(_) => break,
             }
         }
@@ -145,11 +191,7 @@ fn writer_loop(
             .map(|r| r.position)
             .max()
         {
-            changes.send_if_modified(|head| {
-                let moved = last > *head;
-                *head = (*head).max(last);
-                moved
-            });
+            advance(last);
         }
         for (reply, result) in replies.into_iter().zip(results) {
             let _ = reply.send(result);
@@ -157,6 +199,69 @@ fn writer_loop(
     }
 }
 
+/// Writes exported events as they were, in one transaction.
+fn import(conn: &mut Connection, events: &[RecordedEvent]) -> Result<(), StoreError> {
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(unavailable)?;
+    {
+        let mut current = tx
+            .prepare_cached("SELECT COALESCE(MAX(version), 0) FROM events WHERE stream = ?1")
+            .map_err(unavailable)?;
+        let mut insert = tx
+            .prepare_cached(
+                "INSERT INTO events (position, event_id, stream, version, event_type, schema_version, recorded_at, metadata, data)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )
+            .map_err(unavailable)?;
+        let mut head = head(&tx).map_err(unavailable)?;
+        let mut versions: std::collections::HashMap<&str, u64> = std::collections::HashMap::new();
+        for e in events {
+            let version = match versions.get(e.stream.as_str()) {
+                Some(v) => *v,
+                None => current
+                    .query_row([&e.stream], |row| row.get::<_, i64>(0))
+                    .map_err(unavailable)? as u64,
+            };
+            if e.version != version + 1 {
+                return Err(StoreError::Conflict {
+                    stream: e.stream.clone(),
+                    expected: ExpectedVersion::Exact(e.version.saturating_sub(1)),
+                    actual: version,
+                });
+            }
+            if e.position <= head {
+                return Err(unavailable(format!(
+                    "position {} is not after the log's head {head}; import only into an empty store",
+                    e.position
+                )));
+            }
+            insert
+                .execute(params![
+                    e.position as i64,
+                    e.event_id.as_bytes().as_slice(),
+                    e.stream,
+                    e.version as i64,
+                    e.event_type,
+                    e.schema_version,
+                    e.recorded_at.timestamp_micros(),
+                    e.metadata,
+                    e.data,
+                ])
+                .map_err(|err| match err {
+                    rusqlite::Error::SqliteFailure(f, _)
+                        if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+                    {
+                        StoreError::EventIdReused(e.event_id)
+                    }
+                    other => unavailable(other),
+                })?;
+            head = e.position;
+            versions.insert(e.stream.as_str(), e.version);
+        }
+    }
+    tx.commit().map_err(unavailable)
+}
 type Reply = oneshot::Sender<Result<AppendResult, StoreError>>;
 
 fn commit_group(
@@ -339,13 +444,15 @@ impl EventStore for SqliteStore {
             events,
             reply,
         };
-        {
-            let writer = self.writer.lock().map_err(unavailable)?;
-            let writer = writer.as_ref().ok_or_else(|| unavailable("store closed"))?;
-            writer
-                .send(request)
-                .map_err(|_| unavailable("the writer thread stopped"))?;
-        }
+        self.send(Job::Append(request))?;
+        answer
+            .await
+            .map_err(|_| unavailable("the writer thread stopped"))?
+    }
+
+    async fn import(&self, events: Vec<RecordedEvent>) -> Result<(), StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.send(Job::Import { events, reply })?;
         answer
             .await
             .map_err(|_| unavailable("the writer thread stopped"))?

@@ -1,0 +1,163 @@
+//! Organizer credentials: argon2id password hashes, random API tokens kept only as SHA-256
+//! digests, and the key that signs session cookies.
+
+use std::path::Path;
+
+use argon2::password_hash::rand_core::{OsRng, RngCore};
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use base64::Engine;
+use chrono::Utc;
+use hoicho_events::{streams, Actor, OrganizerAdded, OrganizerId};
+use sha2::{Digest, Sha256};
+
+use crate::domain::organizer::{self, OrganizerState};
+use crate::domain::{execute, CommandContext, CommandError};
+use crate::store::EventStore;
+
+/// The key that signs session cookies, kept in the data directory so sessions survive a
+/// restart.
+#[derive(Clone)]
+pub struct Secret(pub actix_web::cookie::Key);
+
+impl Secret {
+    /// Reads `secret.key` in `dir`, creating it with 64 random bytes the first time.
+    pub fn load_or_create(dir: &Path) -> std::io::Result<Self> {
+        let path = dir.join("secret.key");
+        let bytes = match std::fs::read(&path) {
+            Ok(bytes) if bytes.len() >= 64 => bytes,
+            _ => {
+                let mut bytes = vec![0u8; 64];
+                OsRng.fill_bytes(&mut bytes);
+                write_private(&path, &bytes)?;
+                bytes
+            }
+        };
+        Ok(Secret(actix_web::cookie::Key::from(&bytes)))
+    }
+
+    pub fn random() -> Self {
+        Secret(actix_web::cookie::Key::generate())
+    }
+}
+
+/// Writes a file only its owner can read.
+pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)?.write_all(bytes)
+}
+
+/// `bytes` random bytes as URL-safe base64.
+pub fn random_token(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    OsRng.fill_bytes(&mut buf);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(buf)
+}
+
+/// What is stored of a token: its SHA-256, hex. Tokens carry 256 random bits, so a fast
+/// hash is enough; lookups by digest never compare the secret itself.
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+pub fn hash_password(password: &str) -> Result<String, argon2::password_hash::Error> {
+    let salt = SaltString::generate(&mut OsRng);
+    Ok(Argon2::default()
+        .hash_password(password.as_bytes(), &salt)?
+        .to_string())
+}
+
+pub fn verify_password(hash: &str, password: &str) -> bool {
+    PasswordHash::new(hash)
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
+        .unwrap_or(false)
+}
+
+/// One organizer per email: the id is derived from it, so two adds of one address race
+/// for the same stream and one of them is refused.
+pub fn organizer_id_for(email: &str) -> OrganizerId {
+    let digest = Sha256::new()
+        .chain_update(b"organizer:")
+        .chain_update(email.trim().to_lowercase().as_bytes())
+        .finalize();
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    OrganizerId(uuid::Builder::from_custom_bytes(bytes).into_uuid())
+}
+
+/// A new organizer's credentials, shown once.
+#[derive(Debug, serde::Serialize)]
+pub struct NewOrganizer {
+    pub email: String,
+    pub password: String,
+    pub token: String,
+    #[serde(skip)]
+    pub position: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AddOrganizerError {
+    #[error("{0:?} is not an email address")]
+    BadEmail(String),
+    #[error("an organizer with email {0} already exists")]
+    Exists(String),
+    #[error("password hashing failed: {0}")]
+    Hash(String),
+    #[error(transparent)]
+    Command(CommandError),
+}
+
+pub async fn add_organizer(
+    store: &dyn EventStore,
+    email: &str,
+) -> Result<NewOrganizer, AddOrganizerError> {
+    let email = email.trim().to_lowercase();
+    if !crate::domain::looks_like_email(&email) {
+        return Err(AddOrganizerError::BadEmail(email));
+    }
+    let password = random_token(12);
+    let token = random_token(32);
+    let password_hash = {
+        let password = password.clone();
+        tokio::task::spawn_blocking(move || hash_password(&password))
+            .await
+            .map_err(|e| AddOrganizerError::Hash(e.to_string()))?
+            .map_err(|e| AddOrganizerError::Hash(e.to_string()))?
+    };
+    let id = organizer_id_for(&email);
+    let added = OrganizerAdded {
+        organizer_id: id,
+        email: email.clone(),
+        password_hash,
+        token_hash: token_hash(&token),
+    };
+    let ctx = CommandContext::new(
+        Actor::System {
+            component: "cli".into(),
+        },
+        Utc::now(),
+    );
+    let outcome =
+        execute::<OrganizerState, _>(store, &streams::organizer(&id), &ctx, None, |state| {
+            organizer::add(state, &added)
+        })
+        .await
+        .map_err(|err| match err {
+            CommandError::Domain(_) => AddOrganizerError::Exists(email.clone()),
+            other => AddOrganizerError::Command(other),
+        })?;
+    Ok(NewOrganizer {
+        email,
+        password,
+        token,
+        position: outcome.position,
+    })
+}

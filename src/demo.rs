@@ -1,0 +1,166 @@
+//! The demo fair: "Hội chợ sản phẩm OCOP và đặc sản Hà Tĩnh 2022", loaded on first start
+//! of `serve --demo`, so a newcomer sees a living system at once.
+
+use std::path::Path;
+
+use chrono::{NaiveDate, TimeZone, Utc};
+use hoicho_events::{streams, Actor, Booth, BoothCode, FairDetails, FairId, Zone, ZoneCode};
+use serde::{Deserialize, Serialize};
+
+use crate::app::AppState;
+use crate::domain::fair::{decide, FairCommand, FairState};
+use crate::domain::{execute, CommandContext};
+
+pub const FAIR_ID: &str = "ocop-ha-tinh-2022";
+pub const ORGANIZER_EMAIL: &str = "bantochuc@hoicho.demo";
+
+/// The demo organizer's credentials, kept in the data directory (readable by its owner
+/// only) so they can be shown at every start.
+#[derive(Serialize, Deserialize)]
+struct DemoOrganizer {
+    email: String,
+    password: String,
+    token: String,
+}
+
+fn vn(y: i32, m: u32, d: u32, h: u32) -> chrono::DateTime<Utc> {
+    let tz: chrono_tz::Tz = chrono_tz::Asia::Ho_Chi_Minh;
+    tz.with_ymd_and_hms(y, m, d, h, 0, 0)
+        .single()
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_default()
+}
+
+pub fn details() -> FairDetails {
+    FairDetails {
+        name: "Hội chợ sản phẩm OCOP và đặc sản Hà Tĩnh 2022".into(),
+        venue: "Quảng trường Vincom, TP Hà Tĩnh".into(),
+        start_date: NaiveDate::from_ymd_opt(2022, 1, 21).unwrap_or_default(),
+        end_date: NaiveDate::from_ymd_opt(2022, 1, 25).unwrap_or_default(),
+        time_zone: "Asia/Ho_Chi_Minh".into(),
+        registration_opens_at: vn(2021, 12, 20, 8),
+        registration_closes_at: vn(2022, 1, 10, 17),
+    }
+}
+
+fn booth(code: String, zone: &str, kind: &str, x: f64, y: f64) -> Booth {
+    let (width_m, depth_m, price_vnd) = match kind {
+        "double" => (3.0, 6.0, 6_000_000),
+        "corner" => (3.0, 3.0, 3_500_000),
+        _ => (3.0, 3.0, 3_000_000),
+    };
+    Booth {
+        code: BoothCode::new_unchecked(code),
+        zone: ZoneCode::new_unchecked(zone),
+        kind: kind.into(),
+        width_m,
+        depth_m,
+        price_vnd,
+        x,
+        y,
+    }
+}
+
+/// 100 booths in four zones, laid out like the square: the 13 localities' stands in four
+/// back-to-back rows, the provincial departments and fresh produce beside them, food along
+/// the far side.
+pub fn floor_plan() -> (Vec<Zone>, Vec<Booth>) {
+    let zone = |code: &str, name: &str| Zone {
+        code: ZoneCode::new_unchecked(code),
+        name: name.into(),
+    };
+    let zones = vec![
+        zone("A", "Khu các huyện, thị xã, thành phố"),
+        zone("B", "Khu các sở, ban, ngành"),
+        zone("C", "Khu nông sản tươi"),
+        zone("D", "Khu ẩm thực và đặc sản"),
+    ];
+    let mut booths = Vec::new();
+    let mut row =
+        |prefix: &str, start: usize, count: usize, x0: f64, y: f64, corners: bool, kind: &str| {
+            for i in 0..count {
+                let kind = if corners && (i == 0 || i + 1 == count) {
+                    "corner"
+                } else {
+                    kind
+                };
+                let step = 3.0;
+                booths.push(booth(
+                    format!("{prefix}{:02}", start + i),
+                    prefix,
+                    kind,
+                    x0 + i as f64 * step,
+                    y,
+                ));
+            }
+        };
+    // Zone A: 4 rows of 13, back to back in pairs, a 4 m aisle between the pairs.
+    row("A", 1, 13, 0.0, 0.0, true, "standard");
+    row("A", 14, 13, 0.0, 3.0, true, "standard");
+    row("A", 27, 13, 0.0, 10.0, true, "standard");
+    row("A", 40, 13, 0.0, 13.0, true, "standard");
+    // Zone B: 2 rows of 7.
+    row("B", 1, 7, 45.0, 0.0, true, "standard");
+    row("B", 8, 7, 45.0, 3.0, true, "standard");
+    // Zone C: 2 rows of 8.
+    row("C", 1, 8, 45.0, 10.0, true, "standard");
+    row("C", 9, 8, 45.0, 13.0, true, "standard");
+    // Zone D: a row of 10 standard booths and a row of 8 double ones.
+    row("D", 1, 10, 0.0, 21.0, true, "standard");
+    row("D", 11, 8, 0.0, 28.0, false, "double");
+    (zones, booths)
+}
+
+/// Loads what the demo lacks: the fair, its floor plan, a demo organizer. Prints the
+/// organizer's credentials.
+pub async fn ensure(state: &AppState, data_dir: &Path) -> anyhow::Result<()> {
+    let fair_id = FairId::new_unchecked(FAIR_ID);
+    let ctx = CommandContext::new(
+        Actor::System {
+            component: "demo".into(),
+        },
+        Utc::now(),
+    );
+    let (_, version) =
+        crate::domain::execute::load::<FairState>(&*state.store, &streams::fair(&fair_id)).await?;
+    if version == 0 {
+        let create = FairCommand::Create {
+            fair_id: fair_id.clone(),
+            details: details(),
+        };
+        execute::<FairState, _>(&*state.store, &streams::fair(&fair_id), &ctx, None, |s| {
+            decide(s, &create)
+        })
+        .await?;
+        let (zones, booths) = floor_plan();
+        let plan = FairCommand::DefinePlan { zones, booths };
+        execute::<FairState, _>(&*state.store, &streams::fair(&fair_id), &ctx, None, |s| {
+            decide(s, &plan)
+        })
+        .await?;
+        tracing::info!(fair = FAIR_ID, "demo fair created");
+    }
+
+    let path = data_dir.join("demo-organizer.json");
+    let saved: Option<DemoOrganizer> = std::fs::read(&path)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok());
+    let credentials = match saved {
+        Some(saved) => saved,
+        None => {
+            let added = crate::auth::add_organizer(&*state.store, ORGANIZER_EMAIL).await?;
+            let saved = DemoOrganizer {
+                email: added.email,
+                password: added.password,
+                token: added.token,
+            };
+            crate::auth::write_private(&path, &serde_json::to_vec_pretty(&saved)?)?;
+            saved
+        }
+    };
+    println!("Demo organizer / Ban tổ chức demo:");
+    println!("  email:     {}", credentials.email);
+    println!("  password:  {}", credentials.password);
+    println!("  API token: {}", credentials.token);
+    Ok(())
+}

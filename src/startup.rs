@@ -1,0 +1,163 @@
+//! The one place where hoicho is wired together. Tests start the application through the
+//! same code, changing only the configuration.
+
+use std::fs::File;
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::middleware::{from_fn, Compress};
+use actix_web::web::Data;
+use actix_web::{App, HttpServer};
+use anyhow::Context;
+use tracing_actix_web::TracingLogger;
+
+use crate::app::AppState;
+use crate::auth::Secret;
+use crate::store::EventStore;
+use crate::web::extract::BodyLimit;
+use crate::web::pages::LoginLimiter;
+
+/// Everything `serve` is told.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Where to listen; port 0 picks a free one.
+    pub addr: String,
+    pub data_dir: PathBuf,
+    /// `None`: the embedded SQLite log in the data directory.
+    pub store: Option<String>,
+    pub demo: bool,
+    pub body_limit: usize,
+    pub workers: Option<usize>,
+}
+
+impl Settings {
+    pub fn new(addr: impl Into<String>, data_dir: impl Into<PathBuf>) -> Self {
+        Settings {
+            addr: addr.into(),
+            data_dir: data_dir.into(),
+            store: None,
+            demo: false,
+            body_limit: 1024 * 1024,
+            workers: None,
+        }
+    }
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    pub state: Arc<AppState>,
+    /// Held while serving: a second `serve` on the same data directory is refused.
+    _lock: Option<File>,
+}
+
+/// Opens the configured store.
+pub async fn open_store(
+    data_dir: &std::path::Path,
+    spec: Option<&str>,
+) -> anyhow::Result<Arc<dyn EventStore>> {
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("Failed to create the data directory {}", data_dir.display()))?;
+    match spec {
+        None | Some("") | Some("sqlite") => {
+            let path = data_dir.join("events.sqlite");
+            let store = crate::store::sqlite::SqliteStore::open(&path)
+                .with_context(|| format!("Failed to open the event log {}", path.display()))?;
+            Ok(Arc::new(store))
+        }
+        Some(other) => {
+            let scheme = other.split("://").next().unwrap_or(other);
+            anyhow::bail!(
+                "store {scheme}:// is not available in this build of hoicho; leave --store out to use the embedded SQLite log"
+            )
+        }
+    }
+}
+
+/// Takes the data directory's lock, or says who holds it.
+fn lock_data_dir(data_dir: &std::path::Path) -> anyhow::Result<File> {
+    let path = data_dir.join("hoicho.lock");
+    let file = File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("Failed to open {}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
+            "another hoicho is already serving the data directory {}; stop it first, or give this one its own --data",
+            data_dir.display()
+        ),
+        Err(std::fs::TryLockError::Error(err)) => Err(err).with_context(|| format!("Failed to lock {}", path.display())),
+    }
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        std::fs::create_dir_all(&settings.data_dir).with_context(|| {
+            format!(
+                "Failed to create the data directory {}",
+                settings.data_dir.display()
+            )
+        })?;
+        let lock = match settings.store {
+            None => Some(lock_data_dir(&settings.data_dir)?),
+            Some(_) => None,
+        };
+        let store = open_store(&settings.data_dir, settings.store.as_deref()).await?;
+        let secret =
+            Secret::load_or_create(&settings.data_dir).context("Failed to read the secret key")?;
+        let state = AppState::new(store, secret)
+            .await
+            .context("Failed to read the event log")?;
+        tokio::spawn(state.clone().follow());
+        if settings.demo {
+            crate::demo::ensure(&state, &settings.data_dir)
+                .await
+                .context("Failed to load the demo fair")?;
+        }
+
+        let listener = TcpListener::bind(&settings.addr)
+            .with_context(|| format!("Failed to listen on {}", settings.addr))?;
+        let port = listener.local_addr()?.port();
+        let data = Data::from(state.clone());
+        let limiter = Data::new(LoginLimiter::default());
+        let limit = BodyLimit(settings.body_limit);
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .wrap(from_fn(crate::web::frame))
+                .wrap(Compress::default())
+                .wrap(TracingLogger::default())
+                .app_data(data.clone())
+                .app_data(limiter.clone())
+                .app_data(limit)
+                .configure(crate::web::configure)
+        })
+        .listen(listener)?
+        .shutdown_timeout(20);
+        if let Some(workers) = settings.workers {
+            server = server.workers(workers);
+        }
+        Ok(Application {
+            port,
+            server: server.run(),
+            state,
+            _lock: lock,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGTERM or Ctrl-C: then stops accepting, finishes what is in flight and
+    /// returns.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let result = self.server.await;
+        drop(self._lock);
+        result
+    }
+}

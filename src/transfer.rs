@@ -1,0 +1,194 @@
+//! `hoicho export` and `hoicho import`: the log as JSON lines, one envelope a line. That is
+//! the backup, and the way from one store to another.
+
+use std::io::{BufRead, Write};
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use hoicho_events::{Envelope, RecordedEvent};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use uuid::Uuid;
+
+use crate::store::EventStore;
+
+/// One exported event: data and metadata as JSON values, not strings.
+#[derive(Serialize, Deserialize)]
+struct Line<'a> {
+    position: u64,
+    event_id: Uuid,
+    stream: String,
+    version: u64,
+    event_type: String,
+    schema_version: u32,
+    recorded_at: DateTime<Utc>,
+    #[serde(borrow)]
+    metadata: &'a RawValue,
+    #[serde(borrow)]
+    data: &'a RawValue,
+}
+
+fn bar(total: u64, what: &str) -> ProgressBar {
+    let bar = ProgressBar::new(total);
+    bar.set_style(
+        ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} events ({per_sec}, {eta})")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    bar.set_message(what.to_owned());
+    bar
+}
+
+/// Writes the whole log to `out`; returns how many events. The progress bar shows only on
+/// a terminal.
+pub async fn export(store: &dyn EventStore, out: &mut dyn Write) -> anyhow::Result<u64> {
+    let head = store.head().await?;
+    let progress = bar(head, "export");
+    let mut after = 0;
+    let mut count = 0;
+    loop {
+        let batch = store.read_all(after, 5_000).await?;
+        let Some(last) = batch.last() else { break };
+        after = last.position;
+        for e in &batch {
+            let line = Line {
+                position: e.position,
+                event_id: e.event_id,
+                stream: e.stream.clone(),
+                version: e.version,
+                event_type: e.event_type.clone(),
+                schema_version: e.schema_version,
+                recorded_at: e.recorded_at,
+                metadata: serde_json::from_str(&e.metadata)?,
+                data: serde_json::from_str(&e.data)?,
+            };
+            serde_json::to_writer(&mut *out, &line)?;
+            out.write_all(b"\n")?;
+        }
+        count += batch.len() as u64;
+        progress.set_position(count);
+    }
+    out.flush()?;
+    progress.finish_and_clear();
+    Ok(count)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("line {line}: {problem}")]
+    Damaged { line: usize, problem: String },
+    #[error("the store already holds {0} events; import only into an empty store")]
+    NotEmpty(u64),
+    #[error(transparent)]
+    Other(#[from] anyhow::Error),
+}
+
+fn parse(line_no: usize, text: &str) -> Result<RecordedEvent, ImportError> {
+    let damaged = |problem: String| ImportError::Damaged {
+        line: line_no,
+        problem,
+    };
+    let line: Line<'_> =
+        serde_json::from_str(text).map_err(|e| damaged(format!("not an exported event: {e}")))?;
+    let recorded = RecordedEvent {
+        event_id: line.event_id,
+        stream: line.stream,
+        version: line.version,
+        position: line.position,
+        event_type: line.event_type,
+        schema_version: line.schema_version,
+        recorded_at: line.recorded_at,
+        metadata: line.metadata.get().to_owned(),
+        data: line.data.get().to_owned(),
+    };
+    Envelope::decode(&recorded).map_err(|e| damaged(format!("event does not decode: {e}")))?;
+    Ok(recorded)
+}
+
+/// Checks the whole file first (every line an event, positions 1, 2, 3, … and each
+/// stream's versions 1, 2, 3, …), then writes it. A damaged file writes nothing.
+pub async fn import(store: &dyn EventStore, path: &Path) -> Result<u64, ImportError> {
+    let head = store.head().await.map_err(anyhow::Error::from)?;
+    if head != 0 {
+        return Err(ImportError::NotEmpty(head));
+    }
+    let open = || -> Result<std::io::BufReader<std::fs::File>, ImportError> {
+        let file = std::fs::File::open(path).map_err(|e| {
+            ImportError::Other(anyhow::anyhow!("Failed to open {}: {e}", path.display()))
+        })?;
+        Ok(std::io::BufReader::new(file))
+    };
+    // First pass: verify.
+    let mut versions: std::collections::HashMap<String, u64> = std::collections::HashMap::new();
+    let mut ids = std::collections::HashSet::new();
+    let mut total = 0u64;
+    for (i, line) in open()?.lines().enumerate() {
+        let line_no = i + 1;
+        let text = line.map_err(|e| ImportError::Damaged {
+            line: line_no,
+            problem: format!("unreadable: {e}"),
+        })?;
+        if text.trim().is_empty() {
+            continue;
+        }
+        let event = parse(line_no, &text)?;
+        let damaged = |problem: String| ImportError::Damaged {
+            line: line_no,
+            problem,
+        };
+        if event.position != total + 1 {
+            return Err(damaged(format!(
+                "position {} where {} was expected: events are missing or out of order",
+                event.position,
+                total + 1
+            )));
+        }
+        let version = versions.entry(event.stream.clone()).or_insert(0);
+        if event.version != *version + 1 {
+            return Err(damaged(format!(
+                "{} version {} where {} was expected",
+                event.stream,
+                event.version,
+                *version + 1
+            )));
+        }
+        *version = event.version;
+        if !ids.insert(event.event_id) {
+            return Err(damaged(format!(
+                "event id {} appears twice",
+                event.event_id
+            )));
+        }
+        total += 1;
+    }
+    drop(ids);
+    // Second pass: write, in large atomic chunks.
+    let progress = bar(total, "import");
+    let mut chunk = Vec::with_capacity(10_000);
+    let mut written = 0;
+    for (i, line) in open()?.lines().enumerate() {
+        let text = line.map_err(|e| ImportError::Damaged {
+            line: i + 1,
+            problem: format!("unreadable: {e}"),
+        })?;
+        if text.trim().is_empty() {
+            continue;
+        }
+        chunk.push(parse(i + 1, &text)?);
+        if chunk.len() == 10_000 {
+            written += chunk.len() as u64;
+            store
+                .import(std::mem::take(&mut chunk))
+                .await
+                .map_err(anyhow::Error::from)?;
+            progress.set_position(written);
+        }
+    }
+    if !chunk.is_empty() {
+        written += chunk.len() as u64;
+        store.import(chunk).await.map_err(anyhow::Error::from)?;
+    }
+    progress.finish_and_clear();
+    Ok(written)
+}

@@ -1,0 +1,33 @@
+//! Liveness, readiness and metrics.
+
+use actix_web::web::Data;
+use actix_web::HttpResponse;
+use serde_json::json;
+
+use crate::app::AppState;
+
+/// The process is up.
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(json!({"status": "ok"}))
+}
+
+/// The log answers and the projections have caught up with it.
+pub async fn readyz(state: Data<AppState>) -> HttpResponse {
+    let applied = state.applied_position();
+    match state.store.head().await {
+        Ok(head) if state.ready() => {
+            HttpResponse::Ok().json(json!({"status": "ready", "position": applied, "head": head}))
+        }
+        Ok(head) => HttpResponse::ServiceUnavailable()
+            .json(json!({"status": "catching_up", "position": applied, "head": head})),
+        Err(err) => HttpResponse::ServiceUnavailable().json(
+            json!({"status": "log_unavailable", "error": err.to_string(), "position": applied}),
+        ),
+    }
+}
+
+pub async fn metrics(state: Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")
+        .body(state.metrics.render())
+}

@@ -1,0 +1,247 @@
+//! Turning request JSON into validated values. Every bad field is collected, so one 422
+//! names them all; unknown fields are refused, so typos never vanish silently.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde_json::{Map, Value};
+use unicode_normalization::UnicodeNormalization;
+
+use super::error::ApiError;
+
+#[derive(Default)]
+pub struct Check {
+    pub errors: BTreeMap<String, String>,
+}
+
+fn join(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_owned()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+impl Check {
+    pub fn fail(&mut self, field: impl Into<String>, problem: impl Into<String>) {
+        self.errors
+            .entry(field.into())
+            .or_insert_with(|| problem.into());
+    }
+
+    /// The value as an object whose keys are all `allowed`.
+    pub fn object<'v>(
+        &mut self,
+        value: &'v Value,
+        path: &str,
+        allowed: &[&str],
+    ) -> Option<&'v Map<String, Value>> {
+        let Some(obj) = value.as_object() else {
+            self.fail(
+                if path.is_empty() { "body" } else { path },
+                "must be a JSON object",
+            );
+            return None;
+        };
+        for key in obj.keys() {
+            if !allowed.contains(&key.as_str()) {
+                self.fail(join(path, key), "unknown field");
+            }
+        }
+        Some(obj)
+    }
+
+    fn present<'v>(
+        &mut self,
+        obj: &'v Map<String, Value>,
+        path: &str,
+        key: &str,
+        required: bool,
+    ) -> Option<&'v Value> {
+        match obj.get(key) {
+            None | Some(Value::Null) => {
+                if required {
+                    self.fail(join(path, key), "is required");
+                }
+                None
+            }
+            Some(v) => Some(v),
+        }
+    }
+
+    /// Text, trimmed and in Unicode NFC, 1..=`max` characters, no control characters.
+    pub fn text(
+        &mut self,
+        obj: &Map<String, Value>,
+        path: &str,
+        key: &str,
+        max: usize,
+        required: bool,
+    ) -> Option<String> {
+        let value = self.present(obj, path, key, required)?;
+        let field = join(path, key);
+        let Some(s) = value.as_str() else {
+            self.fail(field, "must be a string");
+            return None;
+        };
+        let s: String = s.trim().nfc().collect();
+        if s.is_empty() {
+            if required {
+                self.fail(field, "must not be empty");
+            }
+            return None;
+        }
+        if s.chars().count() > max {
+            self.fail(field, format!("must be at most {max} characters"));
+            return None;
+        }
+        if s.chars().any(char::is_control) {
+            self.fail(field, "must not contain control characters or line breaks");
+            return None;
+        }
+        Some(s)
+    }
+
+    /// A code such as a booth or zone code: letters, digits, `-` and `_`, 1..=`max`.
+    pub fn code(
+        &mut self,
+        obj: &Map<String, Value>,
+        path: &str,
+        key: &str,
+        max: usize,
+    ) -> Option<String> {
+        let s = self.text(obj, path, key, max, true)?;
+        if s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            Some(s)
+        } else {
+            self.fail(
+                join(path, key),
+                "may hold only letters A-Z, digits, '-' and '_'",
+            );
+            None
+        }
+    }
+
+    pub fn date(&mut self, obj: &Map<String, Value>, path: &str, key: &str) -> Option<NaiveDate> {
+        let value = self.present(obj, path, key, true)?;
+        match value
+            .as_str()
+            .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+        {
+            Some(date) => Some(date),
+            None => {
+                self.fail(join(path, key), "must be a date YYYY-MM-DD");
+                None
+            }
+        }
+    }
+
+    pub fn instant(
+        &mut self,
+        obj: &Map<String, Value>,
+        path: &str,
+        key: &str,
+    ) -> Option<DateTime<Utc>> {
+        let value = self.present(obj, path, key, true)?;
+        match value
+            .as_str()
+            .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+        {
+            Some(t) => Some(t.with_timezone(&Utc)),
+            None => {
+                self.fail(
+                    join(path, key),
+                    "must be an RFC 3339 instant such as 2021-12-20T08:00:00+07:00",
+                );
+                None
+            }
+        }
+    }
+
+    /// A finite number in `min..=max` (metres, positions).
+    pub fn number(
+        &mut self,
+        obj: &Map<String, Value>,
+        path: &str,
+        key: &str,
+        min: f64,
+        max: f64,
+        required: bool,
+    ) -> Option<f64> {
+        let value = self.present(obj, path, key, required)?;
+        let field = join(path, key);
+        match value.as_f64() {
+            Some(n) if n.is_finite() && n >= min && n <= max => Some(n),
+            Some(_) => {
+                self.fail(field, format!("must be between {min} and {max}"));
+                None
+            }
+            None => {
+                self.fail(field, "must be a number");
+                None
+            }
+        }
+    }
+
+    /// A whole number in `min..=max` (money in VND, counts).
+    pub fn integer(
+        &mut self,
+        obj: &Map<String, Value>,
+        path: &str,
+        key: &str,
+        min: i64,
+        max: i64,
+        required: bool,
+    ) -> Option<i64> {
+        let value = self.present(obj, path, key, required)?;
+        let field = join(path, key);
+        match value.as_i64() {
+            Some(n) if (min..=max).contains(&n) => Some(n),
+            Some(_) => {
+                self.fail(field, format!("must be between {min} and {max}"));
+                None
+            }
+            None if value.is_number() => {
+                self.fail(field, "must be a whole number");
+                None
+            }
+            None => {
+                self.fail(field, "must be a number");
+                None
+            }
+        }
+    }
+
+    pub fn array<'v>(
+        &mut self,
+        obj: &'v Map<String, Value>,
+        path: &str,
+        key: &str,
+        max: usize,
+    ) -> Option<&'v Vec<Value>> {
+        let value = self.present(obj, path, key, true)?;
+        let field = join(path, key);
+        match value.as_array() {
+            Some(items) if items.len() <= max => Some(items),
+            Some(_) => {
+                self.fail(field, format!("may hold at most {max} items"));
+                None
+            }
+            None => {
+                self.fail(field, "must be an array");
+                None
+            }
+        }
+    }
+
+    /// `Ok(())` if nothing failed, else the 422 naming every bad field.
+    pub fn finish(self) -> Result<(), ApiError> {
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::invalid(self.errors))
+        }
+    }
+}

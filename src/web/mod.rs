@@ -1,0 +1,102 @@
+//! Everything web-facing: the JSON API under `/api/v1`, the pages, health and metrics.
+
+pub mod audit;
+pub mod error;
+pub mod extract;
+pub mod fairs;
+pub mod health;
+pub mod i18n;
+pub mod input;
+pub mod openapi;
+pub mod pages;
+pub mod plan;
+pub mod session;
+pub mod write;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::web::{self, Data};
+use actix_web::{HttpRequest, HttpResponse};
+
+use crate::app::AppState;
+use crate::metrics::RequestLabels;
+use error::ApiError;
+
+/// Every route, for `App::configure`.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(web::QueryConfig::default().error_handler(|err, _| {
+        ApiError::malformed(format!("the query string is not valid: {err}")).into()
+    }))
+    .app_data(web::PathConfig::default().error_handler(|err, _| {
+        ApiError::malformed(format!("the path is not valid: {err}")).into()
+    }))
+    .app_data(
+        web::FormConfig::default()
+            .limit(16 * 1024)
+            .error_handler(|err, _| {
+                ApiError::malformed(format!("the form is not valid: {err}")).into()
+            }),
+    )
+    .route("/healthz", web::get().to(health::healthz))
+    .route("/readyz", web::get().to(health::readyz))
+    .route("/metrics", web::get().to(health::metrics))
+    .route("/api/openapi.json", web::get().to(openapi::document))
+    .service(
+        web::scope("/api/v1")
+            .configure(fairs::routes)
+            .configure(audit::routes),
+    )
+    .configure(pages::routes)
+    .default_service(web::to(not_found));
+}
+
+async fn not_found(req: HttpRequest) -> HttpResponse {
+    if req.path().starts_with("/api/") {
+        use actix_web::ResponseError;
+        ApiError::new(
+            actix_web::http::StatusCode::NOT_FOUND,
+            "not_found",
+            "no such endpoint",
+        )
+        .error_response()
+    } else {
+        pages::not_found_page(&req, "error.not_found")
+    }
+}
+
+/// Security headers on every answer, and the request count for `/metrics`.
+pub async fn frame(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let state = req.app_data::<Data<AppState>>().cloned();
+    let method = req.method().to_string();
+    let mut response = next.call(req).await?;
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
+             frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'",
+        ),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    if let Some(state) = state {
+        let status = response.status().as_u16();
+        state
+            .metrics
+            .requests
+            .get_or_create(&RequestLabels { method, status })
+            .inc();
+    }
+    Ok(response)
+}

@@ -1,0 +1,36 @@
+//! The OpenAPI 3 document, generated from the handlers and types themselves.
+
+use actix_web::HttpResponse;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use super::{audit, error, fairs};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "hoicho", description = "Trade fairs and their booths, as an event log."),
+    paths(
+        fairs::list_fairs, fairs::create_fair, fairs::get_fair, fairs::amend_fair,
+        fairs::list_booths, fairs::define_booths, fairs::open_registration, fairs::close_registration,
+        audit::events, audit::stream,
+    ),
+    components(schemas(error::ErrorResponse, error::ErrorBody)),
+    modifiers(&Bearer)
+)]
+pub struct ApiDoc;
+
+struct Bearer;
+
+impl Modify for Bearer {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+pub async fn document() -> HttpResponse {
+    HttpResponse::Ok().json(ApiDoc::openapi())
+}

@@ -1,0 +1,166 @@
+//! Starts the real application (the production start-up code) on port 0 with a fresh data
+//! directory, and talks HTTP to it.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use hoicho::app::AppState;
+use hoicho::startup::{Application, Settings};
+use reqwest::{Client, Response};
+use serde_json::{json, Value};
+
+pub struct TestApp {
+    pub address: String,
+    pub token: String,
+    pub organizer_email: String,
+    pub organizer_password: String,
+    pub client: Client,
+    pub state: Arc<AppState>,
+    pub data_dir: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+pub async fn spawn() -> TestApp {
+    spawn_with(|_| {}).await
+}
+
+pub async fn spawn_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
+    let dir = tempfile::tempdir().expect("temporary data directory");
+    let mut settings = Settings::new("127.0.0.1:0", dir.path());
+    settings.workers = Some(2);
+    configure(&mut settings);
+    let app = Application::build(settings)
+        .await
+        .expect("the application starts");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let state = app.state.clone();
+    tokio::spawn(app.run_until_stopped());
+    let added = hoicho::auth::add_organizer(&*state.store, "btc@hoicho.test")
+        .await
+        .expect("organizer");
+    assert!(
+        state
+            .wait_for(added.position, std::time::Duration::from_secs(5))
+            .await
+    );
+    TestApp {
+        address,
+        token: added.token,
+        organizer_email: added.email,
+        organizer_password: added.password,
+        client: Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client"),
+        state,
+        data_dir: dir.path().to_path_buf(),
+        _dir: dir,
+    }
+}
+
+pub fn fair_body(id: &str) -> Value {
+    json!({
+        "id": id,
+        "name": "Hội chợ sản phẩm OCOP và đặc sản Hà Tĩnh 2022",
+        "venue": "Quảng trường Vincom, TP Hà Tĩnh",
+        "start_date": "2022-01-21",
+        "end_date": "2022-01-25",
+        "time_zone": "Asia/Ho_Chi_Minh",
+        "registration_opens_at": "2021-12-20T08:00:00+07:00",
+        "registration_closes_at": "2022-01-10T17:00:00+07:00"
+    })
+}
+
+pub fn plan_body() -> Value {
+    json!({
+        "zones": [{"code": "A", "name": "Khu các địa phương"}, {"code": "B", "name": "Khu các sở, ngành"}],
+        "booths": [
+            {"code": "A01", "zone": "A", "kind": "corner", "width_m": 3, "depth_m": 3, "price_vnd": 4500000, "x": 0, "y": 0},
+            {"code": "A02", "zone": "A", "kind": "standard", "width_m": 3, "depth_m": 3, "price_vnd": 4000000, "x": 3, "y": 0},
+            {"code": "B01", "zone": "B", "kind": "double", "width_m": 3, "depth_m": 6, "price_vnd": 1250000, "x": 10, "y": 0}
+        ]
+    })
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn get_as_organizer(&self, path: &str) -> Response {
+        self.client
+            .get(self.url(path))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> Response {
+        self.client
+            .post(self.url(path))
+            .bearer_auth(&self.token)
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn create_fair(&self, id: &str) -> Response {
+        self.post_json("/api/v1/fairs", &fair_body(id)).await
+    }
+
+    pub async fn put_booths(&self, fair: &str, body: &Value) -> Response {
+        self.client
+            .put(self.url(&format!("/api/v1/fairs/{fair}/booths")))
+            .bearer_auth(&self.token)
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn put_booths_csv(&self, fair: &str, csv: &str) -> Response {
+        self.client
+            .put(self.url(&format!("/api/v1/fairs/{fair}/booths")))
+            .bearer_auth(&self.token)
+            .header("content-type", "text/csv")
+            .body(csv.to_owned())
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// The log head, read through the audit API.
+    pub async fn head(&self) -> u64 {
+        let mut after = 0;
+        loop {
+            let page: Value = self
+                .get_as_organizer(&format!("/api/v1/events?after={after}&limit=1000"))
+                .await
+                .json()
+                .await
+                .expect("events page");
+            let events = page["events"].as_array().expect("events").clone();
+            match events.last() {
+                Some(last) => after = last["position"].as_u64().expect("position"),
+                None => return after,
+            }
+        }
+    }
+}
+
+pub async fn json(response: Response) -> (u16, Value) {
+    let status = response.status().as_u16();
+    let body = response.json().await.unwrap_or(Value::Null);
+    (status, body)
+}
