@@ -151,8 +151,14 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         workers: args.workers,
     };
     let app = Application::build(settings.clone()).await?;
-    tracing::info!(addr = %settings.addr, port = app.port(), data = %settings.data_dir.display(), "hoicho is serving");
-    println!("hoicho: http://{}", settings.addr);
+    let host = settings
+        .addr
+        .rsplit_once(':')
+        .map_or(settings.addr.as_str(), |(host, _)| host);
+    let url = format!("http://{host}:{}", app.port());
+    tracing::info!(%url, data = %settings.data_dir.display(), "hoicho is serving");
+    // Scripts and tests read this line to find the port when --addr asks for port 0.
+    println!("hoicho: {url}");
     app.run_until_stopped().await?;
     tracing::info!("stopped");
     Ok(())

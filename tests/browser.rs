@@ -1,0 +1,189 @@
+//! The pages in a real browser: Debian's Chromium driven through ChromeDriver, on a
+//! phone-sized window. `scripts/test` installs both; without them this test fails, it
+//! never skips.
+
+mod support;
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+
+struct Driver(Child, #[allow(dead_code)] tempfile::TempDir);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+async fn browser() -> (Driver, Client) {
+    let chromedriver = which("chromedriver");
+    let chromium = which("chromium");
+    let port = free_port();
+    let child = Command::new(&chromedriver)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("ChromeDriver ({chromedriver}) does not start: {e}; run ./scripts/test to install it"));
+    let profile = tempfile::tempdir().expect("profile dir");
+    let caps = json!({
+        "goog:chromeOptions": {
+            "binary": chromium,
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+                "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--window-size=390,844", "--lang=vi-VN",
+                format!("--user-data-dir={}", profile.path().display()),
+            ]
+        }
+    });
+    let caps = caps.as_object().cloned().expect("capabilities");
+    let driver = Driver(child, profile);
+    let url = format!("http://127.0.0.1:{port}");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        match ClientBuilder::new(connector)
+            .capabilities(caps.clone())
+            .connect(&url)
+            .await
+        {
+            Ok(client) => {
+                println!("browser: {} through {chromedriver}", version(&chromium));
+                return (driver, client);
+            }
+            Err(err) if Instant::now() > deadline => panic!("no browser session: {err}"),
+            Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+        }
+    }
+}
+
+fn which(name: &str) -> String {
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {name}"))
+        .output()
+        .expect("sh");
+    let path = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    assert!(
+        !path.is_empty(),
+        "{name} is not installed; run ./scripts/test, which installs it"
+    );
+    path
+}
+
+fn version(chromium: &str) -> String {
+    Command::new(chromium)
+        .arg("--version")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn the_floor_plan_and_sign_in_work_in_chromium_on_a_phone() {
+    let app = support::spawn().await;
+    assert_eq!(app.create_fair("trinh-duyet").await.status().as_u16(), 201);
+    assert_eq!(
+        app.put_booths("trinh-duyet", &support::plan_body())
+            .await
+            .status()
+            .as_u16(),
+        200
+    );
+    let (_driver, client) = browser().await;
+
+    client
+        .goto(&app.url("/fairs/trinh-duyet"))
+        .await
+        .expect("page opens");
+    let heading = client
+        .find(Locator::Css("h1"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(heading, "Hội chợ sản phẩm OCOP và đặc sản Hà Tĩnh 2022");
+    let booths = client
+        .find_all(Locator::Css("#floor-plan rect.booth"))
+        .await
+        .unwrap();
+    assert_eq!(booths.len(), 3);
+    // The plan is drawn at a readable size even on a 390 px screen (it scrolls sideways).
+    let width = client
+        .execute(
+            "return document.querySelector('#floor-plan').getBoundingClientRect().width",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(width.as_f64().unwrap() >= 600.0, "plan width {width}");
+    // Tapping a booth shows its row in the booth list.
+    client
+        .find(Locator::Css("a[href='#booth-B01']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let url = client.current_url().await.unwrap();
+    assert_eq!(url.fragment(), Some("booth-B01"));
+    let row = client
+        .find(Locator::Id("booth-B01"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(row.contains("1.250.000 ₫"), "{row}");
+
+    client.goto(&app.url("/login")).await.unwrap();
+    client
+        .find(Locator::Id("email"))
+        .await
+        .unwrap()
+        .send_keys(&app.organizer_email)
+        .await
+        .unwrap();
+    client
+        .find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys(&app.organizer_password)
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("form.form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::Css("main strong"))
+        .await
+        .unwrap();
+    assert_eq!(client.current_url().await.unwrap().path(), "/organizer");
+    let body = client
+        .find(Locator::Css("main"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(body.contains(&app.organizer_email), "{body}");
+    client.close().await.unwrap();
+}

@@ -1,0 +1,324 @@
+//! The `hoicho` binary as an operator uses it: serve, a second serve, organizer add while
+//! serving, export and import, SIGTERM.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_hoicho");
+
+struct Server {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `hoicho serve` on a free port and waits for it to say where it listens.
+fn serve(data: &Path, extra: &[&str]) -> Server {
+    let mut child = Command::new(BIN)
+        .args(["serve", "--addr", "127.0.0.1:0", "--workers", "1", "--data"])
+        .arg(data)
+        .args(extra)
+        .env("HOICHO_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("hoicho starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut url = None;
+    for line in BufReader::new(stdout).lines() {
+        let line = line.expect("a line");
+        if let Some(rest) = line.strip_prefix("hoicho: ") {
+            url = Some(rest.trim().to_owned());
+            break;
+        }
+    }
+    Server {
+        child,
+        url: url.expect("the server printed its address"),
+    }
+}
+
+fn hoicho(args: &[&str], data: &Path) -> std::process::Output {
+    Command::new(BIN)
+        .args(args)
+        .arg("--data")
+        .arg(data)
+        .env("HOICHO_LOG", "warn")
+        .output()
+        .expect("hoicho runs")
+}
+
+async fn until<F: std::future::Future<Output = bool>>(what: &str, mut check: impl FnMut() -> F) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("timed out waiting until {what}");
+}
+
+#[tokio::test]
+async fn a_second_serve_on_the_same_data_directory_refuses() {
+    let dir = tempfile::tempdir().unwrap();
+    let _first = serve(dir.path(), &[]);
+    let second = Command::new(BIN)
+        .args(["serve", "--addr", "127.0.0.1:0", "--data"])
+        .arg(dir.path())
+        .output()
+        .expect("runs");
+    assert!(!second.status.success());
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    assert!(
+        stderr.contains("another hoicho is already serving"),
+        "{stderr}"
+    );
+}
+
+#[tokio::test]
+async fn organizer_add_works_while_the_server_runs_without_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = serve(dir.path(), &[]);
+    let out = hoicho(
+        &[
+            "organizer",
+            "add",
+            "--email",
+            "Chi.Mai@SoCongThuong.gov.vn",
+            "--json",
+        ],
+        dir.path(),
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let added: Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    assert_eq!(added["email"], "chi.mai@socongthuong.gov.vn");
+    assert!(added["password"].as_str().unwrap().len() >= 16);
+    let token = added["token"].as_str().unwrap().to_owned();
+    assert!(token.len() >= 43, "256 random bits");
+
+    let client = reqwest::Client::new();
+    let url = format!("{}/api/v1/events", server.url);
+    until("the server accepts the new token", || {
+        let request = client.get(&url).bearer_auth(&token).send();
+        async move {
+            request
+                .await
+                .map(|r| r.status().as_u16() == 200)
+                .unwrap_or(false)
+        }
+    })
+    .await;
+
+    let again = hoicho(
+        &["organizer", "add", "--email", "chi.mai@socongthuong.gov.vn"],
+        dir.path(),
+    );
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
+    let bad = hoicho(&["organizer", "add", "--email", "not an email"], dir.path());
+    assert!(!bad.status.success());
+}
+
+#[tokio::test]
+async fn sigterm_stops_the_server_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = serve(dir.path(), &[]);
+    let health = reqwest::get(format!("{}/healthz", server.url))
+        .await
+        .unwrap();
+    assert_eq!(health.status().as_u16(), 200);
+    let pid = server.child.id().to_string();
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(status) = server.child.try_wait().unwrap() {
+            assert!(status.success(), "exit status {status}");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "still running 30 s after SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // The lock is released: the data directory can be served again.
+    let _again = serve(dir.path(), &[]);
+}
+
+/// Reads every projection of the log in `data`.
+async fn projections_of(data: &Path) -> hoicho_projections::Projections {
+    let store = hoicho::store::sqlite::SqliteStore::open(data.join("events.sqlite")).unwrap();
+    let mut projections = hoicho_projections::Projections::default();
+    let mut after = 0;
+    loop {
+        let batch = hoicho::store::EventStore::read_all(&store, after, 1000)
+            .await
+            .unwrap();
+        let Some(last) = batch.last() else { break };
+        after = last.position;
+        for envelope in hoicho::replay::decode_batch(&batch) {
+            projections.apply(&envelope);
+        }
+    }
+    projections
+}
+
+#[tokio::test]
+async fn export_then_import_reproduces_the_log_and_a_damaged_file_is_refused() {
+    let source = tempfile::tempdir().unwrap();
+    {
+        // The demo fair, loaded by a server that then stops.
+        let server = serve(source.path(), &["--demo"]);
+        let fairs: Value = reqwest::get(format!("{}/api/v1/fairs", server.url))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(fairs["fairs"][0]["booths"]["available"], 100);
+    }
+    let export = source.path().join("backup.jsonl");
+    let out = Command::new(BIN)
+        .args(["export", "--out"])
+        .arg(&export)
+        .arg("--data")
+        .arg(source.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(&export).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines.len() > 100);
+    let first: Value = serde_json::from_str(lines[0]).unwrap();
+    assert!(first["data"].is_object(), "data is JSON, not a string");
+
+    let target = tempfile::tempdir().unwrap();
+    let out = Command::new(BIN)
+        .arg("import")
+        .arg(&export)
+        .arg("--data")
+        .arg(target.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        projections_of(source.path()).await,
+        projections_of(target.path()).await
+    );
+
+    let again = Command::new(BIN)
+        .arg("import")
+        .arg(&export)
+        .arg("--data")
+        .arg(target.path())
+        .output()
+        .unwrap();
+    assert!(
+        !again.status.success(),
+        "importing into a non-empty store is refused"
+    );
+
+    // A damaged copy: one line cut short, one line missing.
+    let mut damaged: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+    let cut = damaged[40].len() / 2;
+    damaged[40].truncate(cut);
+    let damaged_path = source.path().join("damaged.jsonl");
+    std::fs::write(&damaged_path, damaged.join("\n")).unwrap();
+    let fresh = tempfile::tempdir().unwrap();
+    let out = Command::new(BIN)
+        .arg("import")
+        .arg(&damaged_path)
+        .arg("--data")
+        .arg(fresh.path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("line 41"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        projections_of(fresh.path()).await.events,
+        0,
+        "nothing was written"
+    );
+
+    let mut gap: Vec<&str> = lines.clone();
+    gap.remove(10);
+    std::fs::write(&damaged_path, gap.join("\n")).unwrap();
+    let out = Command::new(BIN)
+        .arg("import")
+        .arg(&damaged_path)
+        .arg("--data")
+        .arg(fresh.path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("line 11") && stderr.contains("position"),
+        "{stderr}"
+    );
+}
+
+#[tokio::test]
+async fn every_flag_is_also_an_environment_variable() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(BIN)
+        .arg("serve")
+        .env("HOICHO_ADDR", "127.0.0.1:0")
+        .env("HOICHO_DATA", dir.path())
+        .env("HOICHO_DEMO", "true")
+        .env("HOICHO_WORKERS", "1")
+        .env("HOICHO_LOG", "warn")
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let url = BufReader::new(stdout)
+        .lines()
+        .map_while(Result::ok)
+        .find_map(|l| l.strip_prefix("hoicho: ").map(str::to_owned))
+        .expect("address");
+    let fair: Value = reqwest::get(format!("{url}/api/v1/fairs/ocop-ha-tinh-2022"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        fair["name"],
+        "Hội chợ sản phẩm OCOP và đặc sản Hà Tĩnh 2022"
+    );
+    assert!(dir.path().join("events.sqlite").exists());
+    let _ = child.kill();
+    let _ = child.wait();
+}
