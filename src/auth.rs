@@ -109,6 +109,8 @@ pub enum AddOrganizerError {
     BadEmail(String),
     #[error("an organizer with email {0} already exists")]
     Exists(String),
+    #[error("there is no organizer with email {0}")]
+    Unknown(String),
     #[error("password hashing failed: {0}")]
     Hash(String),
     #[error(transparent)]
@@ -160,4 +162,32 @@ pub async fn add_organizer(
         token,
         position: outcome.position,
     })
+}
+
+/// Replaces an organizer's API token (the old one stops working at once); returns the new
+/// token, shown once.
+pub async fn rotate_token(
+    store: &dyn EventStore,
+    email: &str,
+) -> Result<(String, u64), AddOrganizerError> {
+    let email = email.trim().to_lowercase();
+    let id = organizer_id_for(&email);
+    let token = random_token(32);
+    let digest = token_hash(&token);
+    let ctx = CommandContext::new(
+        Actor::System {
+            component: "cli".into(),
+        },
+        Utc::now(),
+    );
+    let outcome =
+        execute::<OrganizerState, _>(store, &streams::organizer(&id), &ctx, None, |state| {
+            organizer::issue_token(state, &digest)
+        })
+        .await
+        .map_err(|err| match err {
+            CommandError::Domain(_) => AddOrganizerError::Unknown(email.clone()),
+            other => AddOrganizerError::Command(other),
+        })?;
+    Ok((token, outcome.position))
 }

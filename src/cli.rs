@@ -73,6 +73,16 @@ pub enum OrganizerCommand {
         #[command(flatten)]
         store: StoreArgs,
     },
+    /// Issue a new API token for an organizer; the old one stops working at once.
+    Token {
+        #[arg(long, env = "HOICHO_ORGANIZER_EMAIL")]
+        email: String,
+        /// Print one JSON object {"email", "token"}.
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -111,6 +121,23 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 );
                 println!("  password:  {}", added.password);
                 println!("  API token: {}", added.token);
+            }
+            Ok(())
+        }
+        Command::Organizer(OrganizerCommand::Token { email, json, store }) => {
+            let log = open_store(&store.data, store.store.as_deref()).await?;
+            let (token, _) = crate::auth::rotate_token(&*log, &email).await?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::json!({"email": email.trim().to_lowercase(), "token": token})
+                );
+            } else {
+                println!(
+                    "New API token for {} (the old one no longer works):",
+                    email.trim().to_lowercase()
+                );
+                println!("  API token: {token}");
             }
             Ok(())
         }

@@ -322,3 +322,122 @@ async fn every_flag_is_also_an_environment_variable() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+/// A booth plan whose every price differs with `round`, so each PUT rewrites every booth.
+fn big_plan(round: usize) -> Value {
+    let booths: Vec<Value> = (0..1500)
+        .map(|n| {
+            serde_json::json!({"code": format!("A{n:04}"), "zone": "A", "kind": "standard", "width_m": 3, "depth_m": 3,
+                "price_vnd": 3_000_000 + round * 10_000 + n, "x": (n % 50) * 3, "y": (n / 50) * 3})
+        })
+        .collect();
+    serde_json::json!({"zones": [{"code": "A", "name": "Khu A — một tên đủ dài để chiếm chỗ trên đĩa"}], "booths": booths})
+}
+
+#[tokio::test]
+async fn a_full_disk_answers_503_and_applies_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let added = hoicho(
+        &["organizer", "add", "--email", "disk@hoicho.test", "--json"],
+        dir.path(),
+    );
+    let token = serde_json::from_slice::<Value>(&added.stdout).unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // A real write error from the kernel: the file-size limit makes writes past 6 MiB fail
+    // with EFBIG (the signal that would otherwise kill the process is ignored, as a server
+    // under a quota sees it).
+    let script = format!(
+        "trap '' XFSZ; ulimit -f 6144; exec {BIN} serve --addr 127.0.0.1:0 --workers 1 --data {}",
+        dir.path().display()
+    );
+    let mut child = Command::new("bash")
+        .arg("-c")
+        .arg(script)
+        .env("HOICHO_LOG", "error")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let url = BufReader::new(stdout)
+        .lines()
+        .map_while(Result::ok)
+        .find_map(|l| l.strip_prefix("hoicho: ").map(str::to_owned))
+        .expect("address");
+    let server = Server { child, url };
+    let client = reqwest::Client::new();
+    let mut body = support_fair_body();
+    body["id"] = "day-dia".into();
+    let created = client
+        .post(format!("{}/api/v1/fairs", server.url))
+        .bearer_auth(&token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status().as_u16(), 201);
+
+    let mut last_ok = None;
+    let mut failure = None;
+    for round in 0..40 {
+        let response = client
+            .put(format!("{}/api/v1/fairs/day-dia/booths", server.url))
+            .bearer_auth(&token)
+            .json(&big_plan(round))
+            .send()
+            .await
+            .unwrap();
+        match response.status().as_u16() {
+            200 => last_ok = Some(round),
+            503 => {
+                assert!(response.headers().contains_key("retry-after"));
+                failure = Some(response.json::<Value>().await.unwrap());
+                break;
+            }
+            other => panic!(
+                "unexpected status {other}: {}",
+                response.text().await.unwrap()
+            ),
+        }
+    }
+    let failure = failure.expect("the disk filled up");
+    assert_eq!(failure["error"]["code"], "unavailable", "{failure}");
+    assert!(failure["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("nothing was changed"));
+    // Reads go on, and show the last acknowledged plan in full: nothing half-applied.
+    let booths: Value = client
+        .get(format!("{}/api/v1/fairs/day-dia/booths", server.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let booths = booths["booths"].as_array().unwrap();
+    let expected_round = last_ok.map_or(usize::MAX, |r| r);
+    if expected_round == usize::MAX {
+        assert!(booths.is_empty());
+    } else {
+        assert_eq!(booths.len(), 1500);
+        assert!(booths
+            .iter()
+            .enumerate()
+            .all(|(n, b)| b["price_vnd"] == 3_000_000 + expected_round * 10_000 + n));
+    }
+    drop(server);
+    // After a restart without the limit, the log holds exactly what was acknowledged.
+    let projections = projections_of(dir.path()).await;
+    let fair = projections.fairs.get("day-dia").unwrap();
+    assert_eq!(fair.booths.len(), booths.len());
+}
+
+fn support_fair_body() -> Value {
+    serde_json::json!({
+        "id": "x", "name": "Hội chợ", "venue": "Hà Tĩnh", "start_date": "2022-01-21", "end_date": "2022-01-25",
+        "registration_opens_at": "2021-12-20T08:00:00+07:00", "registration_closes_at": "2022-01-10T17:00:00+07:00"
+    })
+}

@@ -127,6 +127,7 @@ fn decode(stream: &str, recorded: &RecordedEvent) -> Result<Event, CommandError>
 }
 
 /// Runs `decide` against `stream` and appends what it returns.
+#[tracing::instrument(name = "command", skip_all, fields(stream = %stream))]
 pub async fn execute<A, F>(
     store: &dyn EventStore,
     stream: &str,
