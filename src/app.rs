@@ -60,6 +60,11 @@ impl AppState {
         self.applied_position() >= self.start_head
     }
 
+    /// Waits until the projections have caught up with the log as it was at start.
+    pub async fn wait_ready(&self, timeout: Duration) -> bool {
+        self.ready() || self.wait_for(self.start_head, timeout).await
+    }
+
     /// Waits until the projections include `position`, so a read after a write sees it.
     /// Gives up after `timeout` and reports whether it got there.
     pub async fn wait_for(&self, position: u64, timeout: Duration) -> bool {
@@ -69,36 +74,51 @@ impl AppState {
             .is_ok_and(|r| r.is_ok())
     }
 
-    /// Applies already decoded events in order.
-    pub fn apply(&self, envelopes: &[Envelope]) {
-        let Some(last) = envelopes.last() else { return };
-        {
+    /// Applies decoded events in order; `through` is the position of the last event read,
+    /// which may be past the last envelope when undecodable events were skipped.
+    pub fn apply(&self, envelopes: &[Envelope], through: u64) {
+        if !envelopes.is_empty() {
             let mut projections = self.projections.write().unwrap_or_else(|p| p.into_inner());
             for envelope in envelopes {
                 projections.apply(envelope);
             }
         }
-        self.metrics.projection_position.set(last.position as i64);
-        self.applied.send_replace(last.position);
+        self.metrics.projection_position.set(through as i64);
+        self.applied.send_replace(through);
     }
 
-    /// Follows the log forever, applying every event once, in order.
+    /// Follows the log forever, applying every event once, in order. Reading (with
+    /// decoding) and applying are two stages with a short queue between them, so replay at
+    /// start keeps both cores busy.
     pub async fn follow(self: Arc<Self>) {
+        let (decoded_tx, mut decoded) = tokio::sync::mpsc::channel::<crate::store::DecodedBatch>(4);
         let mut subscription = Subscription::new(self.store.clone(), self.applied_position());
-        loop {
-            match subscription.next_batch().await {
-                Ok(batch) => {
-                    let envelopes = crate::replay::decode_batch(&batch);
-                    self.apply(&envelopes);
-                    if let Ok(head) = self.store.head().await {
-                        self.metrics.log_head.set(head as i64);
+        let reader = tokio::spawn(async move {
+            loop {
+                match subscription.next_decoded().await {
+                    Ok(batch) => {
+                        if decoded_tx.send(batch).await.is_err() {
+                            return;
+                        }
+                    }
+                    Err(err) => {
+                        tracing::warn!(error = %err, "the log cannot be read; retrying");
+                        tokio::time::sleep(Duration::from_millis(500)).await;
                     }
                 }
-                Err(err) => {
-                    tracing::warn!(error = %err, "the log cannot be read; retrying");
-                    tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+        });
+        while let Some(batch) = decoded.recv().await {
+            let Some(through) = batch.last_position else {
+                continue;
+            };
+            self.apply(&batch.envelopes, through);
+            if decoded.is_empty() {
+                if let Ok(head) = self.store.head().await {
+                    self.metrics.log_head.set(head as i64);
                 }
             }
         }
+        reader.abort();
     }
 }

@@ -68,7 +68,7 @@ pub enum OrganizerCommand {
         #[arg(long, env = "HOICHO_ORGANIZER_EMAIL")]
         email: String,
         /// Print one JSON object {"email", "password", "token"}.
-        #[arg(long)]
+        #[arg(long, env = "HOICHO_JSON")]
         json: bool,
         #[command(flatten)]
         store: StoreArgs,
@@ -78,7 +78,7 @@ pub enum OrganizerCommand {
         #[arg(long, env = "HOICHO_ORGANIZER_EMAIL")]
         email: String,
         /// Print one JSON object {"email", "token"}.
-        #[arg(long)]
+        #[arg(long, env = "HOICHO_JSON")]
         json: bool,
         #[command(flatten)]
         store: StoreArgs,
@@ -97,6 +97,7 @@ pub struct ExportArgs {
 #[derive(Args, Debug)]
 pub struct ImportArgs {
     /// A file written by `hoicho export`.
+    #[arg(env = "HOICHO_IMPORT_FILE")]
     pub file: PathBuf,
     #[command(flatten)]
     pub store: StoreArgs,

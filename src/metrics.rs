@@ -131,6 +131,18 @@ impl EventStore for Metered {
         self.inner.read_all(after, limit).await
     }
 
+    async fn read_all_decoded(
+        &self,
+        after: u64,
+        limit: usize,
+    ) -> Result<crate::store::DecodedBatch, StoreError> {
+        self.inner.read_all_decoded(after, limit).await
+    }
+
+    async fn import(&self, events: Vec<RecordedEvent>) -> Result<(), StoreError> {
+        self.inner.import(events).await
+    }
+
     async fn head(&self) -> Result<u64, StoreError> {
         self.inner.head().await
     }

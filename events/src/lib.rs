@@ -13,7 +13,9 @@ mod ids;
 mod organizer;
 
 pub use codec::{DecodeError, Event};
-pub use envelope::{Actor, Envelope, IdempotencyMark, Metadata, NewEvent, RecordedEvent};
+pub use envelope::{
+    Actor, Envelope, EnvelopeHeader, IdempotencyMark, Metadata, NewEvent, RecordedEvent,
+};
 pub use fair::{
     Booth, BoothDefined, BoothRetired, FairAmended, FairCreated, FairDetails, RegistrationClosed,
     RegistrationOpened, Zone, ZoneDefined, ZoneRetired,

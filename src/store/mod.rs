@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use hoicho_events::{NewEvent, RecordedEvent};
+use hoicho_events::{Envelope, NewEvent, RecordedEvent};
 use tokio::sync::watch;
 
 pub mod conformance;
@@ -78,6 +78,21 @@ pub trait EventStore: Send + Sync + 'static {
     /// event while an earlier position may still commit.
     async fn read_all(&self, after: u64, limit: usize) -> Result<Vec<RecordedEvent>, StoreError>;
 
+    /// Like [`EventStore::read_all`], decoded for the projections. Events this build cannot
+    /// decode are logged and left out (a newer hoicho sharing the log may have written
+    /// them). Backends may override it to decode straight from their own buffers.
+    async fn read_all_decoded(&self, after: u64, limit: usize) -> Result<DecodedBatch, StoreError> {
+        let batch = self.read_all(after, limit).await?;
+        let last_position = batch.last().map(|e| e.position);
+        let envelopes = tokio::task::spawn_blocking(move || crate::replay::decode_batch(&batch))
+            .await
+            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        Ok(DecodedBatch {
+            envelopes,
+            last_position,
+        })
+    }
+
     /// The position of the last committed event (0 for an empty log).
     async fn head(&self) -> Result<u64, StoreError>;
 
@@ -133,6 +148,17 @@ pub trait EventStore: Send + Sync + 'static {
     }
 }
 
+/// Decoded events and the position of the last event read (decodable or not).
+#[derive(Debug, Default)]
+pub struct DecodedBatch {
+    pub envelopes: Vec<Envelope>,
+    pub last_position: Option<u64>,
+}
+
+/// Events a subscription reads at a time. Large enough that catching up on a long log is
+/// bound by decoding, not by round trips.
+pub const REPLAY_BATCH: usize = 10_000;
+
 /// A live subscription: every event after a position, once each, in global order.
 pub struct Subscription {
     store: Arc<dyn EventStore>,
@@ -149,7 +175,7 @@ impl Subscription {
             store,
             position: after,
             changes,
-            batch: 5_000,
+            batch: REPLAY_BATCH,
             poll: Duration::from_millis(250),
         }
     }
@@ -168,6 +194,22 @@ impl Subscription {
             if let Some(last) = events.last() {
                 self.position = last.position;
                 return Ok(events);
+            }
+            let _ = tokio::time::timeout(self.poll, self.changes.changed()).await;
+        }
+    }
+
+    /// The next events, decoded, waiting until there is at least one.
+    pub async fn next_decoded(&mut self) -> Result<DecodedBatch, StoreError> {
+        loop {
+            self.changes.borrow_and_update();
+            let batch = self
+                .store
+                .read_all_decoded(self.position, self.batch)
+                .await?;
+            if let Some(last) = batch.last_position {
+                self.position = last;
+                return Ok(batch);
             }
             let _ = tokio::time::timeout(self.poll, self.changes.changed()).await;
         }

@@ -500,6 +500,52 @@ impl EventStore for SqliteStore {
         self.with_reader(head).await
     }
 
+    async fn read_all_decoded(
+        &self,
+        after: u64,
+        limit: usize,
+    ) -> Result<super::DecodedBatch, StoreError> {
+        self.with_reader(move |conn| {
+            let mut stmt = conn.prepare_cached(&format!(
+                "{SELECT} WHERE position > ?1 ORDER BY position LIMIT ?2"
+            ))?;
+            let mut rows =
+                stmt.query(params![after as i64, limit.min(i64::MAX as usize) as i64])?;
+            let mut batch = super::DecodedBatch {
+                envelopes: Vec::with_capacity(limit.min(10_000)),
+                last_position: None,
+            };
+            while let Some(row) = rows.next()? {
+                let position = row.get::<_, i64>(0)? as u64;
+                let id: [u8; 16] = row.get(1)?;
+                let header = hoicho_events::EnvelopeHeader {
+                    event_id: Uuid::from_bytes(id),
+                    stream: row.get_ref(2)?.as_str()?,
+                    version: row.get::<_, i64>(3)? as u64,
+                    position,
+                    schema_version: row.get(5)?,
+                    recorded_at: DateTime::<Utc>::from_timestamp_micros(row.get(6)?)
+                        .unwrap_or_default(),
+                };
+                let event_type = row.get_ref(4)?.as_str()?;
+                match hoicho_events::Envelope::decode_parts(
+                    header,
+                    event_type,
+                    row.get_ref(7)?.as_str()?,
+                    row.get_ref(8)?.as_str()?,
+                ) {
+                    Ok(envelope) => batch.envelopes.push(envelope),
+                    Err(err) => {
+                        tracing::warn!(position, error = %err, "event skipped by projections")
+                    }
+                }
+                batch.last_position = Some(position);
+            }
+            Ok(batch)
+        })
+        .await
+    }
+
     fn changes(&self) -> watch::Receiver<u64> {
         self.changes.clone()
     }

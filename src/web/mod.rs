@@ -73,7 +73,18 @@ pub async fn frame(
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let state = req.app_data::<Data<AppState>>().cloned();
     let method = req.method().to_string();
-    let mut response = next.call(req).await?;
+    // Until the projections have caught up at start, answers would be stale (a valid token
+    // unknown yet): wait for them, briefly. Health endpoints answer at once.
+    if let Some(state) = &state {
+        let probe = matches!(req.path(), "/healthz" | "/readyz" | "/metrics");
+        if !probe && !state.wait_ready(std::time::Duration::from_secs(10)).await {
+            use actix_web::ResponseError;
+            let busy =
+                ApiError::unavailable("hoicho is starting; try again in a moment").error_response();
+            return Ok(req.into_response(busy).map_into_right_body());
+        }
+    }
+    let mut response = next.call(req).await?.map_into_left_body();
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
