@@ -38,6 +38,7 @@ enum Job {
 pub struct SqliteStore {
     path: PathBuf,
     writer: Mutex<Option<mpsc::Sender<Job>>>,
+    writer_thread: Mutex<Option<std::thread::JoinHandle<()>>>,
     readers: Arc<Mutex<Vec<Connection>>>,
     changes: watch::Receiver<u64>,
 }
@@ -82,13 +83,14 @@ impl SqliteStore {
         let head = head(&conn).map_err(unavailable)?;
         let (changes_tx, changes) = watch::channel(head);
         let (tx, rx) = mpsc::channel::<Job>();
-        std::thread::Builder::new()
+        let thread = std::thread::Builder::new()
             .name("hoicho-sqlite-writer".into())
             .spawn(move || writer_loop(conn, rx, changes_tx))
             .map_err(unavailable)?;
         Ok(SqliteStore {
             path,
             writer: Mutex::new(Some(tx)),
+            writer_thread: Mutex::new(Some(thread)),
             readers: Arc::new(Mutex::new(Vec::new())),
             changes,
         })
@@ -118,6 +120,18 @@ impl SqliteStore {
 }
 
 impl SqliteStore {
+    /// Finishes every append already sent, then closes the log (SQLite folds the WAL into
+    /// the database file as its last connection closes). Blocks until done.
+    pub fn close(self) {
+        if let Ok(mut writer) = self.writer.lock() {
+            writer.take();
+        }
+        let thread = self.writer_thread.lock().ok().and_then(|mut t| t.take());
+        if let Some(thread) = thread {
+            let _ = thread.join();
+        }
+    }
+
     fn send(&self, job: Job) -> Result<(), StoreError> {
         let writer = self.writer.lock().map_err(unavailable)?;
         let writer = writer.as_ref().ok_or_else(|| unavailable("store closed"))?;
