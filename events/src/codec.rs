@@ -2,6 +2,7 @@ use serde_json::Value;
 
 use crate::fair::*;
 use crate::organizer::*;
+use crate::registration::*;
 
 /// Why a stored event could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -90,6 +91,12 @@ events! {
     RegistrationClosed(RegistrationClosed) = 1,
     OrganizerAdded(OrganizerAdded) = 1,
     OrganizerTokenIssued(OrganizerTokenIssued) = 1,
+    RegistrationSubmitted(RegistrationSubmitted) = 1,
+    RegistrationAmended(RegistrationAmended) = 1,
+    RegistrationWithdrawn(RegistrationWithdrawn) = 1,
+    RegistrationApproved(RegistrationApproved) = 1,
+    RegistrationRejected(RegistrationRejected) = 1,
+    RegistrationWaitlisted(RegistrationWaitlisted) = 1,
 }
 
 /// Turns the stored shape of `event_type` at version `from` into the shape of `from + 1`.

@@ -11,6 +11,7 @@ mod envelope;
 mod fair;
 mod ids;
 mod organizer;
+mod registration;
 
 pub use codec::{DecodeError, Event};
 pub use envelope::{
@@ -22,14 +23,24 @@ pub use fair::{
 };
 pub use ids::{BoothCode, FairId, OrganizerId, ZoneCode};
 pub use organizer::{OrganizerAdded, OrganizerTokenIssued};
+pub use registration::{
+    Address, Application, BoothRequest, Producer, ProducerType, Product, RegistrationAmended,
+    RegistrationApproved, RegistrationId, RegistrationRejected, RegistrationSubmitted,
+    RegistrationWaitlisted, RegistrationWithdrawn,
+};
 
 /// Stream names, in one place so that every writer and reader agrees on them.
 pub mod streams {
-    use crate::{FairId, OrganizerId};
+    use crate::{FairId, OrganizerId, RegistrationId};
 
     /// The stream of one fair: details, floor plan, registration window.
     pub fn fair(id: &FairId) -> String {
         format!("fair-{}", id.as_str())
+    }
+
+    /// The stream of one application's life.
+    pub fn registration(id: &RegistrationId) -> String {
+        format!("registration-{}", id.0)
     }
 
     /// The stream of one organizer account.

@@ -13,6 +13,7 @@ use utoipa::ToSchema;
 
 use super::error::{ApiError, ErrorResponse, Result};
 use super::extract::{etag, if_match, json_body, write_context, Body, Organizer};
+use super::i18n::Lang;
 use super::plan;
 use super::write::{replay, settle, Written};
 use crate::app::AppState;
@@ -255,7 +256,7 @@ pub async fn create_fair(
         let fair = first.stream.trim_start_matches("fair-").to_owned();
         return Ok(write_response(StatusCode::CREATED, &fair, &first));
     }
-    let (fair_id, details) = plan::new_fair(&json_body(&req, &body)?)?;
+    let (fair_id, details) = plan::new_fair(&json_body(&req, &body)?, Lang::of(&req))?;
     let command = FairCommand::Create {
         fair_id: fair_id.clone(),
         details,
@@ -299,7 +300,7 @@ pub async fn amend_fair(
     let current = state.read().fairs.get(&fair).map(|f| f.details.clone());
     fair_write(&state, &req, &who, &body, &fair, StatusCode::OK, || {
         let current = current.ok_or_else(|| ApiError::not_found("fair"))?;
-        let details = plan::amended_details(&current, &json_body(&req, &body)?)?;
+        let details = plan::amended_details(&current, &json_body(&req, &body)?, Lang::of(&req))?;
         Ok(FairCommand::Amend { details })
     })
     .await
@@ -357,9 +358,9 @@ pub async fn define_booths(
             .flatten()
             .is_some_and(|m| m.subtype() == "csv");
         let (zones, booths) = if is_csv {
-            plan::plan_from_csv(&body.0, &zones)?
+            plan::plan_from_csv(&body.0, &zones, Lang::of(&req))?
         } else {
-            plan::plan_from_json(&json_body(&req, &body)?)?
+            plan::plan_from_json(&json_body(&req, &body)?, Lang::of(&req))?
         };
         Ok(FairCommand::DefinePlan { zones, booths })
     })

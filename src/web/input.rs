@@ -8,10 +8,12 @@ use serde_json::{Map, Value};
 use unicode_normalization::UnicodeNormalization;
 
 use super::error::ApiError;
+use super::i18n::Lang;
 
-#[derive(Default)]
+/// Collects every bad field, with messages in the client's language.
 pub struct Check {
     pub errors: BTreeMap<String, String>,
+    pub lang: Lang,
 }
 
 fn join(path: &str, key: &str) -> String {
@@ -23,6 +25,32 @@ fn join(path: &str, key: &str) -> String {
 }
 
 impl Check {
+    pub fn new(lang: Lang) -> Self {
+        Check {
+            errors: BTreeMap::new(),
+            lang,
+        }
+    }
+
+    /// The message in the client's language.
+    pub fn say(&self, vi: impl Into<String>, en: impl Into<String>) -> String {
+        match self.lang {
+            Lang::Vi => vi.into(),
+            Lang::En => en.into(),
+        }
+    }
+
+    /// Records a problem given in both languages.
+    pub fn fail2(
+        &mut self,
+        field: impl Into<String>,
+        vi: impl Into<String>,
+        en: impl Into<String>,
+    ) {
+        let message = self.say(vi, en);
+        self.fail(field, message);
+    }
+
     pub fn fail(&mut self, field: impl Into<String>, problem: impl Into<String>) {
         self.errors
             .entry(field.into())
@@ -37,15 +65,16 @@ impl Check {
         allowed: &[&str],
     ) -> Option<&'v Map<String, Value>> {
         let Some(obj) = value.as_object() else {
-            self.fail(
+            self.fail2(
                 if path.is_empty() { "body" } else { path },
+                "phải là một đối tượng JSON",
                 "must be a JSON object",
             );
             return None;
         };
         for key in obj.keys() {
             if !allowed.contains(&key.as_str()) {
-                self.fail(join(path, key), "unknown field");
+                self.fail2(join(path, key), "trường không được hỗ trợ", "unknown field");
             }
         }
         Some(obj)
@@ -61,7 +90,7 @@ impl Check {
         match obj.get(key) {
             None | Some(Value::Null) => {
                 if required {
-                    self.fail(join(path, key), "is required");
+                    self.fail2(join(path, key), "bắt buộc", "is required");
                 }
                 None
             }
@@ -81,22 +110,30 @@ impl Check {
         let value = self.present(obj, path, key, required)?;
         let field = join(path, key);
         let Some(s) = value.as_str() else {
-            self.fail(field, "must be a string");
+            self.fail2(field, "phải là chuỗi ký tự", "must be a string");
             return None;
         };
         let s: String = s.trim().nfc().collect();
         if s.is_empty() {
             if required {
-                self.fail(field, "must not be empty");
+                self.fail2(field, "không được để trống", "must not be empty");
             }
             return None;
         }
         if s.chars().count() > max {
-            self.fail(field, format!("must be at most {max} characters"));
+            self.fail2(
+                field,
+                format!("tối đa {max} ký tự"),
+                format!("must be at most {max} characters"),
+            );
             return None;
         }
         if s.chars().any(char::is_control) {
-            self.fail(field, "must not contain control characters or line breaks");
+            self.fail2(
+                field,
+                "không được chứa ký tự điều khiển hoặc xuống dòng",
+                "must not contain control characters or line breaks",
+            );
             return None;
         }
         Some(s)
@@ -116,8 +153,9 @@ impl Check {
         {
             Some(s)
         } else {
-            self.fail(
+            self.fail2(
                 join(path, key),
+                "chỉ gồm chữ A-Z, chữ số, '-' và '_'",
                 "may hold only letters A-Z, digits, '-' and '_'",
             );
             None
@@ -132,7 +170,11 @@ impl Check {
         {
             Some(date) => Some(date),
             None => {
-                self.fail(join(path, key), "must be a date YYYY-MM-DD");
+                self.fail2(
+                    join(path, key),
+                    "phải là ngày dạng YYYY-MM-DD",
+                    "must be a date YYYY-MM-DD",
+                );
                 None
             }
         }
@@ -151,8 +193,9 @@ impl Check {
         {
             Some(t) => Some(t.with_timezone(&Utc)),
             None => {
-                self.fail(
+                self.fail2(
                     join(path, key),
+                    "phải là thời điểm RFC 3339, ví dụ 2021-12-20T08:00:00+07:00",
                     "must be an RFC 3339 instant such as 2021-12-20T08:00:00+07:00",
                 );
                 None
@@ -175,11 +218,15 @@ impl Check {
         match value.as_f64() {
             Some(n) if n.is_finite() && n >= min && n <= max => Some(n),
             Some(_) => {
-                self.fail(field, format!("must be between {min} and {max}"));
+                self.fail2(
+                    field,
+                    format!("phải từ {min} đến {max}"),
+                    format!("must be between {min} and {max}"),
+                );
                 None
             }
             None => {
-                self.fail(field, "must be a number");
+                self.fail2(field, "phải là số", "must be a number");
                 None
             }
         }
@@ -200,15 +247,19 @@ impl Check {
         match value.as_i64() {
             Some(n) if (min..=max).contains(&n) => Some(n),
             Some(_) => {
-                self.fail(field, format!("must be between {min} and {max}"));
+                self.fail2(
+                    field,
+                    format!("phải từ {min} đến {max}"),
+                    format!("must be between {min} and {max}"),
+                );
                 None
             }
             None if value.is_number() => {
-                self.fail(field, "must be a whole number");
+                self.fail2(field, "phải là số nguyên", "must be a whole number");
                 None
             }
             None => {
-                self.fail(field, "must be a number");
+                self.fail2(field, "phải là số", "must be a number");
                 None
             }
         }
@@ -226,11 +277,15 @@ impl Check {
         match value.as_array() {
             Some(items) if items.len() <= max => Some(items),
             Some(_) => {
-                self.fail(field, format!("may hold at most {max} items"));
+                self.fail2(
+                    field,
+                    format!("tối đa {max} mục"),
+                    format!("may hold at most {max} items"),
+                );
                 None
             }
             None => {
-                self.fail(field, "must be an array");
+                self.fail2(field, "phải là một danh sách", "must be an array");
                 None
             }
         }
@@ -239,9 +294,14 @@ impl Check {
     /// `Ok(())` if nothing failed, else the 422 naming every bad field.
     pub fn finish(self) -> Result<(), ApiError> {
         if self.errors.is_empty() {
-            Ok(())
-        } else {
-            Err(ApiError::invalid(self.errors))
+            return Ok(());
         }
+        let count = self.errors.len();
+        let mut err = ApiError::invalid(self.errors);
+        err.body.message = match self.lang {
+            Lang::Vi => format!("{count} trường chưa hợp lệ"),
+            Lang::En => format!("{count} field(s) are not valid"),
+        };
+        Err(err)
     }
 }

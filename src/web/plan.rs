@@ -6,6 +6,7 @@ use hoicho_events::{Booth, BoothCode, FairDetails, FairId, Zone, ZoneCode};
 use serde_json::{Map, Number, Value};
 
 use super::error::ApiError;
+use super::i18n::Lang;
 use super::input::Check;
 
 pub const DEFAULT_TIME_ZONE: &str = "Asia/Ho_Chi_Minh";
@@ -36,8 +37,9 @@ pub fn fair_id(check: &mut Check, obj: &Map<String, Value>) -> Option<FairId> {
     if ok {
         Some(FairId::new_unchecked(id))
     } else {
-        check.fail(
+        check.fail2(
             "id",
+            "gồm 3-64 chữ thường, chữ số và dấu gạch nối, ví dụ ocop-ha-tinh-2022",
             "must be 3-64 lowercase letters, digits and single hyphens, e.g. ocop-ha-tinh-2022",
         );
         None
@@ -53,8 +55,9 @@ fn details(check: &mut Check, obj: &Map<String, Value>) -> Option<FairDetails> {
         None => Some(DEFAULT_TIME_ZONE.to_owned()),
         Some(tz) if tz.parse::<chrono_tz::Tz>().is_ok() => Some(tz),
         Some(_) => {
-            check.fail(
+            check.fail2(
                 "time_zone",
+                "phải là múi giờ IANA, ví dụ Asia/Ho_Chi_Minh",
                 "must be an IANA time zone such as Asia/Ho_Chi_Minh",
             );
             None
@@ -64,15 +67,24 @@ fn details(check: &mut Check, obj: &Map<String, Value>) -> Option<FairDetails> {
     let closes = check.instant(obj, "", "registration_closes_at");
     if let (Some(s), Some(e)) = (start_date, end_date) {
         if e < s {
-            check.fail("end_date", "must not be before start_date");
+            check.fail2(
+                "end_date",
+                "không được trước ngày bắt đầu",
+                "must not be before start_date",
+            );
         } else if (e - s).num_days() > 366 {
-            check.fail("end_date", "a fair lasts at most a year");
+            check.fail2(
+                "end_date",
+                "hội chợ kéo dài tối đa một năm",
+                "a fair lasts at most a year",
+            );
         }
     }
     if let (Some(o), Some(c)) = (opens, closes) {
         if c <= o {
-            check.fail(
+            check.fail2(
                 "registration_closes_at",
+                "phải sau thời điểm mở đăng ký",
                 "must be after registration_opens_at",
             );
         }
@@ -89,8 +101,8 @@ fn details(check: &mut Check, obj: &Map<String, Value>) -> Option<FairDetails> {
 }
 
 /// A new fair: its id and details.
-pub fn new_fair(body: &Value) -> Result<(FairId, FairDetails), ApiError> {
-    let mut check = Check::default();
+pub fn new_fair(body: &Value, lang: Lang) -> Result<(FairId, FairDetails), ApiError> {
+    let mut check = Check::new(lang);
     let parsed = check
         .object(body, "", FAIR_FIELDS)
         .map(|obj| (fair_id(&mut check, obj), details(&mut check, obj)));
@@ -102,8 +114,12 @@ pub fn new_fair(body: &Value) -> Result<(FairId, FairDetails), ApiError> {
 }
 
 /// New details from `current` with the fields present in `body` replaced.
-pub fn amended_details(current: &FairDetails, body: &Value) -> Result<FairDetails, ApiError> {
-    let mut check = Check::default();
+pub fn amended_details(
+    current: &FairDetails,
+    body: &Value,
+    lang: Lang,
+) -> Result<FairDetails, ApiError> {
+    let mut check = Check::new(lang);
     let allowed: Vec<&str> = FAIR_FIELDS.iter().copied().filter(|f| *f != "id").collect();
     let Some(changes) = check.object(body, "", &allowed) else {
         return Err(ApiError::invalid(check.errors));
@@ -186,8 +202,9 @@ fn whole_plan(check: &mut Check, zones: &[Value], booths: &[Value]) {
     for (i, zone) in zones.iter().enumerate() {
         if let Some(code) = loose(zone, "code") {
             if !zone_codes.insert(code.clone()) {
-                check.fail(
+                check.fail2(
                     format!("zones[{i}].code"),
+                    format!("khu {code} bị khai báo hai lần"),
                     format!("zone {code} is defined twice"),
                 );
             }
@@ -197,16 +214,18 @@ fn whole_plan(check: &mut Check, zones: &[Value], booths: &[Value]) {
     for (i, booth) in booths.iter().enumerate() {
         if let Some(code) = loose(booth, "code") {
             if !booth_codes.insert(code.to_uppercase()) {
-                check.fail(
+                check.fail2(
                     format!("booths[{i}].code"),
+                    format!("gian {code} bị khai báo hai lần"),
                     format!("booth {code} is defined twice"),
                 );
             }
         }
         if let Some(zone) = loose(booth, "zone") {
             if !zone_codes.contains(&zone) {
-                check.fail(
+                check.fail2(
                     format!("booths[{i}].zone"),
+                    format!("khu {zone} không có trong sơ đồ"),
                     format!("zone {zone} is not in the plan"),
                 );
             }
@@ -215,8 +234,8 @@ fn whole_plan(check: &mut Check, zones: &[Value], booths: &[Value]) {
 }
 
 /// A floor plan from JSON: `{"zones": [...], "booths": [...]}`.
-pub fn plan_from_json(body: &Value) -> Result<(Vec<Zone>, Vec<Booth>), ApiError> {
-    let mut check = Check::default();
+pub fn plan_from_json(body: &Value, lang: Lang) -> Result<(Vec<Zone>, Vec<Booth>), ApiError> {
+    let mut check = Check::new(lang);
     let Some(obj) = check.object(body, "", &["zones", "booths"]) else {
         return Err(ApiError::invalid(check.errors));
     };
@@ -250,6 +269,7 @@ pub fn plan_from_json(body: &Value) -> Result<(Vec<Zone>, Vec<Booth>), ApiError>
 pub fn plan_from_csv(
     body: &[u8],
     current_zones: &BTreeMap<ZoneCode, Zone>,
+    lang: Lang,
 ) -> Result<(Vec<Zone>, Vec<Booth>), ApiError> {
     let body = body.strip_prefix("\u{feff}".as_bytes()).unwrap_or(body);
     let text =
@@ -268,20 +288,28 @@ pub fn plan_from_csv(
         .headers()
         .map_err(|e| ApiError::malformed(format!("the CSV header cannot be read: {e}")))?
         .clone();
-    let mut check = Check::default();
+    let mut check = Check::new(lang);
     for required in ["code", "zone", "kind", "width_m", "depth_m", "price_vnd"] {
         if !headers.iter().any(|h| h == required) {
-            check.fail(format!("columns.{required}"), "column is missing");
+            check.fail2(
+                format!("columns.{required}"),
+                "thiếu cột",
+                "column is missing",
+            );
         }
     }
     check.finish()?;
     let mut booths = Vec::new();
     let mut booth_values = Vec::new();
     let mut zone_names: BTreeMap<ZoneCode, String> = BTreeMap::new();
-    let mut check = Check::default();
+    let mut check = Check::new(lang);
     for (i, record) in reader.records().enumerate() {
         if i >= MAX_BOOTHS {
-            check.fail("booths", format!("may hold at most {MAX_BOOTHS} rows"));
+            check.fail2(
+                "booths",
+                format!("tối đa {MAX_BOOTHS} dòng"),
+                format!("may hold at most {MAX_BOOTHS} rows"),
+            );
             break;
         }
         let record = record.map_err(|e| ApiError::malformed(format!("CSV line {}: {e}", i + 2)))?;
