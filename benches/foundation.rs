@@ -17,8 +17,8 @@ use hoicho::startup::{Application, Settings};
 use hoicho::store::sqlite::SqliteStore;
 use hoicho::store::{EventStore, ExpectedVersion};
 use hoicho_events::{
-    Actor, Booth, BoothCode, BoothDefined, Envelope, Event, FairCreated, FairId, Metadata,
-    NewEvent, RecordedEvent, ZoneCode,
+    Actor, Booth, BoothCode, BoothDefined, Envelope, Event, FairCreated, FairId, Metadata, NewEvent, RecordedEvent,
+    ZoneCode,
 };
 use uuid::Uuid;
 
@@ -121,9 +121,7 @@ async fn write_log(dir: &std::path::Path, events: Vec<RecordedEvent>) {
         store.import(chunk.to_vec()).await.unwrap();
     }
     // Wait for the final checkpoint, so it does not run during the measurements.
-    tokio::task::spawn_blocking(move || store.close())
-        .await
-        .unwrap();
+    tokio::task::spawn_blocking(move || store.close()).await.unwrap();
 }
 
 /// (a) The raw loop: one INSERT, one transaction, one fsync per event.
@@ -160,8 +158,7 @@ fn raw_inserts(dir: &std::path::Path, count: usize) -> f64 {
 
 /// (a) Appends through the store from `writers` concurrent tasks, each to its own stream.
 async fn store_appends(dir: &std::path::Path, writers: usize, count: usize) -> (f64, Duration) {
-    let store: Arc<dyn EventStore> =
-        Arc::new(SqliteStore::open(dir.join(format!("store-{writers}.sqlite"))).unwrap());
+    let store: Arc<dyn EventStore> = Arc::new(SqliteStore::open(dir.join(format!("store-{writers}.sqlite"))).unwrap());
     let metadata = Arc::new(metadata());
     let per_writer = count / writers;
     let started = Instant::now();
@@ -261,7 +258,11 @@ async fn main() {
         ms(one_p99),
         one / raw_mean
     );
-    println!("  store, 64 writers:                {many:>10.0} events/s  p99 {:.2} ms  ({:.2}x raw; target >= 3x)", ms(many_p99), many / raw_mean);
+    println!(
+        "  store, 64 writers:                {many:>10.0} events/s  p99 {:.2} ms  ({:.2}x raw; target >= 3x)",
+        ms(many_p99),
+        many / raw_mean
+    );
 
     println!("\n(b) replay, (c) start to ready, {total} events in the log");
     // `--keep-log DIR` keeps the 1M-event log for profiling.
@@ -297,8 +298,13 @@ async fn main() {
     let (_, raw_rate_again) = raw_read_and_decode(&log_dir.join("events.sqlite"));
     let raw_mean = (raw_rate + raw_rate_again) / 2.0;
     assert_eq!(rows as u64, applied);
-    println!("  raw read-and-decode loop:         {raw_mean:>10.0} events/s  (runs: {raw_rate:.0}, {raw_rate_again:.0})");
-    println!("  replay into every projection:     {replay_rate:>10.0} events/s  ({:.0}% of raw; target >= 70%)", 100.0 * replay_rate / raw_mean);
+    println!(
+        "  raw read-and-decode loop:         {raw_mean:>10.0} events/s  (runs: {raw_rate:.0}, {raw_rate_again:.0})"
+    );
+    println!(
+        "  replay into every projection:     {replay_rate:>10.0} events/s  ({:.0}% of raw; target >= 70%)",
+        100.0 * replay_rate / raw_mean
+    );
     println!(
         "  start to ready:                   {:>10.2} s  (target < 3 s)",
         ready.as_secs_f64()

@@ -22,16 +22,12 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub async fn new(
-        store: Arc<dyn EventStore>,
-        secret: crate::auth::Secret,
-    ) -> Result<Arc<Self>, StoreError> {
+    pub async fn new(store: Arc<dyn EventStore>, secret: crate::auth::Secret) -> Result<Arc<Self>, StoreError> {
         let start_head = store.head().await?;
         let (applied, _) = watch::channel(0);
         let metrics = Arc::new(Metrics::default());
         metrics.log_head.set(start_head as i64);
-        let store: Arc<dyn EventStore> =
-            Arc::new(crate::metrics::Metered::new(store, metrics.clone()));
+        let store: Arc<dyn EventStore> = Arc::new(crate::metrics::Metered::new(store, metrics.clone()));
         Ok(Arc::new(AppState {
             store,
             projections: RwLock::new(Projections::default()),
@@ -46,9 +42,7 @@ impl AppState {
     pub fn read(&self) -> RwLockReadGuard<'_, Projections> {
         // A poisoned lock means a projection panicked mid-apply; the data is still the best
         // there is, and serving it beats failing every request.
-        self.projections
-            .read()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.projections.read().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     pub fn applied_position(&self) -> u64 {

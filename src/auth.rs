@@ -66,18 +66,12 @@ pub fn token_hash(token: &str) -> String {
 
 pub fn hash_password(password: &str) -> Result<String, argon2::password_hash::Error> {
     let salt = SaltString::generate(&mut OsRng);
-    Ok(Argon2::default()
-        .hash_password(password.as_bytes(), &salt)?
-        .to_string())
+    Ok(Argon2::default().hash_password(password.as_bytes(), &salt)?.to_string())
 }
 
 pub fn verify_password(hash: &str, password: &str) -> bool {
     PasswordHash::new(hash)
-        .map(|parsed| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok()
-        })
+        .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
         .unwrap_or(false)
 }
 
@@ -117,10 +111,7 @@ pub enum AddOrganizerError {
     Command(CommandError),
 }
 
-pub async fn add_organizer(
-    store: &dyn EventStore,
-    email: &str,
-) -> Result<NewOrganizer, AddOrganizerError> {
+pub async fn add_organizer(store: &dyn EventStore, email: &str) -> Result<NewOrganizer, AddOrganizerError> {
     let email = email.trim().to_lowercase();
     if !crate::domain::looks_like_email(&email) {
         return Err(AddOrganizerError::BadEmail(email));
@@ -147,15 +138,14 @@ pub async fn add_organizer(
         },
         Utc::now(),
     );
-    let outcome =
-        execute::<OrganizerState, _>(store, &streams::organizer(&id), &ctx, None, |state| {
-            organizer::add(state, &added)
-        })
-        .await
-        .map_err(|err| match err {
-            CommandError::Domain(_) => AddOrganizerError::Exists(email.clone()),
-            other => AddOrganizerError::Command(other),
-        })?;
+    let outcome = execute::<OrganizerState, _>(store, &streams::organizer(&id), &ctx, None, |state| {
+        organizer::add(state, &added)
+    })
+    .await
+    .map_err(|err| match err {
+        CommandError::Domain(_) => AddOrganizerError::Exists(email.clone()),
+        other => AddOrganizerError::Command(other),
+    })?;
     Ok(NewOrganizer {
         email,
         password,
@@ -166,10 +156,7 @@ pub async fn add_organizer(
 
 /// Replaces an organizer's API token (the old one stops working at once); returns the new
 /// token, shown once.
-pub async fn rotate_token(
-    store: &dyn EventStore,
-    email: &str,
-) -> Result<(String, u64), AddOrganizerError> {
+pub async fn rotate_token(store: &dyn EventStore, email: &str) -> Result<(String, u64), AddOrganizerError> {
     let email = email.trim().to_lowercase();
     let id = organizer_id_for(&email);
     let token = random_token(32);
@@ -180,14 +167,13 @@ pub async fn rotate_token(
         },
         Utc::now(),
     );
-    let outcome =
-        execute::<OrganizerState, _>(store, &streams::organizer(&id), &ctx, None, |state| {
-            organizer::issue_token(state, &digest)
-        })
-        .await
-        .map_err(|err| match err {
-            CommandError::Domain(_) => AddOrganizerError::Unknown(email.clone()),
-            other => AddOrganizerError::Command(other),
-        })?;
+    let outcome = execute::<OrganizerState, _>(store, &streams::organizer(&id), &ctx, None, |state| {
+        organizer::issue_token(state, &digest)
+    })
+    .await
+    .map_err(|err| match err {
+        CommandError::Domain(_) => AddOrganizerError::Unknown(email.clone()),
+        other => AddOrganizerError::Command(other),
+    })?;
     Ok((token, outcome.position))
 }

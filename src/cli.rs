@@ -8,11 +8,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::startup::{open_store, Application, Settings};
 
 #[derive(Parser, Debug)]
-#[command(
-    name = "hoicho",
-    version,
-    about = "Trade fairs and their booths, as an event log"
-)]
+#[command(name = "hoicho", version, about = "Trade fairs and their booths, as an event log")]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -59,6 +55,9 @@ pub struct ServeArgs {
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "HOICHO_WORKERS")]
     pub workers: Option<usize>,
+    /// Applications one client address may send per minute without signing in (429 past it).
+    #[arg(long, env = "HOICHO_PUBLIC_POSTS_PER_MINUTE", default_value_t = 30)]
+    pub public_posts_per_minute: u32,
 }
 
 #[derive(Subcommand, Debug)]
@@ -116,10 +115,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             if json {
                 println!("{}", serde_json::to_string(&added)?);
             } else {
-                println!(
-                    "Organizer {} created. Shown once, keep them safe:",
-                    added.email
-                );
+                println!("Organizer {} created. Shown once, keep them safe:", added.email);
                 println!("  password:  {}", added.password);
                 println!("  API token: {}", added.token);
             }
@@ -146,8 +142,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let log = open_store(&args.store.data, args.store.store.as_deref()).await?;
             let count = match &args.out {
                 Some(path) => {
-                    let file = std::fs::File::create(path)
-                        .with_context(|| format!("Failed to create {}", path.display()))?;
+                    let file =
+                        std::fs::File::create(path).with_context(|| format!("Failed to create {}", path.display()))?;
                     let mut out = std::io::BufWriter::new(file);
                     crate::transfer::export(&*log, &mut out).await?
                 }
@@ -177,6 +173,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         demo: args.demo,
         body_limit: args.body_limit,
         workers: args.workers,
+        public_posts_per_minute: args.public_posts_per_minute,
     };
     let app = Application::build(settings.clone()).await?;
     let host = settings

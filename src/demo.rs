@@ -76,24 +76,23 @@ pub fn floor_plan() -> (Vec<Zone>, Vec<Booth>) {
         zone("D", "Khu ẩm thực và đặc sản"),
     ];
     let mut booths = Vec::new();
-    let mut row =
-        |prefix: &str, start: usize, count: usize, x0: f64, y: f64, corners: bool, kind: &str| {
-            for i in 0..count {
-                let kind = if corners && (i == 0 || i + 1 == count) {
-                    "corner"
-                } else {
-                    kind
-                };
-                let step = 3.0;
-                booths.push(booth(
-                    format!("{prefix}{:02}", start + i),
-                    prefix,
-                    kind,
-                    x0 + i as f64 * step,
-                    y,
-                ));
-            }
-        };
+    let mut row = |prefix: &str, start: usize, count: usize, x0: f64, y: f64, corners: bool, kind: &str| {
+        for i in 0..count {
+            let kind = if corners && (i == 0 || i + 1 == count) {
+                "corner"
+            } else {
+                kind
+            };
+            let step = 3.0;
+            booths.push(booth(
+                format!("{prefix}{:02}", start + i),
+                prefix,
+                kind,
+                x0 + i as f64 * step,
+                y,
+            ));
+        }
+    };
     // Zone A: 4 rows of 13, back to back in pairs, a 4 m aisle between the pairs.
     row("A", 1, 13, 0.0, 0.0, true, "standard");
     row("A", 14, 13, 0.0, 3.0, true, "standard");
@@ -121,8 +120,7 @@ pub async fn ensure(state: &AppState, data_dir: &Path) -> anyhow::Result<()> {
         },
         Utc::now(),
     );
-    let (_, version) =
-        crate::domain::execute::load::<FairState>(&*state.store, &streams::fair(&fair_id)).await?;
+    let (_, version) = crate::domain::execute::load::<FairState>(&*state.store, &streams::fair(&fair_id)).await?;
     if version == 0 {
         let create = FairCommand::Create {
             fair_id: fair_id.clone(),
@@ -142,9 +140,7 @@ pub async fn ensure(state: &AppState, data_dir: &Path) -> anyhow::Result<()> {
     }
 
     let path = data_dir.join("demo-organizer.json");
-    let saved: Option<DemoOrganizer> = std::fs::read(&path)
-        .ok()
-        .and_then(|b| serde_json::from_slice(&b).ok());
+    let saved: Option<DemoOrganizer> = std::fs::read(&path).ok().and_then(|b| serde_json::from_slice(&b).ok());
     let credentials = match saved {
         Some(saved) => saved,
         None => {

@@ -46,11 +46,7 @@ impl Default for Metrics {
             projection_position.clone(),
         );
         let log_head = Gauge::default();
-        registry.register(
-            "log_head",
-            "Last position in the log, as last seen",
-            log_head.clone(),
-        );
+        registry.register("log_head", "Last position in the log, as last seen", log_head.clone());
         Metrics {
             registry,
             requests,
@@ -106,9 +102,7 @@ impl EventStore for Metered {
         let count = events.len() as u64;
         let started = std::time::Instant::now();
         let result = self.inner.append(stream, expected, events).await;
-        self.metrics
-            .append_seconds
-            .observe(started.elapsed().as_secs_f64());
+        self.metrics.append_seconds.observe(started.elapsed().as_secs_f64());
         if let Ok(done) = &result {
             self.metrics.events_appended.inc_by(count);
             if done.position as i64 > self.metrics.log_head.get() {
@@ -131,11 +125,7 @@ impl EventStore for Metered {
         self.inner.read_all(after, limit).await
     }
 
-    async fn read_all_decoded(
-        &self,
-        after: u64,
-        limit: usize,
-    ) -> Result<crate::store::DecodedBatch, StoreError> {
+    async fn read_all_decoded(&self, after: u64, limit: usize) -> Result<crate::store::DecodedBatch, StoreError> {
         self.inner.read_all_decoded(after, limit).await
     }
 

@@ -30,6 +30,8 @@ pub struct Settings {
     pub demo: bool,
     pub body_limit: usize,
     pub workers: Option<usize>,
+    /// Applications one client address may send a minute without signing in.
+    pub public_posts_per_minute: u32,
 }
 
 impl Settings {
@@ -41,6 +43,7 @@ impl Settings {
             demo: false,
             body_limit: 1024 * 1024,
             workers: None,
+            public_posts_per_minute: 30,
         }
     }
 }
@@ -54,10 +57,7 @@ pub struct Application {
 }
 
 /// Opens the configured store.
-pub async fn open_store(
-    data_dir: &std::path::Path,
-    spec: Option<&str>,
-) -> anyhow::Result<Arc<dyn EventStore>> {
+pub async fn open_store(data_dir: &std::path::Path, spec: Option<&str>) -> anyhow::Result<Arc<dyn EventStore>> {
     std::fs::create_dir_all(data_dir)
         .with_context(|| format!("Failed to create the data directory {}", data_dir.display()))?;
     match spec {
@@ -91,25 +91,22 @@ fn lock_data_dir(data_dir: &std::path::Path) -> anyhow::Result<File> {
             "another hoicho is already serving the data directory {}; stop it first, or give this one its own --data",
             data_dir.display()
         ),
-        Err(std::fs::TryLockError::Error(err)) => Err(err).with_context(|| format!("Failed to lock {}", path.display())),
+        Err(std::fs::TryLockError::Error(err)) => {
+            Err(err).with_context(|| format!("Failed to lock {}", path.display()))
+        }
     }
 }
 
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
-        std::fs::create_dir_all(&settings.data_dir).with_context(|| {
-            format!(
-                "Failed to create the data directory {}",
-                settings.data_dir.display()
-            )
-        })?;
+        std::fs::create_dir_all(&settings.data_dir)
+            .with_context(|| format!("Failed to create the data directory {}", settings.data_dir.display()))?;
         let lock = match settings.store {
             None => Some(lock_data_dir(&settings.data_dir)?),
             Some(_) => None,
         };
         let store = open_store(&settings.data_dir, settings.store.as_deref()).await?;
-        let secret =
-            Secret::load_or_create(&settings.data_dir).context("Failed to read the secret key")?;
+        let secret = Secret::load_or_create(&settings.data_dir).context("Failed to read the secret key")?;
         let state = AppState::new(store, secret)
             .await
             .context("Failed to read the event log")?;
@@ -120,11 +117,15 @@ impl Application {
                 .context("Failed to load the demo fair")?;
         }
 
-        let listener = TcpListener::bind(&settings.addr)
-            .with_context(|| format!("Failed to listen on {}", settings.addr))?;
+        let listener =
+            TcpListener::bind(&settings.addr).with_context(|| format!("Failed to listen on {}", settings.addr))?;
         let port = listener.local_addr()?.port();
         let data = Data::from(state.clone());
         let limiter = Data::new(LoginLimiter::default());
+        let public_posts = Data::new(crate::web::limits::PublicPosts(crate::web::limits::RateLimiter::new(
+            settings.public_posts_per_minute,
+            std::time::Duration::from_secs(60),
+        )));
         let limit = BodyLimit(settings.body_limit);
         let mut server = HttpServer::new(move || {
             App::new()
@@ -133,6 +134,7 @@ impl Application {
                 .wrap(TracingLogger::default())
                 .app_data(data.clone())
                 .app_data(limiter.clone())
+                .app_data(public_posts.clone())
                 .app_data(limit)
                 .configure(crate::web::configure)
         })

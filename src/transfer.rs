@@ -85,12 +85,8 @@ pub enum ImportError {
 }
 
 fn parse(line_no: usize, text: &str) -> Result<RecordedEvent, ImportError> {
-    let damaged = |problem: String| ImportError::Damaged {
-        line: line_no,
-        problem,
-    };
-    let line: Line<'_> =
-        serde_json::from_str(text).map_err(|e| damaged(format!("not an exported event: {e}")))?;
+    let damaged = |problem: String| ImportError::Damaged { line: line_no, problem };
+    let line: Line<'_> = serde_json::from_str(text).map_err(|e| damaged(format!("not an exported event: {e}")))?;
     let recorded = RecordedEvent {
         event_id: line.event_id,
         stream: line.stream,
@@ -114,9 +110,8 @@ pub async fn import(store: &dyn EventStore, path: &Path) -> Result<u64, ImportEr
         return Err(ImportError::NotEmpty(head));
     }
     let open = || -> Result<std::io::BufReader<std::fs::File>, ImportError> {
-        let file = std::fs::File::open(path).map_err(|e| {
-            ImportError::Other(anyhow::anyhow!("Failed to open {}: {e}", path.display()))
-        })?;
+        let file = std::fs::File::open(path)
+            .map_err(|e| ImportError::Other(anyhow::anyhow!("Failed to open {}: {e}", path.display())))?;
         Ok(std::io::BufReader::new(file))
     };
     // First pass: verify.
@@ -133,10 +128,7 @@ pub async fn import(store: &dyn EventStore, path: &Path) -> Result<u64, ImportEr
             continue;
         }
         let event = parse(line_no, &text)?;
-        let damaged = |problem: String| ImportError::Damaged {
-            line: line_no,
-            problem,
-        };
+        let damaged = |problem: String| ImportError::Damaged { line: line_no, problem };
         if event.position != total + 1 {
             return Err(damaged(format!(
                 "position {} where {} was expected: events are missing or out of order",
@@ -155,10 +147,7 @@ pub async fn import(store: &dyn EventStore, path: &Path) -> Result<u64, ImportEr
         }
         *version = event.version;
         if !ids.insert(event.event_id) {
-            return Err(damaged(format!(
-                "event id {} appears twice",
-                event.event_id
-            )));
+            return Err(damaged(format!("event id {} appears twice", event.event_id)));
         }
         total += 1;
     }

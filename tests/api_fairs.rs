@@ -20,10 +20,7 @@ async fn creating_a_fair_returns_201_and_a_following_read_sees_it() {
     let app = spawn().await;
     let response = app.create_fair("ocop-ha-tinh-2022").await;
     assert_eq!(response.status().as_u16(), 201);
-    assert_eq!(
-        response.headers()["location"],
-        "/api/v1/fairs/ocop-ha-tinh-2022"
-    );
+    assert_eq!(response.headers()["location"], "/api/v1/fairs/ocop-ha-tinh-2022");
     assert_eq!(response.headers()["etag"], "\"1\"");
     let created: Value = response.json().await.unwrap();
     assert!(created["position"].as_u64().unwrap() > 0);
@@ -31,10 +28,7 @@ async fn creating_a_fair_returns_201_and_a_following_read_sees_it() {
 
     let (status, fair) = json(app.get("/api/v1/fairs/ocop-ha-tinh-2022").await).await;
     assert_eq!(status, 200);
-    assert_eq!(
-        fair["name"],
-        "Hội chợ sản phẩm OCOP và đặc sản Hà Tĩnh 2022"
-    );
+    assert_eq!(fair["name"], "Hội chợ sản phẩm OCOP và đặc sản Hà Tĩnh 2022");
     assert_eq!(fair["start_date"], "2022-01-21");
     assert_eq!(fair["time_zone"], "Asia/Ho_Chi_Minh");
     assert_eq!(fair["registration_opens_at"], "2021-12-20T01:00:00Z");
@@ -174,10 +168,7 @@ async fn malformed_json_wrong_content_type_and_oversized_bodies_get_their_own_er
         .await
         .unwrap();
     let (status, body) = json(too_large).await;
-    assert_eq!(
-        (status, body["error"]["code"].as_str()),
-        (413, Some("body_too_large"))
-    );
+    assert_eq!((status, body["error"]["code"].as_str()), (413, Some("body_too_large")));
 
     let not_an_object = app.post_json("/api/v1/fairs", &json!([1, 2])).await;
     assert_eq!(not_an_object.status().as_u16(), 422);
@@ -187,10 +178,7 @@ async fn malformed_json_wrong_content_type_and_oversized_bodies_get_their_own_er
 async fn unknown_fairs_and_endpoints_are_404_in_the_error_format() {
     let app = spawn().await;
     let (status, body) = json(app.get("/api/v1/fairs/khong-co").await).await;
-    assert_eq!(
-        (status, body["error"]["code"].as_str()),
-        (404, Some("not_found"))
-    );
+    assert_eq!((status, body["error"]["code"].as_str()), (404, Some("not_found")));
     let (status, _) = json(app.put_booths("khong-co", &plan_body()).await).await;
     assert_eq!(status, 404);
     let (status, _) = json(
@@ -200,10 +188,7 @@ async fn unknown_fairs_and_endpoints_are_404_in_the_error_format() {
     .await;
     assert_eq!(status, 404);
     let (status, body) = json(app.get("/api/v1/nothing-here").await).await;
-    assert_eq!(
-        (status, body["error"]["code"].as_str()),
-        (404, Some("not_found"))
-    );
+    assert_eq!((status, body["error"]["code"].as_str()), (404, Some("not_found")));
 }
 
 #[tokio::test]
@@ -227,10 +212,7 @@ async fn the_same_idempotency_key_returns_the_first_response_and_writes_once() {
     let (status, body) = json(send(fair_body("hoi-cho-hai")).await.unwrap()).await;
     assert_eq!(status, 422);
     assert_eq!(body["error"]["code"], "idempotency_key_reused");
-    assert_eq!(
-        app.get("/api/v1/fairs/hoi-cho-hai").await.status().as_u16(),
-        404
-    );
+    assert_eq!(app.get("/api/v1/fairs/hoi-cho-hai").await.status().as_u16(), 404);
 }
 
 #[tokio::test]
@@ -246,9 +228,9 @@ async fn concurrent_copies_of_one_idempotent_request_write_once() {
             .bearer_auth(&app.token)
             .header("Idempotency-Key", "so-do-1")
             .json(&plan_body());
-        tasks.push(tokio::spawn(async move {
-            request.send().await.unwrap().status().as_u16()
-        }));
+        tasks.push(tokio::spawn(
+            async move { request.send().await.unwrap().status().as_u16() },
+        ));
     }
     for task in tasks {
         assert_eq!(task.await.unwrap(), 200);
@@ -340,10 +322,7 @@ async fn a_floor_plan_by_csv_accepts_spreadsheet_habits() {
     let missing_column = "code,zone\nA01,A\n";
     let (status, body) = json(app.put_booths_csv("so-do-csv", missing_column).await).await;
     assert_eq!(status, 422);
-    assert!(
-        body["error"]["fields"]["columns.price_vnd"].is_string(),
-        "{body}"
-    );
+    assert!(body["error"]["fields"]["columns.price_vnd"].is_string(), "{body}");
 }
 
 #[tokio::test]
@@ -425,10 +404,7 @@ async fn amending_a_fair_changes_only_the_fields_sent() {
     let (_, fair) = json(app.get("/api/v1/fairs/sua-doi").await).await;
     assert_eq!(fair["venue"], "Công viên Thành Sen");
     assert_eq!(fair["end_date"], "2022-01-26");
-    assert_eq!(
-        fair["name"],
-        "Hội chợ sản phẩm OCOP và đặc sản Hà Tĩnh 2022"
-    );
+    assert_eq!(fair["name"], "Hội chợ sản phẩm OCOP và đặc sản Hà Tĩnh 2022");
     let bad = app
         .client
         .patch(app.url("/api/v1/fairs/sua-doi"))
@@ -440,8 +416,7 @@ async fn amending_a_fair_changes_only_the_fields_sent() {
     let (status, body) = json(bad).await;
     assert_eq!(status, 422);
     assert!(
-        body["error"]["fields"]["end_date"].is_string()
-            && body["error"]["fields"]["id"].is_string(),
+        body["error"]["fields"]["end_date"].is_string() && body["error"]["fields"]["id"].is_string(),
         "{body}"
     );
 }
@@ -457,10 +432,7 @@ async fn the_audit_endpoints_show_the_log_without_credential_hashes() {
     assert_eq!(events.len(), 2);
     assert_eq!(events[0]["event_type"], "OrganizerAdded");
     assert!(events[0]["data"]["email"].is_string());
-    assert!(
-        events[0]["data"].get("password_hash").is_none()
-            && events[0]["data"].get("token_hash").is_none()
-    );
+    assert!(events[0]["data"].get("password_hash").is_none() && events[0]["data"].get("token_hash").is_none());
     assert_eq!(page["next"], 2);
     let (status, stream) = json(app.get_as_organizer("/api/v1/streams/fair-nhat-ky").await).await;
     assert_eq!(status, 200);
@@ -507,6 +479,15 @@ async fn the_openapi_document_describes_every_api_route() {
         ("/api/v1/fairs/{fair}/registration/close", "post"),
         ("/api/v1/events", "get"),
         ("/api/v1/streams/{stream}", "get"),
+        ("/api/v1/fairs/{fair}/registrations", "post"),
+        ("/api/v1/fairs/{fair}/registrations", "get"),
+        ("/api/v1/fairs/{fair}/registrations/bulk", "post"),
+        ("/api/v1/registrations/{id}", "get"),
+        ("/api/v1/registrations/{id}", "patch"),
+        ("/api/v1/registrations/{id}/withdraw", "post"),
+        ("/api/v1/registrations/{id}/approve", "post"),
+        ("/api/v1/registrations/{id}/reject", "post"),
+        ("/api/v1/registrations/{id}/waitlist", "post"),
     ] {
         assert!(
             paths.get(path).and_then(|p| p.get(method)).is_some(),

@@ -35,7 +35,9 @@ async fn browser() -> (Driver, Client) {
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .unwrap_or_else(|e| panic!("ChromeDriver ({chromedriver}) does not start: {e}; run ./scripts/test to install it"));
+        .unwrap_or_else(|e| {
+            panic!("ChromeDriver ({chromedriver}) does not start: {e}; run ./scripts/test to install it")
+        });
     let profile = tempfile::tempdir().expect("profile dir");
     let caps = json!({
         "goog:chromeOptions": {
@@ -104,22 +106,10 @@ async fn the_floor_plan_and_sign_in_work_in_chromium_on_a_phone() {
     );
     let (_driver, client) = browser().await;
 
-    client
-        .goto(&app.url("/fairs/trinh-duyet"))
-        .await
-        .expect("page opens");
-    let heading = client
-        .find(Locator::Css("h1"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    client.goto(&app.url("/fairs/trinh-duyet")).await.expect("page opens");
+    let heading = client.find(Locator::Css("h1")).await.unwrap().text().await.unwrap();
     assert_eq!(heading, "Hội chợ sản phẩm OCOP và đặc sản Hà Tĩnh 2022");
-    let booths = client
-        .find_all(Locator::Css("#floor-plan rect.booth"))
-        .await
-        .unwrap();
+    let booths = client.find_all(Locator::Css("#floor-plan rect.booth")).await.unwrap();
     assert_eq!(booths.len(), 3);
     // The plan is drawn at a readable size even on a 390 px screen (it scrolls sideways).
     let width = client
@@ -171,19 +161,9 @@ async fn the_floor_plan_and_sign_in_work_in_chromium_on_a_phone() {
         .click()
         .await
         .unwrap();
-    client
-        .wait()
-        .for_element(Locator::Css("main strong"))
-        .await
-        .unwrap();
+    client.wait().for_element(Locator::Css("main strong")).await.unwrap();
     assert_eq!(client.current_url().await.unwrap().path(), "/organizer");
-    let body = client
-        .find(Locator::Css("main"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let body = client.find(Locator::Css("main")).await.unwrap().text().await.unwrap();
     assert!(body.contains(&app.organizer_email), "{body}");
     client.close().await.unwrap();
 }

@@ -80,10 +80,7 @@ async fn a_second_serve_on_the_same_data_directory_refuses() {
         .expect("runs");
     assert!(!second.status.success());
     let stderr = String::from_utf8_lossy(&second.stderr);
-    assert!(
-        stderr.contains("another hoicho is already serving"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("another hoicho is already serving"), "{stderr}");
 }
 
 #[tokio::test]
@@ -91,20 +88,10 @@ async fn organizer_add_works_while_the_server_runs_without_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let server = serve(dir.path(), &[]);
     let out = hoicho(
-        &[
-            "organizer",
-            "add",
-            "--email",
-            "Chi.Mai@SoCongThuong.gov.vn",
-            "--json",
-        ],
+        &["organizer", "add", "--email", "Chi.Mai@SoCongThuong.gov.vn", "--json"],
         dir.path(),
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let added: Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
     assert_eq!(added["email"], "chi.mai@socongthuong.gov.vn");
     assert!(added["password"].as_str().unwrap().len() >= 16);
@@ -115,12 +102,7 @@ async fn organizer_add_works_while_the_server_runs_without_a_restart() {
     let url = format!("{}/api/v1/events", server.url);
     until("the server accepts the new token", || {
         let request = client.get(&url).bearer_auth(&token).send();
-        async move {
-            request
-                .await
-                .map(|r| r.status().as_u16() == 200)
-                .unwrap_or(false)
-        }
+        async move { request.await.map(|r| r.status().as_u16() == 200).unwrap_or(false) }
     })
     .await;
 
@@ -138,26 +120,17 @@ async fn organizer_add_works_while_the_server_runs_without_a_restart() {
 async fn sigterm_stops_the_server_cleanly() {
     let dir = tempfile::tempdir().unwrap();
     let mut server = serve(dir.path(), &[]);
-    let health = reqwest::get(format!("{}/healthz", server.url))
-        .await
-        .unwrap();
+    let health = reqwest::get(format!("{}/healthz", server.url)).await.unwrap();
     assert_eq!(health.status().as_u16(), 200);
     let pid = server.child.id().to_string();
-    assert!(Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .unwrap()
-        .success());
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         if let Some(status) = server.child.try_wait().unwrap() {
             assert!(status.success(), "exit status {status}");
             break;
         }
-        assert!(
-            Instant::now() < deadline,
-            "still running 30 s after SIGTERM"
-        );
+        assert!(Instant::now() < deadline, "still running 30 s after SIGTERM");
         std::thread::sleep(Duration::from_millis(50));
     }
     // The lock is released: the data directory can be served again.
@@ -170,9 +143,7 @@ async fn projections_of(data: &Path) -> hoicho_projections::Projections {
     let mut projections = hoicho_projections::Projections::default();
     let mut after = 0;
     loop {
-        let batch = hoicho::store::EventStore::read_all(&store, after, 1000)
-            .await
-            .unwrap();
+        let batch = hoicho::store::EventStore::read_all(&store, after, 1000).await.unwrap();
         let Some(last) = batch.last() else { break };
         after = last.position;
         for envelope in hoicho::replay::decode_batch(&batch) {
@@ -204,11 +175,7 @@ async fn export_then_import_reproduces_the_log_and_a_damaged_file_is_refused() {
         .arg(source.path())
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let text = std::fs::read_to_string(&export).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     assert!(lines.len() > 100);
@@ -223,15 +190,8 @@ async fn export_then_import_reproduces_the_log_and_a_damaged_file_is_refused() {
         .arg(target.path())
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(
-        projections_of(source.path()).await,
-        projections_of(target.path()).await
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(projections_of(source.path()).await, projections_of(target.path()).await);
 
     let again = Command::new(BIN)
         .arg("import")
@@ -240,10 +200,7 @@ async fn export_then_import_reproduces_the_log_and_a_damaged_file_is_refused() {
         .arg(target.path())
         .output()
         .unwrap();
-    assert!(
-        !again.status.success(),
-        "importing into a non-empty store is refused"
-    );
+    assert!(!again.status.success(), "importing into a non-empty store is refused");
 
     // A damaged copy: one line cut short, one line missing.
     let mut damaged: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
@@ -265,11 +222,7 @@ async fn export_then_import_reproduces_the_log_and_a_damaged_file_is_refused() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_eq!(
-        projections_of(fresh.path()).await.events,
-        0,
-        "nothing was written"
-    );
+    assert_eq!(projections_of(fresh.path()).await.events, 0, "nothing was written");
 
     let mut gap: Vec<&str> = lines.clone();
     gap.remove(10);
@@ -283,10 +236,7 @@ async fn export_then_import_reproduces_the_log_and_a_damaged_file_is_refused() {
         .unwrap();
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("line 11") && stderr.contains("position"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("line 11") && stderr.contains("position"), "{stderr}");
 }
 
 #[tokio::test]
@@ -314,10 +264,7 @@ async fn every_flag_is_also_an_environment_variable() {
         .json()
         .await
         .unwrap();
-    assert_eq!(
-        fair["name"],
-        "Hội chợ sản phẩm OCOP và đặc sản Hà Tĩnh 2022"
-    );
+    assert_eq!(fair["name"], "Hội chợ sản phẩm OCOP và đặc sản Hà Tĩnh 2022");
     assert!(dir.path().join("events.sqlite").exists());
     let _ = child.kill();
     let _ = child.wait();
@@ -396,10 +343,7 @@ async fn a_full_disk_answers_503_and_applies_nothing() {
                 failure = Some(response.json::<Value>().await.unwrap());
                 break;
             }
-            other => panic!(
-                "unexpected status {other}: {}",
-                response.text().await.unwrap()
-            ),
+            other => panic!("unexpected status {other}: {}", response.text().await.unwrap()),
         }
     }
     let failure = failure.expect("the disk filled up");

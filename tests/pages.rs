@@ -7,10 +7,7 @@ use support::{fair_body, plan_body, spawn};
 
 async fn fair_with_plan(app: &support::TestApp, id: &str) {
     assert_eq!(app.create_fair(id).await.status().as_u16(), 201);
-    assert_eq!(
-        app.put_booths(id, &plan_body()).await.status().as_u16(),
-        200
-    );
+    assert_eq!(app.put_booths(id, &plan_body()).await.status().as_u16(), 200);
 }
 
 #[tokio::test]
@@ -49,12 +46,7 @@ async fn the_fair_page_is_vietnamese_with_vietnamese_dates_and_money() {
 async fn english_is_available_by_query_and_by_accept_language() {
     let app = spawn().await;
     fair_with_plan(&app, "english").await;
-    let html = app
-        .get("/fairs/english?lang=en")
-        .await
-        .text()
-        .await
-        .unwrap();
+    let html = app.get("/fairs/english?lang=en").await.text().await.unwrap();
     assert!(html.contains("<html lang=\"en\">") && html.contains("Floor plan"));
     let by_header = app
         .client
@@ -82,13 +74,7 @@ async fn user_text_is_escaped_on_pages() {
     let app = spawn().await;
     let mut body = fair_body("thu-xss");
     body["name"] = json!("<script>alert('x')</script> Hội chợ");
-    assert_eq!(
-        app.post_json("/api/v1/fairs", &body)
-            .await
-            .status()
-            .as_u16(),
-        201
-    );
+    assert_eq!(app.post_json("/api/v1/fairs", &body).await.status().as_u16(), 201);
     for path in ["/", "/fairs/thu-xss"] {
         let html = app.get(path).await.text().await.unwrap();
         assert!(!html.contains("<script>alert"), "{path} shows raw markup");
@@ -104,11 +90,7 @@ async fn an_unknown_fair_is_a_404_page() {
     let app = spawn().await;
     let response = app.get("/fairs/khong-co").await;
     assert_eq!(response.status().as_u16(), 404);
-    assert!(response
-        .text()
-        .await
-        .unwrap()
-        .contains("Không tìm thấy hội chợ này."));
+    assert!(response.text().await.unwrap().contains("Không tìm thấy hội chợ này."));
 }
 
 fn cookie(response: &reqwest::Response, name: &str) -> Option<String> {
@@ -148,14 +130,8 @@ async fn an_organizer_signs_in_with_a_form_and_a_session_cookie() {
     };
     let wrong = post("sai-mat-khau".into(), token.clone()).await.unwrap();
     assert_eq!(wrong.status().as_u16(), 401);
-    assert!(wrong
-        .text()
-        .await
-        .unwrap()
-        .contains("Email hoặc mật khẩu không đúng."));
-    let forged = post(app.organizer_password.clone(), "forged".into())
-        .await
-        .unwrap();
+    assert!(wrong.text().await.unwrap().contains("Email hoặc mật khẩu không đúng."));
+    let forged = post(app.organizer_password.clone(), "forged".into()).await.unwrap();
     assert_eq!(
         forged.status().as_u16(),
         403,
@@ -197,11 +173,7 @@ async fn an_organizer_signs_in_with_a_form_and_a_session_cookie() {
         .send()
         .await
         .unwrap();
-    assert_eq!(
-        refused.status().as_u16(),
-        303,
-        "a tampered cookie is no session"
-    );
+    assert_eq!(refused.status().as_u16(), 303, "a tampered cookie is no session");
 }
 
 #[tokio::test]
@@ -226,10 +198,6 @@ async fn repeated_failed_sign_ins_are_limited() {
             .unwrap();
         statuses.push(response.status().as_u16());
     }
-    assert_eq!(
-        statuses.iter().filter(|s| **s == 401).count(),
-        8,
-        "{statuses:?}"
-    );
+    assert_eq!(statuses.iter().filter(|s| **s == 401).count(), 8, "{statuses:?}");
     assert_eq!(statuses.last(), Some(&429));
 }

@@ -10,11 +10,7 @@ pub enum DecodeError {
     #[error("unknown event type {0:?}")]
     UnknownType(String),
     #[error("{event_type} schema version {found} is newer than this hoicho knows ({known})")]
-    TooNew {
-        event_type: String,
-        found: u32,
-        known: u32,
-    },
+    TooNew { event_type: String, found: u32, known: u32 },
     #[error("{event_type} does not decode: {source}")]
     Invalid {
         event_type: String,
@@ -121,9 +117,7 @@ fn booth_v1_to_v2(mut value: Value) -> Value {
             Some((w.trim().parse::<f64>().ok()?, d.trim().parse::<f64>().ok()?))
         })
         .unwrap_or((3.0, 3.0));
-    let take = |old: &mut serde_json::Map<String, Value>, key: &str| {
-        old.remove(key).unwrap_or(Value::Null)
-    };
+    let take = |old: &mut serde_json::Map<String, Value>, key: &str| old.remove(key).unwrap_or(Value::Null);
     let booth = serde_json::json!({
         "code": take(old, "code"),
         "zone": take(old, "zone"),
@@ -169,17 +163,7 @@ mod tests {
     #[test]
     fn a_newer_schema_than_known_is_a_clear_error() {
         let err = Event::decode("BoothRetired", 9, "{}").unwrap_err();
-        assert!(
-            matches!(
-                err,
-                DecodeError::TooNew {
-                    found: 9,
-                    known: 1,
-                    ..
-                }
-            ),
-            "{err}"
-        );
+        assert!(matches!(err, DecodeError::TooNew { found: 9, known: 1, .. }), "{err}");
     }
 
     #[test]

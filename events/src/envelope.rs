@@ -131,12 +131,7 @@ pub struct NewEvent {
 
 impl NewEvent {
     /// Encodes a domain event with its metadata.
-    pub fn encode(
-        event_id: Uuid,
-        event: &Event,
-        metadata: &Metadata,
-        recorded_at: DateTime<Utc>,
-    ) -> Self {
+    pub fn encode(event_id: Uuid, event: &Event, metadata: &Metadata, recorded_at: DateTime<Utc>) -> Self {
         let (event_type, schema_version, data) = event.encode();
         NewEvent {
             event_id,
@@ -219,11 +214,10 @@ impl Envelope {
         data: &str,
     ) -> Result<Self, DecodeError> {
         let event = Event::decode(event_type, header.schema_version, data)?;
-        let metadata: Metadata =
-            serde_json::from_str(metadata).map_err(|source| DecodeError::Invalid {
-                event_type: event_type.to_owned(),
-                source,
-            })?;
+        let metadata: Metadata = serde_json::from_str(metadata).map_err(|source| DecodeError::Invalid {
+            event_type: event_type.to_owned(),
+            source,
+        })?;
         Ok(Envelope {
             event_id: header.event_id,
             stream: header.stream.to_owned(),
@@ -267,8 +261,7 @@ mod tests {
             },
             Actor::Public,
         ] {
-            let back: Actor =
-                serde_json::from_str(&serde_json::to_string(&actor).unwrap()).unwrap();
+            let back: Actor = serde_json::from_str(&serde_json::to_string(&actor).unwrap()).unwrap();
             assert_eq!(back, actor);
         }
     }

@@ -14,19 +14,16 @@ mod organizer;
 mod registration;
 
 pub use codec::{DecodeError, Event};
-pub use envelope::{
-    Actor, Envelope, EnvelopeHeader, IdempotencyMark, Metadata, NewEvent, RecordedEvent,
-};
+pub use envelope::{Actor, Envelope, EnvelopeHeader, IdempotencyMark, Metadata, NewEvent, RecordedEvent};
 pub use fair::{
-    Booth, BoothDefined, BoothRetired, FairAmended, FairCreated, FairDetails, RegistrationClosed,
-    RegistrationOpened, Zone, ZoneDefined, ZoneRetired,
+    Booth, BoothDefined, BoothRetired, FairAmended, FairCreated, FairDetails, RegistrationClosed, RegistrationOpened,
+    Zone, ZoneDefined, ZoneRetired,
 };
 pub use ids::{BoothCode, FairId, OrganizerId, ZoneCode};
 pub use organizer::{OrganizerAdded, OrganizerTokenIssued};
 pub use registration::{
-    Address, Application, BoothRequest, Producer, ProducerType, Product, RegistrationAmended,
-    RegistrationApproved, RegistrationId, RegistrationRejected, RegistrationSubmitted,
-    RegistrationWaitlisted, RegistrationWithdrawn,
+    Address, Application, BoothRequest, Producer, ProducerType, Product, RegistrationAmended, RegistrationApproved,
+    RegistrationId, RegistrationRejected, RegistrationSubmitted, RegistrationWaitlisted, RegistrationWithdrawn,
 };
 
 /// Stream names, in one place so that every writer and reader agrees on them.

@@ -40,9 +40,8 @@ pub struct FairView {
 impl FairView {
     /// Whether exhibitors may apply at `now`.
     pub fn registration_open(&self, now: DateTime<Utc>) -> bool {
-        self.registration_override.unwrap_or(
-            self.details.registration_opens_at <= now && now < self.details.registration_closes_at,
-        )
+        self.registration_override
+            .unwrap_or(self.details.registration_opens_at <= now && now < self.details.registration_closes_at)
     }
 
     /// Booth counts by status.

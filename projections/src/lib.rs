@@ -7,12 +7,14 @@
 mod fairs;
 mod idempotency;
 mod organizers;
+mod registrations;
 
 use hoicho_events::Envelope;
 
 pub use fairs::{BoothStatus, BoothView, FairView, Fairs};
 pub use idempotency::{Idempotency, IdempotentWrite};
 pub use organizers::{OrganizerAccount, Organizers};
+pub use registrations::{fold, RegistrationStatus, RegistrationView, Registrations};
 
 /// Every read model, at one log position.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -24,6 +26,7 @@ pub struct Projections {
     pub fairs: Fairs,
     pub organizers: Organizers,
     pub idempotency: Idempotency,
+    pub registrations: Registrations,
 }
 
 impl Projections {
@@ -31,6 +34,7 @@ impl Projections {
         self.fairs.apply(envelope);
         self.organizers.apply(envelope);
         self.idempotency.apply(envelope);
+        self.registrations.apply(envelope);
         self.position = envelope.position;
         self.events += 1;
     }

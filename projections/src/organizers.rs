@@ -27,17 +27,14 @@ impl Organizers {
     }
 
     pub fn by_token_hash(&self, token_hash: &str) -> Option<&OrganizerAccount> {
-        self.by_token_hash
-            .get(token_hash)
-            .and_then(|id| self.by_id.get(id))
+        self.by_token_hash.get(token_hash).and_then(|id| self.by_id.get(id))
     }
 
     pub fn apply(&mut self, env: &Envelope) {
         match &env.event {
             Event::OrganizerAdded(e) => {
                 self.by_email.insert(e.email.to_lowercase(), e.organizer_id);
-                self.by_token_hash
-                    .insert(e.token_hash.clone(), e.organizer_id);
+                self.by_token_hash.insert(e.token_hash.clone(), e.organizer_id);
                 self.by_id.insert(
                     e.organizer_id,
                     OrganizerAccount {
@@ -52,8 +49,7 @@ impl Organizers {
                 if let Some(account) = self.by_id.get_mut(&e.organizer_id) {
                     self.by_token_hash.remove(&account.token_hash);
                     account.token_hash = e.token_hash.clone();
-                    self.by_token_hash
-                        .insert(e.token_hash.clone(), e.organizer_id);
+                    self.by_token_hash.insert(e.token_hash.clone(), e.organizer_id);
                 }
             }
             _ => {}

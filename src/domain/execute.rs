@@ -97,10 +97,7 @@ pub enum CommandError {
 }
 
 /// Loads an aggregate's state and version from its stream.
-pub async fn load<A: Aggregate>(
-    store: &dyn EventStore,
-    stream: &str,
-) -> Result<(A, u64), CommandError> {
+pub async fn load<A: Aggregate>(store: &dyn EventStore, stream: &str) -> Result<(A, u64), CommandError> {
     let mut state = A::default();
     let mut version = 0;
     loop {
@@ -115,14 +112,11 @@ pub async fn load<A: Aggregate>(
 }
 
 fn decode(stream: &str, recorded: &RecordedEvent) -> Result<Event, CommandError> {
-    Event::decode(
-        &recorded.event_type,
-        recorded.schema_version,
-        &recorded.data,
-    )
-    .map_err(|err| CommandError::Unreadable {
-        stream: stream.to_owned(),
-        reason: err.to_string(),
+    Event::decode(&recorded.event_type, recorded.schema_version, &recorded.data).map_err(|err| {
+        CommandError::Unreadable {
+            stream: stream.to_owned(),
+            reason: err.to_string(),
+        }
     })
 }
 

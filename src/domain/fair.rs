@@ -4,8 +4,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 use hoicho_events::{
-    Booth, BoothCode, BoothDefined, BoothRetired, Event, FairAmended, FairCreated, FairDetails,
-    FairId, RegistrationClosed, RegistrationOpened, Zone, ZoneCode, ZoneDefined, ZoneRetired,
+    Booth, BoothCode, BoothDefined, BoothRetired, Event, FairAmended, FairCreated, FairDetails, FairId,
+    RegistrationClosed, RegistrationOpened, Zone, ZoneCode, ZoneDefined, ZoneRetired,
 };
 
 use super::{Aggregate, DomainError};
@@ -113,20 +113,14 @@ pub fn decide(state: &FairState, command: &FairCommand) -> Result<Vec<Event>, Do
             if state.registration_override == Some(true) {
                 vec![]
             } else {
-                vec![Event::RegistrationOpened(RegistrationOpened {
-                    fair_id,
-                    at: *at,
-                })]
+                vec![Event::RegistrationOpened(RegistrationOpened { fair_id, at: *at })]
             }
         }
         FairCommand::CloseRegistration { at } => {
             if state.registration_override == Some(false) {
                 vec![]
             } else {
-                vec![Event::RegistrationClosed(RegistrationClosed {
-                    fair_id,
-                    at: *at,
-                })]
+                vec![Event::RegistrationClosed(RegistrationClosed { fair_id, at: *at })]
             }
         }
     })
@@ -139,12 +133,7 @@ fn unreachable_create() -> Vec<Event> {
 
 /// The events that turn the current plan into the requested one: new zones first, then
 /// booth changes, then zones that are gone, so every booth always has its zone.
-fn plan_changes(
-    state: &FairState,
-    fair_id: &FairId,
-    zones: &[Zone],
-    booths: &[Booth],
-) -> Vec<Event> {
+fn plan_changes(state: &FairState, fair_id: &FairId, zones: &[Zone], booths: &[Booth]) -> Vec<Event> {
     let mut events = Vec::new();
     for zone in zones {
         match state.zones.get(&zone.code) {
@@ -178,11 +167,7 @@ fn plan_changes(
         }
     }
     let wanted_zones: BTreeSet<&ZoneCode> = zones.iter().map(|z| &z.code).collect();
-    for code in state
-        .zones
-        .keys()
-        .filter(|code| !wanted_zones.contains(code))
-    {
+    for code in state.zones.keys().filter(|code| !wanted_zones.contains(code)) {
         events.push(Event::ZoneRetired(ZoneRetired {
             fair_id: fair_id.clone(),
             code: code.clone(),
@@ -263,10 +248,7 @@ mod tests {
     #[test]
     fn commands_on_a_missing_fair_are_not_found() {
         let cmd = FairCommand::OpenRegistration { at: Utc::now() };
-        assert_eq!(
-            decide(&given(&[]), &cmd),
-            Err(DomainError::NotFound("fair"))
-        );
+        assert_eq!(decide(&given(&[]), &cmd), Err(DomainError::NotFound("fair")));
     }
 
     #[test]
@@ -274,11 +256,7 @@ mod tests {
         let state = given(&[created()]);
         let first = FairCommand::DefinePlan {
             zones: vec![zone("A"), zone("B")],
-            booths: vec![
-                booth("A01", "A", 1),
-                booth("A02", "A", 1),
-                booth("B01", "B", 1),
-            ],
+            booths: vec![booth("A01", "A", 1), booth("A02", "A", 1), booth("B01", "B", 1)],
         };
         let events = decide(&state, &first).unwrap();
         let types: Vec<_> = events.iter().map(|e| e.event_type()).collect();
@@ -308,11 +286,7 @@ mod tests {
         assert_eq!(types, ["BoothRetired", "BoothChanged", "ZoneRetired"]);
         let same = FairCommand::DefinePlan {
             zones: vec![zone("A"), zone("B")],
-            booths: vec![
-                booth("A01", "A", 1),
-                booth("A02", "A", 1),
-                booth("B01", "B", 1),
-            ],
+            booths: vec![booth("A01", "A", 1), booth("A02", "A", 1), booth("B01", "B", 1)],
         };
         assert!(
             decide(&state, &same).unwrap().is_empty(),

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 pub mod execute;
 pub mod fair;
 pub mod organizer;
+pub mod registration;
 
 pub use execute::{execute, CommandContext, CommandError, Outcome};
 
@@ -55,7 +56,7 @@ pub fn looks_like_email(s: &str) -> bool {
         && !domain.ends_with('.')
         && !domain.contains('@')
         && s.len() <= 254
-        && !s.chars().any(|c| {
-            c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | ';' | '"')
-        })
+        && !s
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | ';' | '"'))
 }

@@ -54,9 +54,7 @@ pub fn event(n: u64) -> NewEvent {
         event_type: "Test".into(),
         schema_version: 1,
         recorded_at: Utc::now(),
-        metadata:
-            r#"{"actor":{"kind":"public"},"correlation_id":"0190f5a4-0000-7000-8000-000000000000"}"#
-                .into(),
+        metadata: r#"{"actor":{"kind":"public"},"correlation_id":"0190f5a4-0000-7000-8000-000000000000"}"#.into(),
         data: format!(r#"{{"n":{n}}}"#),
     }
 }
@@ -78,11 +76,7 @@ pub async fn appends_to_a_new_stream_and_reads_it_back(store: Arc<dyn EventStore
     assert_eq!(versions, vec![1, 2, 3]);
     assert!(read.iter().all(|e| e.stream == "s-1"));
     assert_eq!(store.head().await.unwrap(), 3);
-    assert!(store
-        .read_stream("nothing-here", 1, 10)
-        .await
-        .unwrap()
-        .is_empty());
+    assert!(store.read_stream("nothing-here", 1, 10).await.unwrap().is_empty());
 }
 
 pub async fn expected_version_mismatches_are_typed_conflicts(store: Arc<dyn EventStore>) {
@@ -90,45 +84,29 @@ pub async fn expected_version_mismatches_are_typed_conflicts(store: Arc<dyn Even
         .append("s", ExpectedVersion::NoStream, vec![event(1)])
         .await
         .unwrap();
-    let again = store
-        .append("s", ExpectedVersion::NoStream, vec![event(2)])
-        .await;
+    let again = store.append("s", ExpectedVersion::NoStream, vec![event(2)]).await;
     assert!(
         matches!(again, Err(StoreError::Conflict { actual: 1, .. })),
         "{again:?}"
     );
-    let stale = store
-        .append("s", ExpectedVersion::Exact(0), vec![event(2)])
-        .await;
+    let stale = store.append("s", ExpectedVersion::Exact(0), vec![event(2)]).await;
     assert!(
         matches!(stale, Err(StoreError::Conflict { actual: 1, .. })),
         "{stale:?}"
     );
-    let ahead = store
-        .append("s", ExpectedVersion::Exact(5), vec![event(2)])
-        .await;
-    assert!(
-        matches!(ahead, Err(StoreError::Conflict { .. })),
-        "{ahead:?}"
-    );
-    let missing = store
-        .append("other", ExpectedVersion::Exact(1), vec![event(2)])
-        .await;
+    let ahead = store.append("s", ExpectedVersion::Exact(5), vec![event(2)]).await;
+    assert!(matches!(ahead, Err(StoreError::Conflict { .. })), "{ahead:?}");
+    let missing = store.append("other", ExpectedVersion::Exact(1), vec![event(2)]).await;
     assert!(
         matches!(missing, Err(StoreError::Conflict { actual: 0, .. })),
         "{missing:?}"
     );
-    let any = store
-        .append("s", ExpectedVersion::Any, vec![event(2)])
-        .await
-        .unwrap();
+    let any = store.append("s", ExpectedVersion::Any, vec![event(2)]).await.unwrap();
     assert_eq!(any.version, 2);
     assert_eq!(store.head().await.unwrap(), 2, "conflicts wrote nothing");
 }
 
-pub async fn reappending_the_same_event_ids_returns_the_first_result_and_writes_nothing(
-    store: Arc<dyn EventStore>,
-) {
+pub async fn reappending_the_same_event_ids_returns_the_first_result_and_writes_nothing(store: Arc<dyn EventStore>) {
     let batch = vec![event(1), event(2)];
     let first = store
         .append("s", ExpectedVersion::NoStream, batch.clone())
@@ -144,10 +122,7 @@ pub async fn reappending_the_same_event_ids_returns_the_first_result_and_writes_
         .await
         .unwrap();
     assert_eq!(retry, first);
-    let retry_any = store
-        .append("s", ExpectedVersion::Any, batch)
-        .await
-        .unwrap();
+    let retry_any = store.append("s", ExpectedVersion::Any, batch).await.unwrap();
     assert_eq!(retry_any, first);
     assert_eq!(store.head().await.unwrap(), 3);
     assert_eq!(store.read_stream("s", 1, 10).await.unwrap().len(), 2);
@@ -155,27 +130,15 @@ pub async fn reappending_the_same_event_ids_returns_the_first_result_and_writes_
 
 pub async fn an_event_id_reused_elsewhere_is_refused(store: Arc<dyn EventStore>) {
     let e = event(1);
-    store
-        .append("s", ExpectedVersion::Any, vec![e.clone()])
-        .await
-        .unwrap();
-    let elsewhere = store
-        .append("t", ExpectedVersion::Any, vec![e.clone()])
-        .await;
+    store.append("s", ExpectedVersion::Any, vec![e.clone()]).await.unwrap();
+    let elsewhere = store.append("t", ExpectedVersion::Any, vec![e.clone()]).await;
     assert!(
         matches!(elsewhere, Err(StoreError::EventIdReused(id)) if id == e.event_id),
         "{elsewhere:?}"
     );
-    let mixed = store
-        .append("s", ExpectedVersion::Any, vec![e.clone(), event(2)])
-        .await;
-    assert!(
-        matches!(mixed, Err(StoreError::EventIdReused(_))),
-        "{mixed:?}"
-    );
-    let new_then_old = store
-        .append("s", ExpectedVersion::Any, vec![event(3), e])
-        .await;
+    let mixed = store.append("s", ExpectedVersion::Any, vec![e.clone(), event(2)]).await;
+    assert!(matches!(mixed, Err(StoreError::EventIdReused(_))), "{mixed:?}");
+    let new_then_old = store.append("s", ExpectedVersion::Any, vec![event(3), e]).await;
     assert!(
         matches!(new_then_old, Err(StoreError::EventIdReused(_))),
         "{new_then_old:?}"
@@ -189,28 +152,16 @@ pub async fn a_rejected_multi_event_append_writes_none_of_them(store: Arc<dyn Ev
         .await
         .unwrap();
     let conflict = store
-        .append(
-            "s",
-            ExpectedVersion::NoStream,
-            vec![event(2), event(3), event(4)],
-        )
+        .append("s", ExpectedVersion::NoStream, vec![event(2), event(3), event(4)])
         .await;
     assert!(conflict.is_err());
     assert_eq!(store.head().await.unwrap(), 1);
     assert_eq!(store.read_stream("s", 1, 10).await.unwrap().len(), 1);
     let ok = store
-        .append(
-            "s",
-            ExpectedVersion::Exact(1),
-            vec![event(2), event(3), event(4)],
-        )
+        .append("s", ExpectedVersion::Exact(1), vec![event(2), event(3), event(4)])
         .await
         .unwrap();
-    assert_eq!(
-        (ok.version, ok.position),
-        (4, 4),
-        "positions continue without a gap"
-    );
+    assert_eq!((ok.version, ok.position), (4, 4), "positions continue without a gap");
 }
 
 pub async fn read_all_is_in_global_order_and_pages(store: Arc<dyn EventStore>) {
@@ -242,35 +193,20 @@ pub async fn read_all_is_in_global_order_and_pages(store: Arc<dyn EventStore>) {
 
 pub async fn read_stream_starts_at_a_version(store: Arc<dyn EventStore>) {
     let batch: Vec<_> = (1..=10).map(event).collect();
-    store
-        .append("s", ExpectedVersion::NoStream, batch)
-        .await
-        .unwrap();
+    store.append("s", ExpectedVersion::NoStream, batch).await.unwrap();
     let tail = store.read_stream("s", 8, 100).await.unwrap();
-    assert_eq!(
-        tail.iter().map(|e| e.version).collect::<Vec<_>>(),
-        vec![8, 9, 10]
-    );
+    assert_eq!(tail.iter().map(|e| e.version).collect::<Vec<_>>(), vec![8, 9, 10]);
     let window = store.read_stream("s", 3, 2).await.unwrap();
-    assert_eq!(
-        window.iter().map(|e| e.version).collect::<Vec<_>>(),
-        vec![3, 4]
-    );
+    assert_eq!(window.iter().map(|e| e.version).collect::<Vec<_>>(), vec![3, 4]);
 }
 
 pub async fn a_subscription_catches_up_then_goes_live(store: Arc<dyn EventStore>) {
     for i in 0..5 {
-        store
-            .append("s", ExpectedVersion::Any, vec![event(i)])
-            .await
-            .unwrap();
+        store.append("s", ExpectedVersion::Any, vec![event(i)]).await.unwrap();
     }
     let mut sub = Subscription::new(store.clone(), 2);
     let caught_up = sub.next_batch().await.unwrap();
-    assert_eq!(
-        caught_up.iter().map(|e| e.position).collect::<Vec<_>>(),
-        vec![3, 4, 5]
-    );
+    assert_eq!(caught_up.iter().map(|e| e.position).collect::<Vec<_>>(), vec![3, 4, 5]);
     let writer = store.clone();
     let live = tokio::spawn(async move {
         for i in 5..45 {
@@ -292,11 +228,7 @@ pub async fn a_subscription_catches_up_then_goes_live(store: Arc<dyn EventStore>
         positions.extend(batch.iter().map(|e| e.position));
     }
     live.await.unwrap();
-    assert_eq!(
-        positions,
-        (6..=45).collect::<Vec<_>>(),
-        "every event once, in order"
-    );
+    assert_eq!(positions, (6..=45).collect::<Vec<_>>(), "every event once, in order");
     assert_eq!(sub.position(), 45);
 }
 
@@ -348,10 +280,7 @@ pub async fn many_concurrent_writers_lose_and_duplicate_nothing(store: Arc<dyn E
         (1..=total).collect::<Vec<_>>()
     );
     for w in 0..writers {
-        let stream = store
-            .read_stream(&format!("writer-{w}"), 1, 100)
-            .await
-            .unwrap();
+        let stream = store.read_stream(&format!("writer-{w}"), 1, 100).await.unwrap();
         assert_eq!(
             stream.iter().map(|e| e.version).collect::<Vec<_>>(),
             (1..=each).collect::<Vec<_>>()
@@ -374,11 +303,7 @@ pub async fn contested_stream_writers_with_retries_all_land_once(store: Arc<dyn 
             let e = event(w);
             let mut conflicts = 0;
             loop {
-                let current = store
-                    .read_stream("contested", 1, 1_000)
-                    .await
-                    .unwrap()
-                    .len() as u64;
+                let current = store.read_stream("contested", 1, 1_000).await.unwrap().len() as u64;
                 let expected = if current == 0 {
                     ExpectedVersion::NoStream
                 } else {
@@ -400,11 +325,7 @@ pub async fn contested_stream_writers_with_retries_all_land_once(store: Arc<dyn 
     let mut data: Vec<String> = events.iter().map(|e| e.data.clone()).collect();
     data.sort();
     data.dedup();
-    assert_eq!(
-        data.len() as u64,
-        writers,
-        "each writer's event exactly once"
-    );
+    assert_eq!(data.len() as u64, writers, "each writer's event exactly once");
 }
 
 pub async fn data_and_metadata_come_back_byte_for_byte(store: Arc<dyn EventStore>) {
@@ -423,8 +344,5 @@ pub async fn data_and_metadata_come_back_byte_for_byte(store: Arc<dyn EventStore
     assert_eq!(back.metadata, e.metadata);
     assert_eq!(back.event_type, "Sample");
     assert_eq!(back.schema_version, 3);
-    assert_eq!(
-        back.recorded_at.timestamp_micros(),
-        recorded_at.timestamp_micros()
-    );
+    assert_eq!(back.recorded_at.timestamp_micros(), recorded_at.timestamp_micros());
 }

@@ -203,10 +203,7 @@ impl Subscription {
     pub async fn next_decoded(&mut self) -> Result<DecodedBatch, StoreError> {
         loop {
             self.changes.borrow_and_update();
-            let batch = self
-                .store
-                .read_all_decoded(self.position, self.batch)
-                .await?;
+            let batch = self.store.read_all_decoded(self.position, self.batch).await?;
             if let Some(last) = batch.last_position {
                 self.position = last;
                 return Ok(batch);

@@ -135,9 +135,7 @@ impl SqliteStore {
     fn send(&self, job: Job) -> Result<(), StoreError> {
         let writer = self.writer.lock().map_err(unavailable)?;
         let writer = writer.as_ref().ok_or_else(|| unavailable("store closed"))?;
-        writer
-            .send(job)
-            .map_err(|_| unavailable("the writer thread stopped"))
+        writer.send(job).map_err(|_| unavailable("the writer thread stopped"))
     }
 }
 
@@ -199,12 +197,7 @@ fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<Job>, changes: watch::Se
             }
         }
         let (replies, results) = commit_group(&mut conn, group);
-        if let Some(last) = results
-            .iter()
-            .filter_map(|r| r.as_ref().ok())
-            .map(|r| r.position)
-            .max()
-        {
+        if let Some(last) = results.iter().filter_map(|r| r.as_ref().ok()).map(|r| r.position).max() {
             advance(last);
         }
         for (reply, result) in replies.into_iter().zip(results) {
@@ -263,9 +256,7 @@ fn import(conn: &mut Connection, events: &[RecordedEvent]) -> Result<(), StoreEr
                     e.data,
                 ])
                 .map_err(|err| match err {
-                    rusqlite::Error::SqliteFailure(f, _)
-                        if f.code == rusqlite::ErrorCode::ConstraintViolation =>
-                    {
+                    rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
                         StoreError::EventIdReused(e.event_id)
                     }
                     other => unavailable(other),
@@ -318,10 +309,7 @@ fn commit_group(
     (replies, results)
 }
 
-fn append_one(
-    tx: &mut rusqlite::Savepoint<'_>,
-    request: &WriteRequest,
-) -> Result<AppendResult, StoreError> {
+fn append_one(tx: &mut rusqlite::Savepoint<'_>, request: &WriteRequest) -> Result<AppendResult, StoreError> {
     let stream = request.stream.as_str();
     if let Some(first) = request.events.first() {
         if let Some(done) = already_appended(tx, stream, &request.events, first.event_id)? {
@@ -369,9 +357,7 @@ fn append_one(
         ]);
         match inserted {
             Ok(_) => position = tx.last_insert_rowid() as u64,
-            Err(rusqlite::Error::SqliteFailure(e, _))
-                if e.code == rusqlite::ErrorCode::ConstraintViolation =>
-            {
+            Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::ConstraintViolation => {
                 return Err(StoreError::EventIdReused(event.event_id));
             }
             Err(err) => return Err(unavailable(err)),
@@ -397,11 +383,7 @@ fn already_appended(
     let mut find = |id: Uuid| {
         lookup
             .query_row([id.as_bytes().as_slice()], |row| {
-                Ok((
-                    row.get::<_, String>(0)?,
-                    row.get::<_, i64>(1)?,
-                    row.get::<_, i64>(2)?,
-                ))
+                Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?, row.get::<_, i64>(2)?))
             })
             .optional()
             .map_err(unavailable)
@@ -441,7 +423,8 @@ fn row_to_event(row: &rusqlite::Row<'_>) -> rusqlite::Result<RecordedEvent> {
     })
 }
 
-const SELECT: &str = "SELECT position, event_id, stream, version, event_type, schema_version, recorded_at, metadata, data FROM events";
+const SELECT: &str =
+    "SELECT position, event_id, stream, version, event_type, schema_version, recorded_at, metadata, data FROM events";
 
 #[async_trait]
 impl EventStore for SqliteStore {
@@ -459,17 +442,13 @@ impl EventStore for SqliteStore {
             reply,
         };
         self.send(Job::Append(request))?;
-        answer
-            .await
-            .map_err(|_| unavailable("the writer thread stopped"))?
+        answer.await.map_err(|_| unavailable("the writer thread stopped"))?
     }
 
     async fn import(&self, events: Vec<RecordedEvent>) -> Result<(), StoreError> {
         let (reply, answer) = oneshot::channel();
         self.send(Job::Import { events, reply })?;
-        answer
-            .await
-            .map_err(|_| unavailable("the writer thread stopped"))?
+        answer.await.map_err(|_| unavailable("the writer thread stopped"))?
     }
 
     async fn read_stream(
@@ -484,11 +463,7 @@ impl EventStore for SqliteStore {
                 "{SELECT} WHERE stream = ?1 AND version >= ?2 ORDER BY version LIMIT ?3"
             ))?;
             let rows = stmt.query_map(
-                params![
-                    stream,
-                    from_version as i64,
-                    limit.min(i64::MAX as usize) as i64
-                ],
+                params![stream, from_version as i64, limit.min(i64::MAX as usize) as i64],
                 row_to_event,
             )?;
             rows.collect()
@@ -498,13 +473,8 @@ impl EventStore for SqliteStore {
 
     async fn read_all(&self, after: u64, limit: usize) -> Result<Vec<RecordedEvent>, StoreError> {
         self.with_reader(move |conn| {
-            let mut stmt = conn.prepare_cached(&format!(
-                "{SELECT} WHERE position > ?1 ORDER BY position LIMIT ?2"
-            ))?;
-            let rows = stmt.query_map(
-                params![after as i64, limit.min(i64::MAX as usize) as i64],
-                row_to_event,
-            )?;
+            let mut stmt = conn.prepare_cached(&format!("{SELECT} WHERE position > ?1 ORDER BY position LIMIT ?2"))?;
+            let rows = stmt.query_map(params![after as i64, limit.min(i64::MAX as usize) as i64], row_to_event)?;
             rows.collect()
         })
         .await
@@ -514,17 +484,10 @@ impl EventStore for SqliteStore {
         self.with_reader(head).await
     }
 
-    async fn read_all_decoded(
-        &self,
-        after: u64,
-        limit: usize,
-    ) -> Result<super::DecodedBatch, StoreError> {
+    async fn read_all_decoded(&self, after: u64, limit: usize) -> Result<super::DecodedBatch, StoreError> {
         self.with_reader(move |conn| {
-            let mut stmt = conn.prepare_cached(&format!(
-                "{SELECT} WHERE position > ?1 ORDER BY position LIMIT ?2"
-            ))?;
-            let mut rows =
-                stmt.query(params![after as i64, limit.min(i64::MAX as usize) as i64])?;
+            let mut stmt = conn.prepare_cached(&format!("{SELECT} WHERE position > ?1 ORDER BY position LIMIT ?2"))?;
+            let mut rows = stmt.query(params![after as i64, limit.min(i64::MAX as usize) as i64])?;
             let mut batch = super::DecodedBatch {
                 envelopes: Vec::with_capacity(limit.min(10_000)),
                 last_position: None,
@@ -538,8 +501,7 @@ impl EventStore for SqliteStore {
                     version: row.get::<_, i64>(3)? as u64,
                     position,
                     schema_version: row.get(5)?,
-                    recorded_at: DateTime::<Utc>::from_timestamp_micros(row.get(6)?)
-                        .unwrap_or_default(),
+                    recorded_at: DateTime::<Utc>::from_timestamp_micros(row.get(6)?).unwrap_or_default(),
                 };
                 let event_type = row.get_ref(4)?.as_str()?;
                 match hoicho_events::Envelope::decode_parts(

@@ -81,16 +81,9 @@ fn out(recorded: RecordedEvent) -> EventOut {
 
 #[utoipa::path(get, path = "/api/v1/events", tag = "audit", params(EventsQuery),
     responses((status = 200, body = EventPage), (status = 401, body = ErrorResponse)), security(("bearer" = [])))]
-pub async fn events(
-    state: Data<AppState>,
-    _who: Organizer,
-    query: Query<EventsQuery>,
-) -> Result<HttpResponse> {
+pub async fn events(state: Data<AppState>, _who: Organizer, query: Query<EventsQuery>) -> Result<HttpResponse> {
     let limit = query.limit.unwrap_or(100).clamp(1, MAX_LIMIT);
-    let recorded = state
-        .store
-        .read_all(query.after.unwrap_or(0), limit)
-        .await?;
+    let recorded = state.store.read_all(query.after.unwrap_or(0), limit).await?;
     let next = (recorded.len() == limit)
         .then(|| recorded.last().map(|e| e.position))
         .flatten();

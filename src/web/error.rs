@@ -34,13 +34,7 @@ pub struct ApiError {
 
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{} {}: {}",
-            self.status.as_u16(),
-            self.body.code,
-            self.body.message
-        )
+        write!(f, "{} {}: {}", self.status.as_u16(), self.body.code, self.body.message)
     }
 }
 
@@ -72,11 +66,7 @@ impl ApiError {
     }
 
     pub fn not_found(what: &str) -> Self {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            format!("{what} not found"),
-        )
+        ApiError::new(StatusCode::NOT_FOUND, "not_found", format!("{what} not found"))
     }
 
     pub fn unauthorized() -> Self {
@@ -125,9 +115,7 @@ impl From<DomainError> for ApiError {
     fn from(err: DomainError) -> Self {
         match err {
             DomainError::NotFound(what) => ApiError::not_found(what),
-            DomainError::Conflict { code, message } => {
-                ApiError::new(StatusCode::CONFLICT, code, message)
-            }
+            DomainError::Conflict { code, message } => ApiError::new(StatusCode::CONFLICT, code, message),
             DomainError::Invalid(fields) => ApiError::invalid(fields),
         }
     }
@@ -148,9 +136,7 @@ impl From<StoreError> for ApiError {
             ),
             StoreError::Unavailable(reason) => {
                 tracing::error!(%reason, "event store unavailable");
-                ApiError::unavailable(
-                    "the event log cannot be written right now; nothing was changed, try again",
-                )
+                ApiError::unavailable("the event log cannot be written right now; nothing was changed, try again")
             }
         }
     }
@@ -164,9 +150,7 @@ impl From<CommandError> for ApiError {
             CommandError::PreconditionFailed { expected, current } => ApiError::new(
                 StatusCode::PRECONDITION_FAILED,
                 "precondition_failed",
-                format!(
-                    "If-Match names version {expected}, but the resource is at version {current}"
-                ),
+                format!("If-Match names version {expected}, but the resource is at version {current}"),
             ),
             CommandError::Contended(_) => ApiError::new(
                 StatusCode::CONFLICT,

@@ -49,9 +49,8 @@ impl FromRequest for Body {
             }
             let mut body = BytesMut::new();
             while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|e| {
-                    ApiError::malformed(format!("the request body could not be read: {e}"))
-                })?;
+                let chunk =
+                    chunk.map_err(|e| ApiError::malformed(format!("the request body could not be read: {e}")))?;
                 if body.len() + chunk.len() > limit {
                     return Err(too_large());
                 }
@@ -75,8 +74,7 @@ pub fn json_body(req: &HttpRequest, body: &Body) -> Result<serde_json::Value, Ap
             "send the body as application/json",
         ));
     }
-    serde_json::from_slice(&body.0)
-        .map_err(|e| ApiError::malformed(format!("the body is not valid JSON: {e}")))
+    serde_json::from_slice(&body.0).map_err(|e| ApiError::malformed(format!("the body is not valid JSON: {e}")))
 }
 
 /// A signed-in organizer, by API token or (for pages) session cookie.
@@ -88,9 +86,7 @@ pub struct Organizer {
 
 impl Organizer {
     pub fn actor(&self) -> Actor {
-        Actor::Organizer {
-            organizer_id: self.id,
-        }
+        Actor::Organizer { organizer_id: self.id }
     }
 
     pub fn principal(&self) -> String {
@@ -145,9 +141,9 @@ pub fn if_match(req: &HttpRequest) -> Result<Option<u64>, ApiError> {
         return Ok(None);
     }
     let bare = text.trim_start_matches("W/").trim_matches('"');
-    bare.parse::<u64>().map(Some).map_err(|_| {
-        ApiError::malformed("If-Match must be an ETag this server sent, such as \"3\"")
-    })
+    bare.parse::<u64>()
+        .map(Some)
+        .map_err(|_| ApiError::malformed("If-Match must be an ETag this server sent, such as \"3\""))
 }
 
 /// The ETag header value for a stream version.

@@ -36,14 +36,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(list_booths))
             .route(web::put().to(define_booths)),
     )
-    .route(
-        "/fairs/{fair}/registration/open",
-        web::post().to(open_registration),
-    )
-    .route(
-        "/fairs/{fair}/registration/close",
-        web::post().to(close_registration),
-    );
+    .route("/fairs/{fair}/registration/open", web::post().to(open_registration))
+    .route("/fairs/{fair}/registration/close", web::post().to(close_registration));
 }
 
 /// A fair to create.
@@ -220,23 +214,15 @@ async fn fair_write(
     }
     let command = command()?;
     let stream = streams::fair(&hoicho_events::FairId::new_unchecked(fair));
-    let outcome = execute::<FairState, _>(&*state.store, &stream, &ctx, if_match(req)?, |s| {
-        decide(s, &command)
-    })
-    .await?;
+    let outcome =
+        execute::<FairState, _>(&*state.store, &stream, &ctx, if_match(req)?, |s| decide(s, &command)).await?;
     Ok(write_response(status, fair, &settle(state, outcome).await))
 }
 
 #[utoipa::path(get, path = "/api/v1/fairs", tag = "fairs", responses((status = 200, body = FairList)))]
 pub async fn list_fairs(state: Data<AppState>) -> HttpResponse {
     let now = Utc::now();
-    let fairs = state
-        .read()
-        .fairs
-        .by_id
-        .values()
-        .map(|f| fair_out(f, now))
-        .collect();
+    let fairs = state.read().fairs.by_id.values().map(|f| fair_out(f, now)).collect();
     HttpResponse::Ok().json(FairList { fairs })
 }
 
@@ -244,12 +230,7 @@ pub async fn list_fairs(state: Data<AppState>) -> HttpResponse {
     params(("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key")),
     responses((status = 201, body = WriteOut), (status = 401, body = ErrorResponse), (status = 409, body = ErrorResponse), (status = 422, body = ErrorResponse)),
     security(("bearer" = [])))]
-pub async fn create_fair(
-    state: Data<AppState>,
-    req: HttpRequest,
-    who: Organizer,
-    body: Body,
-) -> Result<HttpResponse> {
+pub async fn create_fair(state: Data<AppState>, req: HttpRequest, who: Organizer, body: Body) -> Result<HttpResponse> {
     // The id is in the body; a retry is recognised before the body is even read.
     let ctx = write_context(&req, who.actor(), &who.principal(), &body.0)?;
     if let Some(first) = replay(&state, &ctx).await? {
@@ -261,11 +242,10 @@ pub async fn create_fair(
         fair_id: fair_id.clone(),
         details,
     };
-    let outcome =
-        execute::<FairState, _>(&*state.store, &streams::fair(&fair_id), &ctx, None, |s| {
-            decide(s, &command)
-        })
-        .await?;
+    let outcome = execute::<FairState, _>(&*state.store, &streams::fair(&fair_id), &ctx, None, |s| {
+        decide(s, &command)
+    })
+    .await?;
     Ok(write_response(
         StatusCode::CREATED,
         fair_id.as_str(),
@@ -329,13 +309,11 @@ pub async fn list_booths(state: Data<AppState>, fair: Path<String>) -> Result<Ht
             status: status_name(b.status).to_owned(),
         })
         .collect();
-    Ok(HttpResponse::Ok()
-        .insert_header(etag(view.version))
-        .json(BoothList {
-            fair: view.id.to_string(),
-            version: view.version,
-            booths,
-        }))
+    Ok(HttpResponse::Ok().insert_header(etag(view.version)).json(BoothList {
+        fair: view.id.to_string(),
+        version: view.version,
+        booths,
+    }))
 }
 
 #[utoipa::path(put, path = "/api/v1/fairs/{fair}/booths", tag = "booths", request_body(content = PlanInput, description = "JSON, or text/csv with columns code,zone,kind,width_m,depth_m,price_vnd,x,y[,zone_name]"),
@@ -352,11 +330,7 @@ pub async fn define_booths(
     let zones = state.read().fairs.get(&fair).map(|f| f.zones.clone());
     fair_write(&state, &req, &who, &body, &fair, StatusCode::OK, || {
         let zones = zones.ok_or_else(|| ApiError::not_found("fair"))?;
-        let is_csv = req
-            .mime_type()
-            .ok()
-            .flatten()
-            .is_some_and(|m| m.subtype() == "csv");
+        let is_csv = req.mime_type().ok().flatten().is_some_and(|m| m.subtype() == "csv");
         let (zones, booths) = if is_csv {
             plan::plan_from_csv(&body.0, &zones, Lang::of(&req))?
         } else {

@@ -18,11 +18,11 @@ pub async fn readyz(state: Data<AppState>) -> HttpResponse {
         Ok(head) if state.ready() => {
             HttpResponse::Ok().json(json!({"status": "ready", "position": applied, "head": head}))
         }
-        Ok(head) => HttpResponse::ServiceUnavailable()
-            .json(json!({"status": "catching_up", "position": applied, "head": head})),
-        Err(err) => HttpResponse::ServiceUnavailable().json(
-            json!({"status": "log_unavailable", "error": err.to_string(), "position": applied}),
-        ),
+        Ok(head) => {
+            HttpResponse::ServiceUnavailable().json(json!({"status": "catching_up", "position": applied, "head": head}))
+        }
+        Err(err) => HttpResponse::ServiceUnavailable()
+            .json(json!({"status": "log_unavailable", "error": err.to_string(), "position": applied})),
     }
 }
 

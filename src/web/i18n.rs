@@ -63,10 +63,7 @@ impl Lang {
     /// text shows up in review rather than as an empty space).
     pub fn t<'a>(&self, key: &'a str) -> &'a str {
         let (vi, en) = match key {
-            "app.tagline" => (
-                "Quản lý hội chợ và gian hàng",
-                "Trade fairs and their booths",
-            ),
+            "app.tagline" => ("Quản lý hội chợ và gian hàng", "Trade fairs and their booths"),
             "nav.fairs" => ("Hội chợ", "Fairs"),
             "nav.organizer" => ("Ban tổ chức", "Organizers"),
             "nav.login" => ("Đăng nhập", "Sign in"),
@@ -103,10 +100,7 @@ impl Lang {
             "login.email" => ("Email", "Email"),
             "login.password" => ("Mật khẩu", "Password"),
             "login.submit" => ("Đăng nhập", "Sign in"),
-            "login.failed" => (
-                "Email hoặc mật khẩu không đúng.",
-                "Wrong email or password.",
-            ),
+            "login.failed" => ("Email hoặc mật khẩu không đúng.", "Wrong email or password."),
             "login.too_many" => (
                 "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau ít phút.",
                 "Too many failed sign-ins. Please try again in a few minutes.",
@@ -178,10 +172,7 @@ mod tests {
 
     #[test]
     fn dates_are_day_first_and_times_in_the_fair_zone() {
-        assert_eq!(
-            date_vn(NaiveDate::from_ymd_opt(2022, 1, 5).unwrap()),
-            "05/01/2022"
-        );
+        assert_eq!(date_vn(NaiveDate::from_ymd_opt(2022, 1, 5).unwrap()), "05/01/2022");
         let at: DateTime<Utc> = "2021-12-20T01:00:00Z".parse().unwrap();
         assert_eq!(datetime_vn(at, "Asia/Ho_Chi_Minh"), "20/12/2021 08:00");
     }

@@ -41,29 +41,17 @@ impl Check {
     }
 
     /// Records a problem given in both languages.
-    pub fn fail2(
-        &mut self,
-        field: impl Into<String>,
-        vi: impl Into<String>,
-        en: impl Into<String>,
-    ) {
+    pub fn fail2(&mut self, field: impl Into<String>, vi: impl Into<String>, en: impl Into<String>) {
         let message = self.say(vi, en);
         self.fail(field, message);
     }
 
     pub fn fail(&mut self, field: impl Into<String>, problem: impl Into<String>) {
-        self.errors
-            .entry(field.into())
-            .or_insert_with(|| problem.into());
+        self.errors.entry(field.into()).or_insert_with(|| problem.into());
     }
 
     /// The value as an object whose keys are all `allowed`.
-    pub fn object<'v>(
-        &mut self,
-        value: &'v Value,
-        path: &str,
-        allowed: &[&str],
-    ) -> Option<&'v Map<String, Value>> {
+    pub fn object<'v>(&mut self, value: &'v Value, path: &str, allowed: &[&str]) -> Option<&'v Map<String, Value>> {
         let Some(obj) = value.as_object() else {
             self.fail2(
                 if path.is_empty() { "body" } else { path },
@@ -80,13 +68,7 @@ impl Check {
         Some(obj)
     }
 
-    fn present<'v>(
-        &mut self,
-        obj: &'v Map<String, Value>,
-        path: &str,
-        key: &str,
-        required: bool,
-    ) -> Option<&'v Value> {
+    fn present<'v>(&mut self, obj: &'v Map<String, Value>, path: &str, key: &str, required: bool) -> Option<&'v Value> {
         match obj.get(key) {
             None | Some(Value::Null) => {
                 if required {
@@ -140,17 +122,9 @@ impl Check {
     }
 
     /// A code such as a booth or zone code: letters, digits, `-` and `_`, 1..=`max`.
-    pub fn code(
-        &mut self,
-        obj: &Map<String, Value>,
-        path: &str,
-        key: &str,
-        max: usize,
-    ) -> Option<String> {
+    pub fn code(&mut self, obj: &Map<String, Value>, path: &str, key: &str, max: usize) -> Option<String> {
         let s = self.text(obj, path, key, max, true)?;
-        if s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-        {
+        if s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
             Some(s)
         } else {
             self.fail2(
@@ -180,17 +154,9 @@ impl Check {
         }
     }
 
-    pub fn instant(
-        &mut self,
-        obj: &Map<String, Value>,
-        path: &str,
-        key: &str,
-    ) -> Option<DateTime<Utc>> {
+    pub fn instant(&mut self, obj: &Map<String, Value>, path: &str, key: &str) -> Option<DateTime<Utc>> {
         let value = self.present(obj, path, key, true)?;
-        match value
-            .as_str()
-            .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
-        {
+        match value.as_str().and_then(|s| DateTime::parse_from_rfc3339(s).ok()) {
             Some(t) => Some(t.with_timezone(&Utc)),
             None => {
                 self.fail2(

@@ -1,5 +1,6 @@
 //! Everything web-facing: the JSON API under `/api/v1`, the pages, health and metrics.
 
+pub mod application;
 pub mod audit;
 pub mod error;
 pub mod extract;
@@ -7,9 +8,11 @@ pub mod fairs;
 pub mod health;
 pub mod i18n;
 pub mod input;
+pub mod limits;
 pub mod openapi;
 pub mod pages;
 pub mod plan;
+pub mod registrations;
 pub mod session;
 pub mod write;
 
@@ -26,18 +29,18 @@ use error::ApiError;
 
 /// Every route, for `App::configure`.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.app_data(web::QueryConfig::default().error_handler(|err, _| {
-        ApiError::malformed(format!("the query string is not valid: {err}")).into()
-    }))
-    .app_data(web::PathConfig::default().error_handler(|err, _| {
-        ApiError::malformed(format!("the path is not valid: {err}")).into()
-    }))
+    cfg.app_data(
+        web::QueryConfig::default()
+            .error_handler(|err, _| ApiError::malformed(format!("the query string is not valid: {err}")).into()),
+    )
+    .app_data(
+        web::PathConfig::default()
+            .error_handler(|err, _| ApiError::malformed(format!("the path is not valid: {err}")).into()),
+    )
     .app_data(
         web::FormConfig::default()
             .limit(16 * 1024)
-            .error_handler(|err, _| {
-                ApiError::malformed(format!("the form is not valid: {err}")).into()
-            }),
+            .error_handler(|err, _| ApiError::malformed(format!("the form is not valid: {err}")).into()),
     )
     .route("/healthz", web::get().to(health::healthz))
     .route("/readyz", web::get().to(health::readyz))
@@ -46,6 +49,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(
         web::scope("/api/v1")
             .configure(fairs::routes)
+            .configure(registrations::routes)
             .configure(audit::routes),
     )
     .configure(pages::routes)
@@ -55,12 +59,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 async fn not_found(req: HttpRequest) -> HttpResponse {
     if req.path().starts_with("/api/") {
         use actix_web::ResponseError;
-        ApiError::new(
-            actix_web::http::StatusCode::NOT_FOUND,
-            "not_found",
-            "no such endpoint",
-        )
-        .error_response()
+        ApiError::new(actix_web::http::StatusCode::NOT_FOUND, "not_found", "no such endpoint").error_response()
     } else {
         pages::not_found_page(&req, "error.not_found")
     }
@@ -79,8 +78,7 @@ pub async fn frame(
         let probe = matches!(req.path(), "/healthz" | "/readyz" | "/metrics");
         if !probe && !state.wait_ready(std::time::Duration::from_secs(10)).await {
             use actix_web::ResponseError;
-            let busy =
-                ApiError::unavailable("hoicho is starting; try again in a moment").error_response();
+            let busy = ApiError::unavailable("hoicho is starting; try again in a moment").error_response();
             return Ok(req.into_response(busy).map_into_right_body());
         }
     }
@@ -93,14 +91,11 @@ pub async fn frame(
              frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'",
         ),
     );
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("same-origin"),
-    );
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    // Pages reached through a private link set their own, stricter policy.
+    if !headers.contains_key(header::REFERRER_POLICY) {
+        headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    }
     if let Some(state) = state {
         let status = response.status().as_u16();
         state

@@ -4,7 +4,7 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{audit, error, fairs};
+use super::{audit, error, fairs, registrations};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -12,6 +12,8 @@ use super::{audit, error, fairs};
     paths(
         fairs::list_fairs, fairs::create_fair, fairs::get_fair, fairs::amend_fair,
         fairs::list_booths, fairs::define_booths, fairs::open_registration, fairs::close_registration,
+        registrations::apply, registrations::list, registrations::bulk, registrations::get, registrations::amend,
+        registrations::withdraw, registrations::approve, registrations::reject, registrations::waitlist,
         audit::events, audit::stream,
     ),
     components(schemas(error::ErrorResponse, error::ErrorBody)),

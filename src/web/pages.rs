@@ -1,8 +1,7 @@
 //! Server-rendered pages for people: Vietnamese by default, English with `?lang=en`.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::{header, StatusCode};
@@ -16,6 +15,7 @@ use subtle::ConstantTimeEq;
 
 use super::extract::organizer_of;
 use super::i18n::{date_vn, datetime_vn, metres, money_vnd, Lang};
+use super::limits::RateLimiter;
 use super::session;
 use crate::app::AppState;
 
@@ -374,17 +374,11 @@ fn csrf_token(req: &HttpRequest) -> String {
 
 /// The double-submit check: the form field equals the cookie.
 fn csrf_ok(req: &HttpRequest, submitted: &str) -> bool {
-    req.cookie(CSRF_COOKIE).is_some_and(|c| {
-        !submitted.is_empty() && bool::from(c.value().as_bytes().ct_eq(submitted.as_bytes()))
-    })
+    req.cookie(CSRF_COOKIE)
+        .is_some_and(|c| !submitted.is_empty() && bool::from(c.value().as_bytes().ct_eq(submitted.as_bytes())))
 }
 
-fn login_page(
-    req: &HttpRequest,
-    status: StatusCode,
-    email: String,
-    error: Option<&str>,
-) -> HttpResponse {
+fn login_page(req: &HttpRequest, status: StatusCode, email: String, error: Option<&str>) -> HttpResponse {
     let Frame {
         lang,
         signed_in,
@@ -423,48 +417,25 @@ struct LoginForm {
 }
 
 /// Failed sign-ins per email and client address in a sliding window.
-pub struct LoginLimiter {
-    failures: Mutex<HashMap<String, (u32, Instant)>>,
-}
+pub struct LoginLimiter(RateLimiter);
 
 impl Default for LoginLimiter {
     fn default() -> Self {
-        LoginLimiter {
-            failures: Mutex::new(HashMap::new()),
-        }
+        LoginLimiter(RateLimiter::new(8, Duration::from_secs(15 * 60)))
     }
 }
 
-const MAX_FAILURES: u32 = 8;
-const FAILURE_WINDOW: Duration = Duration::from_secs(15 * 60);
-
 impl LoginLimiter {
     fn blocked(&self, key: &str) -> bool {
-        let failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        failures
-            .get(key)
-            .is_some_and(|(n, since)| *n >= MAX_FAILURES && since.elapsed() < FAILURE_WINDOW)
+        self.0.blocked(key).is_some()
     }
 
     fn failed(&self, key: &str) {
-        let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        if failures.len() > 100_000 {
-            failures.retain(|_, (_, since)| since.elapsed() < FAILURE_WINDOW);
-        }
-        let entry = failures
-            .entry(key.to_owned())
-            .or_insert((0, Instant::now()));
-        if entry.1.elapsed() >= FAILURE_WINDOW {
-            *entry = (0, Instant::now());
-        }
-        entry.0 += 1;
+        self.0.hit(key);
     }
 
     fn succeeded(&self, key: &str) {
-        self.failures
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(key);
+        self.0.clear(key);
     }
 }
 
@@ -479,19 +450,10 @@ async fn login(
     if !csrf_ok(&req, &form.csrf) {
         return login_page(&req, StatusCode::FORBIDDEN, email, Some("login.expired"));
     }
-    let client = req
-        .connection_info()
-        .realip_remote_addr()
-        .unwrap_or("")
-        .to_owned();
+    let client = req.connection_info().realip_remote_addr().unwrap_or("").to_owned();
     let key = format!("{email}|{client}");
     if limiter.blocked(&key) {
-        let mut response = login_page(
-            &req,
-            StatusCode::TOO_MANY_REQUESTS,
-            email,
-            Some("login.too_many"),
-        );
+        let mut response = login_page(&req, StatusCode::TOO_MANY_REQUESTS, email, Some("login.too_many"));
         response
             .headers_mut()
             .insert(header::RETRY_AFTER, header::HeaderValue::from_static("900"));
@@ -512,10 +474,7 @@ async fn login(
             limiter.succeeded(&key);
             let secure = req.connection_info().scheme() == "https";
             HttpResponse::SeeOther()
-                .insert_header((
-                    header::LOCATION,
-                    format!("/organizer?lang={}", Lang::of(&req).code()),
-                ))
+                .insert_header((header::LOCATION, format!("/organizer?lang={}", Lang::of(&req).code())))
                 .cookie(session::cookie(account.id, &state.secret, secure))
                 .finish()
         }
@@ -527,7 +486,8 @@ async fn login(
 }
 
 /// An argon2id hash of a random password nobody knows.
-const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$R8XoUJm9mM7ItcMBq2QmXUvnQqFd2dn+o2xSxc40Adw";
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$R8XoUJm9mM7ItcMBq2QmXUvnQqFd2dn+o2xSxc40Adw";
 
 #[derive(Deserialize)]
 struct LogoutForm {
@@ -561,10 +521,7 @@ struct OrganizerPage {
 async fn organizer_home(state: Data<AppState>, req: HttpRequest) -> HttpResponse {
     let Some(organizer) = organizer_of(&req) else {
         return HttpResponse::SeeOther()
-            .insert_header((
-                header::LOCATION,
-                format!("/login?lang={}", Lang::of(&req).code()),
-            ))
+            .insert_header((header::LOCATION, format!("/login?lang={}", Lang::of(&req).code())))
             .finish();
     };
     let Frame {

@@ -114,11 +114,7 @@ pub fn new_fair(body: &Value, lang: Lang) -> Result<(FairId, FairDetails), ApiEr
 }
 
 /// New details from `current` with the fields present in `body` replaced.
-pub fn amended_details(
-    current: &FairDetails,
-    body: &Value,
-    lang: Lang,
-) -> Result<FairDetails, ApiError> {
+pub fn amended_details(current: &FairDetails, body: &Value, lang: Lang) -> Result<FairDetails, ApiError> {
     let mut check = Check::new(lang);
     let allowed: Vec<&str> = FAIR_FIELDS.iter().copied().filter(|f| *f != "id").collect();
     let Some(changes) = check.object(body, "", &allowed) else {
@@ -128,10 +124,7 @@ pub fn amended_details(
         Ok(Value::Object(map)) => map,
         _ => return Err(ApiError::internal()),
     };
-    for (key, value) in changes
-        .iter()
-        .filter(|(key, _)| allowed.contains(&key.as_str()))
-    {
+    for (key, value) in changes.iter().filter(|(key, _)| allowed.contains(&key.as_str())) {
         merged.insert(key.clone(), value.clone());
     }
     let parsed = details(&mut check, &merged);
@@ -149,16 +142,7 @@ fn zone(check: &mut Check, value: &Value, path: &str) -> Option<Zone> {
     })
 }
 
-const BOOTH_FIELDS: &[&str] = &[
-    "code",
-    "zone",
-    "kind",
-    "width_m",
-    "depth_m",
-    "price_vnd",
-    "x",
-    "y",
-];
+const BOOTH_FIELDS: &[&str] = &["code", "zone", "kind", "width_m", "depth_m", "price_vnd", "x", "y"];
 
 fn booth(check: &mut Check, value: &Value, path: &str) -> Option<Booth> {
     let obj = check.object(value, path, BOOTH_FIELDS)?;
@@ -168,12 +152,8 @@ fn booth(check: &mut Check, value: &Value, path: &str) -> Option<Booth> {
     let width = check.number(obj, path, "width_m", 0.5, 100.0, true);
     let depth = check.number(obj, path, "depth_m", 0.5, 100.0, true);
     let price = check.integer(obj, path, "price_vnd", 0, 1_000_000_000_000, true);
-    let x = check
-        .number(obj, path, "x", 0.0, 10_000.0, false)
-        .unwrap_or(0.0);
-    let y = check
-        .number(obj, path, "y", 0.0, 10_000.0, false)
-        .unwrap_or(0.0);
+    let x = check.number(obj, path, "x", 0.0, 10_000.0, false).unwrap_or(0.0);
+    let y = check.number(obj, path, "y", 0.0, 10_000.0, false).unwrap_or(0.0);
     Some(Booth {
         code: BoothCode::new_unchecked(code?),
         zone: ZoneCode::new_unchecked(zone?),
@@ -239,14 +219,8 @@ pub fn plan_from_json(body: &Value, lang: Lang) -> Result<(Vec<Zone>, Vec<Booth>
     let Some(obj) = check.object(body, "", &["zones", "booths"]) else {
         return Err(ApiError::invalid(check.errors));
     };
-    let zone_values = check
-        .array(obj, "", "zones", MAX_ZONES)
-        .cloned()
-        .unwrap_or_default();
-    let booth_values = check
-        .array(obj, "", "booths", MAX_BOOTHS)
-        .cloned()
-        .unwrap_or_default();
+    let zone_values = check.array(obj, "", "zones", MAX_ZONES).cloned().unwrap_or_default();
+    let booth_values = check.array(obj, "", "booths", MAX_BOOTHS).cloned().unwrap_or_default();
     let zones: Vec<Zone> = zone_values
         .iter()
         .enumerate()
@@ -272,8 +246,7 @@ pub fn plan_from_csv(
     lang: Lang,
 ) -> Result<(Vec<Zone>, Vec<Booth>), ApiError> {
     let body = body.strip_prefix("\u{feff}".as_bytes()).unwrap_or(body);
-    let text =
-        std::str::from_utf8(body).map_err(|_| ApiError::malformed("the CSV must be UTF-8"))?;
+    let text = std::str::from_utf8(body).map_err(|_| ApiError::malformed("the CSV must be UTF-8"))?;
     let first_line = text.lines().next().unwrap_or("");
     let delimiter = if first_line.contains(';') && !first_line.contains(',') {
         b';'
@@ -291,11 +264,7 @@ pub fn plan_from_csv(
     let mut check = Check::new(lang);
     for required in ["code", "zone", "kind", "width_m", "depth_m", "price_vnd"] {
         if !headers.iter().any(|h| h == required) {
-            check.fail2(
-                format!("columns.{required}"),
-                "thiếu cột",
-                "column is missing",
-            );
+            check.fail2(format!("columns.{required}"), "thiếu cột", "column is missing");
         }
     }
     check.finish()?;
@@ -320,9 +289,7 @@ pub fn plan_from_csv(
             }
             obj.insert(header.to_owned(), csv_value(header, field));
         }
-        let zone_name = obj
-            .remove("zone_name")
-            .and_then(|v| v.as_str().map(str::to_owned));
+        let zone_name = obj.remove("zone_name").and_then(|v| v.as_str().map(str::to_owned));
         let value = Value::Object(obj);
         if let Some(b) = booth(&mut check, &value, &format!("booths[{i}]")) {
             if let Some(name) = zone_name {

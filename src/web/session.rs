@@ -44,10 +44,7 @@ pub fn cookie(id: OrganizerId, secret: &Secret, secure: bool) -> Cookie<'static>
 
 /// A cookie that removes the session.
 pub fn removal() -> Cookie<'static> {
-    let mut cookie = Cookie::build(SESSION_COOKIE, "")
-        .path("/")
-        .http_only(true)
-        .finish();
+    let mut cookie = Cookie::build(SESSION_COOKIE, "").path("/").http_only(true).finish();
     cookie.make_removal();
     cookie
 }

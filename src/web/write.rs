@@ -37,11 +37,7 @@ pub async fn replay(state: &AppState, ctx: &CommandContext) -> Result<Option<Wri
     let Some(mark) = &ctx.idempotency else {
         return Ok(None);
     };
-    let hit = state
-        .read()
-        .idempotency
-        .get(&mark.principal, &mark.key)
-        .cloned();
+    let hit = state.read().idempotency.get(&mark.principal, &mark.key).cloned();
     let Some(first) = hit else { return Ok(None) };
     if first.request_hash != mark.request_hash {
         return Err(ApiError::new(
@@ -50,13 +46,7 @@ pub async fn replay(state: &AppState, ctx: &CommandContext) -> Result<Option<Wri
             "this Idempotency-Key was used for a different request",
         ));
     }
-    let envelopes = written(
-        &*state.store,
-        &first.stream,
-        first.first_version,
-        first.last_version,
-    )
-    .await?;
+    let envelopes = written(&*state.store, &first.stream, first.first_version, first.last_version).await?;
     Ok(Some(Written {
         stream: first.stream,
         version: first.last_version,
@@ -67,14 +57,8 @@ pub async fn replay(state: &AppState, ctx: &CommandContext) -> Result<Option<Wri
 
 /// Waits (briefly) until the projections hold the write, so the client's next read sees it.
 pub async fn settle<A: Aggregate>(state: &AppState, outcome: Outcome<A>) -> Written {
-    if !state
-        .wait_for(outcome.position, Duration::from_secs(5))
-        .await
-    {
-        tracing::warn!(
-            position = outcome.position,
-            "projections lag behind a write"
-        );
+    if !state.wait_for(outcome.position, Duration::from_secs(5)).await {
+        tracing::warn!(position = outcome.position, "projections lag behind a write");
     }
     outcome.into()
 }

@@ -30,20 +30,14 @@ pub async fn spawn_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     let mut settings = Settings::new("127.0.0.1:0", dir.path());
     settings.workers = Some(2);
     configure(&mut settings);
-    let app = Application::build(settings)
-        .await
-        .expect("the application starts");
+    let app = Application::build(settings).await.expect("the application starts");
     let address = format!("http://127.0.0.1:{}", app.port());
     let state = app.state.clone();
     tokio::spawn(app.run_until_stopped());
     let added = hoicho::auth::add_organizer(&*state.store, "btc@hoicho.test")
         .await
         .expect("organizer");
-    assert!(
-        state
-            .wait_for(added.position, std::time::Duration::from_secs(5))
-            .await
-    );
+    assert!(state.wait_for(added.position, std::time::Duration::from_secs(5)).await);
     TestApp {
         address,
         token: added.token,
@@ -89,11 +83,7 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str) -> Response {
-        self.client
-            .get(self.url(path))
-            .send()
-            .await
-            .expect("request")
+        self.client.get(self.url(path)).send().await.expect("request")
     }
 
     pub async fn get_as_organizer(&self, path: &str) -> Response {
@@ -163,4 +153,74 @@ pub async fn json(response: Response) -> (u16, Value) {
     let status = response.status().as_u16();
     let body = response.json().await.unwrap_or(Value::Null);
     (status, body)
+}
+
+/// A fair two months from today, with a floor plan, open for applications.
+pub async fn open_fair(app: &TestApp, id: &str) {
+    let today = chrono::Utc::now().date_naive();
+    let start = today + chrono::Duration::days(60);
+    let mut body = fair_body(id);
+    body["start_date"] = json!(start.to_string());
+    body["end_date"] = json!((start + chrono::Duration::days(4)).to_string());
+    body["registration_opens_at"] = json!(format!("{}T08:00:00+07:00", today - chrono::Duration::days(10)));
+    body["registration_closes_at"] = json!(format!("{}T17:00:00+07:00", start - chrono::Duration::days(10)));
+    assert_eq!(app.post_json("/api/v1/fairs", &body).await.status().as_u16(), 201);
+    assert_eq!(app.put_booths(id, &plan_body()).await.status().as_u16(), 200);
+    let opened = app
+        .post_json(&format!("/api/v1/fairs/{id}/registration/open"), &json!({}))
+        .await;
+    assert_eq!(opened.status().as_u16(), 200);
+}
+
+/// A valid application, in the shape of API.md.
+pub fn application_body() -> Value {
+    let expires = chrono::Utc::now().date_naive() + chrono::Duration::days(400);
+    json!({
+        "organization": "HTX Nông nghiệp Sơn Kim",
+        "producer_type": "htx",
+        "tax_code": "0312687878",
+        "representative": "Nguyễn Văn An",
+        "phone": "0912 345 678",
+        "email": "htx.sonkim@example.vn",
+        "language": "vi",
+        "address": {"line": "Thôn 3", "commune": "Sơn Kim 1", "province": "Hà Tĩnh", "legacy_district": "Hương Sơn"},
+        "products": [
+            {"name": "Cam bù Hương Sơn", "group": "I", "stars": 4, "certificate_no": "123/QĐ-UBND", "certificate_expires": expires.to_string()}
+        ],
+        "producers": [],
+        "booth_request": {"count": 1, "kind": "standard", "zone": "A", "preferred_booths": ["A02"], "needs_power": true, "note": ""}
+    })
+}
+
+impl TestApp {
+    /// Applies without signing in; returns (status, body).
+    pub async fn apply(&self, fair: &str, body: &Value) -> (u16, Value) {
+        let response = self
+            .client
+            .post(self.url(&format!("/api/v1/fairs/{fair}/registrations")))
+            .json(body)
+            .send()
+            .await
+            .expect("request");
+        json(response).await
+    }
+
+    pub async fn get_with_token(&self, path: &str, token: &str) -> Response {
+        self.client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn post_with_token(&self, path: &str, token: &str, body: &Value) -> Response {
+        self.client
+            .post(self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
 }
