@@ -507,8 +507,15 @@ pub async fn amend(state: Data<AppState>, req: HttpRequest, id: Path<String>, bo
     .await
 }
 
-fn reason_field(check: &mut Check, obj: &serde_json::Map<String, Value>, key: &str, required: bool) -> Option<String> {
-    check.text(obj, "", key, 1000, required)
+/// The one text field (`reason`, `note`) a decision's body may carry.
+fn text_body(req: &HttpRequest, body: &Body, key: &str, required: bool) -> Result<Option<String>> {
+    let value = optional_json(req, body)?;
+    let mut check = Check::new(Lang::of(req));
+    let text = check
+        .object(&value, "", &[key])
+        .and_then(|o| check.text(o, "", key, 1000, required));
+    check.finish()?;
+    Ok(text)
 }
 
 #[utoipa::path(post, path = "/api/v1/registrations/{id}/withdraw", tag = "registrations",
@@ -519,12 +526,7 @@ pub async fn withdraw(state: Data<AppState>, req: HttpRequest, id: Path<String>,
     let id = parse_id(&id)?;
     let caller = caller_for(&state, &req, id)?;
     change(&state, &req, &caller, id, &body, || {
-        let value = optional_json(&req, &body)?;
-        let mut check = Check::new(Lang::of(&req));
-        let reason = check
-            .object(&value, "", &["reason"])
-            .and_then(|o| reason_field(&mut check, o, "reason", false));
-        check.finish()?;
+        let reason = text_body(&req, &body, "reason", false)?;
         Ok(RegistrationCommand::Withdraw { reason })
     })
     .await
@@ -579,12 +581,7 @@ pub async fn reject(state: Data<AppState>, req: HttpRequest, id: Path<String>, b
     let caller = caller_for(&state, &req, id)?;
     organizer_only(&caller)?;
     change(&state, &req, &caller, id, &body, || {
-        let value = optional_json(&req, &body)?;
-        let mut check = Check::new(Lang::of(&req));
-        let reason = check
-            .object(&value, "", &["reason"])
-            .and_then(|o| reason_field(&mut check, o, "reason", true));
-        check.finish()?;
+        let reason = text_body(&req, &body, "reason", true)?;
         Ok(RegistrationCommand::Reject {
             reason: reason.unwrap_or_default(),
         })
@@ -601,12 +598,7 @@ pub async fn waitlist(state: Data<AppState>, req: HttpRequest, id: Path<String>,
     let caller = caller_for(&state, &req, id)?;
     organizer_only(&caller)?;
     change(&state, &req, &caller, id, &body, || {
-        let value = optional_json(&req, &body)?;
-        let mut check = Check::new(Lang::of(&req));
-        let note = check
-            .object(&value, "", &["note"])
-            .and_then(|o| reason_field(&mut check, o, "note", false));
-        check.finish()?;
+        let note = text_body(&req, &body, "note", false)?;
         Ok(RegistrationCommand::Waitlist { note })
     })
     .await
