@@ -1,6 +1,7 @@
 //! Everything web-facing: the JSON API under `/api/v1`, the pages, health and metrics.
 
 pub mod application;
+pub mod apply_pages;
 pub mod audit;
 pub mod error;
 pub mod extract;
@@ -53,6 +54,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(audit::routes),
     )
     .configure(pages::routes)
+    .configure(apply_pages::routes)
     .default_service(web::to(not_found));
 }
 

@@ -29,17 +29,17 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/static/app.css", web::get().to(stylesheet));
 }
 
-const CSRF_COOKIE: &str = "hoicho_csrf";
+pub(super) const CSRF_COOKIE: &str = "hoicho_csrf";
 
 /// What every page's frame needs.
-struct Frame {
-    lang: Lang,
-    signed_in: bool,
-    switch_url: String,
+pub(super) struct Frame {
+    pub lang: Lang,
+    pub signed_in: bool,
+    pub switch_url: String,
 }
 
 impl Frame {
-    fn of(req: &HttpRequest) -> Frame {
+    pub(super) fn of(req: &HttpRequest) -> Frame {
         let lang = Lang::of(req);
         let other = lang.other().code();
         let query: Vec<&str> = req
@@ -60,7 +60,7 @@ impl Frame {
     }
 }
 
-fn render(status: StatusCode, lang: Lang, page: &impl Template) -> HttpResponse {
+pub(super) fn render(status: StatusCode, lang: Lang, page: &impl Template) -> HttpResponse {
     match page.render() {
         Ok(html) => {
             let mut response = HttpResponse::build(status);
@@ -134,6 +134,7 @@ async fn index(state: Data<AppState>, req: HttpRequest) -> HttpResponse {
 }
 
 struct FairInfo {
+    id: String,
     name: String,
     venue: String,
     dates: String,
@@ -325,6 +326,7 @@ async fn fair_page(state: Data<AppState>, req: HttpRequest, fair: Path<String>) 
                 signed_in,
                 switch_url: switch_url.clone(),
                 fair: FairInfo {
+                    id: view.id.to_string(),
                     name: d.name.clone(),
                     venue: d.venue.clone(),
                     dates: format!("{} – {}", date_vn(d.start_date), date_vn(d.end_date)),
@@ -356,7 +358,7 @@ struct LoginPage {
     error: Option<String>,
 }
 
-fn csrf_cookie(token: &str) -> Cookie<'static> {
+pub(super) fn csrf_cookie(token: &str) -> Cookie<'static> {
     Cookie::build(CSRF_COOKIE, token.to_owned())
         .path("/")
         .http_only(true)
@@ -365,7 +367,7 @@ fn csrf_cookie(token: &str) -> Cookie<'static> {
 }
 
 /// The form's CSRF token: the one in the visitor's cookie, or a new one.
-fn csrf_token(req: &HttpRequest) -> String {
+pub(super) fn csrf_token(req: &HttpRequest) -> String {
     req.cookie(CSRF_COOKIE)
         .map(|c| c.value().to_owned())
         .filter(|v| v.len() >= 32)
@@ -373,7 +375,7 @@ fn csrf_token(req: &HttpRequest) -> String {
 }
 
 /// The double-submit check: the form field equals the cookie.
-fn csrf_ok(req: &HttpRequest, submitted: &str) -> bool {
+pub(super) fn csrf_ok(req: &HttpRequest, submitted: &str) -> bool {
     req.cookie(CSRF_COOKIE)
         .is_some_and(|c| !submitted.is_empty() && bool::from(c.value().as_bytes().ct_eq(submitted.as_bytes())))
 }

@@ -121,7 +121,7 @@ fn fair_today(fair: &FairView) -> NaiveDate {
     }
 }
 
-fn context(fair: &FairView) -> FairContext<'_> {
+pub fn context(fair: &FairView) -> FairContext<'_> {
     FairContext {
         zones: &fair.zones,
         booth_codes: fair.booths.keys().map(|c| c.as_str()).collect(),
@@ -164,9 +164,14 @@ fn warnings(application: &Application, fair: Option<&FairView>, lang: Lang) -> V
     .collect()
 }
 
+/// The warnings' messages alone, for pages.
+pub fn warnings_text(application: &Application, fair: Option<&FairView>, lang: Lang) -> Vec<String> {
+    warnings(application, fair, lang).into_iter().map(|w| w.message).collect()
+}
+
 /// An access token: random, or (for a request with an Idempotency-Key) derived from the key
 /// with the server's secret, so a retry gets the same token back. Either way ≥ 256 bits.
-fn access_token(state: &AppState, ctx: &CommandContext) -> String {
+pub fn access_token(state: &AppState, ctx: &CommandContext) -> String {
     match &ctx.idempotency {
         Some(mark) => {
             let mut mac = match Hmac::<Sha256>::new_from_slice(state.secret.0.master()) {
@@ -187,7 +192,7 @@ fn access_token(state: &AppState, ctx: &CommandContext) -> String {
 
 /// The id of a new registration: derived from the Idempotency-Key when there is one, so
 /// racing copies of one request land in one stream.
-fn new_registration_id(ctx: &CommandContext) -> RegistrationId {
+pub fn new_registration_id(ctx: &CommandContext) -> RegistrationId {
     match &ctx.idempotency {
         Some(mark) => {
             let digest = Sha256::new()
@@ -303,15 +308,15 @@ pub async fn apply(state: Data<AppState>, req: HttpRequest, fair: Path<String>, 
 /// One step of an application's history, from the log.
 #[derive(Serialize, ToSchema)]
 pub struct HistoryEntry {
-    version: u64,
-    at: chrono::DateTime<Utc>,
-    event: String,
+    pub version: u64,
+    pub at: chrono::DateTime<Utc>,
+    pub event: String,
     /// `organizer`, `exhibitor`, `public` or `system`.
-    by: String,
+    pub by: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    booths: Option<u32>,
+    pub booths: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    reason: Option<String>,
+    pub reason: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
