@@ -167,3 +167,114 @@ async fn the_floor_plan_and_sign_in_work_in_chromium_on_a_phone() {
     assert!(body.contains(&app.organizer_email), "{body}");
     client.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn an_exhibitor_applies_on_a_phone_and_opens_the_private_link() {
+    let app = support::spawn().await;
+    support::open_fair(&app, "dang-ky-tren-dien-thoai").await;
+    let (_driver, client) = browser().await;
+    // Vietnamese, as the province's phones are set (a cookie keeps the choice).
+    client
+        .goto(&app.url("/fairs/dang-ky-tren-dien-thoai?lang=vi"))
+        .await
+        .unwrap();
+    client
+        .find(Locator::Id("apply-link"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client.wait().for_element(Locator::Id("organization")).await.unwrap();
+
+    let fill = |id: &'static str, text: &'static str| {
+        let client = client.clone();
+        async move {
+            client
+                .find(Locator::Id(id))
+                .await
+                .unwrap()
+                .send_keys(text)
+                .await
+                .unwrap()
+        }
+    };
+    fill("organization", "HTX Nông nghiệp Sơn Kim").await;
+    fill("tax_code", "0312687878").await;
+    fill("representative", "Nguyễn Văn An").await;
+    fill("phone", "0912 345 67").await; // one digit short
+    fill("email", "htx.sonkim@example.vn").await;
+    fill("address.commune", "Sơn Kim 1").await;
+    fill("address.province", "Hà Tĩnh").await;
+    fill("products.0.name", "Cam bù Hương Sơn").await;
+    client
+        .find(Locator::Css("form.apply button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+
+    // The form comes back with the phone named, in Vietnamese, and what was typed kept.
+    let error = client
+        .wait()
+        .for_element(Locator::Css("#form-errors"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(error.contains("Số điện thoại di động"), "{error}");
+    let kept = client
+        .find(Locator::Id("organization"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(kept.as_deref(), Some("HTX Nông nghiệp Sơn Kim"));
+    let phone = client.find(Locator::Id("phone")).await.unwrap();
+    phone.clear().await.unwrap();
+    phone.send_keys("0912 345 678").await.unwrap();
+    client
+        .find(Locator::Css("form.apply button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+
+    let notice = client
+        .wait()
+        .for_element(Locator::Id("submitted"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(notice.contains("Ban tổ chức đã nhận hồ sơ"), "{notice}");
+    let link = client
+        .find(Locator::Css(".private-link a"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(link.starts_with("/r/") && link.len() > 40, "{link}");
+    let status = client.find(Locator::Id("status")).await.unwrap().text().await.unwrap();
+    assert_eq!(status, "Đã nộp");
+
+    // The private link opens the application again, as a bookmark would.
+    client.goto(&app.url(&link)).await.unwrap();
+    let heading = client.find(Locator::Css("h1")).await.unwrap().text().await.unwrap();
+    assert_eq!(heading, "HTX Nông nghiệp Sơn Kim");
+    let (_, list) = support::json(
+        app.get_as_organizer("/api/v1/fairs/dang-ky-tren-dien-thoai/registrations")
+            .await,
+    )
+    .await;
+    assert_eq!(list["total"], 1);
+    assert_eq!(list["registrations"][0]["organization"], "HTX Nông nghiệp Sơn Kim");
+    client.close().await.unwrap();
+}

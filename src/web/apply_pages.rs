@@ -40,8 +40,14 @@ const PRODUCER_TYPES: &[(&str, &str)] = &[
     ("ca_nhan", "pt.ca_nhan"),
 ];
 
-const GROUPS: &[(&str, &str)] =
-    &[("I", "group.I"), ("II", "group.II"), ("III", "group.III"), ("IV", "group.IV"), ("V", "group.V"), ("VI", "group.VI")];
+const GROUPS: &[(&str, &str)] = &[
+    ("I", "group.I"),
+    ("II", "group.II"),
+    ("III", "group.III"),
+    ("IV", "group.IV"),
+    ("V", "group.V"),
+    ("VI", "group.VI"),
+];
 
 #[derive(Template)]
 #[template(path = "apply.html")]
@@ -87,11 +93,16 @@ impl ApplyPage {
 
     /// The first error of any field under `prefix` (a list's items).
     fn e_prefix(&self, prefix: &str) -> Option<&str> {
-        self.errors.iter().find(|(k, _)| k.starts_with(prefix)).map(|(_, v)| v.as_str())
+        self.errors
+            .iter()
+            .find(|(k, _)| k.starts_with(prefix))
+            .map(|(_, v)| v.as_str())
     }
 
     fn pv(&self, row: &usize, field: &str) -> &str {
-        self.values.get(&format!("products.{row}.{field}")).map_or("", String::as_str)
+        self.values
+            .get(&format!("products.{row}.{field}"))
+            .map_or("", String::as_str)
     }
 
     fn pe(&self, row: &usize, field: &str) -> Option<&str> {
@@ -158,15 +169,23 @@ fn page_for(fair: &FairView, frame: Frame, csrf: String, action: String, amend: 
         lang,
         signed_in: frame.signed_in,
         switch_url: frame.switch_url,
-        title: lang.t(if amend { "apply.amend_title" } else { "apply.title" }).to_owned(),
-        submit: lang.t(if amend { "apply.amend_submit" } else { "apply.submit" }).to_owned(),
+        title: lang
+            .t(if amend { "apply.amend_title" } else { "apply.title" })
+            .to_owned(),
+        submit: lang
+            .t(if amend { "apply.amend_submit" } else { "apply.submit" })
+            .to_owned(),
         action,
         fair_name: fair.details.name.clone(),
         csrf,
         values: HashMap::from([("booth_request.count".to_owned(), "1".to_owned())]),
         errors: BTreeMap::new(),
         rows: (0..ROWS).collect(),
-        zones: fair.zones.values().map(|z| (z.code.to_string(), z.name.clone())).collect(),
+        zones: fair
+            .zones
+            .values()
+            .map(|z| (z.code.to_string(), z.name.clone()))
+            .collect(),
         kinds,
         producer_types: PRODUCER_TYPES,
         groups: GROUPS,
@@ -182,10 +201,19 @@ async fn form(state: Data<AppState>, req: HttpRequest, fair: Path<String>) -> Ht
     let csrf = csrf_token(&req);
     let page = {
         let projections = state.read();
-        let Some(view) = projections.fairs.get(&fair) else { return not_found_page(&req, "fair.not_found") };
-        let mut page = page_for(view, Frame::of(&req), csrf.clone(), format!("/fairs/{fair}/apply?lang={}", Lang::of(&req).code()), false);
+        let Some(view) = projections.fairs.get(&fair) else {
+            return not_found_page(&req, "fair.not_found");
+        };
+        let mut page = page_for(
+            view,
+            Frame::of(&req),
+            csrf.clone(),
+            format!("/fairs/{fair}/apply?lang={}", Lang::of(&req).code()),
+            false,
+        );
         if !view.registration_open(chrono::Utc::now()) {
-            page.errors.insert("registration".into(), page.lang.t("apply.closed").into());
+            page.errors
+                .insert("registration".into(), page.lang.t("apply.closed").into());
         }
         page
     };
@@ -195,9 +223,22 @@ async fn form(state: Data<AppState>, req: HttpRequest, fair: Path<String>) -> Ht
 /// The form's fields as the API's JSON. Empty product rows are left out; the second value
 /// maps the JSON's product indexes back to the form's rows.
 fn form_json(fields: &[(String, String)], lang: Lang) -> (Value, Vec<usize>) {
-    let get = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim()).filter(|v| !v.is_empty());
+    let get = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim())
+            .filter(|v| !v.is_empty())
+    };
     let mut root = Map::new();
-    for key in ["organization", "producer_type", "tax_code", "representative", "phone", "email"] {
+    for key in [
+        "organization",
+        "producer_type",
+        "tax_code",
+        "representative",
+        "phone",
+        "email",
+    ] {
         if let Some(v) = get(key) {
             root.insert(key.into(), json!(v));
         }
@@ -214,7 +255,11 @@ fn form_json(fields: &[(String, String)], lang: Lang) -> (Value, Vec<usize>) {
     let mut rows = Vec::new();
     for row in 0..ROWS {
         let field = |name: &str| get(&format!("products.{row}.{name}"));
-        if field("name").is_none() && field("certificate_no").is_none() && field("certificate_expires").is_none() && field("stars").is_none() {
+        if field("name").is_none()
+            && field("certificate_no").is_none()
+            && field("certificate_expires").is_none()
+            && field("stars").is_none()
+        {
             continue;
         }
         let mut p = Map::new();
@@ -223,7 +268,12 @@ fn form_json(fields: &[(String, String)], lang: Lang) -> (Value, Vec<usize>) {
                 p.insert(key.into(), json!(v));
             }
         }
-        p.insert("stars".into(), field("stars").and_then(|s| s.parse::<u8>().ok()).map_or(Value::Null, |s| json!(s)));
+        p.insert(
+            "stars".into(),
+            field("stars")
+                .and_then(|s| s.parse::<u8>().ok())
+                .map_or(Value::Null, |s| json!(s)),
+        );
         products.push(Value::Object(p));
         rows.push(row);
     }
@@ -231,7 +281,9 @@ fn form_json(fields: &[(String, String)], lang: Lang) -> (Value, Vec<usize>) {
     let mut booth = Map::new();
     booth.insert(
         "count".into(),
-        get("booth_request.count").map_or(Value::Null, |c| c.parse::<i64>().map_or_else(|_| json!(c), |n| json!(n))),
+        get("booth_request.count").map_or(Value::Null, |c| {
+            c.parse::<i64>().map_or_else(|_| json!(c), |n| json!(n))
+        }),
     );
     for key in ["kind", "zone", "note"] {
         if let Some(v) = get(&format!("booth_request.{key}")) {
@@ -242,7 +294,10 @@ fn form_json(fields: &[(String, String)], lang: Lang) -> (Value, Vec<usize>) {
         .map(|v| v.split([',', ' ', ';']).filter(|s| !s.is_empty()).collect())
         .unwrap_or_default();
     booth.insert("preferred_booths".into(), json!(preferred));
-    booth.insert("needs_power".into(), json!(get("booth_request.needs_power") == Some("on")));
+    booth.insert(
+        "needs_power".into(),
+        json!(get("booth_request.needs_power") == Some("on")),
+    );
     root.insert("booth_request".into(), Value::Object(booth));
     (Value::Object(root), rows)
 }
@@ -255,7 +310,11 @@ fn form_errors(err: &ApiError, rows: &[usize]) -> BTreeMap<String, String> {
         .map(|(field, message)| {
             let field = match field.strip_prefix("products[").and_then(|rest| rest.split_once(']')) {
                 Some((index, tail)) => {
-                    let row = index.parse::<usize>().ok().and_then(|i| rows.get(i).copied()).unwrap_or(0);
+                    let row = index
+                        .parse::<usize>()
+                        .ok()
+                        .and_then(|i| rows.get(i).copied())
+                        .unwrap_or(0);
                     format!("products[{row}]{tail}")
                 }
                 None => field.clone(),
@@ -289,11 +348,20 @@ fn form_context(actor: Actor, principal: &str, csrf: &str, fields: &[(String, St
     ctx
 }
 
-async fn submit(state: Data<AppState>, req: HttpRequest, fair: Path<String>, fields: Form<Vec<(String, String)>>) -> HttpResponse {
+async fn submit(
+    state: Data<AppState>,
+    req: HttpRequest,
+    fair: Path<String>,
+    fields: Form<Vec<(String, String)>>,
+) -> HttpResponse {
     let fields = fields.into_inner();
     let frame = Frame::of(&req);
     let lang = frame.lang;
-    let submitted_csrf = fields.iter().find(|(k, _)| k == "csrf").map(|(_, v)| v.clone()).unwrap_or_default();
+    let submitted_csrf = fields
+        .iter()
+        .find(|(k, _)| k == "csrf")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
     let csrf = csrf_token(&req);
     let organizer = super::extract::organizer_of(&req);
     let action = format!("/fairs/{fair}/apply?lang={}", lang.code());
@@ -316,18 +384,31 @@ async fn submit(state: Data<AppState>, req: HttpRequest, fair: Path<String>, fie
     }
     if organizer.is_none() {
         if let Err(err) = super::limits::public_post(&req) {
-            return again(err.status, BTreeMap::from([("form".to_owned(), err.body.message)]), form_values(fields));
+            return again(
+                err.status,
+                BTreeMap::from([("form".to_owned(), err.body.message)]),
+                form_values(fields),
+            );
         }
     }
     let (value, rows) = form_json(&fields, lang);
     let parsed = {
         let projections = state.read();
-        let Some(view) = projections.fairs.get(&fair) else { return not_found_page(&req, "fair.not_found") };
-        super::application::parse(&value, &context(view), lang).map(|a| (a, view.id.clone(), view.registration_open(chrono::Utc::now())))
+        let Some(view) = projections.fairs.get(&fair) else {
+            return not_found_page(&req, "fair.not_found");
+        };
+        super::application::parse(&value, &context(view), lang)
+            .map(|a| (a, view.id.clone(), view.registration_open(chrono::Utc::now())))
     };
     let (application, fair_id, open) = match parsed {
         Ok(parsed) => parsed,
-        Err(err) => return again(StatusCode::UNPROCESSABLE_ENTITY, form_errors(&err, &rows), form_values(fields)),
+        Err(err) => {
+            return again(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                form_errors(&err, &rows),
+                form_values(fields),
+            )
+        }
     };
     let (actor, principal, by) = match &organizer {
         Some(o) => (o.actor(), o.principal(), By::Organizer),
@@ -345,8 +426,14 @@ async fn submit(state: Data<AppState>, req: HttpRequest, fair: Path<String>, fie
         by,
         registration_open: open,
     };
-    let outcome =
-        execute::<RegistrationState, _>(&*state.store, &streams::registration(&registration_id), &ctx, None, |s| decide(s, &command)).await;
+    let outcome = execute::<RegistrationState, _>(
+        &*state.store,
+        &streams::registration(&registration_id),
+        &ctx,
+        None,
+        |s| decide(s, &command),
+    )
+    .await;
     match outcome {
         Ok(done) => {
             state.wait_for(done.position, std::time::Duration::from_secs(5)).await;
@@ -360,7 +447,11 @@ async fn submit(state: Data<AppState>, req: HttpRequest, fair: Path<String>, fie
         }
         Err(err) => {
             let err = ApiError::from(err);
-            again(err.status, BTreeMap::from([("form".to_owned(), localized(&err, lang))]), form_values(fields))
+            again(
+                err.status,
+                BTreeMap::from([("form".to_owned(), localized(&err, lang))]),
+                form_values(fields),
+            )
         }
     }
 }
@@ -401,8 +492,12 @@ struct MinePage {
 }
 
 fn private(mut response: HttpResponse) -> HttpResponse {
-    response.headers_mut().insert(header::REFERRER_POLICY, header::HeaderValue::from_static("no-referrer"));
-    response.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+    response
+        .headers_mut()
+        .insert(header::REFERRER_POLICY, header::HeaderValue::from_static("no-referrer"));
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
     response
 }
 
@@ -421,14 +516,18 @@ fn product_line(p: &hoicho_events::Product, lang: Lang) -> String {
 }
 
 async fn mine(state: Data<AppState>, req: HttpRequest, token: Path<String>) -> HttpResponse {
-    let Some(id) = registration_for_token(&state, &token) else { return private(not_found_page(&req, "mine.not_found")) };
+    let Some(id) = registration_for_token(&state, &token) else {
+        return private(not_found_page(&req, "mine.not_found"));
+    };
     let frame = Frame::of(&req);
     let lang = frame.lang;
     let history = history(&state, id).await.unwrap_or_default();
     let csrf = csrf_token(&req);
     let page = {
         let projections = state.read();
-        let Some(view) = projections.registrations.get(&id) else { return private(not_found_page(&req, "mine.not_found")) };
+        let Some(view) = projections.registrations.get(&id) else {
+            return private(not_found_page(&req, "mine.not_found"));
+        };
         let fair = projections.fairs.get(view.fair_id.as_str());
         let zone = fair.map_or("UTC", |f| f.details.time_zone.as_str());
         let a = &view.application;
@@ -440,7 +539,12 @@ async fn mine(state: Data<AppState>, req: HttpRequest, token: Path<String>) -> H
         address.push(&a.address.province);
         let mut products: Vec<String> = a.products.iter().map(|p| product_line(p, lang)).collect();
         for producer in &a.producers {
-            products.extend(producer.products.iter().map(|p| format!("{}: {}", producer.organization, product_line(p, lang))));
+            products.extend(
+                producer
+                    .products
+                    .iter()
+                    .map(|p| format!("{}: {}", producer.organization, product_line(p, lang))),
+            );
         }
         MinePage {
             lang,
@@ -465,7 +569,12 @@ async fn mine(state: Data<AppState>, req: HttpRequest, token: Path<String>) -> H
             history: history
                 .iter()
                 .map(|h| {
-                    let mut line = format!("{} — {} ({})", datetime_vn(h.at, zone), lang.t(&format!("ev.{}", h.event)), lang.t(&format!("by.{}", h.by)));
+                    let mut line = format!(
+                        "{} — {} ({})",
+                        datetime_vn(h.at, zone),
+                        lang.t(&format!("ev.{}", h.event)),
+                        lang.t(&format!("by.{}", h.by))
+                    );
                     if let Some(reason) = &h.reason {
                         line.push_str(&format!(": {reason}"));
                     }
@@ -507,7 +616,12 @@ fn values_of(a: &Application) -> HashMap<String, String> {
         }
     };
     put("organization", Some(a.organization.clone()));
-    put("producer_type", serde_json::to_value(a.producer_type).ok().and_then(|t| t.as_str().map(str::to_owned)));
+    put(
+        "producer_type",
+        serde_json::to_value(a.producer_type)
+            .ok()
+            .and_then(|t| t.as_str().map(str::to_owned)),
+    );
     put("tax_code", a.tax_code.clone());
     put("representative", Some(a.representative.clone()));
     put("phone", Some(a.phone.clone()));
@@ -521,52 +635,93 @@ fn values_of(a: &Application) -> HashMap<String, String> {
         put(&format!("products.{i}.group"), Some(p.group.clone()));
         put(&format!("products.{i}.stars"), p.stars.map(|s| s.to_string()));
         put(&format!("products.{i}.certificate_no"), p.certificate_no.clone());
-        put(&format!("products.{i}.certificate_expires"), p.certificate_expires.map(|d| d.to_string()));
+        put(
+            &format!("products.{i}.certificate_expires"),
+            p.certificate_expires.map(|d| d.to_string()),
+        );
     }
     let r = &a.booth_request;
     put("booth_request.count", Some(r.count.to_string()));
     put("booth_request.zone", r.zone.as_ref().map(|z| z.to_string()));
     put("booth_request.kind", r.kind.clone());
-    put("booth_request.preferred_booths", Some(r.preferred_booths.iter().map(|b| b.as_str()).collect::<Vec<_>>().join(", ")));
+    put(
+        "booth_request.preferred_booths",
+        Some(
+            r.preferred_booths
+                .iter()
+                .map(|b| b.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
+    );
     put("booth_request.needs_power", r.needs_power.then(|| "on".to_owned()));
     put("booth_request.note", r.note.clone());
     v
 }
 
 async fn edit_form(state: Data<AppState>, req: HttpRequest, token: Path<String>) -> HttpResponse {
-    let Some(id) = registration_for_token(&state, &token) else { return private(not_found_page(&req, "mine.not_found")) };
+    let Some(id) = registration_for_token(&state, &token) else {
+        return private(not_found_page(&req, "mine.not_found"));
+    };
     let csrf = csrf_token(&req);
     let page = {
         let projections = state.read();
         let view = projections.registrations.get(&id);
         let fair = view.and_then(|v| projections.fairs.get(v.fair_id.as_str()));
-        let (Some(view), Some(fair)) = (view, fair) else { return private(not_found_page(&req, "mine.not_found")) };
-        let mut page = page_for(fair, Frame::of(&req), csrf.clone(), format!("/r/{}/edit", token.as_str()), true);
+        let (Some(view), Some(fair)) = (view, fair) else {
+            return private(not_found_page(&req, "mine.not_found"));
+        };
+        let mut page = page_for(
+            fair,
+            Frame::of(&req),
+            csrf.clone(),
+            format!("/r/{}/edit", token.as_str()),
+            true,
+        );
         page.values = values_of(&view.application);
         page
     };
     private(with_csrf(render(StatusCode::OK, page.lang, &page), &csrf))
 }
 
-async fn edit(state: Data<AppState>, req: HttpRequest, token: Path<String>, fields: Form<Vec<(String, String)>>) -> HttpResponse {
+async fn edit(
+    state: Data<AppState>,
+    req: HttpRequest,
+    token: Path<String>,
+    fields: Form<Vec<(String, String)>>,
+) -> HttpResponse {
     let fields = fields.into_inner();
-    let Some(id) = registration_for_token(&state, &token) else { return private(not_found_page(&req, "mine.not_found")) };
+    let Some(id) = registration_for_token(&state, &token) else {
+        return private(not_found_page(&req, "mine.not_found"));
+    };
     let lang = Lang::of(&req);
     let csrf = csrf_token(&req);
-    let submitted_csrf = fields.iter().find(|(k, _)| k == "csrf").map(|(_, v)| v.clone()).unwrap_or_default();
+    let submitted_csrf = fields
+        .iter()
+        .find(|(k, _)| k == "csrf")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
     let (value, rows) = form_json(&fields, lang);
     let parsed = {
         let projections = state.read();
         let view = projections.registrations.get(&id);
         let fair = view.and_then(|v| projections.fairs.get(v.fair_id.as_str()));
-        let Some(fair) = fair else { return private(not_found_page(&req, "mine.not_found")) };
+        let Some(fair) = fair else {
+            return private(not_found_page(&req, "mine.not_found"));
+        };
         let checked = if csrf_ok(&req, &submitted_csrf) {
             super::application::parse(&value, &context(fair), lang)
         } else {
             Err(ApiError::new(StatusCode::FORBIDDEN, "csrf", lang.t("login.expired")))
         };
         checked.map_err(|err| {
-            let mut page = page_for(fair, Frame::of(&req), csrf.clone(), format!("/r/{}/edit", token.as_str()), true);
+            let mut page = page_for(
+                fair,
+                Frame::of(&req),
+                csrf.clone(),
+                format!("/r/{}/edit", token.as_str()),
+                true,
+            );
             page.errors = if err.body.fields.is_empty() {
                 BTreeMap::from([("form".to_owned(), localized(&err, lang))])
             } else {
@@ -580,8 +735,16 @@ async fn edit(state: Data<AppState>, req: HttpRequest, token: Path<String>, fiel
         Ok(application) => application,
         Err(page) => return page,
     };
-    let ctx = CommandContext::new(Actor::Exhibitor { registration_id: id.to_string() }, chrono::Utc::now());
-    let command = RegistrationCommand::Amend { application, by: By::Exhibitor };
+    let ctx = CommandContext::new(
+        Actor::Exhibitor {
+            registration_id: id.to_string(),
+        },
+        chrono::Utc::now(),
+    );
+    let command = RegistrationCommand::Amend {
+        application,
+        by: By::Exhibitor,
+    };
     finish_change(&state, &req, &token, id, ctx, command, lang).await
 }
 
@@ -594,7 +757,11 @@ async fn finish_change(
     command: RegistrationCommand,
     lang: Lang,
 ) -> HttpResponse {
-    match execute::<RegistrationState, _>(&*state.store, &streams::registration(&id), &ctx, None, |s| decide(s, &command)).await {
+    match execute::<RegistrationState, _>(&*state.store, &streams::registration(&id), &ctx, None, |s| {
+        decide(s, &command)
+    })
+    .await
+    {
         Ok(done) => {
             state.wait_for(done.position, std::time::Duration::from_secs(5)).await;
             private(
@@ -625,16 +792,38 @@ struct WithdrawForm {
     confirm: String,
 }
 
-async fn withdraw(state: Data<AppState>, req: HttpRequest, token: Path<String>, form: Form<WithdrawForm>) -> HttpResponse {
-    let Some(id) = registration_for_token(&state, &token) else { return private(not_found_page(&req, "mine.not_found")) };
+async fn withdraw(
+    state: Data<AppState>,
+    req: HttpRequest,
+    token: Path<String>,
+    form: Form<WithdrawForm>,
+) -> HttpResponse {
+    let Some(id) = registration_for_token(&state, &token) else {
+        return private(not_found_page(&req, "mine.not_found"));
+    };
     let lang = Lang::of(&req);
     if !csrf_ok(&req, &form.csrf) || form.confirm != "yes" {
         return private(
-            HttpResponse::SeeOther().insert_header((header::LOCATION, format!("/r/{}?lang={}", token.as_str(), lang.code()))).finish(),
+            HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, format!("/r/{}?lang={}", token.as_str(), lang.code())))
+                .finish(),
         );
     }
-    let reason: String = form.reason.trim().chars().filter(|c| !c.is_control()).take(500).collect();
-    let ctx = CommandContext::new(Actor::Exhibitor { registration_id: id.to_string() }, chrono::Utc::now());
-    let command = RegistrationCommand::Withdraw { reason: (!reason.is_empty()).then_some(reason) };
+    let reason: String = form
+        .reason
+        .trim()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(500)
+        .collect();
+    let ctx = CommandContext::new(
+        Actor::Exhibitor {
+            registration_id: id.to_string(),
+        },
+        chrono::Utc::now(),
+    );
+    let command = RegistrationCommand::Withdraw {
+        reason: (!reason.is_empty()).then_some(reason),
+    };
     finish_change(&state, &req, &token, id, ctx, command, lang).await
 }

@@ -166,7 +166,10 @@ fn warnings(application: &Application, fair: Option<&FairView>, lang: Lang) -> V
 
 /// The warnings' messages alone, for pages.
 pub fn warnings_text(application: &Application, fair: Option<&FairView>, lang: Lang) -> Vec<String> {
-    warnings(application, fair, lang).into_iter().map(|w| w.message).collect()
+    warnings(application, fair, lang)
+        .into_iter()
+        .map(|w| w.message)
+        .collect()
 }
 
 /// An access token: random, or (for a request with an Idempotency-Key) derived from the key
