@@ -417,6 +417,17 @@ async fn submit(
     let ctx = form_context(actor, &principal, &submitted_csrf, &fields);
     let registration_id = super::registrations::new_registration_id(&ctx);
     let token = super::registrations::access_token(&state, &ctx);
+    let to_private = |token: &str| {
+        // A fresh CSRF token: the next application from this phone is a new request.
+        HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, format!("/r/{token}?submitted=1&lang={}", lang.code())))
+            .insert_header((header::REFERRER_POLICY, "no-referrer"))
+            .cookie(csrf_cookie(&crate::auth::random_token(24)))
+            .finish()
+    };
+    if let Ok(Some(_)) = super::write::replay(&state, &ctx).await {
+        return to_private(&token);
+    }
     let command = RegistrationCommand::Submit {
         registration_id,
         fair_id,
@@ -437,13 +448,7 @@ async fn submit(
     match outcome {
         Ok(done) => {
             state.wait_for(done.position, std::time::Duration::from_secs(5)).await;
-            // A fresh CSRF token: the next application from this phone is a new request.
-            let next = crate::auth::random_token(24);
-            HttpResponse::SeeOther()
-                .insert_header((header::LOCATION, format!("/r/{token}?submitted=1&lang={}", lang.code())))
-                .insert_header((header::REFERRER_POLICY, "no-referrer"))
-                .cookie(csrf_cookie(&next))
-                .finish()
+            to_private(&token)
         }
         Err(err) => {
             let err = ApiError::from(err);

@@ -14,6 +14,7 @@ pub mod openapi;
 pub mod pages;
 pub mod plan;
 pub mod registrations;
+pub mod review_pages;
 pub mod session;
 pub mod write;
 
@@ -55,6 +56,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     )
     .configure(pages::routes)
     .configure(apply_pages::routes)
+    .configure(review_pages::routes)
     .default_service(web::to(not_found));
 }
 

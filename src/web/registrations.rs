@@ -612,46 +612,62 @@ pub async fn waitlist(state: Data<AppState>, req: HttpRequest, id: Path<String>,
     .await
 }
 
-#[derive(Deserialize, utoipa::IntoParams)]
+#[derive(Deserialize, Default, utoipa::IntoParams)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     /// `submitted`, `approved`, `rejected`, `waitlisted`, `withdrawn`.
-    status: Option<String>,
+    pub status: Option<String>,
     /// The zone asked for.
-    zone: Option<String>,
+    pub zone: Option<String>,
     /// An OCOP product group `I`…`VI` among its products.
-    product_group: Option<String>,
+    pub product_group: Option<String>,
     /// `3`, `4`, `5` (best rating among its products) or `none`.
-    stars: Option<String>,
+    pub stars: Option<String>,
     /// `valid`: every rated product's certificate is valid on the fair's first day;
     /// `expiring`: some is not.
-    certificate: Option<String>,
+    pub certificate: Option<String>,
     /// Words to find in names, products and places, ignoring case and diacritics.
-    q: Option<String>,
+    pub q: Option<String>,
     /// The language of error messages (`vi`, `en`); read with the request's other hints.
     #[allow(dead_code)]
-    lang: Option<String>,
+    pub lang: Option<String>,
+}
+
+impl ListQuery {
+    /// The filters among a page's query parameters (others are left alone).
+    pub fn from_pairs(pairs: &std::collections::HashMap<String, String>) -> Self {
+        let get = |k: &str| pairs.get(k).cloned().filter(|v| !v.is_empty());
+        ListQuery {
+            status: get("status"),
+            zone: get("zone"),
+            product_group: get("product_group"),
+            stars: get("stars"),
+            certificate: get("certificate"),
+            q: get("q"),
+            lang: get("lang"),
+        }
+    }
 }
 
 /// One application in the review list.
 #[derive(Serialize, ToSchema)]
 pub struct Summary {
-    id: String,
-    organization: String,
-    producer_type: String,
-    status: String,
-    approved_booths: u32,
-    requested_booths: u32,
+    pub id: String,
+    pub organization: String,
+    pub producer_type: String,
+    pub status: String,
+    pub approved_booths: u32,
+    pub requested_booths: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
-    zone: Option<String>,
-    stars: Option<u8>,
-    product_groups: Vec<String>,
-    commune: String,
+    pub zone: Option<String>,
+    pub stars: Option<u8>,
+    pub product_groups: Vec<String>,
+    pub commune: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    legacy_district: Option<String>,
-    certificates_valid: bool,
-    submitted_at: chrono::DateTime<Utc>,
-    version: u64,
+    pub legacy_district: Option<String>,
+    pub certificates_valid: bool,
+    pub submitted_at: chrono::DateTime<Utc>,
+    pub version: u64,
 }
 
 #[derive(Serialize, ToSchema)]

@@ -224,3 +224,57 @@ impl TestApp {
             .expect("request")
     }
 }
+
+/// A CSRF value a test sends both as the cookie and as the form field (double submit).
+pub const CSRF: &str = "test-csrf-token-0123456789abcdefghijkl";
+
+impl TestApp {
+    /// Signs the organizer in through the login form; returns the Cookie header to send.
+    pub async fn organizer_cookie(&self) -> String {
+        let response = self
+            .client
+            .post(self.url("/login"))
+            .header("cookie", format!("hoicho_csrf={CSRF}"))
+            .form(&[
+                ("email", self.organizer_email.as_str()),
+                ("password", self.organizer_password.as_str()),
+                ("csrf", CSRF),
+            ])
+            .send()
+            .await
+            .expect("login");
+        assert_eq!(response.status().as_u16(), 303, "signed in");
+        let session = response
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with("hoicho_session="))
+            .and_then(|v| v.split(';').next())
+            .expect("a session cookie")
+            .to_owned();
+        format!("{session}; hoicho_csrf={CSRF}")
+    }
+
+    /// Posts a form with the CSRF token and the given cookie.
+    pub async fn post_form(&self, path: &str, cookie: &str, fields: &[(&str, &str)]) -> Response {
+        let mut fields: Vec<(&str, &str)> = fields.to_vec();
+        fields.push(("csrf", CSRF));
+        self.client
+            .post(self.url(path))
+            .header("cookie", cookie)
+            .form(&fields)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn get_page(&self, path: &str, cookie: &str) -> Response {
+        self.client
+            .get(self.url(path))
+            .header("cookie", cookie)
+            .send()
+            .await
+            .expect("request")
+    }
+}
