@@ -7,6 +7,8 @@ use chrono::{NaiveDate, TimeZone, Utc};
 use hoicho_events::{streams, Actor, Booth, BoothCode, FairDetails, FairId, Zone, ZoneCode};
 use serde::{Deserialize, Serialize};
 
+mod applications;
+
 use crate::app::AppState;
 use crate::domain::fair::{decide, FairCommand, FairState};
 use crate::domain::{execute, CommandContext};
@@ -21,6 +23,9 @@ struct DemoOrganizer {
     email: String,
     password: String,
     token: String,
+    /// The private token of one demo application, to show an exhibitor's page.
+    #[serde(default)]
+    exhibitor_token: Option<String>,
 }
 
 fn vn(y: i32, m: u32, d: u32, h: u32) -> chrono::DateTime<Utc> {
@@ -138,6 +143,19 @@ pub async fn ensure(state: &AppState, data_dir: &Path) -> anyhow::Result<()> {
         .await?;
         tracing::info!(fair = FAIR_ID, "demo fair created");
     }
+    let registrations_loaded = {
+        state
+            .wait_for(state.store.head().await?, std::time::Duration::from_secs(30))
+            .await;
+        state.read().registrations.of_fair(&fair_id).next().is_some()
+    };
+    let exhibitor_token = if registrations_loaded {
+        None
+    } else {
+        let token = applications::load(state, &fair_id, details().start_date).await?;
+        tracing::info!(fair = FAIR_ID, "demo applications loaded");
+        Some(token)
+    };
 
     let path = data_dir.join("demo-organizer.json");
     let saved: Option<DemoOrganizer> = std::fs::read(&path).ok().and_then(|b| serde_json::from_slice(&b).ok());
@@ -145,18 +163,25 @@ pub async fn ensure(state: &AppState, data_dir: &Path) -> anyhow::Result<()> {
         Some(saved) => saved,
         None => {
             let added = crate::auth::add_organizer(&*state.store, ORGANIZER_EMAIL).await?;
-            let saved = DemoOrganizer {
+            DemoOrganizer {
                 email: added.email,
                 password: added.password,
                 token: added.token,
-            };
-            crate::auth::write_private(&path, &serde_json::to_vec_pretty(&saved)?)?;
-            saved
+                exhibitor_token: None,
+            }
         }
     };
+    let credentials = DemoOrganizer {
+        exhibitor_token: exhibitor_token.or(credentials.exhibitor_token),
+        ..credentials
+    };
+    crate::auth::write_private(&path, &serde_json::to_vec_pretty(&credentials)?)?;
     println!("Demo organizer / Ban tổ chức demo:");
     println!("  email:     {}", credentials.email);
     println!("  password:  {}", credentials.password);
     println!("  API token: {}", credentials.token);
+    if let Some(token) = &credentials.exhibitor_token {
+        println!("Demo exhibitor's private page / Trang riêng của một chủ thể: /r/{token}");
+    }
     Ok(())
 }
