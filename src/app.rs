@@ -107,10 +107,10 @@ impl AppState {
                 continue;
             };
             self.apply(&batch.envelopes, through);
-            if decoded.is_empty() {
-                if let Ok(head) = self.store.head().await {
-                    self.metrics.log_head.set(head as i64);
-                }
+            // The head as this process last saw it commit: no query on the hot path.
+            let head = (*self.store.changes().borrow()).max(through);
+            if head as i64 > self.metrics.log_head.get() {
+                self.metrics.log_head.set(head as i64);
             }
         }
         reader.abort();

@@ -133,8 +133,44 @@ where
     A: Aggregate,
     F: Fn(&A) -> Result<Vec<Event>, DomainError>,
 {
+    run(store, stream, ctx, if_match, decide, false).await
+}
+
+/// Like [`execute`] for a command that starts a stream under a fresh id: it decides against
+/// the empty state without reading the log first. Should the stream exist after all (a
+/// retried request), the append conflicts and the command runs as usual.
+#[tracing::instrument(name = "command", skip_all, fields(stream = %stream))]
+pub async fn execute_new<A, F>(
+    store: &dyn EventStore,
+    stream: &str,
+    ctx: &CommandContext,
+    decide: F,
+) -> Result<Outcome<A>, CommandError>
+where
+    A: Aggregate,
+    F: Fn(&A) -> Result<Vec<Event>, DomainError>,
+{
+    run(store, stream, ctx, None, decide, true).await
+}
+
+async fn run<A, F>(
+    store: &dyn EventStore,
+    stream: &str,
+    ctx: &CommandContext,
+    if_match: Option<u64>,
+    decide: F,
+    mut assume_new: bool,
+) -> Result<Outcome<A>, CommandError>
+where
+    A: Aggregate,
+    F: Fn(&A) -> Result<Vec<Event>, DomainError>,
+{
     for _ in 0..MAX_ATTEMPTS {
-        let (mut state, version) = load::<A>(store, stream).await?;
+        let (mut state, version) = if std::mem::take(&mut assume_new) {
+            (A::default(), 0)
+        } else {
+            load::<A>(store, stream).await?
+        };
         if let Some(expected) = if_match {
             if expected != version {
                 return Err(CommandError::PreconditionFailed {

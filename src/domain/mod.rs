@@ -8,7 +8,7 @@ pub mod fair;
 pub mod organizer;
 pub mod registration;
 
-pub use execute::{execute, CommandContext, CommandError, Outcome};
+pub use execute::{execute, execute_new, CommandContext, CommandError, Outcome};
 
 /// A command's business failure: the client asked for something the rules forbid.
 /// Each variant's HTTP status is fixed here.

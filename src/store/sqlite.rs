@@ -37,6 +37,8 @@ enum Job {
 
 pub struct SqliteStore {
     path: PathBuf,
+    stop_checkpoints: Arc<std::sync::atomic::AtomicBool>,
+    checkpoint_thread: Mutex<Option<std::thread::JoinHandle<()>>>,
     writer: Mutex<Option<mpsc::Sender<Job>>>,
     writer_thread: Mutex<Option<std::thread::JoinHandle<()>>>,
     readers: Arc<Mutex<Vec<Connection>>>,
@@ -59,6 +61,9 @@ fn open(path: &Path, write: bool) -> rusqlite::Result<Connection> {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         // FULL: a commit is on disk, WAL included, before the append is acknowledged.
         conn.pragma_update(None, "synchronous", "FULL")?;
+        // Checkpoints run on their own thread (see `checkpointer`), not inside a commit
+        // that appenders are waiting for.
+        conn.pragma_update(None, "wal_autocheckpoint", 0)?;
     }
     Ok(conn)
 }
@@ -87,8 +92,18 @@ impl SqliteStore {
             .name("hoicho-sqlite-writer".into())
             .spawn(move || writer_loop(conn, rx, changes_tx))
             .map_err(unavailable)?;
+        let stop_checkpoints = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let checkpoint_thread = {
+            let (path, stop, changes) = (path.clone(), stop_checkpoints.clone(), changes.clone());
+            std::thread::Builder::new()
+                .name("hoicho-sqlite-checkpoint".into())
+                .spawn(move || checkpointer(&path, &stop, changes))
+                .map_err(unavailable)?
+        };
         Ok(SqliteStore {
             path,
+            stop_checkpoints,
+            checkpoint_thread: Mutex::new(Some(checkpoint_thread)),
             writer: Mutex::new(Some(tx)),
             writer_thread: Mutex::new(Some(thread)),
             readers: Arc::new(Mutex::new(Vec::new())),
@@ -123,6 +138,10 @@ impl SqliteStore {
     /// Finishes every append already sent, then closes the log (SQLite folds the WAL into
     /// the database file as its last connection closes). Blocks until done.
     pub fn close(self) {
+        self.stop_checkpoints.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(thread) = self.checkpoint_thread.lock().ok().and_then(|mut t| t.take()) {
+            let _ = thread.join();
+        }
         if let Ok(mut writer) = self.writer.lock() {
             writer.take();
         }
@@ -141,9 +160,27 @@ impl SqliteStore {
 
 impl Drop for SqliteStore {
     fn drop(&mut self) {
+        self.stop_checkpoints.store(true, std::sync::atomic::Ordering::Relaxed);
         // Closing the channel lets the writer thread finish what it holds and exit.
         if let Ok(mut writer) = self.writer.lock() {
             writer.take();
+        }
+    }
+}
+
+/// Folds the WAL back into the database file every little while the log has grown, without
+/// blocking the writer (PASSIVE: it copies what no reader still needs and stops there).
+fn checkpointer(path: &Path, stop: &std::sync::atomic::AtomicBool, changes: watch::Receiver<u64>) {
+    let Ok(conn) = open(path, true) else { return };
+    let mut checkpointed = *changes.borrow();
+    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        let head = *changes.borrow();
+        if head != checkpointed {
+            if let Err(err) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+                tracing::warn!(error = %err, "checkpoint failed; the next one retries");
+            }
+            checkpointed = head;
         }
     }
 }

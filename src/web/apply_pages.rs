@@ -18,7 +18,7 @@ use super::pages::{csrf_cookie, csrf_ok, csrf_token, not_found_page, render, Fra
 use super::registrations::{context, history, registration_for_token, warnings_text};
 use crate::app::AppState;
 use crate::domain::registration::{decide, By, RegistrationCommand, RegistrationState};
-use crate::domain::{execute, CommandContext};
+use crate::domain::{execute, execute_new, CommandContext};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/fairs/{fair}/apply", web::get().to(form))
@@ -437,14 +437,11 @@ async fn submit(
         by,
         registration_open: open,
     };
-    let outcome = execute::<RegistrationState, _>(
-        &*state.store,
-        &streams::registration(&registration_id),
-        &ctx,
-        None,
-        |s| decide(s, &command),
-    )
-    .await;
+    let outcome =
+        execute_new::<RegistrationState, _>(&*state.store, &streams::registration(&registration_id), &ctx, |s| {
+            decide(s, &command)
+        })
+        .await;
     match outcome {
         Ok(done) => {
             state.wait_for(done.position, std::time::Duration::from_secs(5)).await;

@@ -25,7 +25,7 @@ use super::input::Check;
 use super::write::{replay, settle, Written};
 use crate::app::AppState;
 use crate::domain::registration::{decide, By, RegistrationCommand, RegistrationState};
-use crate::domain::{execute, CommandContext};
+use crate::domain::{execute, execute_new, CommandContext};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -296,14 +296,11 @@ pub async fn apply(state: Data<AppState>, req: HttpRequest, fair: Path<String>, 
         by,
         registration_open: open,
     };
-    let outcome = execute::<RegistrationState, _>(
-        &*state.store,
-        &streams::registration(&registration_id),
-        &ctx,
-        None,
-        |s| decide(s, &command),
-    )
-    .await?;
+    let outcome =
+        execute_new::<RegistrationState, _>(&*state.store, &streams::registration(&registration_id), &ctx, |s| {
+            decide(s, &command)
+        })
+        .await?;
     let written = settle(&state, outcome).await;
     Ok(applied_response(&state, &ctx, &written, token, lang))
 }

@@ -1,0 +1,187 @@
+//! Applications submitted over HTTP by 64 concurrent clients, each one durable before its
+//! answer, side by side in one run with a bare actix-web JSON echo endpoint (the ceiling any
+//! actix-web handler on this machine can reach). Target: at least 30% of the echo's
+//! throughput, p99 under 10 ms.
+//!
+//! `cargo bench --bench applications` (optionally `-- --requests N --clients N`).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use actix_web::{web, App, HttpResponse, HttpServer};
+use hoicho::startup::{Application, Settings};
+use serde_json::{json, Value};
+
+fn arg(name: &str, default: usize) -> usize {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn application(n: usize) -> Value {
+    let expires = (chrono::Utc::now().date_naive() + chrono::Duration::days(400)).to_string();
+    json!({
+        "organization": format!("HTX Nông nghiệp Sơn Kim {n}"),
+        "producer_type": "htx",
+        "tax_code": "0312687878",
+        "representative": "Nguyễn Văn An",
+        "phone": "0912 345 678",
+        "email": format!("htx{n}@example.com"),
+        "address": {"commune": "Sơn Kim 1", "province": "Hà Tĩnh", "legacy_district": "Hương Sơn"},
+        "products": [{"name": "Cam bù Hương Sơn", "group": "I", "stars": 4, "certificate_no": "123/QĐ-UBND", "certificate_expires": expires}],
+        "booth_request": {"count": 1, "zone": "A", "needs_power": true}
+    })
+}
+
+struct Run {
+    per_second: f64,
+    p50: Duration,
+    p99: Duration,
+    errors: usize,
+}
+
+/// `clients` tasks each sending `per_client` POSTs of an application body to `url`.
+async fn load(url: String, clients: usize, per_client: usize, expect: u16) -> Run {
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(clients)
+        .build()
+        .unwrap();
+    let url = Arc::new(url);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for c in 0..clients {
+        let client = client.clone();
+        let url = url.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::with_capacity(per_client);
+            let mut errors = 0;
+            for i in 0..per_client {
+                let body = application(c * per_client + i);
+                let t = Instant::now();
+                match client.post(url.as_str()).json(&body).send().await {
+                    Ok(r) if r.status().as_u16() == expect => {
+                        let _ = r.bytes().await;
+                    }
+                    _ => errors += 1,
+                }
+                latencies.push(t.elapsed());
+            }
+            (latencies, errors)
+        }));
+    }
+    let mut latencies = Vec::new();
+    let mut errors = 0;
+    for task in tasks {
+        let (l, e) = task.await.unwrap();
+        latencies.extend(l);
+        errors += e;
+    }
+    let elapsed = started.elapsed();
+    latencies.sort();
+    Run {
+        per_second: latencies.len() as f64 / elapsed.as_secs_f64(),
+        p50: latencies[latencies.len() / 2],
+        p99: latencies[latencies.len() * 99 / 100],
+        errors,
+    }
+}
+
+async fn echo(body: web::Bytes) -> HttpResponse {
+    HttpResponse::Created().content_type("application/json").body(body)
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+#[tokio::main]
+async fn main() {
+    let clients = arg("--clients", 64);
+    let requests = arg("--requests", 6_400);
+    let per_client = requests.div_ceil(clients);
+    let dir = tempfile::tempdir().unwrap();
+
+    let mut settings = Settings::new("127.0.0.1:0", dir.path());
+    settings.workers = Some(2);
+    settings.public_posts_per_minute = u32::MAX;
+    let app = Application::build(settings).await.unwrap();
+    let base = format!("http://127.0.0.1:{}", app.port());
+    let state = app.state.clone();
+    tokio::spawn(app.run_until_stopped());
+    let organizer = hoicho::auth::add_organizer(&*state.store, "bench@hoicho.test")
+        .await
+        .unwrap();
+    state.wait_for(organizer.position, Duration::from_secs(5)).await;
+    let http = reqwest::Client::new();
+    let fair = json!({"id": "bench", "name": "Hội chợ", "venue": "Hà Tĩnh", "start_date": "2030-01-21", "end_date": "2030-01-25",
+        "registration_opens_at": "2026-01-01T00:00:00Z", "registration_closes_at": "2029-12-31T00:00:00Z"});
+    let post = |path: &str, body: Value| {
+        http.post(format!("{base}{path}"))
+            .bearer_auth(&organizer.token)
+            .json(&body)
+            .send()
+    };
+    assert_eq!(post("/api/v1/fairs", fair).await.unwrap().status().as_u16(), 201);
+    let plan = json!({"zones": [{"code": "A", "name": "Khu A"}],
+        "booths": (0..100).map(|i| json!({"code": format!("A{i:02}"), "zone": "A", "kind": "standard", "width_m": 3, "depth_m": 3, "price_vnd": 3_000_000, "x": i * 3, "y": 0})).collect::<Vec<_>>()});
+    http.put(format!("{base}/api/v1/fairs/bench/booths"))
+        .bearer_auth(&organizer.token)
+        .json(&plan)
+        .send()
+        .await
+        .unwrap();
+    post("/api/v1/fairs/bench/registration/open", json!({})).await.unwrap();
+
+    let echo_server = HttpServer::new(|| App::new().route("/echo", web::post().to(echo)))
+        .workers(2)
+        .bind("127.0.0.1:0")
+        .unwrap();
+    let echo_port = echo_server.addrs()[0].port();
+    tokio::spawn(echo_server.run());
+    let echo_url = format!("http://127.0.0.1:{echo_port}/echo");
+    let apply_url = format!("{base}/api/v1/fairs/bench/registrations");
+
+    println!(
+        "hoicho applications benchmark: {clients} concurrent clients, {} requests each run",
+        per_client * clients
+    );
+    // Warm both up, then measure them alternately.
+    load(echo_url.clone(), clients, 10, 201).await;
+    load(apply_url.clone(), clients, 10, 201).await;
+    let echo_a = load(echo_url.clone(), clients, per_client, 201).await;
+    let apply = load(apply_url.clone(), clients, per_client, 201).await;
+    let echo_b = load(echo_url, clients, per_client, 201).await;
+    let echo_rate = (echo_a.per_second + echo_b.per_second) / 2.0;
+    println!(
+        "  bare actix-web JSON echo:     {echo_rate:>8.0} req/s  p50 {:.2} ms  p99 {:.2} ms  (runs: {:.0}, {:.0})",
+        ms(echo_a.p50),
+        ms(echo_a.p99),
+        echo_a.per_second,
+        echo_b.per_second
+    );
+    println!(
+        "  applications (durable):       {:>8.0} req/s  p50 {:.2} ms  p99 {:.2} ms  errors {}",
+        apply.per_second,
+        ms(apply.p50),
+        ms(apply.p99),
+        apply.errors
+    );
+    println!(
+        "  ratio: {:.0}% of the echo (target >= 30%); p99 {:.2} ms (target < 10 ms)",
+        100.0 * apply.per_second / echo_rate,
+        ms(apply.p99)
+    );
+    let (_, list) = {
+        let r = http
+            .get(format!("{base}/api/v1/fairs/bench/registrations"))
+            .bearer_auth(&organizer.token)
+            .send()
+            .await
+            .unwrap();
+        (r.status(), r.json::<Value>().await.unwrap())
+    };
+    println!("  ({} applications in the log)", list["total"]);
+}
