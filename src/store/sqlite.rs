@@ -322,13 +322,20 @@ fn commit_group(
             return (replies, results);
         }
     };
-    let mut tx = tx;
+    // One savepoint per append, so a refused append rolls back alone. The statements are
+    // cached: this loop runs for every append.
+    let savepoint = |tx: &rusqlite::Transaction<'_>, sql: &str| tx.prepare_cached(sql).and_then(|mut s| s.execute([]));
     for request in group {
-        let result = match tx.savepoint() {
-            Ok(mut sp) => match append_one(&mut sp, &request) {
-                Ok(done) => sp.commit().map(|_| done).map_err(unavailable),
-                // Dropping the savepoint rolls back this append alone.
-                Err(err) => Err(err),
+        let result = match savepoint(&tx, "SAVEPOINT append") {
+            Ok(_) => match append_one(&tx, &request) {
+                Ok(done) => savepoint(&tx, "RELEASE append").map(|_| done).map_err(unavailable),
+                Err(err) => {
+                    let undone = savepoint(&tx, "ROLLBACK TO append").and_then(|_| savepoint(&tx, "RELEASE append"));
+                    match undone {
+                        Ok(_) => Err(err),
+                        Err(undo) => Err(unavailable(undo)),
+                    }
+                }
             },
             Err(err) => Err(unavailable(err)),
         };
@@ -346,7 +353,7 @@ fn commit_group(
     (replies, results)
 }
 
-fn append_one(tx: &mut rusqlite::Savepoint<'_>, request: &WriteRequest) -> Result<AppendResult, StoreError> {
+fn append_one(tx: &rusqlite::Transaction<'_>, request: &WriteRequest) -> Result<AppendResult, StoreError> {
     let stream = request.stream.as_str();
     if let Some(first) = request.events.first() {
         if let Some(done) = already_appended(tx, stream, &request.events, first.event_id)? {
@@ -354,11 +361,8 @@ fn append_one(tx: &mut rusqlite::Savepoint<'_>, request: &WriteRequest) -> Resul
         }
     }
     let current: u64 = tx
-        .query_row(
-            "SELECT COALESCE(MAX(version), 0) FROM events WHERE stream = ?1",
-            [stream],
-            |row| row.get::<_, i64>(0),
-        )
+        .prepare_cached("SELECT COALESCE(MAX(version), 0) FROM events WHERE stream = ?1")
+        .and_then(|mut stmt| stmt.query_row([stream], |row| row.get::<_, i64>(0)))
         .map_err(unavailable)? as u64;
     let ok = match request.expected {
         ExpectedVersion::Any => true,
@@ -409,7 +413,7 @@ fn append_one(tx: &mut rusqlite::Savepoint<'_>, request: &WriteRequest) -> Resul
 /// The first result of an append whose event ids are all in `stream` already; an error if
 /// only some are, or they are elsewhere.
 fn already_appended(
-    tx: &rusqlite::Savepoint<'_>,
+    tx: &rusqlite::Transaction<'_>,
     stream: &str,
     events: &[NewEvent],
     first: Uuid,
@@ -526,7 +530,7 @@ impl EventStore for SqliteStore {
             let mut stmt = conn.prepare_cached(&format!("{SELECT} WHERE position > ?1 ORDER BY position LIMIT ?2"))?;
             let mut rows = stmt.query(params![after as i64, limit.min(i64::MAX as usize) as i64])?;
             let mut batch = super::DecodedBatch {
-                envelopes: Vec::with_capacity(limit.min(10_000)),
+                envelopes: Vec::new(),
                 last_position: None,
             };
             while let Some(row) = rows.next()? {
