@@ -18,7 +18,7 @@ use super::pages::{csrf_cookie, csrf_ok, csrf_token, not_found_page, render, Fra
 use super::registrations::{context, history, registration_for_token, warnings_text};
 use crate::app::AppState;
 use crate::domain::registration::{decide, By, RegistrationCommand, RegistrationState};
-use crate::domain::{execute, execute_new, CommandContext};
+use crate::domain::{execute, CommandContext};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/fairs/{fair}/apply", web::get().to(form))
@@ -415,7 +415,6 @@ async fn submit(
         None => (Actor::Public, "public".to_owned(), By::Public),
     };
     let ctx = form_context(actor, &principal, &submitted_csrf, &fields);
-    let registration_id = super::registrations::new_registration_id(&ctx);
     let token = super::registrations::access_token(&state, &ctx);
     let to_private = |token: &str| {
         // A fresh CSRF token: the next application from this phone is a new request.
@@ -428,25 +427,8 @@ async fn submit(
     if let Ok(Some(_)) = super::write::replay(&state, &ctx).await {
         return to_private(&token);
     }
-    let command = RegistrationCommand::Submit {
-        registration_id,
-        fair_id,
-        application,
-        token_hash: crate::auth::token_hash(&token),
-        at: ctx.now,
-        by,
-        registration_open: open,
-    };
-    let outcome =
-        execute_new::<RegistrationState, _>(&*state.store, &streams::registration(&registration_id), &ctx, |s| {
-            decide(s, &command)
-        })
-        .await;
-    match outcome {
-        Ok(done) => {
-            state.wait_for(done.position, std::time::Duration::from_secs(5)).await;
-            to_private(&token)
-        }
+    match super::registrations::submit(&state, &ctx, fair_id, application, by, open).await {
+        Ok((_, token)) => to_private(&token),
         Err(err) => {
             let err = ApiError::from(err);
             again(

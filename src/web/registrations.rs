@@ -285,8 +285,22 @@ pub async fn apply(state: Data<AppState>, req: HttpRequest, fair: Path<String>, 
         let application = application::parse(&value, &context(view), lang)?;
         (application, view.id.clone(), view.registration_open(ctx.now))
     };
-    let registration_id = new_registration_id(&ctx);
-    let token = access_token(&state, &ctx);
+    let (written, token) = submit(&state, &ctx, fair_id, application, by, open).await?;
+    Ok(applied_response(&state, &ctx, &written, token, lang))
+}
+
+/// Records a new application (for the API and the form alike) and waits until the
+/// projections hold it; returns what was written and the exhibitor's access token.
+pub async fn submit(
+    state: &AppState,
+    ctx: &CommandContext,
+    fair_id: FairId,
+    application: Application,
+    by: By,
+    registration_open: bool,
+) -> Result<(Written, String), crate::domain::CommandError> {
+    let registration_id = new_registration_id(ctx);
+    let token = access_token(state, ctx);
     let command = RegistrationCommand::Submit {
         registration_id,
         fair_id,
@@ -294,15 +308,11 @@ pub async fn apply(state: Data<AppState>, req: HttpRequest, fair: Path<String>, 
         token_hash: crate::auth::token_hash(&token),
         at: ctx.now,
         by,
-        registration_open: open,
+        registration_open,
     };
-    let outcome =
-        execute_new::<RegistrationState, _>(&*state.store, &streams::registration(&registration_id), &ctx, |s| {
-            decide(s, &command)
-        })
-        .await?;
-    let written = settle(&state, outcome).await;
-    Ok(applied_response(&state, &ctx, &written, token, lang))
+    let stream = streams::registration(&registration_id);
+    let outcome = execute_new::<RegistrationState, _>(&*state.store, &stream, ctx, |s| decide(s, &command)).await?;
+    Ok((settle(state, outcome).await, token))
 }
 
 /// One step of an application's history, from the log.
