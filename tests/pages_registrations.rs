@@ -241,3 +241,54 @@ async fn organizers_review_search_and_decide_in_bulk_after_confirming() {
         .unwrap();
     assert!(detail.contains("Không được duyệt") && detail.contains("Trùng hồ sơ"));
 }
+
+#[tokio::test]
+async fn a_delegation_applies_for_its_producers_through_the_form() {
+    let app = spawn().await;
+    open_fair(&app, "doan-form").await;
+    let cookie = format!("hoicho_csrf={CSRF}");
+    let mut fields = vec![
+        ("organization", "UBND xã Sơn Kim 1"),
+        ("producer_type", "doan"),
+        ("representative", "Trần Văn Bình"),
+        ("phone", "0987 654 321"),
+        ("email", "sonkim1@example.vn"),
+        ("address.commune", "Sơn Kim 1"),
+        ("address.province", "Hà Tĩnh"),
+        ("producers.0.organization", "HTX Cam Sơn Kim"),
+        ("producers.0.producer_type", "htx"),
+        ("producers.0.tax_code", "0312687878"),
+        ("producers.0.product.name", "Cam bù"),
+        ("producers.0.product.group", "I"),
+        ("producers.2.organization", "Hộ Nguyễn Văn Tâm"),
+        ("producers.2.producer_type", "ho_kinh_doanh"),
+        ("producers.2.product.name", "Mật ong rừng"),
+        ("producers.2.product.group", "I"),
+        ("producers.2.product.stars", "3"),
+        ("booth_request.count", "2"),
+    ];
+    // The third row's rated product lacks its certificate: the error names that row.
+    let response = app.post_form("/fairs/doan-form/apply", &cookie, &fields).await;
+    assert_eq!(response.status().as_u16(), 422);
+    let html = response.text().await.unwrap();
+    assert!(
+        html.contains("Cơ sở 3 — Số giấy chứng nhận"),
+        "the producer row is named"
+    );
+    let expires = (chrono::Utc::now().date_naive() + chrono::Duration::days(200)).to_string();
+    fields.push(("producers.2.product.certificate_no", "45/QĐ-UBND"));
+    fields.push(("producers.2.product.certificate_expires", &expires));
+    let response = app.post_form("/fairs/doan-form/apply", &cookie, &fields).await;
+    assert_eq!(response.status().as_u16(), 303);
+    let (_, list) = support::json(
+        app.get_as_organizer("/api/v1/fairs/doan-form/registrations?q=mat+ong")
+            .await,
+    )
+    .await;
+    assert_eq!(list["total"], 1);
+    let id = list["registrations"][0]["id"].as_str().unwrap();
+    let (_, one) = support::json(app.get_as_organizer(&format!("/api/v1/registrations/{id}")).await).await;
+    let producers = one["application"]["producers"].as_array().unwrap();
+    assert_eq!(producers.len(), 2);
+    assert_eq!(producers[1]["products"][0]["stars"], 3);
+}

@@ -32,12 +32,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 /// Product rows the form offers.
 const ROWS: usize = 3;
 
+/// Producer rows the form offers a delegation.
+const PRODUCER_ROWS: usize = 4;
+
 const PRODUCER_TYPES: &[(&str, &str)] = &[
     ("htx", "pt.htx"),
     ("to_hop_tac", "pt.to_hop_tac"),
     ("ho_kinh_doanh", "pt.ho_kinh_doanh"),
     ("doanh_nghiep", "pt.doanh_nghiep"),
     ("ca_nhan", "pt.ca_nhan"),
+    ("doan", "pt.doan"),
 ];
 
 const GROUPS: &[(&str, &str)] = &[
@@ -64,9 +68,12 @@ struct ApplyPage {
     /// By the API's field names (`products[1].name`), in the form's row numbering.
     errors: BTreeMap<String, String>,
     rows: Vec<usize>,
+    producer_rows: Vec<usize>,
     zones: Vec<(String, String)>,
     kinds: Vec<String>,
     producer_types: &'static [(&'static str, &'static str)],
+    /// A delegation's producers are not delegations themselves.
+    member_types: &'static [(&'static str, &'static str)],
     groups: &'static [(&'static str, &'static str)],
 }
 
@@ -109,6 +116,23 @@ impl ApplyPage {
         self.errors.get(&format!("products[{row}].{field}")).map(String::as_str)
     }
 
+    /// A delegation's producer row: its value, error and selection.
+    fn rv(&self, row: &usize, field: &str) -> &str {
+        self.values
+            .get(&format!("producers.{row}.{field}"))
+            .map_or("", String::as_str)
+    }
+
+    fn re(&self, row: &usize, field: &str) -> Option<&str> {
+        self.errors
+            .get(&format!("producers[{row}].{field}"))
+            .map(String::as_str)
+    }
+
+    fn ris(&self, row: &usize, field: &str, value: &str) -> bool {
+        self.rv(row, field) == value
+    }
+
     fn kind_name(&self, kind: &str) -> String {
         let key = format!("kind.{kind}");
         match self.lang.t(&key) {
@@ -137,6 +161,14 @@ impl ApplyPage {
             "products.certificate_no" => "field.certificate_no",
             "products.certificate_expires" => "field.certificate_expires",
             "products" => "apply.products",
+            "producers" => "apply.producers",
+            "producers.organization" => "field.organization",
+            "producers.tax_code" => "field.tax_code",
+            "producers.producer_type" => "field.producer_type",
+            "producers.products[0].name" => "field.product_name",
+            "producers.products[0].certificate_no" => "field.certificate_no",
+            "producers.products[0].certificate_expires" => "field.certificate_expires",
+            "producers.products[0].stars" => "field.stars",
             "booth_request.count" => "field.booth_count",
             "booth_request.zone" => "field.zone",
             "booth_request.kind" => "field.kind",
@@ -145,8 +177,13 @@ impl ApplyPage {
             other => return self.field_label(other),
         };
         let label = self.lang.t(key).to_owned();
-        match (base.starts_with("products."), row) {
-            (true, Some(i)) => format!("{} {} — {label}", self.lang.t("apply.product"), i + 1),
+        match (base.split('.').next(), row) {
+            (Some("products"), Some(i)) if base.contains('.') => {
+                format!("{} {} — {label}", self.lang.t("apply.product"), i + 1)
+            }
+            (Some("producers"), Some(i)) if base.contains('.') => {
+                format!("{} {} — {label}", self.lang.t("apply.producer_row"), i + 1)
+            }
             _ => label,
         }
     }
@@ -181,6 +218,7 @@ fn page_for(fair: &FairView, frame: Frame, csrf: String, action: String, amend: 
         values: HashMap::from([("booth_request.count".to_owned(), "1".to_owned())]),
         errors: BTreeMap::new(),
         rows: (0..ROWS).collect(),
+        producer_rows: (0..PRODUCER_ROWS).collect(),
         zones: fair
             .zones
             .values()
@@ -188,6 +226,7 @@ fn page_for(fair: &FairView, frame: Frame, csrf: String, action: String, amend: 
             .collect(),
         kinds,
         producer_types: PRODUCER_TYPES,
+        member_types: &PRODUCER_TYPES[..PRODUCER_TYPES.len() - 1],
         groups: GROUPS,
     }
 }
@@ -222,7 +261,7 @@ async fn form(state: Data<AppState>, req: HttpRequest, fair: Path<String>) -> Ht
 
 /// The form's fields as the API's JSON. Empty product rows are left out; the second value
 /// maps the JSON's product indexes back to the form's rows.
-fn form_json(fields: &[(String, String)], lang: Lang) -> (Value, Vec<usize>) {
+fn form_json(fields: &[(String, String)], lang: Lang) -> (Value, Rows) {
     let get = |name: &str| {
         fields
             .iter()
@@ -278,6 +317,34 @@ fn form_json(fields: &[(String, String)], lang: Lang) -> (Value, Vec<usize>) {
         rows.push(row);
     }
     root.insert("products".into(), Value::Array(products));
+    let mut producers = Vec::new();
+    let mut producer_rows = Vec::new();
+    for row in 0..PRODUCER_ROWS {
+        let field = |name: &str| get(&format!("producers.{row}.{name}"));
+        if field("organization").is_none() && field("product.name").is_none() {
+            continue;
+        }
+        let mut producer = Map::new();
+        for key in ["organization", "producer_type", "tax_code"] {
+            if let Some(v) = field(key) {
+                producer.insert(key.into(), json!(v));
+            }
+        }
+        let mut product = Map::new();
+        for key in ["name", "group", "certificate_no", "certificate_expires"] {
+            if let Some(v) = field(&format!("product.{key}")) {
+                product.insert(key.into(), json!(v));
+            }
+        }
+        let stars = field("product.stars").and_then(|s| s.parse::<u8>().ok());
+        product.insert("stars".into(), stars.map_or(Value::Null, |s| json!(s)));
+        producer.insert("products".into(), json!([Value::Object(product)]));
+        producers.push(Value::Object(producer));
+        producer_rows.push(row);
+    }
+    if get("producer_type") == Some("doan") || !producers.is_empty() {
+        root.insert("producers".into(), Value::Array(producers));
+    }
     let mut booth = Map::new();
     booth.insert(
         "count".into(),
@@ -299,26 +366,39 @@ fn form_json(fields: &[(String, String)], lang: Lang) -> (Value, Vec<usize>) {
         json!(get("booth_request.needs_power") == Some("on")),
     );
     root.insert("booth_request".into(), Value::Object(booth));
-    (Value::Object(root), rows)
+    (
+        Value::Object(root),
+        Rows {
+            products: rows,
+            producers: producer_rows,
+        },
+    )
 }
 
-/// The errors of a 422 with product indexes turned back into form rows.
-fn form_errors(err: &ApiError, rows: &[usize]) -> BTreeMap<String, String> {
+/// Which form row each JSON list item came from (empty rows are left out of the JSON).
+struct Rows {
+    products: Vec<usize>,
+    producers: Vec<usize>,
+}
+
+/// The errors of a 422 with list indexes turned back into form rows.
+fn form_errors(err: &ApiError, rows: &Rows) -> BTreeMap<String, String> {
+    let to_row = |field: &str, list: &str, rows: &[usize]| {
+        let (index, tail) = field.strip_prefix(list)?.strip_prefix('[')?.split_once(']')?;
+        let row = index
+            .parse::<usize>()
+            .ok()
+            .and_then(|i| rows.get(i).copied())
+            .unwrap_or(0);
+        Some(format!("{list}[{row}]{tail}"))
+    };
     err.body
         .fields
         .iter()
         .map(|(field, message)| {
-            let field = match field.strip_prefix("products[").and_then(|rest| rest.split_once(']')) {
-                Some((index, tail)) => {
-                    let row = index
-                        .parse::<usize>()
-                        .ok()
-                        .and_then(|i| rows.get(i).copied())
-                        .unwrap_or(0);
-                    format!("products[{row}]{tail}")
-                }
-                None => field.clone(),
-            };
+            let field = to_row(field, "products", &rows.products)
+                .or_else(|| to_row(field, "producers", &rows.producers))
+                .unwrap_or_else(|| field.clone());
             (field, message.clone())
         })
         .collect()
@@ -623,6 +703,32 @@ fn values_of(a: &Application) -> HashMap<String, String> {
             &format!("products.{i}.certificate_expires"),
             p.certificate_expires.map(|d| d.to_string()),
         );
+    }
+    for (j, producer) in a.producers.iter().take(PRODUCER_ROWS).enumerate() {
+        put(
+            &format!("producers.{j}.organization"),
+            Some(producer.organization.clone()),
+        );
+        put(
+            &format!("producers.{j}.producer_type"),
+            serde_json::to_value(producer.producer_type)
+                .ok()
+                .and_then(|t| t.as_str().map(str::to_owned)),
+        );
+        put(&format!("producers.{j}.tax_code"), producer.tax_code.clone());
+        if let Some(p) = producer.products.first() {
+            put(&format!("producers.{j}.product.name"), Some(p.name.clone()));
+            put(&format!("producers.{j}.product.group"), Some(p.group.clone()));
+            put(&format!("producers.{j}.product.stars"), p.stars.map(|s| s.to_string()));
+            put(
+                &format!("producers.{j}.product.certificate_no"),
+                p.certificate_no.clone(),
+            );
+            put(
+                &format!("producers.{j}.product.certificate_expires"),
+                p.certificate_expires.map(|d| d.to_string()),
+            );
+        }
     }
     let r = &a.booth_request;
     put("booth_request.count", Some(r.count.to_string()));
