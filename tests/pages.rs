@@ -165,6 +165,25 @@ async fn an_organizer_signs_in_with_a_form_and_a_session_cookie() {
     assert_eq!(home.status().as_u16(), 200);
     assert!(home.text().await.unwrap().contains(&app.organizer_email));
 
+    // The session reads through the API, but API writes need the bearer token.
+    let read = app
+        .client
+        .get(app.url("/api/v1/events"))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(read.status().as_u16(), 200);
+    let write = app
+        .client
+        .post(app.url("/api/v1/fairs"))
+        .header("cookie", &session)
+        .json(&support::fair_body("qua-cookie"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(write.status().as_u16(), 401);
+
     let tampered = session.replace("hoicho_session=", "hoicho_session=x");
     let refused = app
         .client

@@ -19,7 +19,7 @@ use utoipa::ToSchema;
 
 use super::application::{self, FairContext};
 use super::error::{ApiError, ErrorResponse, Result};
-use super::extract::{etag, if_match, json_body, organizer_of, write_context, Body, Organizer};
+use super::extract::{api_organizer, etag, if_match, json_body, write_context, Body, Organizer};
 use super::i18n::Lang;
 use super::input::Check;
 use super::write::{replay, settle, Written};
@@ -71,7 +71,7 @@ pub fn registration_for_token(state: &AppState, token: &str) -> Option<Registrat
 /// The caller, allowed to act on registration `id`: 401 without credentials, 404 for a
 /// token of another registration (admitting the id exists would leak it).
 fn caller_for(state: &AppState, req: &HttpRequest, id: RegistrationId) -> Result<Caller> {
-    if let Some(organizer) = organizer_of(req) {
+    if let Some(organizer) = api_organizer(req) {
         return Ok(Caller::Organizer(organizer));
     }
     let token = bearer(req).ok_or_else(ApiError::unauthorized)?;
@@ -262,7 +262,7 @@ fn applied_response(state: &AppState, ctx: &CommandContext, w: &Written, token: 
         (status = 413, body = ErrorResponse), (status = 422, body = ErrorResponse), (status = 429, body = ErrorResponse)))]
 pub async fn apply(state: Data<AppState>, req: HttpRequest, fair: Path<String>, body: Body) -> Result<HttpResponse> {
     let lang = Lang::of(&req);
-    let organizer = organizer_of(&req);
+    let organizer = api_organizer(&req);
     let (actor, principal, by) = match &organizer {
         Some(o) => (o.actor(), o.principal(), By::Organizer),
         None => (Actor::Public, "public".to_owned(), By::Public),
