@@ -54,6 +54,12 @@ impl RateLimiter {
     }
 }
 
+/// The address a limit counts against: the connection's peer. Forwarded-for headers are not
+/// trusted, since any client can send them to dodge a limit.
+pub fn client_address(req: &HttpRequest) -> String {
+    req.peer_addr().map(|addr| addr.ip().to_string()).unwrap_or_default()
+}
+
 /// The limit on anonymous writes (applications) per client address.
 pub struct PublicPosts(pub RateLimiter);
 
@@ -62,7 +68,7 @@ pub fn public_post(req: &HttpRequest) -> Result<(), ApiError> {
     let Some(limiter) = req.app_data::<Data<PublicPosts>>() else {
         return Ok(());
     };
-    let client = req.connection_info().realip_remote_addr().unwrap_or("").to_owned();
+    let client = client_address(req);
     match limiter.0.hit(&client) {
         None => Ok(()),
         Some(wait) => {

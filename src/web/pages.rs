@@ -452,7 +452,7 @@ async fn login(
     if !csrf_ok(&req, &form.csrf) {
         return login_page(&req, StatusCode::FORBIDDEN, email, Some("login.expired"));
     }
-    let client = req.connection_info().realip_remote_addr().unwrap_or("").to_owned();
+    let client = super::limits::client_address(&req);
     let key = format!("{email}|{client}");
     if limiter.blocked(&key) {
         let mut response = login_page(&req, StatusCode::TOO_MANY_REQUESTS, email, Some("login.too_many"));
