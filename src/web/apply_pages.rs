@@ -14,8 +14,8 @@ use sha2::{Digest, Sha256};
 
 use super::error::ApiError;
 use super::i18n::{date_vn, datetime_vn, Lang};
-use super::pages::{csrf_cookie, csrf_ok, csrf_token, not_found_page, render, Frame};
-use super::registrations::{context, history, registration_for_token, warnings_text};
+use super::pages::{csrf_cookie, csrf_ok, csrf_token, not_found_page, render, with_csrf, Frame};
+use super::registrations::{context, history, registration_for_token, warnings_text, HistoryEntry};
 use crate::app::AppState;
 use crate::domain::registration::{decide, By, RegistrationCommand, RegistrationState};
 use crate::domain::{execute, CommandContext};
@@ -229,11 +229,6 @@ fn page_for(fair: &FairView, frame: Frame, csrf: String, action: String, amend: 
         member_types: &PRODUCER_TYPES[..PRODUCER_TYPES.len() - 1],
         groups: GROUPS,
     }
-}
-
-fn with_csrf(mut response: HttpResponse, csrf: &str) -> HttpResponse {
-    let _ = response.add_cookie(&csrf_cookie(csrf));
-    response
 }
 
 async fn form(state: Data<AppState>, req: HttpRequest, fair: Path<String>) -> HttpResponse {
@@ -565,7 +560,8 @@ fn private(mut response: HttpResponse) -> HttpResponse {
     response
 }
 
-fn product_line(p: &hoicho_events::Product, lang: Lang) -> String {
+/// One product as the application pages list it.
+pub(super) fn product_line(p: &hoicho_events::Product, lang: Lang) -> String {
     let mut line = format!("{} — {} {}", p.name, lang.t("field.group"), p.group);
     match p.stars {
         Some(stars) => {
@@ -630,26 +626,29 @@ async fn mine(state: Data<AppState>, req: HttpRequest, token: Path<String>) -> H
             address: address.join(", "),
             booth_request: booth_text(a, lang),
             products,
-            history: history
-                .iter()
-                .map(|h| {
-                    let mut line = format!(
-                        "{} — {} ({})",
-                        datetime_vn(h.at, zone),
-                        lang.t(&format!("ev.{}", h.event)),
-                        lang.t(&format!("by.{}", h.by))
-                    );
-                    if let Some(reason) = &h.reason {
-                        line.push_str(&format!(": {reason}"));
-                    }
-                    line
-                })
-                .collect(),
+            history: history.iter().map(|h| history_line(h, zone, lang)).collect(),
             can_amend: status == "submitted",
             can_withdraw: matches!(status, "submitted" | "approved" | "waitlisted"),
         }
     };
     private(with_csrf(render(StatusCode::OK, lang, &page), &csrf))
+}
+
+/// One step of an application's history, for people, in the fair's time zone.
+pub(super) fn history_line(h: &HistoryEntry, zone: &str, lang: Lang) -> String {
+    let mut line = format!(
+        "{} — {} ({})",
+        datetime_vn(h.at, zone),
+        lang.t(&format!("ev.{}", h.event)),
+        lang.t(&format!("by.{}", h.by))
+    );
+    if let Some(booths) = h.booths {
+        line.push_str(&format!(": {booths} {}", lang.t("fair.booth_count")));
+    }
+    if let Some(reason) = &h.reason {
+        line.push_str(&format!(": {reason}"));
+    }
+    line
 }
 
 fn booth_text(a: &Application, lang: Lang) -> String {

@@ -24,6 +24,18 @@ fn join(path: &str, key: &str) -> String {
     }
 }
 
+/// `current` as a JSON object with the fields of `changes` written over it: what a PATCH
+/// asks for, ready to be checked whole.
+pub fn overlay(current: &impl serde::Serialize, changes: &Map<String, Value>) -> Option<Map<String, Value>> {
+    let Ok(Value::Object(mut merged)) = serde_json::to_value(current) else {
+        return None;
+    };
+    for (key, value) in changes {
+        merged.insert(key.clone(), value.clone());
+    }
+    Some(merged)
+}
+
 impl Check {
     pub fn new(lang: Lang) -> Self {
         Check {

@@ -358,6 +358,12 @@ struct LoginPage {
     error: Option<String>,
 }
 
+/// The response with the visitor's CSRF cookie (re)set.
+pub(super) fn with_csrf(mut response: HttpResponse, csrf: &str) -> HttpResponse {
+    let _ = response.add_cookie(&csrf_cookie(csrf));
+    response
+}
+
 pub(super) fn csrf_cookie(token: &str) -> Cookie<'static> {
     Cookie::build(CSRF_COOKIE, token.to_owned())
         .path("/")
@@ -388,7 +394,7 @@ fn login_page(req: &HttpRequest, status: StatusCode, email: String, error: Optio
     } = Frame::of(req);
     let csrf = csrf_token(req);
     let error = error.map(|key| lang.t(key).to_owned());
-    let mut response = render(
+    let response = render(
         status,
         lang,
         &LoginPage {
@@ -400,8 +406,7 @@ fn login_page(req: &HttpRequest, status: StatusCode, email: String, error: Optio
             error,
         },
     );
-    let _ = response.add_cookie(&csrf_cookie(&csrf));
-    response
+    with_csrf(response, &csrf)
 }
 
 async fn login_form(req: HttpRequest) -> HttpResponse {
@@ -533,7 +538,7 @@ async fn organizer_home(state: Data<AppState>, req: HttpRequest) -> HttpResponse
     } = Frame::of(&req);
     let fairs = state.read().fairs.by_id.values().map(card).collect();
     let csrf = csrf_token(&req);
-    let mut response = render(
+    let response = render(
         StatusCode::OK,
         lang,
         &OrganizerPage {
@@ -545,8 +550,7 @@ async fn organizer_home(state: Data<AppState>, req: HttpRequest) -> HttpResponse
             fairs,
         },
     );
-    let _ = response.add_cookie(&csrf_cookie(&csrf));
-    response
+    with_csrf(response, &csrf)
 }
 
 async fn stylesheet() -> HttpResponse {

@@ -7,7 +7,7 @@ use serde_json::{Map, Number, Value};
 
 use super::error::ApiError;
 use super::i18n::Lang;
-use super::input::Check;
+use super::input::{overlay, Check};
 
 pub const DEFAULT_TIME_ZONE: &str = "Asia/Ho_Chi_Minh";
 const MAX_BOOTHS: usize = 20_000;
@@ -120,13 +120,8 @@ pub fn amended_details(current: &FairDetails, body: &Value, lang: Lang) -> Resul
     let Some(changes) = check.object(body, "", &allowed) else {
         return Err(ApiError::invalid(check.errors));
     };
-    let mut merged = match serde_json::to_value(current) {
-        Ok(Value::Object(map)) => map,
-        _ => return Err(ApiError::internal()),
-    };
-    for (key, value) in changes.iter().filter(|(key, _)| allowed.contains(&key.as_str())) {
-        merged.insert(key.clone(), value.clone());
-    }
+    // Unknown fields are reported above; `details` reads only the known ones.
+    let merged = overlay(current, changes).ok_or_else(ApiError::internal)?;
     let parsed = details(&mut check, &merged);
     check.finish()?;
     parsed.ok_or_else(|| ApiError::malformed("the fair could not be read"))

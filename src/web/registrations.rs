@@ -21,7 +21,7 @@ use super::application::{self, FairContext};
 use super::error::{ApiError, ErrorResponse, Result};
 use super::extract::{api_organizer, etag, if_match, json_body, write_context, Body, Organizer};
 use super::i18n::Lang;
-use super::input::Check;
+use super::input::{overlay, Check};
 use super::write::{replay, settle, Written};
 use crate::app::AppState;
 use crate::domain::registration::{decide, By, RegistrationCommand, RegistrationState};
@@ -509,13 +509,7 @@ pub async fn amend(state: Data<AppState>, req: HttpRequest, id: Path<String>, bo
             .fairs
             .get(view.fair_id.as_str())
             .ok_or_else(|| ApiError::not_found("fair"))?;
-        let mut merged = match serde_json::to_value(&view.application) {
-            Ok(Value::Object(map)) => map,
-            _ => return Err(ApiError::internal()),
-        };
-        for (key, value) in changes {
-            merged.insert(key.clone(), value.clone());
-        }
+        let merged = overlay(&view.application, changes).ok_or_else(ApiError::internal)?;
         let application = application::parse(&Value::Object(merged), &context(fair), Lang::of(&req))?;
         Ok(RegistrationCommand::Amend { application, by })
     })

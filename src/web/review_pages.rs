@@ -9,9 +9,10 @@ use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 use hoicho_events::{streams, FairId, RegistrationId};
 
+use super::apply_pages::{history_line, product_line};
 use super::extract::{organizer_of, Organizer};
-use super::i18n::{datetime_vn, Lang};
-use super::pages::{csrf_cookie, csrf_ok, csrf_token, not_found_page, render, Frame};
+use super::i18n::Lang;
+use super::pages::{csrf_ok, csrf_token, not_found_page, render, with_csrf, Frame};
 use super::registrations::{history, summary, warnings_text, Filters, ListQuery};
 use crate::app::AppState;
 use crate::domain::registration::{decide, RegistrationCommand, RegistrationState};
@@ -150,11 +151,6 @@ fn review_page(
             .collect(),
         groups: ["I", "II", "III", "IV", "V", "VI"],
     })
-}
-
-fn with_csrf(mut response: HttpResponse, csrf: &str) -> HttpResponse {
-    let _ = response.add_cookie(&csrf_cookie(csrf));
-    response
 }
 
 async fn list(state: Data<AppState>, req: HttpRequest, fair: Path<String>) -> HttpResponse {
@@ -408,14 +404,7 @@ async fn detail(state: Data<AppState>, req: HttpRequest, id: Path<String>) -> Ht
             facts.push((t("field.note"), note.clone()));
         }
         let mut products = Vec::new();
-        let describe = |p: &hoicho_events::Product| {
-            let stars = p.stars.map_or_else(|| t("stars.none"), |s| format!("{s} ★"));
-            let cert = match (&p.certificate_no, p.certificate_expires) {
-                (Some(no), Some(exp)) => format!(" · {no} ({})", super::i18n::date_vn(exp)),
-                _ => String::new(),
-            };
-            format!("{} — {} {} · {stars}{cert}", p.name, t("field.group"), p.group)
-        };
+        let describe = |p: &hoicho_events::Product| product_line(p, lang);
         products.extend(a.products.iter().map(describe));
         for producer in &a.producers {
             products.extend(
@@ -442,24 +431,7 @@ async fn detail(state: Data<AppState>, req: HttpRequest, id: Path<String>) -> Ht
             warnings: warnings_text(a, fair, lang),
             facts,
             products,
-            history: history
-                .iter()
-                .map(|h| {
-                    let mut line = format!(
-                        "{} — {} ({})",
-                        datetime_vn(h.at, zone),
-                        t(&format!("ev.{}", h.event)),
-                        t(&format!("by.{}", h.by))
-                    );
-                    if let Some(booths) = h.booths {
-                        line.push_str(&format!(": {booths} {}", t("fair.booth_count")));
-                    }
-                    if let Some(reason) = &h.reason {
-                        line.push_str(&format!(": {reason}"));
-                    }
-                    line
-                })
-                .collect(),
+            history: history.iter().map(|h| history_line(h, zone, lang)).collect(),
             can_decide: !matches!(status, "withdrawn" | "rejected"),
         }
     };
