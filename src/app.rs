@@ -45,6 +45,11 @@ impl AppState {
         self.projections.read().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// Ticks whenever the projections move on.
+    pub fn applied_changes(&self) -> watch::Receiver<u64> {
+        self.applied.subscribe()
+    }
+
     pub fn applied_position(&self) -> u64 {
         *self.applied.borrow()
     }

@@ -58,6 +58,17 @@ pub fn random_token(bytes: usize) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(buf)
 }
 
+/// The private access token of an application: an HMAC-SHA256 of its id under the server's
+/// secret key (ADR 005). The log keeps only its digest; the server can derive it again, for a
+/// retried request and for the email that carries the private link.
+pub fn access_token(secret: &Secret, registration: &hoicho_events::RegistrationId) -> String {
+    use hmac::{Hmac, Mac};
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret.0.master()).expect("HMAC takes a key of any length");
+    mac.update(b"access-token\0");
+    mac.update(registration.0.as_bytes());
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+}
+
 /// What is stored of a token: its SHA-256, hex. Tokens carry 256 random bits, so a fast
 /// hash is enough; lookups by digest never compare the secret itself.
 pub fn token_hash(token: &str) -> String {

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 
+use crate::mail::{MailSettings, Schedule, SmtpUrl};
 use crate::startup::{open_store, Application, Settings};
 
 #[derive(Parser, Debug)]
@@ -58,6 +59,67 @@ pub struct ServeArgs {
     /// Applications one client address may send per minute without signing in (429 past it).
     #[arg(long, env = "HOICHO_PUBLIC_POSTS_PER_MINUTE", default_value_t = 30)]
     pub public_posts_per_minute: u32,
+    #[command(flatten)]
+    pub mail: MailArgs,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct MailArgs {
+    /// Send mail through this SMTP server, as lettre reads it: smtps://user:pass@host:465
+    /// (TLS), smtp://user:pass@host:587?tls=required (STARTTLS), smtp://host:25 (plain).
+    /// Without it, mail is written as .eml files to DATA/mail.
+    #[arg(long, env = "HOICHO_SMTP", value_parser = parse_smtp)]
+    pub smtp: Option<SmtpUrl>,
+    /// The sender of every email.
+    #[arg(long, env = "HOICHO_MAIL_FROM", default_value = "Hội chợ OCOP <hoicho@localhost>")]
+    pub mail_from: String,
+    /// The address people reach hoicho at, for links in emails (default: the listening
+    /// address).
+    #[arg(long, env = "HOICHO_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// The wait after a failed attempt, doubled each time (e.g. 30s, 2m).
+    #[arg(long, env = "HOICHO_MAIL_RETRY", default_value = "30s", value_parser = humantime::parse_duration)]
+    pub mail_retry: std::time::Duration,
+    /// The longest wait between attempts.
+    #[arg(long, env = "HOICHO_MAIL_RETRY_MAX", default_value = "1h", value_parser = humantime::parse_duration)]
+    pub mail_retry_max: std::time::Duration,
+    /// Attempts before an email is marked failed (organizers can retry it).
+    #[arg(long, env = "HOICHO_MAIL_ATTEMPTS", default_value_t = 8)]
+    pub mail_attempts: u32,
+    /// When the organizers' daily digest of new applications goes out, in the fair's zone.
+    #[arg(long, env = "HOICHO_DIGEST_AT", default_value = "17:00", value_parser = parse_time)]
+    pub digest_at: chrono::NaiveTime,
+    /// When exhibitors are reminded, the day before the fair, in the fair's zone.
+    #[arg(long, env = "HOICHO_REMINDER_AT", default_value = "08:00", value_parser = parse_time)]
+    pub reminder_at: chrono::NaiveTime,
+}
+
+/// Takes any text: a bad URL is refused at start-up with its password hidden, where a parse
+/// error here would echo it.
+fn parse_smtp(s: &str) -> Result<SmtpUrl, std::convert::Infallible> {
+    Ok(SmtpUrl(s.to_owned()))
+}
+
+fn parse_time(s: &str) -> Result<chrono::NaiveTime, String> {
+    chrono::NaiveTime::parse_from_str(s, "%H:%M").map_err(|_| format!("{s:?} is not a time of day like 17:00"))
+}
+
+impl MailArgs {
+    pub fn settings(&self) -> MailSettings {
+        MailSettings {
+            smtp: self.smtp.clone(),
+            from: self.mail_from.clone(),
+            public_url: self.public_url.clone().unwrap_or_default(),
+            retry_base: self.mail_retry,
+            retry_max: self.mail_retry_max,
+            max_attempts: self.mail_attempts.max(1),
+            schedule: Schedule {
+                digest_at: self.digest_at,
+                reminder_at: self.reminder_at,
+            },
+            ..MailSettings::default()
+        }
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -174,6 +236,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         body_limit: args.body_limit,
         workers: args.workers,
         public_posts_per_minute: args.public_posts_per_minute,
+        mail: args.mail.settings(),
+        clock: crate::clock::SystemClock::shared(),
     };
     let app = Application::build(settings.clone()).await?;
     let host = settings

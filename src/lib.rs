@@ -4,8 +4,10 @@
 pub mod app;
 pub mod auth;
 pub mod cli;
+pub mod clock;
 pub mod demo;
 pub mod domain;
+pub mod mail;
 pub mod metrics;
 pub mod replay;
 pub mod startup;

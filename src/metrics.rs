@@ -1,4 +1,4 @@
-//! Prometheus metrics: requests, append latency, events, projection lag.
+//! Prometheus metrics: requests, append latency, events, projection lag, mail.
 
 use prometheus_client::encoding::{text::encode, EncodeLabelSet};
 use prometheus_client::metrics::counter::Counter;
@@ -20,6 +20,9 @@ pub struct Metrics {
     pub events_appended: Counter,
     pub projection_position: Gauge,
     pub log_head: Gauge,
+    pub mail_sent: Counter,
+    pub mail_deferred: Counter,
+    pub mail_failed: Counter,
 }
 
 impl Default for Metrics {
@@ -47,8 +50,21 @@ impl Default for Metrics {
         );
         let log_head = Gauge::default();
         registry.register("log_head", "Last position in the log, as last seen", log_head.clone());
+        let mail_sent = Counter::default();
+        registry.register("mail_sent", "Emails the mail server accepted", mail_sent.clone());
+        let mail_deferred = Counter::default();
+        registry.register(
+            "mail_deferred",
+            "Email attempts that failed and will be retried",
+            mail_deferred.clone(),
+        );
+        let mail_failed = Counter::default();
+        registry.register("mail_failed", "Emails given up on", mail_failed.clone());
         Metrics {
             registry,
+            mail_sent,
+            mail_deferred,
+            mail_failed,
             requests,
             append_seconds,
             events_appended,

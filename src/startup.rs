@@ -15,6 +15,8 @@ use tracing_actix_web::TracingLogger;
 
 use crate::app::AppState;
 use crate::auth::Secret;
+use crate::clock::Clock;
+use crate::mail::{MailSettings, Mailer, Notifier};
 use crate::store::EventStore;
 use crate::web::extract::BodyLimit;
 use crate::web::pages::LoginLimiter;
@@ -32,6 +34,10 @@ pub struct Settings {
     pub workers: Option<usize>,
     /// Applications one client address may send a minute without signing in.
     pub public_posts_per_minute: u32,
+    /// How mail goes out; an empty `public_url` means the listening address.
+    pub mail: MailSettings,
+    /// The time scheduled mail runs by.
+    pub clock: Arc<dyn Clock>,
 }
 
 impl Settings {
@@ -44,6 +50,11 @@ impl Settings {
             body_limit: 1024 * 1024,
             workers: None,
             public_posts_per_minute: 30,
+            mail: MailSettings {
+                public_url: String::new(),
+                ..MailSettings::default()
+            },
+            clock: crate::clock::SystemClock::shared(),
         }
     }
 }
@@ -120,6 +131,13 @@ impl Application {
         let listener =
             TcpListener::bind(&settings.addr).with_context(|| format!("Failed to listen on {}", settings.addr))?;
         let port = listener.local_addr()?.port();
+        let mut mail = settings.mail.clone();
+        if mail.public_url.is_empty() {
+            mail.public_url = format!("http://{}", listener.local_addr()?);
+        }
+        let mailer = Arc::new(Mailer::new(mail, &settings.data_dir).context("Failed to set up mail")?);
+        tokio::spawn(Notifier::new(state.clone(), mailer.clone(), settings.clock.clone()).run());
+        let mailer = Data::from(mailer);
         let data = Data::from(state.clone());
         let limiter = Data::new(LoginLimiter::default());
         let public_posts = Data::new(crate::web::limits::PublicPosts(crate::web::limits::RateLimiter::new(
@@ -134,6 +152,7 @@ impl Application {
                 .wrap(TracingLogger::default())
                 .app_data(data.clone())
                 .app_data(limiter.clone())
+                .app_data(mailer.clone())
                 .app_data(public_posts.clone())
                 .app_data(limit)
                 .configure(crate::web::configure)

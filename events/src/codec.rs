@@ -1,6 +1,7 @@
 use serde_json::Value;
 
 use crate::fair::*;
+use crate::notification::*;
 use crate::organizer::*;
 use crate::registration::*;
 
@@ -93,6 +94,12 @@ events! {
     RegistrationApproved(RegistrationApproved) = 1,
     RegistrationRejected(RegistrationRejected) = 1,
     RegistrationWaitlisted(RegistrationWaitlisted) = 1,
+    NotificationClaimed(NotificationClaimed) = 1,
+    NotificationAttempted(NotificationAttempted) = 1,
+    NotificationSent(NotificationSent) = 1,
+    NotificationDeferred(NotificationDeferred) = 1,
+    NotificationFailed(NotificationFailed) = 1,
+    NotificationRetried(NotificationRetried) = 1,
 }
 
 /// Turns the stored shape of `event_type` at version `from` into the shape of `from + 1`.

@@ -10,6 +10,7 @@ mod codec;
 mod envelope;
 mod fair;
 mod ids;
+mod notification;
 mod organizer;
 mod registration;
 
@@ -20,6 +21,10 @@ pub use fair::{
     Zone, ZoneDefined, ZoneRetired,
 };
 pub use ids::{BoothCode, FairId, OrganizerId, ZoneCode};
+pub use notification::{
+    NotificationAttempted, NotificationClaimed, NotificationDeferred, NotificationFailed, NotificationId,
+    NotificationParams, NotificationRetried, NotificationSent, Recipient, Template,
+};
 pub use organizer::{OrganizerAdded, OrganizerTokenIssued};
 pub use registration::{
     Address, Application, BoothRequest, Producer, ProducerType, Product, RegistrationAmended, RegistrationApproved,
@@ -28,7 +33,7 @@ pub use registration::{
 
 /// Stream names, in one place so that every writer and reader agrees on them.
 pub mod streams {
-    use crate::{FairId, OrganizerId, RegistrationId};
+    use crate::{FairId, NotificationId, OrganizerId, RegistrationId};
 
     /// The stream of one fair: details, floor plan, registration window.
     pub fn fair(id: &FairId) -> String {
@@ -38,6 +43,11 @@ pub mod streams {
     /// The stream of one application's life.
     pub fn registration(id: &RegistrationId) -> String {
         format!("registration-{}", id.0)
+    }
+
+    /// The stream of one email: its claim, attempts and outcome.
+    pub fn notification(id: &NotificationId) -> String {
+        format!("notification-{}", id.0)
     }
 
     /// The stream of one organizer account.

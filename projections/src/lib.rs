@@ -6,6 +6,7 @@
 
 mod fairs;
 mod idempotency;
+mod notifications;
 mod organizers;
 mod registrations;
 
@@ -13,6 +14,7 @@ use hoicho_events::Envelope;
 
 pub use fairs::{BoothStatus, BoothView, FairView, Fairs};
 pub use idempotency::{Idempotency, IdempotentWrite};
+pub use notifications::{NotificationStatus, NotificationView, Notifications, WantedNotification};
 pub use organizers::{OrganizerAccount, Organizers};
 pub use registrations::{fold, RegistrationStatus, RegistrationView, Registrations};
 
@@ -27,6 +29,7 @@ pub struct Projections {
     pub organizers: Organizers,
     pub idempotency: Idempotency,
     pub registrations: Registrations,
+    pub notifications: Notifications,
 }
 
 impl Projections {
@@ -35,6 +38,7 @@ impl Projections {
         self.organizers.apply(envelope);
         self.idempotency.apply(envelope);
         self.registrations.apply(envelope);
+        self.notifications.apply(envelope);
         self.position = envelope.position;
         self.events += 1;
     }

@@ -148,7 +148,7 @@ impl Registrations {
     }
 
     /// A fair's applications in the order they arrived.
-    pub fn of_fair<'a>(&'a self, fair: &FairId) -> impl Iterator<Item = &'a RegistrationView> + 'a {
+    pub fn of_fair<'a>(&'a self, fair: &FairId) -> impl DoubleEndedIterator<Item = &'a RegistrationView> + 'a {
         self.by_fair
             .get(fair)
             .into_iter()

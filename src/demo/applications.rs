@@ -344,7 +344,7 @@ pub async fn load(state: &AppState, fair: &FairId, fair_start: NaiveDate) -> any
     let mut booths_left: i64 = 96;
     for (i, p) in planned.into_iter().enumerate() {
         let id = RegistrationId(uuid::Uuid::now_v7());
-        let token = crate::auth::random_token(32);
+        let token = crate::auth::access_token(&state.secret, &id);
         let stream = streams::registration(&id);
         let ctx = CommandContext::new(Actor::Public, p.at);
         let requested = p.application.booth_request.count;

@@ -490,7 +490,7 @@ async fn submit(
         None => (Actor::Public, "public".to_owned(), By::Public),
     };
     let ctx = form_context(actor, &principal, &submitted_csrf, &fields);
-    let token = super::registrations::access_token(&state, &ctx);
+    let token = crate::auth::access_token(&state.secret, &super::registrations::new_registration_id(&ctx));
     let to_private = |token: &str| {
         // A fresh CSRF token: the next application from this phone is a new request.
         HttpResponse::SeeOther()

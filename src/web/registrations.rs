@@ -6,9 +6,7 @@ use std::collections::BTreeSet;
 use actix_web::http::{header, StatusCode};
 use actix_web::web::{self, Data, Path, Query};
 use actix_web::{HttpRequest, HttpResponse};
-use base64::Engine;
 use chrono::{NaiveDate, Utc};
-use hmac::{Hmac, Mac};
 use hoicho_events::{streams, Actor, Application, FairId, RegistrationId};
 use hoicho_projections::{FairView, RegistrationStatus, RegistrationView};
 use serde::{Deserialize, Serialize};
@@ -172,27 +170,6 @@ pub fn warnings_text(application: &Application, fair: Option<&FairView>, lang: L
         .collect()
 }
 
-/// An access token: random, or (for a request with an Idempotency-Key) derived from the key
-/// with the server's secret, so a retry gets the same token back. Either way ≥ 256 bits.
-pub fn access_token(state: &AppState, ctx: &CommandContext) -> String {
-    match &ctx.idempotency {
-        Some(mark) => {
-            let mut mac = match Hmac::<Sha256>::new_from_slice(state.secret.0.master()) {
-                Ok(mac) => mac,
-                Err(_) => return crate::auth::random_token(32),
-            };
-            mac.update(b"access-token\0");
-            mac.update(mark.principal.as_bytes());
-            mac.update(b"\0");
-            mac.update(mark.key.as_bytes());
-            mac.update(b"\0");
-            mac.update(mark.request_hash.as_bytes());
-            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
-        }
-        None => crate::auth::random_token(32),
-    }
-}
-
 /// The id of a new registration: derived from the Idempotency-Key when there is one, so
 /// racing copies of one request land in one stream.
 pub fn new_registration_id(ctx: &CommandContext) -> RegistrationId {
@@ -272,7 +249,7 @@ pub async fn apply(state: Data<AppState>, req: HttpRequest, fair: Path<String>, 
     }
     let ctx = write_context(&req, actor, &principal, &body.0)?;
     if let Some(first) = replay(&state, &ctx).await? {
-        let token = access_token(&state, &ctx);
+        let token = crate::auth::access_token(&state.secret, &new_registration_id(&ctx));
         return Ok(applied_response(&state, &ctx, &first, token, lang));
     }
     let value = json_body(&req, &body)?;
@@ -300,7 +277,7 @@ pub async fn submit(
     registration_open: bool,
 ) -> Result<(Written, String), crate::domain::CommandError> {
     let registration_id = new_registration_id(ctx);
-    let token = access_token(state, ctx);
+    let token = crate::auth::access_token(&state.secret, &registration_id);
     let command = RegistrationCommand::Submit {
         registration_id,
         fair_id,

@@ -1,0 +1,175 @@
+//! Emails as the log sees them (stream `notification-{id}`): claimed by one process, then
+//! attempted, and sent, deferred or failed. The content is rendered when it is sent, so
+//! no private link ever enters the log.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::{FairId, RegistrationId};
+
+/// One email to one recipient, derived deterministically from what triggered it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct NotificationId(pub Uuid);
+
+impl NotificationId {
+    /// The id of the email `template` sends to `recipient` because of `trigger` (an event id
+    /// or the key of a scheduled mailing). Every process derives the same id, so the claim
+    /// on its stream decides who sends it.
+    pub fn derive(trigger: &str, recipient: &str, template: Template) -> Self {
+        let digest = Sha256::new()
+            .chain_update(b"notification\0")
+            .chain_update(trigger.as_bytes())
+            .chain_update(b"\0")
+            .chain_update(recipient.to_lowercase().as_bytes())
+            .chain_update(b"\0")
+            .chain_update(template.as_str().as_bytes())
+            .finalize();
+        let mut bytes = [0u8; 16];
+        bytes.copy_from_slice(&digest[..16]);
+        NotificationId(uuid::Builder::from_custom_bytes(bytes).into_uuid())
+    }
+}
+
+impl std::fmt::Display for NotificationId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// What an email says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Template {
+    /// To the exhibitor: the application arrived; its private link.
+    ApplicationReceived,
+    /// To the exhibitor: approved for a number of booths.
+    ApplicationApproved,
+    /// To the exhibitor: rejected, with the reason.
+    ApplicationRejected,
+    /// To the exhibitor: on the waiting list.
+    ApplicationWaitlisted,
+    /// To the exhibitor: the withdrawal is recorded.
+    ApplicationWithdrawn,
+    /// To each organizer, once a day: the applications that arrived since the last digest.
+    NewApplicationsDigest,
+    /// To each approved exhibitor, the day before the fair opens.
+    FairReminder,
+}
+
+impl Template {
+    pub const ALL: [Template; 7] = [
+        Template::ApplicationReceived,
+        Template::ApplicationApproved,
+        Template::ApplicationRejected,
+        Template::ApplicationWaitlisted,
+        Template::ApplicationWithdrawn,
+        Template::NewApplicationsDigest,
+        Template::FairReminder,
+    ];
+
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Template::ApplicationReceived => "application_received",
+            Template::ApplicationApproved => "application_approved",
+            Template::ApplicationRejected => "application_rejected",
+            Template::ApplicationWaitlisted => "application_waitlisted",
+            Template::ApplicationWithdrawn => "application_withdrawn",
+            Template::NewApplicationsDigest => "new_applications_digest",
+            Template::FairReminder => "fair_reminder",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Template> {
+        Template::ALL.into_iter().find(|t| t.as_str() == s)
+    }
+}
+
+/// Who receives an email.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Recipient {
+    pub email: String,
+    /// The display name; may be empty.
+    #[serde(default)]
+    pub name: String,
+}
+
+/// What the template needs beyond the registration and the fair.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotificationParams {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub booths: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// For a digest: the applications it lists.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub registrations: Vec<RegistrationId>,
+    /// For a scheduled email: the fair day (in the fair's zone) it belongs to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub day: Option<NaiveDate>,
+}
+
+/// A process took on an email (expected: no stream). Written together with its first
+/// [`NotificationAttempted`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NotificationClaimed {
+    pub notification_id: NotificationId,
+    pub fair_id: FairId,
+    pub template: Template,
+    /// The event id, or the scheduled mailing's key, that called for it.
+    pub trigger: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registration_id: Option<RegistrationId>,
+    pub recipient: Recipient,
+    /// `vi` or `en`.
+    pub language: String,
+    #[serde(default)]
+    pub params: NotificationParams,
+    /// The Message-ID header, the same on every attempt so mail systems fold repeats.
+    pub message_id: String,
+    /// When it became due.
+    pub due_at: DateTime<Utc>,
+}
+
+/// A process is sending it now; another may try again after `lease_until`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NotificationAttempted {
+    pub notification_id: NotificationId,
+    pub attempt: u32,
+    pub instance: String,
+    pub lease_until: DateTime<Utc>,
+}
+
+/// The mail server accepted it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NotificationSent {
+    pub notification_id: NotificationId,
+    pub attempt: u32,
+    /// What the transport answered (the SMTP reply, or the file written).
+    pub response: String,
+}
+
+/// The attempt failed in a way that may pass (server down, 4xx); try again at `retry_at`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NotificationDeferred {
+    pub notification_id: NotificationId,
+    pub attempt: u32,
+    pub error: String,
+    pub retry_at: DateTime<Utc>,
+}
+
+/// Given up: a permanent refusal (5xx, a bad address) or too many attempts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NotificationFailed {
+    pub notification_id: NotificationId,
+    pub attempt: u32,
+    pub error: String,
+}
+
+/// An organizer asked for a failed email to be tried again.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NotificationRetried {
+    pub notification_id: NotificationId,
+}

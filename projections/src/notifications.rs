@@ -1,0 +1,288 @@
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use chrono::{DateTime, Utc};
+use hoicho_events::{Envelope, Event, FairId, NotificationId, NotificationParams, Recipient, RegistrationId, Template};
+use serde::Serialize;
+
+/// Where an email stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NotificationStatus {
+    /// Waiting for its first or next attempt.
+    Pending,
+    /// A process is sending it (until its lease runs out).
+    Sending,
+    Sent,
+    /// Given up; an organizer can retry it.
+    Failed,
+}
+
+impl NotificationStatus {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            NotificationStatus::Pending => "pending",
+            NotificationStatus::Sending => "sending",
+            NotificationStatus::Sent => "sent",
+            NotificationStatus::Failed => "failed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "pending" => NotificationStatus::Pending,
+            "sending" => NotificationStatus::Sending,
+            "sent" => NotificationStatus::Sent,
+            "failed" => NotificationStatus::Failed,
+            _ => return None,
+        })
+    }
+}
+
+/// An email the log calls for that no process has claimed yet.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WantedNotification {
+    pub id: NotificationId,
+    pub fair_id: FairId,
+    pub template: Template,
+    pub trigger: String,
+    pub registration_id: Option<RegistrationId>,
+    pub recipient: Recipient,
+    pub language: String,
+    pub params: NotificationParams,
+    pub due_at: DateTime<Utc>,
+}
+
+/// A claimed email and everything that happened to it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NotificationView {
+    pub id: NotificationId,
+    pub fair_id: FairId,
+    pub template: Template,
+    pub trigger: String,
+    pub registration_id: Option<RegistrationId>,
+    pub recipient: Recipient,
+    pub language: String,
+    pub params: NotificationParams,
+    pub message_id: String,
+    pub due_at: DateTime<Utc>,
+    pub claimed_at: DateTime<Utc>,
+    pub status: NotificationStatus,
+    /// Attempts made, in all.
+    pub attempts: u32,
+    /// Attempts since it was claimed or an organizer last retried it.
+    pub attempts_since_retry: u32,
+    pub last_error: Option<String>,
+    pub last_response: Option<String>,
+    /// While pending: the earliest time of the next attempt.
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    /// While sending: when another process may take over.
+    pub lease_until: Option<DateTime<Utc>>,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
+    /// The stream version, for the next append's expected version.
+    pub version: u64,
+}
+
+/// Every email: those the log calls for and those claimed, with their outcomes.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Notifications {
+    pub by_id: HashMap<NotificationId, NotificationView>,
+    /// Called for, not yet claimed, in the order they were called for.
+    wanted: BTreeMap<(u64, NotificationId), WantedNotification>,
+    wanted_index: HashMap<NotificationId, u64>,
+    /// Pending or sending: the notifier's work.
+    active: BTreeSet<NotificationId>,
+    /// Each fair's claimed emails, oldest first.
+    by_fair: HashMap<FairId, Vec<NotificationId>>,
+    /// Whom a registration's emails go to.
+    recipients: HashMap<RegistrationId, (FairId, Recipient, String)>,
+}
+
+impl Notifications {
+    /// Emails called for but not claimed, oldest first.
+    pub fn wanted(&self) -> impl Iterator<Item = &WantedNotification> {
+        self.wanted.values()
+    }
+
+    /// Emails still to be sent (pending or in flight).
+    pub fn active(&self) -> impl Iterator<Item = &NotificationView> {
+        self.active.iter().filter_map(|id| self.by_id.get(id))
+    }
+
+    /// A fair's emails, newest first.
+    pub fn for_fair(&self, fair: &FairId) -> impl Iterator<Item = &NotificationView> {
+        self.by_fair
+            .get(fair)
+            .into_iter()
+            .flat_map(|ids| ids.iter().rev())
+            .filter_map(|id| self.by_id.get(id))
+    }
+
+    /// Whether an email with this id has been claimed.
+    pub fn claimed(&self, id: &NotificationId) -> bool {
+        self.by_id.contains_key(id)
+    }
+
+    pub fn apply(&mut self, env: &Envelope) {
+        match &env.event {
+            Event::RegistrationSubmitted(e) => {
+                let a = &e.application;
+                let recipient = Recipient {
+                    email: a.email.clone(),
+                    name: a.representative.clone(),
+                };
+                self.recipients
+                    .insert(e.registration_id, (e.fair_id.clone(), recipient, a.language.clone()));
+                self.want(
+                    env,
+                    e.registration_id,
+                    Template::ApplicationReceived,
+                    NotificationParams::default(),
+                );
+            }
+            Event::RegistrationAmended(e) => {
+                let a = &e.application;
+                let recipient = Recipient {
+                    email: a.email.clone(),
+                    name: a.representative.clone(),
+                };
+                self.recipients
+                    .insert(e.registration_id, (e.fair_id.clone(), recipient, a.language.clone()));
+            }
+            Event::RegistrationApproved(e) => {
+                let params = NotificationParams {
+                    booths: Some(e.booths),
+                    ..Default::default()
+                };
+                self.want(env, e.registration_id, Template::ApplicationApproved, params);
+            }
+            Event::RegistrationRejected(e) => {
+                let params = NotificationParams {
+                    reason: Some(e.reason.clone()),
+                    ..Default::default()
+                };
+                self.want(env, e.registration_id, Template::ApplicationRejected, params);
+            }
+            Event::RegistrationWaitlisted(e) => {
+                let params = NotificationParams {
+                    reason: e.note.clone(),
+                    ..Default::default()
+                };
+                self.want(env, e.registration_id, Template::ApplicationWaitlisted, params);
+            }
+            Event::RegistrationWithdrawn(e) => {
+                let params = NotificationParams {
+                    reason: e.reason.clone(),
+                    ..Default::default()
+                };
+                self.want(env, e.registration_id, Template::ApplicationWithdrawn, params);
+            }
+            Event::NotificationClaimed(e) => {
+                if let Some(position) = self.wanted_index.remove(&e.notification_id) {
+                    self.wanted.remove(&(position, e.notification_id));
+                }
+                self.by_fair
+                    .entry(e.fair_id.clone())
+                    .or_default()
+                    .push(e.notification_id);
+                self.active.insert(e.notification_id);
+                self.by_id.insert(
+                    e.notification_id,
+                    NotificationView {
+                        id: e.notification_id,
+                        fair_id: e.fair_id.clone(),
+                        template: e.template,
+                        trigger: e.trigger.clone(),
+                        registration_id: e.registration_id,
+                        recipient: e.recipient.clone(),
+                        language: e.language.clone(),
+                        params: e.params.clone(),
+                        message_id: e.message_id.clone(),
+                        due_at: e.due_at,
+                        claimed_at: env.recorded_at,
+                        status: NotificationStatus::Pending,
+                        attempts: 0,
+                        attempts_since_retry: 0,
+                        last_error: None,
+                        last_response: None,
+                        next_attempt_at: Some(e.due_at),
+                        lease_until: None,
+                        sent_at: None,
+                        updated_at: env.recorded_at,
+                        version: env.version,
+                    },
+                );
+            }
+            Event::NotificationAttempted(e) => self.update(env, &e.notification_id, |n| {
+                n.status = NotificationStatus::Sending;
+                n.attempts = n.attempts.max(e.attempt);
+                n.attempts_since_retry += 1;
+                n.lease_until = Some(e.lease_until);
+                n.next_attempt_at = None;
+            }),
+            Event::NotificationSent(e) => self.update(env, &e.notification_id, |n| {
+                n.status = NotificationStatus::Sent;
+                n.last_response = Some(e.response.clone());
+                n.lease_until = None;
+                n.sent_at = Some(env.recorded_at);
+            }),
+            Event::NotificationDeferred(e) => self.update(env, &e.notification_id, |n| {
+                n.status = NotificationStatus::Pending;
+                n.last_error = Some(e.error.clone());
+                n.lease_until = None;
+                n.next_attempt_at = Some(e.retry_at);
+            }),
+            Event::NotificationFailed(e) => self.update(env, &e.notification_id, |n| {
+                n.status = NotificationStatus::Failed;
+                n.last_error = Some(e.error.clone());
+                n.lease_until = None;
+                n.next_attempt_at = None;
+            }),
+            Event::NotificationRetried(e) => self.update(env, &e.notification_id, |n| {
+                n.status = NotificationStatus::Pending;
+                n.attempts_since_retry = 0;
+                n.next_attempt_at = Some(env.recorded_at);
+            }),
+            _ => {}
+        }
+    }
+
+    fn want(&mut self, env: &Envelope, registration: RegistrationId, template: Template, params: NotificationParams) {
+        let Some((fair_id, recipient, language)) = self.recipients.get(&registration) else {
+            return;
+        };
+        let trigger = env.event_id.to_string();
+        let id = NotificationId::derive(&trigger, &recipient.email, template);
+        if self.by_id.contains_key(&id) || self.wanted_index.contains_key(&id) {
+            return;
+        }
+        self.wanted_index.insert(id, env.position);
+        self.wanted.insert(
+            (env.position, id),
+            WantedNotification {
+                id,
+                fair_id: fair_id.clone(),
+                template,
+                trigger,
+                registration_id: Some(registration),
+                recipient: recipient.clone(),
+                language: language.clone(),
+                params,
+                due_at: env.recorded_at,
+            },
+        );
+    }
+
+    fn update(&mut self, env: &Envelope, id: &NotificationId, change: impl FnOnce(&mut NotificationView)) {
+        let Some(n) = self.by_id.get_mut(id) else {
+            return;
+        };
+        change(n);
+        n.version = env.version;
+        n.updated_at = env.recorded_at;
+        match n.status {
+            NotificationStatus::Pending | NotificationStatus::Sending => self.active.insert(*id),
+            NotificationStatus::Sent | NotificationStatus::Failed => self.active.remove(id),
+        };
+    }
+}

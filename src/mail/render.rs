@@ -1,0 +1,434 @@
+//! What each email says, in the recipient's language, as plain text and HTML; and the
+//! message around it, with headers no user text can break out of.
+
+use askama::Template as _;
+use hoicho_events::{NotificationId, NotificationParams, Recipient, RegistrationId, Template};
+use hoicho_projections::{FairView, RegistrationView};
+use lettre::message::{Mailbox, MultiPart};
+use lettre::Message;
+
+use crate::web::i18n::{date_vn, datetime_vn, Lang};
+
+/// One email, as the notifier sends it.
+#[derive(Debug, Clone)]
+pub struct Mail {
+    pub id: NotificationId,
+    pub fair_id: hoicho_events::FairId,
+    pub template: Template,
+    pub trigger: String,
+    pub registration_id: Option<RegistrationId>,
+    pub recipient: Recipient,
+    pub language: String,
+    pub params: NotificationParams,
+    pub message_id: String,
+    pub due_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// What the templates read besides the notification itself.
+pub struct MailContext<'a> {
+    /// The server's address as people reach it, without a trailing slash.
+    pub public_url: &'a str,
+    pub fair: Option<&'a FairView>,
+    pub registration: Option<&'a RegistrationView>,
+    /// The exhibitor's private link, when the email carries it.
+    pub private_link: Option<String>,
+    /// For a digest: the applications it lists.
+    pub listed: Vec<&'a RegistrationView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// The parts of an email body; the text and HTML layouts lay them out.
+pub struct Body {
+    pub lang: &'static str,
+    pub heading: String,
+    pub greeting: String,
+    pub paragraphs: Vec<String>,
+    pub facts: Vec<(String, String)>,
+    pub items: Vec<String>,
+    pub link: Option<(String, String)>,
+    pub signature: String,
+    pub footer: String,
+}
+
+#[derive(askama::Template)]
+#[template(path = "mail/mail.txt")]
+struct TextMail<'a> {
+    body: &'a Body,
+}
+
+#[derive(askama::Template)]
+#[template(path = "mail/mail.html")]
+struct HtmlMail<'a> {
+    subject: &'a str,
+    body: &'a Body,
+}
+
+pub fn lang_of(code: &str) -> Lang {
+    if code == "en" {
+        Lang::En
+    } else {
+        Lang::Vi
+    }
+}
+
+/// Renders `mail` in its recipient's language.
+pub fn render(mail: &Mail, ctx: &MailContext) -> Rendered {
+    let lang = lang_of(&mail.language);
+    let vi = lang == Lang::Vi;
+    let fair_name = ctx.fair.map(|f| f.details.name.clone()).unwrap_or_default();
+    let organization = ctx
+        .registration
+        .map(|r| r.application.organization.clone())
+        .unwrap_or_default();
+    let fair_facts = |facts: &mut Vec<(String, String)>| {
+        if let Some(fair) = ctx.fair {
+            let d = &fair.details;
+            facts.push((if vi { "Hội chợ" } else { "Fair" }.into(), d.name.clone()));
+            facts.push((
+                if vi { "Thời gian" } else { "Dates" }.into(),
+                format!("{} – {}", date_vn(d.start_date), date_vn(d.end_date)),
+            ));
+            facts.push((if vi { "Địa điểm" } else { "Venue" }.into(), d.venue.clone()));
+        }
+    };
+    let private_link = |label_vi: &str, label_en: &str| {
+        ctx.private_link
+            .clone()
+            .map(|url| ((if vi { label_vi } else { label_en }).to_owned(), url))
+    };
+    let greeting = if mail.recipient.name.trim().is_empty() {
+        if vi {
+            "Kính gửi Quý đơn vị,".to_owned()
+        } else {
+            "Dear exhibitor,".to_owned()
+        }
+    } else if vi {
+        format!("Kính gửi {},", mail.recipient.name.trim())
+    } else {
+        format!("Dear {},", mail.recipient.name.trim())
+    };
+    let mut facts = Vec::new();
+    let mut paragraphs = Vec::new();
+    let mut items = Vec::new();
+    let mut link = None;
+    let (subject, heading) = match mail.template {
+        Template::ApplicationReceived => {
+            let requested = ctx.registration.map(|r| r.application.booth_request.count).unwrap_or(0);
+            if vi {
+                paragraphs.push(format!(
+                    "Ban tổ chức đã nhận đơn đăng ký gian hàng của {organization}. Đơn sẽ được xét duyệt và kết quả sẽ được gửi tới địa chỉ thư này."
+                ));
+                paragraphs.push(
+                    "Qua đường link riêng dưới đây, Quý đơn vị xem trạng thái đơn, sửa đơn khi chưa được xét, hoặc rút đơn. Xin giữ kín đường link này: ai có nó đều mở được đơn."
+                        .into(),
+                );
+            } else {
+                paragraphs.push(format!(
+                    "The organizers have received the booth application of {organization}. It will be reviewed, and the decision sent to this address."
+                ));
+                paragraphs.push(
+                    "Through the private link below you can follow its status, amend it until it is decided, or withdraw it. Keep the link to yourself: anyone who has it can open the application."
+                        .into(),
+                );
+            }
+            facts.push((if vi { "Đơn vị" } else { "Exhibitor" }.into(), organization.clone()));
+            facts.push((
+                if vi {
+                    "Số gian đề nghị"
+                } else {
+                    "Booths requested"
+                }
+                .into(),
+                requested.to_string(),
+            ));
+            fair_facts(&mut facts);
+            link = private_link("Xem đơn đăng ký", "Open the application");
+            if vi {
+                (
+                    format!("[{fair_name}] Đã nhận đơn đăng ký của {organization}"),
+                    "Đã nhận đơn đăng ký".to_owned(),
+                )
+            } else {
+                (
+                    format!("[{fair_name}] Application received: {organization}"),
+                    "Application received".to_owned(),
+                )
+            }
+        }
+        Template::ApplicationApproved => {
+            let booths = mail.params.booths.unwrap_or(0);
+            if vi {
+                paragraphs.push(format!(
+                    "Đơn đăng ký của {organization} đã được duyệt với {booths} gian hàng. Ban tổ chức sẽ thông báo vị trí gian hàng sau khi phân bổ."
+                ));
+            } else {
+                paragraphs.push(format!(
+                    "The application of {organization} has been approved for {booths} booth{}. The organizers will tell you where your booth is once booths are allocated.",
+                    if booths == 1 { "" } else { "s" }
+                ));
+            }
+            facts.push((
+                if vi {
+                    "Số gian được duyệt"
+                } else {
+                    "Booths approved"
+                }
+                .into(),
+                booths.to_string(),
+            ));
+            fair_facts(&mut facts);
+            link = private_link("Xem đơn đăng ký", "Open the application");
+            if vi {
+                (
+                    format!("[{fair_name}] Đơn đăng ký đã được duyệt: {booths} gian hàng"),
+                    "Đơn đăng ký đã được duyệt".to_owned(),
+                )
+            } else {
+                (
+                    format!("[{fair_name}] Application approved: {booths} booth(s)"),
+                    "Application approved".to_owned(),
+                )
+            }
+        }
+        Template::ApplicationRejected => {
+            let reason = mail.params.reason.clone().unwrap_or_default();
+            if vi {
+                paragraphs.push(format!(
+                    "Ban tổ chức rất tiếc phải thông báo: đơn đăng ký của {organization} không được chấp thuận."
+                ));
+            } else {
+                paragraphs.push(format!(
+                    "We regret to tell you that the application of {organization} has not been accepted."
+                ));
+            }
+            facts.push((if vi { "Lý do" } else { "Reason" }.into(), reason));
+            fair_facts(&mut facts);
+            link = private_link("Xem đơn đăng ký", "Open the application");
+            if vi {
+                (
+                    format!("[{fair_name}] Đơn đăng ký không được chấp thuận"),
+                    "Đơn đăng ký không được chấp thuận".to_owned(),
+                )
+            } else {
+                (
+                    format!("[{fair_name}] Application not accepted"),
+                    "Application not accepted".to_owned(),
+                )
+            }
+        }
+        Template::ApplicationWaitlisted => {
+            if vi {
+                paragraphs.push(format!(
+                    "Đơn đăng ký của {organization} đã được đưa vào danh sách chờ. Khi có gian hàng trống, Ban tổ chức sẽ xét lại và báo cho Quý đơn vị."
+                ));
+            } else {
+                paragraphs.push(format!(
+                    "The application of {organization} is on the waiting list. When a booth becomes free, the organizers will review it again and let you know."
+                ));
+            }
+            if let Some(note) = &mail.params.reason {
+                facts.push((if vi { "Ghi chú" } else { "Note" }.into(), note.clone()));
+            }
+            fair_facts(&mut facts);
+            link = private_link("Xem đơn đăng ký", "Open the application");
+            if vi {
+                (
+                    format!("[{fair_name}] Đơn đăng ký trong danh sách chờ"),
+                    "Danh sách chờ".to_owned(),
+                )
+            } else {
+                (
+                    format!("[{fair_name}] Application on the waiting list"),
+                    "On the waiting list".to_owned(),
+                )
+            }
+        }
+        Template::ApplicationWithdrawn => {
+            if vi {
+                paragraphs.push(format!(
+                    "Đơn đăng ký của {organization} đã được rút. Nếu đây không phải ý của Quý đơn vị, xin liên hệ Ban tổ chức."
+                ));
+            } else {
+                paragraphs.push(format!(
+                    "The application of {organization} has been withdrawn. If you did not mean to, please contact the organizers."
+                ));
+            }
+            if let Some(reason) = &mail.params.reason {
+                facts.push((if vi { "Lý do" } else { "Reason" }.into(), reason.clone()));
+            }
+            fair_facts(&mut facts);
+            if vi {
+                (
+                    format!("[{fair_name}] Đã rút đơn đăng ký của {organization}"),
+                    "Đã rút đơn đăng ký".to_owned(),
+                )
+            } else {
+                (
+                    format!("[{fair_name}] Application withdrawn: {organization}"),
+                    "Application withdrawn".to_owned(),
+                )
+            }
+        }
+        Template::NewApplicationsDigest => {
+            let count = ctx.listed.len();
+            let day = mail.params.day.map(date_vn).unwrap_or_default();
+            let zone = ctx.fair.map(|f| f.details.time_zone.as_str()).unwrap_or("UTC");
+            if vi {
+                paragraphs.push(format!(
+                    "Từ bản tin trước đến nay, {fair_name} nhận thêm {count} đơn đăng ký:"
+                ));
+            } else {
+                paragraphs.push(format!(
+                    "Since the last digest, {fair_name} has received {count} new application(s):"
+                ));
+            }
+            for r in &ctx.listed {
+                let a = &r.application;
+                items.push(format!(
+                    "{} — {}, {} — {} {} — {}",
+                    a.organization,
+                    a.address.commune,
+                    a.address.province,
+                    a.booth_request.count,
+                    if vi { "gian" } else { "booth(s)" },
+                    datetime_vn(r.submitted_at, zone)
+                ));
+            }
+            link = Some((
+                (if vi {
+                    "Xét duyệt đơn"
+                } else {
+                    "Review applications"
+                })
+                .to_owned(),
+                format!(
+                    "{}/organizer/fairs/{}/registrations?status=submitted{}",
+                    ctx.public_url,
+                    mail.fair_id,
+                    if vi { "" } else { "&lang=en" }
+                ),
+            ));
+            if vi {
+                (
+                    format!("[{fair_name}] {count} đơn đăng ký mới ngày {day}"),
+                    "Đơn đăng ký mới".to_owned(),
+                )
+            } else {
+                (
+                    format!("[{fair_name}] {count} new application(s) on {day}"),
+                    "New applications".to_owned(),
+                )
+            }
+        }
+        Template::FairReminder => {
+            let start = ctx.fair.map(|f| date_vn(f.details.start_date)).unwrap_or_default();
+            let venue = ctx.fair.map(|f| f.details.venue.clone()).unwrap_or_default();
+            let booths = ctx.registration.map(|r| r.approved_booths).unwrap_or(0);
+            if vi {
+                paragraphs.push(format!(
+                    "{fair_name} khai mạc ngày mai, {start}, tại {venue}. Ban tổ chức mong được đón {organization}."
+                ));
+                paragraphs.push("Xin mang theo giấy chứng nhận OCOP còn hiệu lực của các sản phẩm trưng bày.".into());
+            } else {
+                paragraphs.push(format!(
+                    "{fair_name} opens tomorrow, {start}, at {venue}. The organizers look forward to welcoming {organization}."
+                ));
+                paragraphs.push("Please bring the valid OCOP certificates of the products you show.".into());
+            }
+            facts.push((
+                if vi {
+                    "Số gian được duyệt"
+                } else {
+                    "Booths approved"
+                }
+                .into(),
+                booths.to_string(),
+            ));
+            fair_facts(&mut facts);
+            link = private_link("Xem đơn đăng ký", "Open the application");
+            if vi {
+                (
+                    format!("[{fair_name}] Hội chợ khai mạc ngày mai, {start}"),
+                    "Hội chợ khai mạc ngày mai".to_owned(),
+                )
+            } else {
+                (
+                    format!("[{fair_name}] The fair opens tomorrow, {start}"),
+                    "The fair opens tomorrow".to_owned(),
+                )
+            }
+        }
+    };
+    let body = Body {
+        lang: lang.code(),
+        heading,
+        greeting,
+        paragraphs,
+        facts,
+        items,
+        link,
+        signature: if vi {
+            format!("Trân trọng,\nBan tổ chức {fair_name}")
+        } else {
+            format!("Kind regards,\nThe organizers of {fair_name}")
+        },
+        footer: if vi {
+            "Thư gửi tự động từ hoicho, hệ thống đăng ký gian hàng hội chợ.".into()
+        } else {
+            "Sent automatically by hoicho, the fair's booth registration system.".into()
+        },
+    };
+    let subject = header_text(&subject);
+    let text = TextMail { body: &body }.render().unwrap_or_default();
+    let html = HtmlMail {
+        subject: &subject,
+        body: &body,
+    }
+    .render()
+    .unwrap_or_default();
+    Rendered { subject, text, html }
+}
+
+/// Text fit for a header: control characters (CR and LF among them) become spaces, runs of
+/// whitespace one space, and it is cut at a sensible length.
+pub fn header_text(text: &str) -> String {
+    let cleaned: String = text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    let mut out = cleaned.split_whitespace().collect::<Vec<_>>().join(" ");
+    if out.chars().count() > 200 {
+        out = out.chars().take(199).collect::<String>() + "…";
+    }
+    out
+}
+
+/// The message for `mail`, or why it cannot be built (a permanent failure).
+pub fn message(mail: &Mail, rendered: &Rendered, from: &Mailbox) -> Result<Message, String> {
+    let address = mail
+        .recipient
+        .email
+        .trim()
+        .parse::<lettre::Address>()
+        .map_err(|err| format!("invalid recipient address {:?}: {err}", mail.recipient.email))?;
+    let name = header_text(&mail.recipient.name);
+    let to = Mailbox::new((!name.is_empty()).then_some(name), address);
+    Message::builder()
+        .from(from.clone())
+        .to(to)
+        .subject(rendered.subject.clone())
+        .message_id(Some(mail.message_id.clone()))
+        .multipart(MultiPart::alternative_plain_html(
+            rendered.text.clone(),
+            rendered.html.clone(),
+        ))
+        .map_err(|err| format!("the message cannot be built: {err}"))
+}
+
+/// `<{id}@{domain of the sender}>`: the same on every attempt.
+pub fn message_id(id: &NotificationId, from: &Mailbox) -> String {
+    format!("<{}@{}>", id.0, from.email.domain())
+}

@@ -1,0 +1,154 @@
+//! Emails due at a time rather than on an event: the organizers' daily digest of new
+//! applications and the exhibitors' reminder the day before the fair. Each is planned from
+//! the projections and the clock, with an id derived from its day, so every process plans
+//! the same emails and the claim decides who sends them.
+
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
+use hoicho_events::{NotificationId, NotificationParams, Recipient, Template};
+use hoicho_projections::{FairView, Projections, RegistrationStatus, WantedNotification};
+
+/// When the scheduled emails go out, in each fair's own time zone.
+#[derive(Debug, Clone, Copy)]
+pub struct Schedule {
+    /// The daily digest of new applications to organizers.
+    pub digest_at: NaiveTime,
+    /// The reminder on the day before the fair opens.
+    pub reminder_at: NaiveTime,
+}
+
+impl Default for Schedule {
+    fn default() -> Self {
+        Schedule {
+            digest_at: NaiveTime::from_hms_opt(17, 0, 0).unwrap_or_default(),
+            reminder_at: NaiveTime::from_hms_opt(8, 0, 0).unwrap_or_default(),
+        }
+    }
+}
+
+/// `day` at `time` in the fair's zone, as an instant (the earlier one if the time is
+/// ambiguous, the next valid one if it falls in a gap).
+pub fn at_fair_time(fair: &FairView, day: NaiveDate, time: NaiveTime) -> DateTime<Utc> {
+    let local = day.and_time(time);
+    match fair.details.time_zone.parse::<chrono_tz::Tz>() {
+        Ok(tz) => match tz.from_local_datetime(&local) {
+            chrono::LocalResult::Single(t) | chrono::LocalResult::Ambiguous(t, _) => t.with_timezone(&Utc),
+            chrono::LocalResult::None => tz
+                .from_local_datetime(&(local + Duration::hours(1)))
+                .earliest()
+                .map(|t| t.with_timezone(&Utc))
+                .unwrap_or_else(|| Utc.from_utc_datetime(&local)),
+        },
+        Err(_) => Utc.from_utc_datetime(&local),
+    }
+}
+
+fn fair_today(fair: &FairView, now: DateTime<Utc>) -> NaiveDate {
+    match fair.details.time_zone.parse::<chrono_tz::Tz>() {
+        Ok(tz) => now.with_timezone(&tz).date_naive(),
+        Err(_) => now.date_naive(),
+    }
+}
+
+/// The scheduled emails due at `now` and not yet claimed. A mailing is due for a day after
+/// its time; one missed for longer than a day (hoicho was down) is not sent late.
+pub fn due(p: &Projections, now: DateTime<Utc>, schedule: &Schedule) -> Vec<WantedNotification> {
+    let mut due = Vec::new();
+    for fair in p.fairs.by_id.values() {
+        digest(p, fair, now, schedule, &mut due);
+        reminder(p, fair, now, schedule, &mut due);
+    }
+    due.retain(|w| !p.notifications.claimed(&w.id));
+    due
+}
+
+fn digest(
+    p: &Projections,
+    fair: &FairView,
+    now: DateTime<Utc>,
+    schedule: &Schedule,
+    out: &mut Vec<WantedNotification>,
+) {
+    let today = fair_today(fair, now);
+    let mut day = today;
+    let mut at = at_fair_time(fair, day, schedule.digest_at);
+    if at > now {
+        day = today.pred_opt().unwrap_or(today);
+        at = at_fair_time(fair, day, schedule.digest_at);
+    }
+    if at > now || now - at >= Duration::hours(24) {
+        return;
+    }
+    let since = at - Duration::hours(24);
+    let mut listed: Vec<_> = p
+        .registrations
+        .of_fair(&fair.id)
+        .rev()
+        .take_while(|r| r.submitted_at > since)
+        .filter(|r| r.submitted_at <= at)
+        .map(|r| r.id)
+        .collect();
+    if listed.is_empty() {
+        return;
+    }
+    listed.reverse();
+    let trigger = format!("digest:{}:{day}", fair.id);
+    for organizer in p.organizers.by_id.values() {
+        out.push(WantedNotification {
+            id: NotificationId::derive(&trigger, &organizer.email, Template::NewApplicationsDigest),
+            fair_id: fair.id.clone(),
+            template: Template::NewApplicationsDigest,
+            trigger: trigger.clone(),
+            registration_id: None,
+            recipient: Recipient {
+                email: organizer.email.clone(),
+                name: String::new(),
+            },
+            language: "vi".into(),
+            params: NotificationParams {
+                registrations: listed.clone(),
+                day: Some(day),
+                ..Default::default()
+            },
+            due_at: at,
+        });
+    }
+}
+
+fn reminder(
+    p: &Projections,
+    fair: &FairView,
+    now: DateTime<Utc>,
+    schedule: &Schedule,
+    out: &mut Vec<WantedNotification>,
+) {
+    let start = fair.details.start_date;
+    let Some(eve) = start.pred_opt() else { return };
+    let at = at_fair_time(fair, eve, schedule.reminder_at);
+    if at > now || now - at >= Duration::hours(24) {
+        return;
+    }
+    let trigger = format!("reminder:{}:{start}", fair.id);
+    for r in p.registrations.of_fair(&fair.id) {
+        if r.status != RegistrationStatus::Approved {
+            continue;
+        }
+        let email = &r.application.email;
+        out.push(WantedNotification {
+            id: NotificationId::derive(&trigger, email, Template::FairReminder),
+            fair_id: fair.id.clone(),
+            template: Template::FairReminder,
+            trigger: trigger.clone(),
+            registration_id: Some(r.id),
+            recipient: Recipient {
+                email: email.clone(),
+                name: r.application.representative.clone(),
+            },
+            language: r.application.language.clone(),
+            params: NotificationParams {
+                day: Some(start),
+                ..Default::default()
+            },
+            due_at: at,
+        });
+    }
+}
