@@ -86,6 +86,9 @@ pub struct MailArgs {
     /// Attempts before an email is marked failed (organizers can retry it).
     #[arg(long, env = "HOICHO_MAIL_ATTEMPTS", default_value_t = 8)]
     pub mail_attempts: u32,
+    /// How long one attempt may take before another process may try the email again.
+    #[arg(long, env = "HOICHO_MAIL_LEASE", default_value = "2m", value_parser = humantime::parse_duration)]
+    pub mail_lease: std::time::Duration,
     /// When the organizers' daily digest of new applications goes out, in the fair's zone.
     #[arg(long, env = "HOICHO_DIGEST_AT", default_value = "17:00", value_parser = parse_time)]
     pub digest_at: chrono::NaiveTime,
@@ -113,6 +116,7 @@ impl MailArgs {
             retry_base: self.mail_retry,
             retry_max: self.mail_retry_max,
             max_attempts: self.mail_attempts.max(1),
+            lease: self.mail_lease,
             schedule: Schedule {
                 digest_at: self.digest_at,
                 reminder_at: self.reminder_at,

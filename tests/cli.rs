@@ -3,71 +3,14 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-const BIN: &str = env!("CARGO_BIN_EXE_hoicho");
+mod support;
 
-struct Server {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Starts `hoicho serve` on a free port and waits for it to say where it listens.
-fn serve(data: &Path, extra: &[&str]) -> Server {
-    let mut child = Command::new(BIN)
-        .args(["serve", "--addr", "127.0.0.1:0", "--workers", "1", "--data"])
-        .arg(data)
-        .args(extra)
-        .env("HOICHO_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("hoicho starts");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut url = None;
-    for line in BufReader::new(stdout).lines() {
-        let line = line.expect("a line");
-        if let Some(rest) = line.strip_prefix("hoicho: ") {
-            url = Some(rest.trim().to_owned());
-            break;
-        }
-    }
-    Server {
-        child,
-        url: url.expect("the server printed its address"),
-    }
-}
-
-fn hoicho(args: &[&str], data: &Path) -> std::process::Output {
-    Command::new(BIN)
-        .args(args)
-        .arg("--data")
-        .arg(data)
-        .env("HOICHO_LOG", "warn")
-        .output()
-        .expect("hoicho runs")
-}
-
-async fn until<F: std::future::Future<Output = bool>>(what: &str, mut check: impl FnMut() -> F) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while Instant::now() < deadline {
-        if check().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("timed out waiting until {what}");
-}
+use support::binary::{hoicho, serve, until, Server, BIN};
 
 #[tokio::test]
 async fn a_second_serve_on_the_same_data_directory_refuses() {

@@ -10,6 +10,7 @@ pub mod health;
 pub mod i18n;
 pub mod input;
 pub mod limits;
+pub mod mail;
 pub mod openapi;
 pub mod pages;
 pub mod plan;
@@ -52,11 +53,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::scope("/api/v1")
             .configure(fairs::routes)
             .configure(registrations::routes)
-            .configure(audit::routes),
+            .configure(audit::routes)
+            .configure(mail::api_routes),
     )
     .configure(pages::routes)
     .configure(apply_pages::routes)
     .configure(review_pages::routes)
+    .configure(mail::page_routes)
     .default_service(web::to(not_found));
 }
 
@@ -88,13 +91,16 @@ pub async fn frame(
     }
     let mut response = next.call(req).await?.map_into_left_body();
     let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
-             frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'",
-        ),
-    );
+    // A handler may set a stricter policy of its own (the sandboxed email preview).
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
+                 frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'",
+            ),
+        );
+    }
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     // Pages reached through a private link set their own, stricter policy.
     if !headers.contains_key(header::REFERRER_POLICY) {

@@ -4,7 +4,7 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{audit, error, fairs, registrations};
+use super::{audit, error, fairs, mail, registrations};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -14,7 +14,7 @@ use super::{audit, error, fairs, registrations};
         fairs::list_booths, fairs::define_booths, fairs::open_registration, fairs::close_registration,
         registrations::apply, registrations::list, registrations::bulk, registrations::get, registrations::amend,
         registrations::withdraw, registrations::approve, registrations::reject, registrations::waitlist,
-        audit::events, audit::stream,
+        audit::events, audit::stream, mail::list, mail::get, mail::retry,
     ),
     components(schemas(error::ErrorResponse, error::ErrorBody)),
     modifiers(&Bearer)

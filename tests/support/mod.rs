@@ -2,6 +2,9 @@
 //! directory, and talks HTTP to it.
 #![allow(dead_code)]
 
+pub mod binary;
+pub mod smtp;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 
