@@ -60,7 +60,7 @@ impl Default for MailSettings {
             retry_max: Duration::from_secs(3600),
             max_attempts: 8,
             lease: Duration::from_secs(120),
-            concurrency: 4,
+            concurrency: 16,
             schedule: Schedule::default(),
         }
     }
@@ -79,7 +79,7 @@ impl Mailer {
             .from
             .parse()
             .map_err(|err| anyhow::anyhow!("--mail-from {:?} is not a mailbox: {err}", settings.from))?;
-        let transport = Transport::from_config(settings.smtp.as_ref(), data_dir)?;
+        let transport = Transport::from_config(settings.smtp.as_ref(), data_dir, settings.concurrency as u32)?;
         Ok(Mailer {
             settings,
             from,

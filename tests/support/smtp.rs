@@ -12,6 +12,7 @@ pub struct SmtpSink {
     pub port: u16,
     dir: tempfile::TempDir,
     reject: Vec<String>,
+    fast: bool,
     child: Option<Child>,
 }
 
@@ -25,10 +26,21 @@ fn free_port() -> u16 {
 impl SmtpSink {
     /// Starts the server; recipients at the `reject` domains get a permanent 550.
     pub fn start(reject: &[&str]) -> SmtpSink {
+        SmtpSink::launch(reject, false)
+    }
+
+    /// For benchmarks: records only each message's envelope, so the server spends its time
+    /// on SMTP rather than on parsing MIME.
+    pub fn start_fast() -> SmtpSink {
+        SmtpSink::launch(&[], true)
+    }
+
+    fn launch(reject: &[&str], fast: bool) -> SmtpSink {
         let mut sink = SmtpSink {
             port: free_port(),
             dir: tempfile::tempdir().expect("a directory for received mail"),
             reject: reject.iter().map(|d| d.to_string()).collect(),
+            fast,
             child: None,
         };
         sink.resume();
@@ -64,6 +76,9 @@ impl SmtpSink {
                 .arg(self.port.to_string())
                 .arg("--dir")
                 .arg(self.dir.path());
+            if self.fast {
+                command.arg("--fast");
+            }
             for domain in &self.reject {
                 command.arg("--reject").arg(domain);
             }
