@@ -6,6 +6,7 @@
 //! aiosmtpd (`scripts/test` installs it).
 
 #[path = "../tests/support/smtp.rs"]
+#[allow(dead_code)]
 mod smtp;
 
 use std::sync::atomic::{AtomicBool, Ordering};
