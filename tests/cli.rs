@@ -328,3 +328,55 @@ fn support_fair_body() -> Value {
         "registration_opens_at": "2021-12-20T08:00:00+07:00", "registration_closes_at": "2022-01-10T17:00:00+07:00"
     })
 }
+
+#[tokio::test]
+async fn the_smtp_password_never_reaches_the_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("stderr.log");
+    // Nothing listens on port 9: every attempt fails and is logged.
+    let mut child = Command::new(BIN)
+        .args(["serve", "--demo", "--addr", "127.0.0.1:0", "--workers", "1"])
+        .args(["--smtp", "smtp://mailer:hunter2@127.0.0.1:9", "--mail-retry", "100ms"])
+        .arg("--data")
+        .arg(dir.path().join("data"))
+        .env("HOICHO_LOG", "info")
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    BufReader::new(stdout)
+        .lines()
+        .map_while(Result::ok)
+        .find(|l| l.starts_with("hoicho: "))
+        .expect("serving");
+    until("mail attempts have been logged", || {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        async move { text.contains("deferred") }
+    })
+    .await;
+    let _ = child.kill();
+    let _ = child.wait();
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(text.contains("smtp://mailer:***@127.0.0.1:9"), "the transport is named");
+    assert!(!text.contains("hunter2"), "{text}");
+
+    let refused = Command::new(BIN)
+        .args([
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--smtp",
+            "ftp://mailer:hunter2@example.vn",
+        ])
+        .arg("--data")
+        .arg(dir.path().join("other"))
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("is not an SMTP URL") && !stderr.contains("hunter2"),
+        "{stderr}"
+    );
+}

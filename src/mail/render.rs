@@ -432,3 +432,83 @@ pub fn message(mail: &Mail, rendered: &Rendered, from: &Mailbox) -> Result<Messa
 pub fn message_id(id: &NotificationId, from: &Mailbox) -> String {
     format!("<{}@{}>", id.0, from.email.domain())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hoicho_events::FairId;
+
+    fn mail(template: Template, language: &str) -> Mail {
+        Mail {
+            id: NotificationId(uuid::Uuid::nil()),
+            fair_id: FairId::new_unchecked("ht2022"),
+            template,
+            trigger: "t".into(),
+            registration_id: None,
+            recipient: Recipient {
+                email: "htx@example.vn".into(),
+                name: "Nguyễn Văn An".into(),
+            },
+            language: language.into(),
+            params: NotificationParams {
+                booths: Some(2),
+                reason: Some("Hết chỗ <b>ở khu A</b>".into()),
+                ..Default::default()
+            },
+            message_id: "<x@hoicho.test>".into(),
+            due_at: chrono::Utc::now(),
+        }
+    }
+
+    fn context() -> MailContext<'static> {
+        MailContext {
+            public_url: "https://hoicho.example.vn",
+            fair: None,
+            registration: None,
+            private_link: Some("https://hoicho.example.vn/r/abc".into()),
+            listed: vec![],
+        }
+    }
+
+    #[test]
+    fn every_template_renders_in_both_languages() {
+        for template in Template::ALL {
+            let vi = render(&mail(template, "vi"), &context());
+            let en = render(&mail(template, "en"), &context());
+            assert!(!vi.subject.is_empty() && !en.subject.is_empty());
+            assert_ne!(vi.subject, en.subject, "{template:?}");
+            assert!(vi.text.starts_with("Kính gửi Nguyễn Văn An,"), "{}", vi.text);
+            assert!(en.text.starts_with("Dear Nguyễn Văn An,"), "{}", en.text);
+            assert!(vi.html.contains("<html lang=\"vi\">") && en.html.contains("<html lang=\"en\">"));
+        }
+    }
+
+    #[test]
+    fn user_text_is_escaped_in_html_and_kept_in_text() {
+        let rendered = render(&mail(Template::ApplicationRejected, "vi"), &context());
+        assert!(rendered.text.contains("Lý do: Hết chỗ <b>ở khu A</b>"));
+        assert!(
+            rendered.html.contains("Hết chỗ &#60;b&#62;ở khu A&#60;/b&#62;"),
+            "{}",
+            rendered.html
+        );
+        assert!(!rendered.html.contains("<b>ở"));
+    }
+
+    #[test]
+    fn header_text_has_no_line_breaks() {
+        assert_eq!(header_text("A\r\nBcc: x@y.z\t\u{7}B"), "A Bcc: x@y.z B");
+        assert_eq!(header_text(&"đ".repeat(300)).chars().count(), 200);
+    }
+
+    #[test]
+    fn a_bad_address_is_a_permanent_failure() {
+        let mut m = mail(Template::ApplicationReceived, "vi");
+        m.recipient.email = "not an address".into();
+        let rendered = render(&m, &context());
+        let from: Mailbox = "Hội chợ <hoicho@hoicho.test>".parse().unwrap();
+        assert!(message(&m, &rendered, &from)
+            .unwrap_err()
+            .contains("invalid recipient address"));
+    }
+}
