@@ -586,3 +586,42 @@ async fn an_smtp_outage_and_a_killed_hoicho_lose_and_repeat_nothing() {
     let body = list(server.url.clone()).await;
     assert_eq!(body["counts"]["sent"], 5, "{body:#}");
 }
+
+#[tokio::test]
+async fn after_its_attempts_an_email_is_failed_and_an_organizer_can_send_it_again() {
+    let mut sink = SmtpSink::start(&[]);
+    sink.stop();
+    let app = spawn_with(|s| {
+        with_smtp(s, &sink.url());
+        s.mail.max_attempts = 2;
+        s.mail.retry_base = Duration::from_millis(100);
+    })
+    .await;
+    open_fair(&app, "ht2022").await;
+    let (status, _) = app.apply("ht2022", &application_body()).await;
+    assert_eq!(status, 201);
+    let list = until_mail(&app, "ht2022", "the email is given up on", |l| {
+        l.iter().any(|n| n["status"] == "failed")
+    })
+    .await;
+    let failed = &list[0];
+    assert_eq!(failed["attempts"], 2, "{failed}");
+    assert!(
+        failed["last_error"]
+            .as_str()
+            .unwrap()
+            .starts_with("gave up after 2 attempts"),
+        "{failed}"
+    );
+
+    sink.resume();
+    let id = failed["id"].as_str().unwrap();
+    let response = app
+        .post_json(&format!("/api/v1/notifications/{id}/retry"), &json!({}))
+        .await;
+    assert_eq!(response.status().as_u16(), 200);
+    let messages = sink.wait_for(1, Duration::from_secs(20)).await;
+    assert_eq!(messages.len(), 1);
+    let list = until_mail(&app, "ht2022", "sent after the retry", |l| l[0]["status"] == "sent").await;
+    assert_eq!(list[0]["attempts"], 3);
+}
