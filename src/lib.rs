@@ -9,6 +9,7 @@ pub mod demo;
 pub mod domain;
 pub mod mail;
 pub mod metrics;
+pub mod policy;
 pub mod replay;
 pub mod startup;
 pub mod store;

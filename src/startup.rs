@@ -137,6 +137,7 @@ impl Application {
         }
         let mailer = Arc::new(Mailer::new(mail, &settings.data_dir).context("Failed to set up mail")?);
         tokio::spawn(Notifier::new(state.clone(), mailer.clone(), settings.clock.clone()).run());
+        tokio::spawn(crate::policy::release_booths(state.clone()));
         let mailer = Data::from(mailer);
         let data = Data::from(state.clone());
         let limiter = Data::new(LoginLimiter::default());

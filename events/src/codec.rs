@@ -1,5 +1,6 @@
 use serde_json::Value;
 
+use crate::allocation::*;
 use crate::fair::*;
 use crate::notification::*;
 use crate::organizer::*;
@@ -100,6 +101,11 @@ events! {
     NotificationDeferred(NotificationDeferred) = 1,
     NotificationFailed(NotificationFailed) = 1,
     NotificationRetried(NotificationRetried) = 1,
+    BoothAllocated(BoothAllocated) = 1,
+    BoothReleased(BoothReleased) = 1,
+    BoothMoved(BoothMoved) = 1,
+    BoothBlocked(BoothBlocked) = 1,
+    BoothUnblocked(BoothUnblocked) = 1,
 }
 
 /// Turns the stored shape of `event_type` at version `from` into the shape of `from + 1`.

@@ -6,6 +6,7 @@
 //! older hoicho always reads back.
 #![forbid(unsafe_code)]
 
+mod allocation;
 mod codec;
 mod envelope;
 mod fair;
@@ -14,6 +15,7 @@ mod notification;
 mod organizer;
 mod registration;
 
+pub use allocation::{BoothAllocated, BoothBlocked, BoothMoved, BoothReleased, BoothUnblocked, ReleaseCause};
 pub use codec::{DecodeError, Event};
 pub use envelope::{Actor, Envelope, EnvelopeHeader, IdempotencyMark, Metadata, NewEvent, RecordedEvent};
 pub use fair::{

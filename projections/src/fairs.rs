@@ -1,7 +1,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use hoicho_events::{Booth, BoothCode, Envelope, Event, FairDetails, FairId, Zone, ZoneCode};
+use hoicho_events::{Booth, BoothCode, Envelope, Event, FairDetails, FairId, RegistrationId, Zone, ZoneCode};
 use serde::Serialize;
 
 /// Whether a booth can be given to an exhibitor.
@@ -19,6 +19,12 @@ pub struct BoothView {
     #[serde(flatten)]
     pub booth: Booth,
     pub status: BoothStatus,
+    /// Who holds it, when allocated.
+    #[serde(skip)]
+    pub holder: Option<RegistrationId>,
+    /// Why it is blocked, when the organizer said.
+    #[serde(skip)]
+    pub blocked_reason: Option<String>,
 }
 
 /// A fair as pages and the API show it.
@@ -102,6 +108,11 @@ impl Fairs {
             Event::BoothRetired(e) => &e.fair_id,
             Event::RegistrationOpened(e) => &e.fair_id,
             Event::RegistrationClosed(e) => &e.fair_id,
+            Event::BoothAllocated(e) => &e.fair_id,
+            Event::BoothReleased(e) => &e.fair_id,
+            Event::BoothMoved(e) => &e.fair_id,
+            Event::BoothBlocked(e) => &e.fair_id,
+            Event::BoothUnblocked(e) => &e.fair_id,
             _ => return,
         };
         let Some(fair) = self.by_id.get_mut(fair_id) else {
@@ -117,25 +128,71 @@ impl Fairs {
             Event::ZoneRetired(e) => {
                 fair.zones.remove(&e.code);
             }
-            Event::BoothDefined(e) | Event::BoothChanged(e) => {
-                let status = fair
-                    .booths
-                    .get(&e.booth.code)
-                    .map_or(BoothStatus::Available, |b| b.status);
-                fair.booths.insert(
-                    e.booth.code.clone(),
-                    BoothView {
-                        booth: e.booth.clone(),
-                        status,
-                    },
-                );
-            }
+            Event::BoothDefined(e) | Event::BoothChanged(e) => match fair.booths.get_mut(&e.booth.code) {
+                Some(view) => view.booth = e.booth.clone(),
+                None => {
+                    fair.booths.insert(
+                        e.booth.code.clone(),
+                        BoothView {
+                            booth: e.booth.clone(),
+                            status: BoothStatus::Available,
+                            holder: None,
+                            blocked_reason: None,
+                        },
+                    );
+                }
+            },
             Event::BoothRetired(e) => {
                 fair.booths.remove(&e.code);
             }
             Event::RegistrationOpened(_) => fair.registration_override = Some(true),
             Event::RegistrationClosed(_) => fair.registration_override = Some(false),
+            Event::BoothAllocated(e) => {
+                if let Some(view) = fair.booths.get_mut(&e.booth) {
+                    view.status = BoothStatus::Allocated;
+                    view.holder = Some(e.registration_id);
+                }
+            }
+            Event::BoothReleased(e) => {
+                if let Some(view) = fair.booths.get_mut(&e.booth) {
+                    view.status = BoothStatus::Available;
+                    view.holder = None;
+                }
+            }
+            Event::BoothMoved(e) => {
+                if let Some(view) = fair.booths.get_mut(&e.from) {
+                    view.status = BoothStatus::Available;
+                    view.holder = None;
+                }
+                if let Some(view) = fair.booths.get_mut(&e.to) {
+                    view.status = BoothStatus::Allocated;
+                    view.holder = Some(e.registration_id);
+                }
+            }
+            Event::BoothBlocked(e) => {
+                if let Some(view) = fair.booths.get_mut(&e.booth) {
+                    view.status = BoothStatus::Blocked;
+                    view.blocked_reason = e.reason.clone();
+                }
+            }
+            Event::BoothUnblocked(e) => {
+                if let Some(view) = fair.booths.get_mut(&e.booth) {
+                    view.status = BoothStatus::Available;
+                    view.blocked_reason = None;
+                }
+            }
             _ => {}
         }
+    }
+}
+
+impl FairView {
+    /// The booths a registration holds, in code order.
+    pub fn held_by(&self, registration: &RegistrationId) -> Vec<&BoothCode> {
+        self.booths
+            .values()
+            .filter(|b| b.holder.as_ref() == Some(registration))
+            .map(|b| &b.booth.code)
+            .collect()
     }
 }

@@ -1,11 +1,13 @@
-//! The fair aggregate (stream `fair-{id}`): details, floor plan, registration window.
+//! The fair aggregate (stream `fair-{id}`): details, floor plan, registration window, and
+//! which registration holds which booth.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 use hoicho_events::{
-    Booth, BoothCode, BoothDefined, BoothRetired, Event, FairAmended, FairCreated, FairDetails, FairId,
-    RegistrationClosed, RegistrationOpened, Zone, ZoneCode, ZoneDefined, ZoneRetired,
+    Booth, BoothAllocated, BoothBlocked, BoothCode, BoothDefined, BoothMoved, BoothReleased, BoothRetired,
+    BoothUnblocked, Event, FairAmended, FairCreated, FairDetails, FairId, RegistrationClosed, RegistrationId,
+    RegistrationOpened, ReleaseCause, Zone, ZoneCode, ZoneDefined, ZoneRetired,
 };
 
 use super::{Aggregate, DomainError};
@@ -19,9 +21,22 @@ pub struct FairState {
     pub booths: BTreeMap<BoothCode, Booth>,
     /// An organizer's explicit open (`true`) or close (`false`), overriding the window.
     pub registration_override: Option<bool>,
+    /// Who holds each allocated booth.
+    pub holders: BTreeMap<BoothCode, RegistrationId>,
+    /// Booths kept out of allocation.
+    pub blocked: BTreeSet<BoothCode>,
 }
 
 impl FairState {
+    /// The booths a registration holds, in code order.
+    pub fn held_by(&self, registration: &RegistrationId) -> Vec<&BoothCode> {
+        self.holders
+            .iter()
+            .filter(|(_, holder)| *holder == registration)
+            .map(|(code, _)| code)
+            .collect()
+    }
+
     /// Whether exhibitors may apply at `now`.
     pub fn registration_open(&self, now: DateTime<Utc>) -> bool {
         match (self.registration_override, &self.details) {
@@ -51,12 +66,42 @@ impl Aggregate for FairState {
             }
             Event::BoothRetired(e) => {
                 self.booths.remove(&e.code);
+                self.holders.remove(&e.code);
+                self.blocked.remove(&e.code);
             }
             Event::RegistrationOpened(_) => self.registration_override = Some(true),
             Event::RegistrationClosed(_) => self.registration_override = Some(false),
+            Event::BoothAllocated(e) => {
+                self.holders.insert(e.booth.clone(), e.registration_id);
+            }
+            Event::BoothReleased(e) => {
+                self.holders.remove(&e.booth);
+            }
+            Event::BoothMoved(e) => {
+                self.holders.remove(&e.from);
+                self.holders.insert(e.to.clone(), e.registration_id);
+            }
+            Event::BoothBlocked(e) => {
+                self.blocked.insert(e.booth.clone());
+            }
+            Event::BoothUnblocked(e) => {
+                self.blocked.remove(&e.booth);
+            }
             _ => {}
         }
     }
+}
+
+/// What the allocation rules need to know of a registration, read from the projections
+/// when the command is made (a withdrawal racing an allocation is put right by the release
+/// policy, which frees booths held by registrations that may not hold them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Standing {
+    pub registration_id: RegistrationId,
+    /// Whether it belongs to this fair.
+    pub of_this_fair: bool,
+    /// Booths it is approved for; `None` unless approved.
+    pub approved_booths: Option<u32>,
 }
 
 /// What an organizer can ask of a fair.
@@ -79,6 +124,34 @@ pub enum FairCommand {
     },
     CloseRegistration {
         at: DateTime<Utc>,
+    },
+    /// Give a booth to an approved registration.
+    Allocate {
+        booth: BoothCode,
+        registration: Standing,
+    },
+    /// Free a booth.
+    Release {
+        booth: BoothCode,
+        cause: ReleaseCause,
+    },
+    /// Move whoever holds `from` to `to`.
+    Move {
+        from: BoothCode,
+        to: BoothCode,
+    },
+    Block {
+        booth: BoothCode,
+        reason: Option<String>,
+    },
+    Unblock {
+        booth: BoothCode,
+    },
+    /// Free the booths a registration may no longer hold: all of them when it is not
+    /// approved, the newest beyond its approved count otherwise.
+    ReleaseExcess {
+        registration: Standing,
+        cause: ReleaseCause,
     },
 }
 
@@ -108,7 +181,16 @@ pub fn decide(state: &FairState, command: &FairCommand) -> Result<Vec<Event>, Do
                 })]
             }
         }
-        FairCommand::DefinePlan { zones, booths } => plan_changes(state, &fair_id, zones, booths),
+        FairCommand::DefinePlan { zones, booths } => {
+            let wanted: BTreeSet<&BoothCode> = booths.iter().map(|b| &b.code).collect();
+            if let Some((code, holder)) = state.holders.iter().find(|(code, _)| !wanted.contains(code)) {
+                return Err(DomainError::conflict(
+                    "booth_taken",
+                    format!("booth {code} is allocated to registration {holder}; release it before removing it from the plan"),
+                ));
+            }
+            plan_changes(state, &fair_id, zones, booths)
+        }
         FairCommand::OpenRegistration { at } => {
             if state.registration_override == Some(true) {
                 vec![]
@@ -123,7 +205,155 @@ pub fn decide(state: &FairState, command: &FairCommand) -> Result<Vec<Event>, Do
                 vec![Event::RegistrationClosed(RegistrationClosed { fair_id, at: *at })]
             }
         }
+        FairCommand::Allocate { booth, registration } => allocate(state, fair_id, booth, registration)?,
+        FairCommand::Release { booth, cause } => {
+            known_booth(state, booth)?;
+            let Some(holder) = state.holders.get(booth) else {
+                return Err(DomainError::conflict(
+                    "booth_not_allocated",
+                    format!("booth {booth} is not allocated"),
+                ));
+            };
+            vec![Event::BoothReleased(BoothReleased {
+                fair_id,
+                booth: booth.clone(),
+                registration_id: *holder,
+                cause: *cause,
+            })]
+        }
+        FairCommand::Move { from, to } => {
+            known_booth(state, from)?;
+            known_booth(state, to)?;
+            let Some(holder) = state.holders.get(from) else {
+                return Err(DomainError::conflict(
+                    "booth_not_allocated",
+                    format!("booth {from} is not allocated: nothing to move"),
+                ));
+            };
+            if from == to {
+                return Ok(vec![]);
+            }
+            free_for_allocation(state, to)?;
+            vec![Event::BoothMoved(BoothMoved {
+                fair_id,
+                registration_id: *holder,
+                from: from.clone(),
+                to: to.clone(),
+            })]
+        }
+        FairCommand::Block { booth, reason } => {
+            known_booth(state, booth)?;
+            if let Some(holder) = state.holders.get(booth) {
+                return Err(DomainError::conflict(
+                    "booth_taken",
+                    format!("booth {booth} is allocated to registration {holder}; release it before blocking it"),
+                ));
+            }
+            if state.blocked.contains(booth) {
+                vec![]
+            } else {
+                vec![Event::BoothBlocked(BoothBlocked {
+                    fair_id,
+                    booth: booth.clone(),
+                    reason: reason.clone(),
+                })]
+            }
+        }
+        FairCommand::Unblock { booth } => {
+            known_booth(state, booth)?;
+            if state.blocked.contains(booth) {
+                vec![Event::BoothUnblocked(BoothUnblocked {
+                    fair_id,
+                    booth: booth.clone(),
+                })]
+            } else {
+                vec![]
+            }
+        }
+        FairCommand::ReleaseExcess { registration, cause } => {
+            let held = state.held_by(&registration.registration_id);
+            let keep = registration.approved_booths.unwrap_or(0) as usize;
+            // Keep the first `keep` booths in code order, so the outcome depends on the
+            // log alone.
+            held.into_iter()
+                .skip(keep)
+                .map(|booth| {
+                    Event::BoothReleased(BoothReleased {
+                        fair_id: fair_id.clone(),
+                        booth: booth.clone(),
+                        registration_id: registration.registration_id,
+                        cause: *cause,
+                    })
+                })
+                .collect()
+        }
     })
+}
+
+fn known_booth(state: &FairState, booth: &BoothCode) -> Result<(), DomainError> {
+    if state.booths.contains_key(booth) {
+        Ok(())
+    } else {
+        Err(DomainError::NotFound("booth"))
+    }
+}
+
+/// A booth that exists, is not blocked and nobody holds.
+fn free_for_allocation(state: &FairState, booth: &BoothCode) -> Result<(), DomainError> {
+    known_booth(state, booth)?;
+    if state.blocked.contains(booth) {
+        return Err(DomainError::conflict(
+            "booth_blocked",
+            format!("booth {booth} is blocked and cannot be allocated"),
+        ));
+    }
+    if let Some(holder) = state.holders.get(booth) {
+        return Err(DomainError::conflict(
+            "booth_taken",
+            format!("booth {booth} is already allocated to registration {holder}"),
+        ));
+    }
+    Ok(())
+}
+
+fn allocate(
+    state: &FairState,
+    fair_id: FairId,
+    booth: &BoothCode,
+    registration: &Standing,
+) -> Result<Vec<Event>, DomainError> {
+    known_booth(state, booth)?;
+    if !registration.of_this_fair {
+        return Err(DomainError::NotFound("registration"));
+    }
+    if state.holders.get(booth) == Some(&registration.registration_id) {
+        return Ok(vec![]);
+    }
+    free_for_allocation(state, booth)?;
+    let Some(approved) = registration.approved_booths else {
+        return Err(DomainError::conflict(
+            "not_approved",
+            format!(
+                "registration {} is not approved; only approved registrations hold booths",
+                registration.registration_id
+            ),
+        ));
+    };
+    let held = state.held_by(&registration.registration_id).len();
+    if held >= approved as usize {
+        return Err(DomainError::conflict(
+            "over_approved_count",
+            format!(
+                "registration {} already holds {held} booth(s), as many as it is approved for ({approved})",
+                registration.registration_id
+            ),
+        ));
+    }
+    Ok(vec![Event::BoothAllocated(BoothAllocated {
+        fair_id,
+        booth: booth.clone(),
+        registration_id: registration.registration_id,
+    })])
 }
 
 // `Create` returns before the match above; this keeps the match exhaustive without a panic.
@@ -311,5 +541,150 @@ mod tests {
         assert_eq!(reopen.len(), 1);
         let again = decide(&closed, &FairCommand::CloseRegistration { at: Utc::now() }).unwrap();
         assert!(again.is_empty(), "closing a closed fair writes nothing");
+    }
+
+    fn planned() -> Vec<Event> {
+        let mut history = vec![created()];
+        history.extend(
+            decide(
+                &given(&[created()]),
+                &FairCommand::DefinePlan {
+                    zones: vec![zone("A")],
+                    booths: vec![booth("A01", "A", 1), booth("A02", "A", 1), booth("A03", "A", 1)],
+                },
+            )
+            .unwrap(),
+        );
+        history
+    }
+
+    fn standing(n: u128, approved: Option<u32>) -> Standing {
+        Standing {
+            registration_id: RegistrationId(uuid::Uuid::from_u128(n)),
+            of_this_fair: true,
+            approved_booths: approved,
+        }
+    }
+
+    fn code(c: &str) -> BoothCode {
+        BoothCode::new_unchecked(c)
+    }
+
+    fn after(history: &[Event], command: FairCommand) -> Vec<Event> {
+        let mut all = history.to_vec();
+        all.extend(decide(&given(history), &command).unwrap());
+        all
+    }
+
+    fn refusal(history: &[Event], command: FairCommand) -> &'static str {
+        match decide(&given(history), &command) {
+            Err(DomainError::Conflict { code, .. }) => code,
+            Err(DomainError::NotFound(what)) => what,
+            other => panic!("expected a refusal, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_booth_goes_to_one_approved_registration_within_its_count() {
+        let one = standing(1, Some(1));
+        let history = after(
+            &planned(),
+            FairCommand::Allocate {
+                booth: code("A01"),
+                registration: one,
+            },
+        );
+        let state = given(&history);
+        assert_eq!(state.held_by(&one.registration_id), [&code("A01")]);
+        let allocate = |booth: &str, registration| FairCommand::Allocate {
+            booth: code(booth),
+            registration,
+        };
+        assert_eq!(refusal(&history, allocate("A01", standing(2, Some(1)))), "booth_taken");
+        assert_eq!(refusal(&history, allocate("A02", one)), "over_approved_count");
+        assert_eq!(refusal(&history, allocate("A02", standing(3, None))), "not_approved");
+        assert_eq!(refusal(&history, allocate("Z09", one)), "booth");
+        assert!(
+            decide(&state, &allocate("A01", one)).unwrap().is_empty(),
+            "already there"
+        );
+        let blocked = after(
+            &history,
+            FairCommand::Block {
+                booth: code("A03"),
+                reason: None,
+            },
+        );
+        assert_eq!(
+            refusal(&blocked, allocate("A03", standing(2, Some(1)))),
+            "booth_blocked"
+        );
+        assert_eq!(
+            refusal(
+                &blocked,
+                FairCommand::Move {
+                    from: code("A01"),
+                    to: code("A03")
+                }
+            ),
+            "booth_blocked"
+        );
+    }
+
+    #[test]
+    fn a_move_frees_one_booth_and_fills_another_in_one_event() {
+        let one = standing(1, Some(1));
+        let history = after(
+            &planned(),
+            FairCommand::Allocate {
+                booth: code("A01"),
+                registration: one,
+            },
+        );
+        let events = decide(
+            &given(&history),
+            &FairCommand::Move {
+                from: code("A01"),
+                to: code("A02"),
+            },
+        )
+        .unwrap();
+        assert_eq!(events.len(), 1);
+        let mut all = history.clone();
+        all.extend(events);
+        let state = given(&all);
+        assert_eq!(state.held_by(&one.registration_id), [&code("A02")]);
+        assert!(!state.holders.contains_key(&code("A01")));
+    }
+
+    #[test]
+    fn excess_booths_go_back_latest_code_first() {
+        let two = standing(1, Some(3));
+        let mut history = planned();
+        for b in ["A03", "A01", "A02"] {
+            history = after(
+                &history,
+                FairCommand::Allocate {
+                    booth: code(b),
+                    registration: two,
+                },
+            );
+        }
+        let released = decide(
+            &given(&history),
+            &FairCommand::ReleaseExcess {
+                registration: standing(1, Some(1)),
+                cause: ReleaseCause::OverApproved,
+            },
+        )
+        .unwrap();
+        let booths: Vec<_> = released
+            .iter()
+            .map(|e| match e {
+                Event::BoothReleased(r) => r.booth.to_string(),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(booths, ["A02", "A03"]);
     }
 }

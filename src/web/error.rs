@@ -18,6 +18,10 @@ pub struct ErrorBody {
     pub message: String,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub fields: BTreeMap<String, String>,
+    /// More about the conflict, e.g. who holds a booth now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub details: Option<Box<serde_json::Value>>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -46,6 +50,7 @@ impl ApiError {
                 code: code.to_owned(),
                 message: message.into(),
                 fields: BTreeMap::new(),
+                details: None,
             },
             retry_after: None,
         }

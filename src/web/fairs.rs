@@ -102,6 +102,27 @@ pub struct BoothOut {
     y: f64,
     /// `available`, `allocated` or `blocked`.
     status: String,
+    /// Who is there, when allocated: public facts only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    holder: Option<HolderOut>,
+}
+
+/// The exhibitor at a booth, as anyone may see it.
+#[derive(Serialize, ToSchema)]
+pub struct HolderOut {
+    organization: String,
+    /// Only for organizers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    registration: Option<String>,
+    products: Vec<PublicProduct>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PublicProduct {
+    name: String,
+    group: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stars: Option<u8>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -147,7 +168,7 @@ pub struct WriteOut {
     changes: usize,
 }
 
-fn status_name(status: BoothStatus) -> &'static str {
+pub fn status_name(status: BoothStatus) -> &'static str {
     match status {
         BoothStatus::Available => "available",
         BoothStatus::Allocated => "allocated",
@@ -288,7 +309,8 @@ pub async fn amend_fair(
 
 #[utoipa::path(get, path = "/api/v1/fairs/{fair}/booths", tag = "booths",
     responses((status = 200, body = BoothList), (status = 404, body = ErrorResponse)))]
-pub async fn list_booths(state: Data<AppState>, fair: Path<String>) -> Result<HttpResponse> {
+pub async fn list_booths(state: Data<AppState>, req: HttpRequest, fair: Path<String>) -> Result<HttpResponse> {
+    let organizer = super::extract::api_organizer(&req).is_some();
     let projections = state.read();
     let view = projections
         .fairs
@@ -307,6 +329,21 @@ pub async fn list_booths(state: Data<AppState>, fair: Path<String>) -> Result<Ht
             x: b.booth.x,
             y: b.booth.y,
             status: status_name(b.status).to_owned(),
+            holder: b
+                .holder
+                .and_then(|id| projections.registrations.get(&id))
+                .map(|r| HolderOut {
+                    organization: r.application.organization.clone(),
+                    registration: organizer.then(|| r.id.to_string()),
+                    products: r
+                        .all_products()
+                        .map(|p| PublicProduct {
+                            name: p.name.clone(),
+                            group: p.group.clone(),
+                            stars: p.stars,
+                        })
+                        .collect(),
+                }),
         })
         .collect();
     Ok(HttpResponse::Ok().insert_header(etag(view.version)).json(BoothList {

@@ -1,5 +1,6 @@
 //! Everything web-facing: the JSON API under `/api/v1`, the pages, health and metrics.
 
+pub mod allocations;
 pub mod application;
 pub mod apply_pages;
 pub mod audit;
@@ -54,7 +55,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(fairs::routes)
             .configure(registrations::routes)
             .configure(audit::routes)
-            .configure(mail::api_routes),
+            .configure(mail::api_routes)
+            .configure(allocations::routes),
     )
     .configure(pages::routes)
     .configure(apply_pages::routes)

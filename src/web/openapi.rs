@@ -4,7 +4,7 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{audit, error, fairs, mail, registrations};
+use super::{allocations, audit, error, fairs, mail, registrations};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -15,6 +15,8 @@ use super::{audit, error, fairs, mail, registrations};
         registrations::apply, registrations::list, registrations::bulk, registrations::get, registrations::amend,
         registrations::withdraw, registrations::approve, registrations::reject, registrations::waitlist,
         audit::events, audit::stream, mail::list, mail::get, mail::retry,
+        allocations::allocate, allocations::release, allocations::move_booth, allocations::block,
+        allocations::unblock, allocations::history,
     ),
     components(schemas(error::ErrorResponse, error::ErrorBody)),
     modifiers(&Bearer)

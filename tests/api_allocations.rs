@@ -1,0 +1,380 @@
+//! Booth allocation over HTTP against the real server: allocate, move, release, block; every
+//! refusal named; a booth never given twice, however many organizers race for it.
+
+mod support;
+
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use support::{application_body, json, open_fair, spawn, TestApp};
+
+/// An application entered by the organizer, approved for `booths` (0: left submitted).
+async fn approved(app: &TestApp, fair: &str, name: &str, booths: u32) -> String {
+    let mut body = application_body();
+    body["organization"] = json!(name);
+    let (status, applied) = json(
+        app.post_json(&format!("/api/v1/fairs/{fair}/registrations"), &body)
+            .await,
+    )
+    .await;
+    assert_eq!(status, 201, "{applied}");
+    let id = applied["id"].as_str().unwrap().to_owned();
+    if booths > 0 {
+        let response = app
+            .post_json(
+                &format!("/api/v1/registrations/{id}/approve"),
+                &json!({"booths": booths}),
+            )
+            .await;
+        assert_eq!(response.status().as_u16(), 200);
+    }
+    id
+}
+
+async fn allocate(app: &TestApp, booth: &str, registration: &str) -> (u16, Value) {
+    json(
+        app.post_json(
+            "/api/v1/fairs/ht2022/allocations",
+            &json!({"booth": booth, "registration": registration}),
+        )
+        .await,
+    )
+    .await
+}
+
+async fn booths(app: &TestApp, organizer: bool) -> Value {
+    let response = if organizer {
+        app.get_as_organizer("/api/v1/fairs/ht2022/booths").await
+    } else {
+        app.get("/api/v1/fairs/ht2022/booths").await
+    };
+    let (status, body) = json(response).await;
+    assert_eq!(status, 200);
+    body
+}
+
+fn booth<'a>(list: &'a Value, code: &str) -> &'a Value {
+    list["booths"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["code"] == code)
+        .unwrap()
+}
+
+async fn fair_version(app: &TestApp) -> u64 {
+    booths(app, true).await["version"].as_u64().unwrap()
+}
+
+#[tokio::test]
+async fn an_approved_registration_gets_booths_and_everyone_sees_who_is_there() {
+    let app = spawn().await;
+    open_fair(&app, "ht2022").await;
+    let son_kim = approved(&app, "ht2022", "HTX Nông nghiệp Sơn Kim", 2).await;
+
+    let (status, body) = allocate(&app, "A01", &son_kim).await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["changes"], 1);
+    assert_eq!(body["booths"][0]["registration"], son_kim.as_str());
+    let public = booths(&app, false).await;
+    let a01 = booth(&public, "A01");
+    assert_eq!(a01["status"], "allocated");
+    assert_eq!(a01["holder"]["organization"], "HTX Nông nghiệp Sơn Kim");
+    assert_eq!(a01["holder"]["products"][0]["name"], "Cam bù Hương Sơn");
+    assert_eq!(a01["holder"]["products"][0]["stars"], 4);
+    assert!(a01["holder"]["registration"].is_null(), "ids are for organizers: {a01}");
+    let text = public.to_string();
+    assert!(!text.contains("0912") && !text.contains("+84") && !text.contains("@example.vn"));
+    assert_eq!(
+        booth(&booths(&app, true).await, "A01")["holder"]["registration"],
+        son_kim.as_str()
+    );
+    assert_eq!(booth(&public, "A02")["status"], "available");
+
+    // The same allocation again changes nothing.
+    let (status, body) = allocate(&app, "A01", &son_kim).await;
+    assert_eq!(status, 201);
+    assert_eq!(body["changes"], 0);
+
+    // A move is one change: the old booth is free and the new one held at once.
+    let response = app
+        .post_json(
+            "/api/v1/fairs/ht2022/allocations/move",
+            &json!({"from": "A01", "to": "B01"}),
+        )
+        .await;
+    assert_eq!(response.status().as_u16(), 200);
+    let list = booths(&app, true).await;
+    assert_eq!(booth(&list, "A01")["status"], "available");
+    assert_eq!(booth(&list, "B01")["holder"]["registration"], son_kim.as_str());
+
+    // Release, then the booth's history from the log.
+    let released = app
+        .client
+        .delete(app.url("/api/v1/fairs/ht2022/allocations/B01"))
+        .bearer_auth(&app.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(released.status().as_u16(), 200);
+    assert_eq!(booth(&booths(&app, false).await, "B01")["status"], "available");
+    let (status, history) = json(app.get_as_organizer("/api/v1/fairs/ht2022/booths/B01/history").await).await;
+    assert_eq!(status, 200);
+    let kinds: Vec<&str> = history
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["event"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["defined", "moved_in", "released"]);
+    assert_eq!(history[1]["organization"], "HTX Nông nghiệp Sơn Kim");
+    assert_eq!(history[1]["detail"], "from A01");
+    assert_eq!(history[2]["detail"], "organizer");
+    assert_eq!(history[2]["by"], "organizer");
+}
+
+#[tokio::test]
+async fn every_refusal_names_its_reason_and_writes_nothing() {
+    let app = spawn().await;
+    open_fair(&app, "ht2022").await;
+    let one = approved(&app, "ht2022", "HTX Một Gian", 1).await;
+    let other = approved(&app, "ht2022", "HTX Thạch Hà", 1).await;
+    let waiting = approved(&app, "ht2022", "Hộ kinh doanh Chờ Duyệt", 0).await;
+    let (status, _) = allocate(&app, "A01", &one).await;
+    assert_eq!(status, 201);
+    let before = fair_version(&app).await;
+
+    let (status, body) = allocate(&app, "Z99", &one).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (404, Some("not_found")),
+        "{body}"
+    );
+    let (status, _) = allocate(&app, "A02", &uuid::Uuid::now_v7().to_string()).await;
+    assert_eq!(status, 404);
+    let (status, body) = allocate(&app, "A02", &waiting).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (409, Some("not_approved")),
+        "{body}"
+    );
+    let (status, body) = allocate(&app, "A02", &one).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (409, Some("over_approved_count")),
+        "{body}"
+    );
+    let (status, body) = allocate(&app, "A01", &other).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (409, Some("booth_taken")),
+        "{body}"
+    );
+    assert_eq!(body["error"]["details"]["holder"]["registration"], one.as_str());
+    assert_eq!(body["error"]["details"]["holder"]["organization"], "HTX Một Gian");
+    let (status, body) = allocate(&app, " ", "not-a-uuid").await;
+    assert_eq!(status, 422);
+    assert!(body["error"]["fields"]["booth"].is_string(), "{body}");
+    let bad = app
+        .post_json(
+            "/api/v1/fairs/ht2022/allocations/move",
+            &json!({"from": "", "to": "a b"}),
+        )
+        .await;
+    let (status, body) = json(bad).await;
+    assert_eq!(status, 422);
+    assert!(body["error"]["fields"]["from"].is_string() && body["error"]["fields"]["to"].is_string());
+    let (status, _) = json(
+        app.post_json("/api/v1/fairs/ht2022/allocations", &json!({"booth": 1}))
+            .await,
+    )
+    .await;
+    assert_eq!(status, 400);
+    let moved = app
+        .post_json(
+            "/api/v1/fairs/ht2022/allocations/move",
+            &json!({"from": "A02", "to": "B01"}),
+        )
+        .await;
+    let (status, body) = json(moved).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (409, Some("booth_not_allocated"))
+    );
+    let stale = app
+        .client
+        .post(app.url("/api/v1/fairs/ht2022/allocations"))
+        .bearer_auth(&app.token)
+        .header("if-match", format!("\"{}\"", before - 1))
+        .json(&json!({"booth": "A02", "registration": other}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stale.status().as_u16(), 412);
+    let anonymous = app
+        .client
+        .post(app.url("/api/v1/fairs/ht2022/allocations"))
+        .json(&json!({"booth": "A02", "registration": other}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status().as_u16(), 401);
+
+    // Blocked booths are not for allocation; an allocated booth cannot be blocked or
+    // removed from the plan.
+    let block = app
+        .post_json("/api/v1/fairs/ht2022/booths/A02/block", &json!({"reason": "Cột điện"}))
+        .await;
+    assert_eq!(block.status().as_u16(), 200);
+    let before = fair_version(&app).await;
+    let (status, body) = allocate(&app, "A02", &other).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (409, Some("booth_blocked")));
+    let (status, body) = json(app.post_json("/api/v1/fairs/ht2022/booths/A01/block", &json!({})).await).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (409, Some("booth_taken")));
+    let plan = json!({"zones": [{"code": "A", "name": "Khu A"}], "booths": [
+        {"code": "A02", "zone": "A", "kind": "standard", "width_m": 3, "depth_m": 3, "price_vnd": 1, "x": 0, "y": 0}
+    ]});
+    let (status, body) = json(app.put_booths("ht2022", &plan).await).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (409, Some("booth_taken")),
+        "{body}"
+    );
+    assert_eq!(fair_version(&app).await, before, "nothing was written");
+    assert_eq!(booth(&booths(&app, false).await, "A02")["status"], "blocked");
+    let unblock = app
+        .post_json("/api/v1/fairs/ht2022/booths/A02/unblock", &json!({}))
+        .await;
+    assert_eq!(unblock.status().as_u16(), 200);
+    let (status, _) = allocate(&app, "A02", &other).await;
+    assert_eq!(status, 201);
+}
+
+#[tokio::test]
+async fn withdrawing_rejecting_or_approving_fewer_gives_booths_back() {
+    let app = spawn().await;
+    open_fair(&app, "ht2022").await;
+    let leaving = approved(&app, "ht2022", "HTX Rút Đơn", 1).await;
+    let rejected = approved(&app, "ht2022", "HTX Bị Từ Chối", 1).await;
+    let waitlisted = approved(&app, "ht2022", "HTX Danh Sách Chờ", 1).await;
+    assert_eq!(allocate(&app, "A01", &leaving).await.0, 201);
+    assert_eq!(allocate(&app, "A02", &rejected).await.0, 201);
+    assert_eq!(allocate(&app, "B01", &waitlisted).await.0, 201);
+
+    let withdraw = app
+        .post_json(&format!("/api/v1/registrations/{leaving}/withdraw"), &json!({}))
+        .await;
+    assert_eq!(withdraw.status().as_u16(), 200);
+    let reject = app
+        .post_json(
+            &format!("/api/v1/registrations/{rejected}/reject"),
+            &json!({"reason": "Hết chỗ"}),
+        )
+        .await;
+    assert_eq!(reject.status().as_u16(), 200);
+    let waitlist = app
+        .post_json(&format!("/api/v1/registrations/{waitlisted}/waitlist"), &json!({}))
+        .await;
+    assert_eq!(waitlist.status().as_u16(), 200);
+
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let list = booths(&app, true).await;
+        let free = ["A01", "A02", "B01"]
+            .iter()
+            .all(|code| booth(&list, code)["status"] == "available");
+        if free {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "booths were not released: {list:#}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let (_, history) = json(app.get_as_organizer("/api/v1/fairs/ht2022/booths/A01/history").await).await;
+    let last = history.as_array().unwrap().last().unwrap().clone();
+    assert_eq!(
+        (last["event"].as_str(), last["detail"].as_str()),
+        (Some("released"), Some("withdrawn"))
+    );
+    assert_eq!(last["by"], "system");
+
+    // Approved again for one booth instead of two: the booth later in code order goes back.
+    let fewer = approved(&app, "ht2022", "HTX Ít Gian Hơn", 2).await;
+    assert_eq!(allocate(&app, "A02", &fewer).await.0, 201);
+    assert_eq!(allocate(&app, "A01", &fewer).await.0, 201);
+    let again = app
+        .post_json(&format!("/api/v1/registrations/{fewer}/approve"), &json!({"booths": 1}))
+        .await;
+    assert_eq!(again.status().as_u16(), 200);
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while booth(&booths(&app, true).await, "A02")["status"] != "available" {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the excess booth was not released"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        booth(&booths(&app, true).await, "A01")["holder"]["registration"],
+        fewer.as_str()
+    );
+    let (_, history) = json(app.get_as_organizer("/api/v1/fairs/ht2022/booths/A02/history").await).await;
+    assert_eq!(history.as_array().unwrap().last().unwrap()["detail"], "over_approved");
+}
+
+#[tokio::test]
+async fn racing_organizers_never_get_the_same_booth() {
+    let app = spawn().await;
+    open_fair(&app, "ht2022").await;
+    let mut registrations = Vec::new();
+    for i in 0..24 {
+        registrations.push(approved(&app, "ht2022", &format!("HTX Đua Nhau {i}"), 1).await);
+    }
+    // Every registration asks for A01 and every other booth at the same moment, twice over.
+    let mut requests = Vec::new();
+    for round in 0..2 {
+        for (i, registration) in registrations.iter().enumerate() {
+            let booth = if (i + round) % 2 == 0 {
+                "A01"
+            } else {
+                ["A02", "B01"][i % 2]
+            };
+            let client = app.client.clone();
+            let url = app.url("/api/v1/fairs/ht2022/allocations");
+            let token = app.token.clone();
+            let body = json!({"booth": booth, "registration": registration});
+            requests.push(tokio::spawn(async move {
+                let response = client.post(url).bearer_auth(token).json(&body).send().await.unwrap();
+                let status = response.status().as_u16();
+                let body: Value = response.json().await.unwrap();
+                (status, body)
+            }));
+        }
+    }
+    let mut won = Vec::new();
+    for r in requests {
+        let (status, body) = r.await.unwrap();
+        match status {
+            201 if body["changes"] == 1 => won.push(body["booths"][0].clone()),
+            201 => {} // the same registration's repeat: no change
+            409 => assert!(
+                ["booth_taken", "over_approved_count", "contended"].contains(&body["error"]["code"].as_str().unwrap()),
+                "{body}"
+            ),
+            other => panic!("unexpected {other}: {body}"),
+        }
+    }
+    let list = booths(&app, true).await;
+    let mut holders = Vec::new();
+    for code in ["A01", "A02", "B01"] {
+        let b = booth(&list, code);
+        assert_eq!(b["status"], "allocated", "{list:#}");
+        holders.push(b["holder"]["registration"].as_str().unwrap().to_owned());
+    }
+    holders.sort();
+    holders.dedup();
+    assert_eq!(holders.len(), 3, "three booths, three different registrations");
+    assert_eq!(won.len(), 3, "exactly one winner per booth: {won:#?}");
+}
