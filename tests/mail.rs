@@ -625,3 +625,61 @@ async fn after_its_attempts_an_email_is_failed_and_an_organizer_can_send_it_agai
     let list = until_mail(&app, "ht2022", "sent after the retry", |l| l[0]["status"] == "sent").await;
     assert_eq!(list[0]["attempts"], 3);
 }
+
+#[tokio::test]
+async fn exhibitors_hear_where_their_booth_is() {
+    let sink = SmtpSink::start(&[]);
+    let app = spawn_with(|s| with_smtp(s, &sink.url())).await;
+    open_fair(&app, "ht2022").await;
+    let (status, applied) = app.apply("ht2022", &application_body()).await;
+    assert_eq!(status, 201);
+    let id = applied["id"].as_str().unwrap();
+    let approve = app
+        .post_json(&format!("/api/v1/registrations/{id}/approve"), &json!({"booths": 1}))
+        .await;
+    assert_eq!(approve.status().as_u16(), 200);
+    let allocate = app
+        .post_json(
+            "/api/v1/fairs/ht2022/allocations",
+            &json!({"booth": "A01", "registration": id}),
+        )
+        .await;
+    assert_eq!(allocate.status().as_u16(), 201);
+    let moved = app
+        .post_json(
+            "/api/v1/fairs/ht2022/allocations/move",
+            &json!({"from": "A01", "to": "A02"}),
+        )
+        .await;
+    assert_eq!(moved.status().as_u16(), 200);
+    let released = app
+        .client
+        .delete(app.url("/api/v1/fairs/ht2022/allocations/A02"))
+        .bearer_auth(&app.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(released.status().as_u16(), 200);
+
+    let messages = sink.wait_for(5, Duration::from_secs(20)).await;
+    let find = |needle: &str| {
+        messages
+            .iter()
+            .find(|m| m["subject"].as_str().unwrap().contains(needle))
+            .unwrap_or_else(|| panic!("no email with {needle:?}: {messages:#?}"))
+    };
+    let allocated = find("Gian hàng của HTX Nông nghiệp Sơn Kim: A01");
+    let text = allocated["text"].as_str().unwrap();
+    assert!(text.contains("Khu: A — Khu các địa phương"), "{text}");
+    assert!(text.contains("Kích thước: 3 × 3 m"), "{text}");
+    assert!(text.contains("/fairs/ht2022?booth=A01"), "{text}");
+    let moved = find("Gian hàng chuyển sang A02");
+    assert!(moved["text"].as_str().unwrap().contains("từ A01 sang A02"));
+    find("Gian hàng A02 đã được thu hồi");
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(
+        sink.messages().len(),
+        5,
+        "received, approved, allocated, moved, released"
+    );
+}

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::{FairId, RegistrationId};
+use crate::{BoothCode, FairId, RegistrationId};
 
 /// One email to one recipient, derived deterministically from what triggered it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -57,10 +57,16 @@ pub enum Template {
     NewApplicationsDigest,
     /// To each approved exhibitor, the day before the fair opens.
     FairReminder,
+    /// To the exhibitor: a booth is theirs.
+    BoothAllocated,
+    /// To the exhibitor: moved to another booth.
+    BoothMoved,
+    /// To the exhibitor: a booth was taken back by an organizer.
+    BoothReleased,
 }
 
 impl Template {
-    pub const ALL: [Template; 7] = [
+    pub const ALL: [Template; 10] = [
         Template::ApplicationReceived,
         Template::ApplicationApproved,
         Template::ApplicationRejected,
@@ -68,6 +74,9 @@ impl Template {
         Template::ApplicationWithdrawn,
         Template::NewApplicationsDigest,
         Template::FairReminder,
+        Template::BoothAllocated,
+        Template::BoothMoved,
+        Template::BoothReleased,
     ];
 
     pub fn as_str(&self) -> &'static str {
@@ -79,6 +88,9 @@ impl Template {
             Template::ApplicationWithdrawn => "application_withdrawn",
             Template::NewApplicationsDigest => "new_applications_digest",
             Template::FairReminder => "fair_reminder",
+            Template::BoothAllocated => "booth_allocated",
+            Template::BoothMoved => "booth_moved",
+            Template::BoothReleased => "booth_released",
         }
     }
 
@@ -106,6 +118,12 @@ pub struct NotificationParams {
     /// For a digest: the applications it lists.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub registrations: Vec<RegistrationId>,
+    /// For a booth email: the booth (where it moved to, for a move).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub booth: Option<BoothCode>,
+    /// For a move: the booth it left.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_booth: Option<BoothCode>,
     /// For a scheduled email: the fair day (in the fair's zone) it belongs to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub day: Option<NaiveDate>,

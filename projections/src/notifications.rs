@@ -1,7 +1,9 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
-use hoicho_events::{Envelope, Event, FairId, NotificationId, NotificationParams, Recipient, RegistrationId, Template};
+use hoicho_events::{
+    Envelope, Event, FairId, NotificationId, NotificationParams, Recipient, RegistrationId, ReleaseCause, Template,
+};
 use serde::Serialize;
 
 /// Where an email stands.
@@ -176,6 +178,30 @@ impl Notifications {
                     ..Default::default()
                 };
                 self.want(env, e.registration_id, Template::ApplicationWithdrawn, params);
+            }
+            Event::BoothAllocated(e) => {
+                let params = NotificationParams {
+                    booth: Some(e.booth.clone()),
+                    ..Default::default()
+                };
+                self.want(env, e.registration_id, Template::BoothAllocated, params);
+            }
+            Event::BoothMoved(e) => {
+                let params = NotificationParams {
+                    booth: Some(e.to.clone()),
+                    from_booth: Some(e.from.clone()),
+                    ..Default::default()
+                };
+                self.want(env, e.registration_id, Template::BoothMoved, params);
+            }
+            // A withdrawal or a decision has its own email; only a booth taken back on its own
+            // is worth one more.
+            Event::BoothReleased(e) if matches!(e.cause, ReleaseCause::Organizer | ReleaseCause::OverApproved) => {
+                let params = NotificationParams {
+                    booth: Some(e.booth.clone()),
+                    ..Default::default()
+                };
+                self.want(env, e.registration_id, Template::BoothReleased, params);
             }
             Event::NotificationClaimed(e) => {
                 if let Some(position) = self.wanted_index.remove(&e.notification_id) {

@@ -326,6 +326,102 @@ pub fn render(mail: &Mail, ctx: &MailContext) -> Rendered {
                 )
             }
         }
+        Template::BoothAllocated | Template::BoothMoved | Template::BoothReleased => {
+            let code = mail.params.booth.as_ref().map(|b| b.to_string()).unwrap_or_default();
+            let booth = ctx.fair.and_then(|f| {
+                let b = mail.params.booth.as_ref().and_then(|c| f.booths.get(c))?;
+                Some((b, f.zones.get(&b.booth.zone).map(|z| z.name.clone())))
+            });
+            let zone = booth
+                .as_ref()
+                .map(|(b, name)| match name {
+                    Some(name) => format!("{} — {name}", b.booth.zone),
+                    None => b.booth.zone.to_string(),
+                })
+                .unwrap_or_default();
+            let size = booth
+                .as_ref()
+                .map(|(b, _)| {
+                    format!(
+                        "{} × {} m",
+                        crate::web::i18n::metres(b.booth.width_m),
+                        crate::web::i18n::metres(b.booth.depth_m)
+                    )
+                })
+                .unwrap_or_default();
+            let from = mail
+                .params
+                .from_booth
+                .as_ref()
+                .map(|b| b.to_string())
+                .unwrap_or_default();
+            let (subject, heading) = match (mail.template, vi) {
+                (Template::BoothAllocated, true) => {
+                    paragraphs.push(format!("{organization} được bố trí gian hàng {code} tại {fair_name}."));
+                    (
+                        format!("[{fair_name}] Gian hàng của {organization}: {code}"),
+                        "Gian hàng đã được bố trí",
+                    )
+                }
+                (Template::BoothAllocated, false) => {
+                    paragraphs.push(format!("{organization} has been given booth {code} at {fair_name}."));
+                    (format!("[{fair_name}] Your booth: {code}"), "Your booth")
+                }
+                (Template::BoothMoved, true) => {
+                    paragraphs.push(format!(
+                        "Gian hàng của {organization} được chuyển từ {from} sang {code}."
+                    ));
+                    (
+                        format!("[{fair_name}] Gian hàng chuyển sang {code}"),
+                        "Gian hàng đã thay đổi",
+                    )
+                }
+                (Template::BoothMoved, false) => {
+                    paragraphs.push(format!("The booth of {organization} has moved from {from} to {code}."));
+                    (
+                        format!("[{fair_name}] Your booth moved to {code}"),
+                        "Your booth has moved",
+                    )
+                }
+                (_, true) => {
+                    paragraphs.push(format!(
+                        "Ban tổ chức đã thu hồi gian hàng {code} của {organization}. Xin liên hệ Ban tổ chức nếu cần trao đổi."
+                    ));
+                    (
+                        format!("[{fair_name}] Gian hàng {code} đã được thu hồi"),
+                        "Gian hàng đã được thu hồi",
+                    )
+                }
+                (_, false) => {
+                    paragraphs.push(format!(
+                        "The organizers have taken back booth {code} from {organization}. Please contact them if you have questions."
+                    ));
+                    (format!("[{fair_name}] Booth {code} released"), "Booth released")
+                }
+            };
+            facts.push((if vi { "Gian hàng" } else { "Booth" }.into(), code.clone()));
+            if !zone.is_empty() {
+                facts.push((if vi { "Khu" } else { "Zone" }.into(), zone));
+                facts.push((if vi { "Kích thước" } else { "Size" }.into(), size));
+            }
+            fair_facts(&mut facts);
+            link = Some((
+                (if vi {
+                    "Xem sơ đồ gian hàng"
+                } else {
+                    "See the floor plan"
+                })
+                .to_owned(),
+                format!(
+                    "{}/fairs/{}?booth={}{}",
+                    ctx.public_url,
+                    mail.fair_id,
+                    code,
+                    if vi { "" } else { "&lang=en" }
+                ),
+            ));
+            (subject, heading.to_owned())
+        }
         Template::FairReminder => {
             let start = ctx.fair.map(|f| date_vn(f.details.start_date)).unwrap_or_default();
             let venue = ctx.fair.map(|f| f.details.venue.clone()).unwrap_or_default();

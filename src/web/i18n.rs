@@ -271,6 +271,9 @@ impl Lang {
             "tpl.application_withdrawn" => ("Đơn đã rút", "Application withdrawn"),
             "tpl.new_applications_digest" => ("Bản tin đơn mới", "New applications digest"),
             "tpl.fair_reminder" => ("Nhắc lịch hội chợ", "Fair reminder"),
+            "tpl.booth_allocated" => ("Bố trí gian hàng", "Booth allocated"),
+            "tpl.booth_moved" => ("Chuyển gian hàng", "Booth moved"),
+            "tpl.booth_released" => ("Thu hồi gian hàng", "Booth released"),
             _ => (key, key),
         };
         match self {
