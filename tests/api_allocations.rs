@@ -378,3 +378,146 @@ async fn racing_organizers_never_get_the_same_booth() {
     assert_eq!(holders.len(), 3, "three booths, three different registrations");
     assert_eq!(won.len(), 3, "exactly one winner per booth: {won:#?}");
 }
+
+async fn entered(app: &TestApp, name: &str, body: Value, booths: u32) -> String {
+    let mut body = body;
+    body["organization"] = json!(name);
+    let (status, applied) = json(app.post_json("/api/v1/fairs/ht2022/registrations", &body).await).await;
+    assert_eq!(status, 201, "{applied}");
+    let id = applied["id"].as_str().unwrap().to_owned();
+    let response = app
+        .post_json(
+            &format!("/api/v1/registrations/{id}/approve"),
+            &json!({"booths": booths}),
+        )
+        .await;
+    assert_eq!(response.status().as_u16(), 200);
+    id
+}
+
+#[tokio::test]
+async fn the_proposal_is_drawn_from_the_log_and_accepted_as_one_change() {
+    let app = spawn().await;
+    open_fair(&app, "ht2022").await;
+    let mut plain = application_body();
+    plain["products"][0]["stars"] = json!(null);
+    plain["products"][0]["certificate_no"] = json!(null);
+    plain["products"][0]["certificate_expires"] = json!(null);
+    plain["booth_request"]["preferred_booths"] = json!([]);
+    // Arrives first, but has no stars: the four-star producer goes before it.
+    let early = entered(&app, "Hộ kinh doanh Đến Sớm", plain.clone(), 1).await;
+    let starred = entered(&app, "HTX Bốn Sao", application_body(), 1).await;
+    let mut double = plain.clone();
+    double["booth_request"]["zone"] = json!("B");
+    double["booth_request"]["kind"] = json!("double");
+    let in_b = entered(&app, "Sở Công Thương", double, 1).await;
+    let late = entered(&app, "HTX Đến Muộn", plain.clone(), 1).await;
+
+    let (status, proposal) = json(
+        app.post_json("/api/v1/fairs/ht2022/allocations/proposal", &json!({}))
+            .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{proposal}");
+    let placed: Vec<(String, String)> = proposal["placements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["booth"].as_str().unwrap().to_owned(),
+                p["registration"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        placed,
+        [("A02".to_owned(), starred.clone()), ("B01".to_owned(), in_b.clone())],
+        "{proposal:#}"
+    );
+    let unplaced: Vec<&str> = proposal["unplaced"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["registration"].as_str().unwrap())
+        .collect();
+    assert_eq!(unplaced, [early.as_str(), late.as_str()]);
+    assert_eq!(proposal["unplaced"][0]["reason"]["code"], "no_free_booth");
+    assert_eq!(
+        proposal["unplaced"][0]["message"],
+        "Hết gian trống loại standard ở khu A"
+    );
+    assert_eq!(proposal["free_after"], 1, "the corner booth A01 stays free");
+    let (_, again) = json(
+        app.post_json("/api/v1/fairs/ht2022/allocations/proposal", &json!({}))
+            .await,
+    )
+    .await;
+    assert_eq!(again, proposal, "the same log, the same proposal");
+    assert_eq!(
+        fair_version(&app).await,
+        proposal["version"].as_u64().unwrap(),
+        "a proposal writes nothing"
+    );
+
+    let accept = json!({"version": proposal["version"], "placements": proposal["placements"]});
+    let (status, body) = json(
+        app.post_json("/api/v1/fairs/ht2022/allocations/proposal/accept", &accept)
+            .await,
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["changes"], 2);
+    assert_eq!(
+        body["version"],
+        proposal["version"].as_u64().unwrap() + 2,
+        "two events, one append"
+    );
+    let list = booths(&app, true).await;
+    assert_eq!(booth(&list, "A02")["holder"]["registration"], starred.as_str());
+    assert_eq!(booth(&list, "B01")["holder"]["registration"], in_b.as_str());
+
+    // The floor has changed since: the same proposal is refused and nothing is written.
+    let before = fair_version(&app).await;
+    let (status, body) = json(
+        app.post_json("/api/v1/fairs/ht2022/allocations/proposal/accept", &accept)
+            .await,
+    )
+    .await;
+    assert_eq!((status, body["error"]["code"].as_str()), (409, Some("floor_changed")));
+    assert_eq!(fair_version(&app).await, before);
+    let bad = json!({"version": before, "placements": [{"booth": "", "registration": "x"}]});
+    let (status, body) = json(
+        app.post_json("/api/v1/fairs/ht2022/allocations/proposal/accept", &bad)
+            .await,
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(body["error"]["fields"]["placements[0].booth"].is_string(), "{body}");
+    assert!(
+        body["error"]["fields"]["placements[0].registration"].is_string(),
+        "{body}"
+    );
+
+    // Rules: a quota for a zone that is not on the plan is refused; a real one is kept.
+    let rules = json!({"zone_quotas": [{"zone": "Z", "locality": "commune", "max": 1}]});
+    let response = app
+        .client
+        .put(app.url("/api/v1/fairs/ht2022/allocation-rules"))
+        .bearer_auth(&app.token)
+        .json(&rules)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 422);
+    let rules = json!({"zone_quotas": [{"zone": "A", "locality": "legacy_district", "max": 2}]});
+    let response = app
+        .client
+        .put(app.url("/api/v1/fairs/ht2022/allocation-rules"))
+        .bearer_auth(&app.token)
+        .json(&rules)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+}

@@ -60,3 +60,35 @@ pub struct BoothUnblocked {
     pub fair_id: FairId,
     pub booth: BoothCode,
 }
+
+/// Which part of an address a quota counts by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Locality {
+    Commune,
+    /// The district before the 2025 reorganisation, where the applicant gave one.
+    LegacyDistrict,
+    Province,
+}
+
+/// At most `max` booths of `zone` for the exhibitors of any one locality.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ZoneQuota {
+    pub zone: crate::ZoneCode,
+    pub locality: Locality,
+    pub max: u32,
+}
+
+/// The fair's own rules for the automatic proposal.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AllocationRules {
+    #[serde(default)]
+    pub zone_quotas: Vec<ZoneQuota>,
+}
+
+/// An organizer set the fair's allocation rules.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AllocationRulesSet {
+    pub fair_id: FairId,
+    pub rules: AllocationRules,
+}

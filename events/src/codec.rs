@@ -106,6 +106,7 @@ events! {
     BoothMoved(BoothMoved) = 1,
     BoothBlocked(BoothBlocked) = 1,
     BoothUnblocked(BoothUnblocked) = 1,
+    AllocationRulesSet(AllocationRulesSet) = 1,
 }
 
 /// Turns the stored shape of `event_type` at version `from` into the shape of `from + 1`.

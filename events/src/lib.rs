@@ -15,7 +15,10 @@ mod notification;
 mod organizer;
 mod registration;
 
-pub use allocation::{BoothAllocated, BoothBlocked, BoothMoved, BoothReleased, BoothUnblocked, ReleaseCause};
+pub use allocation::{
+    AllocationRules, AllocationRulesSet, BoothAllocated, BoothBlocked, BoothMoved, BoothReleased, BoothUnblocked,
+    Locality, ReleaseCause, ZoneQuota,
+};
 pub use codec::{DecodeError, Event};
 pub use envelope::{Actor, Envelope, EnvelopeHeader, IdempotencyMark, Metadata, NewEvent, RecordedEvent};
 pub use fair::{

@@ -37,6 +37,8 @@ pub struct FairView {
     pub version: u64,
     pub zones: BTreeMap<ZoneCode, Zone>,
     pub booths: BTreeMap<BoothCode, BoothView>,
+    /// The fair's rules for the automatic allocation proposal.
+    pub rules: hoicho_events::AllocationRules,
     /// `Some(true)`/`Some(false)` once an organizer opened or closed applications by hand.
     pub registration_override: Option<bool>,
     pub created_at: DateTime<Utc>,
@@ -94,6 +96,7 @@ impl Fairs {
                     zones: BTreeMap::new(),
                     booths: BTreeMap::new(),
                     registration_override: None,
+                    rules: Default::default(),
                     created_at: env.recorded_at,
                     updated_at: env.recorded_at,
                 },
@@ -113,6 +116,7 @@ impl Fairs {
             Event::BoothMoved(e) => &e.fair_id,
             Event::BoothBlocked(e) => &e.fair_id,
             Event::BoothUnblocked(e) => &e.fair_id,
+            Event::AllocationRulesSet(e) => &e.fair_id,
             _ => return,
         };
         let Some(fair) = self.by_id.get_mut(fair_id) else {
@@ -181,6 +185,7 @@ impl Fairs {
                     view.blocked_reason = None;
                 }
             }
+            Event::AllocationRulesSet(e) => fair.rules = e.rules.clone(),
             _ => {}
         }
     }

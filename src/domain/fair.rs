@@ -5,9 +5,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 use hoicho_events::{
-    Booth, BoothAllocated, BoothBlocked, BoothCode, BoothDefined, BoothMoved, BoothReleased, BoothRetired,
-    BoothUnblocked, Event, FairAmended, FairCreated, FairDetails, FairId, RegistrationClosed, RegistrationId,
-    RegistrationOpened, ReleaseCause, Zone, ZoneCode, ZoneDefined, ZoneRetired,
+    AllocationRules, AllocationRulesSet, Booth, BoothAllocated, BoothBlocked, BoothCode, BoothDefined, BoothMoved,
+    BoothReleased, BoothRetired, BoothUnblocked, Event, FairAmended, FairCreated, FairDetails, FairId,
+    RegistrationClosed, RegistrationId, RegistrationOpened, ReleaseCause, Zone, ZoneCode, ZoneDefined, ZoneRetired,
 };
 
 use super::{Aggregate, DomainError};
@@ -25,6 +25,7 @@ pub struct FairState {
     pub holders: BTreeMap<BoothCode, RegistrationId>,
     /// Booths kept out of allocation.
     pub blocked: BTreeSet<BoothCode>,
+    pub rules: AllocationRules,
 }
 
 impl FairState {
@@ -87,6 +88,7 @@ impl Aggregate for FairState {
             Event::BoothUnblocked(e) => {
                 self.blocked.remove(&e.booth);
             }
+            Event::AllocationRulesSet(e) => self.rules = e.rules.clone(),
             _ => {}
         }
     }
@@ -146,6 +148,14 @@ pub enum FairCommand {
     },
     Unblock {
         booth: BoothCode,
+    },
+    /// Set the fair's rules for the automatic proposal.
+    SetRules {
+        rules: AllocationRules,
+    },
+    /// Allocate many booths as one change (an accepted proposal).
+    AllocateAll {
+        placements: Vec<(BoothCode, Standing)>,
     },
     /// Free the booths a registration may no longer hold: all of them when it is not
     /// approved, the newest beyond its approved count otherwise.
@@ -269,6 +279,35 @@ pub fn decide(state: &FairState, command: &FairCommand) -> Result<Vec<Event>, Do
             } else {
                 vec![]
             }
+        }
+        FairCommand::SetRules { rules } => {
+            for quota in &rules.zone_quotas {
+                if !state.zones.contains_key(&quota.zone) {
+                    return Err(DomainError::invalid(
+                        "zone_quotas",
+                        format!("zone {} is not on the floor plan", quota.zone),
+                    ));
+                }
+            }
+            if &state.rules == rules {
+                vec![]
+            } else {
+                vec![Event::AllocationRulesSet(AllocationRulesSet {
+                    fair_id,
+                    rules: rules.clone(),
+                })]
+            }
+        }
+        FairCommand::AllocateAll { placements } => {
+            let mut next = state.clone();
+            let mut events = Vec::new();
+            for (booth, registration) in placements {
+                for event in allocate(&next, fair_id.clone(), booth, registration)? {
+                    next.apply(&event);
+                    events.push(event);
+                }
+            }
+            events
         }
         FairCommand::ReleaseExcess { registration, cause } => {
             let held = state.held_by(&registration.registration_id);

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 pub mod execute;
 pub mod fair;
 pub mod organizer;
+pub mod proposal;
 pub mod registration;
 
 pub use execute::{execute, execute_new, CommandContext, CommandError, Outcome};

@@ -18,11 +18,18 @@ use super::i18n::Lang;
 use super::write::{replay, settle, Written};
 use crate::app::AppState;
 use crate::domain::fair::{decide, FairCommand, FairState, Standing};
+use crate::domain::proposal::{propose, Applicant, Shortfall, Slot};
 use crate::domain::{execute, CommandError, DomainError};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/fairs/{fair}/allocations", web::post().to(allocate))
         .route("/fairs/{fair}/allocations/move", web::post().to(move_booth))
+        .route("/fairs/{fair}/allocations/proposal", web::post().to(proposal))
+        .route(
+            "/fairs/{fair}/allocations/proposal/accept",
+            web::post().to(accept_proposal),
+        )
+        .route("/fairs/{fair}/allocation-rules", web::put().to(set_rules))
         .route("/fairs/{fair}/allocations/{booth}", web::delete().to(release))
         .route("/fairs/{fair}/booths/{booth}/block", web::post().to(block))
         .route("/fairs/{fair}/booths/{booth}/unblock", web::post().to(unblock))
@@ -456,4 +463,281 @@ pub async fn booth_history(state: &AppState, fair: &FairId, booth: &BoothCode) -
             .map(|r| r.application.organization.clone());
     }
     Ok(out)
+}
+
+// ---- the automatic proposal ----
+
+#[derive(Serialize, ToSchema)]
+pub struct PlacementOut {
+    booth: String,
+    zone: String,
+    registration: String,
+    organization: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UnplacedOut {
+    registration: String,
+    organization: String,
+    /// Booths it still needed.
+    wanted: u32,
+    /// Of those, how many the proposal found.
+    placed: u32,
+    /// `no_free_booth` or `zone_quota`, with its particulars.
+    #[schema(value_type = Object)]
+    reason: serde_json::Value,
+    message: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ProposalOut {
+    fair: String,
+    /// The fair's version the proposal is based on: send it back to accept.
+    version: u64,
+    placements: Vec<PlacementOut>,
+    unplaced: Vec<UnplacedOut>,
+    /// Free booths left after the proposal.
+    free_after: usize,
+}
+
+/// The proposal's inputs, from the projections.
+pub fn proposal_input(p: &Projections, fair: &hoicho_projections::FairView) -> (Vec<Slot>, Vec<Applicant>) {
+    let slots = fair
+        .booths
+        .values()
+        .map(|b| Slot {
+            code: b.booth.code.clone(),
+            zone: b.booth.zone.clone(),
+            kind: b.booth.kind.clone(),
+            x: b.booth.x,
+            y: b.booth.y,
+            holder: b.holder,
+            blocked: b.status == hoicho_projections::BoothStatus::Blocked,
+        })
+        .collect();
+    let opening = fair.details.start_date;
+    let applicants = p
+        .registrations
+        .of_fair(&fair.id)
+        .filter(|r| r.status == RegistrationStatus::Approved)
+        .map(|r| {
+            let a = &r.application;
+            Applicant {
+                id: r.id,
+                approved: r.approved_booths,
+                valid_stars: r
+                    .all_products()
+                    .filter(|p| p.certificate_expires.is_some_and(|e| e >= opening))
+                    .filter_map(|p| p.stars)
+                    .max()
+                    .unwrap_or(0),
+                submitted: r.submitted_position,
+                zone: a.booth_request.zone.clone(),
+                kind: a.booth_request.kind.clone(),
+                preferred: a.booth_request.preferred_booths.clone(),
+                commune: a.address.commune.clone(),
+                legacy_district: a.address.legacy_district.clone(),
+                province: a.address.province.clone(),
+            }
+        })
+        .collect();
+    (slots, applicants)
+}
+
+fn shortfall_message(reason: &Shortfall, lang: Lang) -> String {
+    match (reason, lang) {
+        (Shortfall::NoFreeBooth { zone, kind }, Lang::Vi) => format!(
+            "Hết gian trống{}{}",
+            kind.as_ref().map(|k| format!(" loại {k}")).unwrap_or_default(),
+            zone.as_ref().map(|z| format!(" ở khu {z}")).unwrap_or_default()
+        ),
+        (Shortfall::NoFreeBooth { zone, kind }, Lang::En) => format!(
+            "No free{} booth{}",
+            kind.as_ref().map(|k| format!(" {k}")).unwrap_or_default(),
+            zone.as_ref().map(|z| format!(" in zone {z}")).unwrap_or_default()
+        ),
+        (Shortfall::ZoneQuota { zone, name, max, .. }, Lang::Vi) => {
+            format!("{name} đã có đủ {max} gian ở khu {zone} theo quy định của hội chợ")
+        }
+        (Shortfall::ZoneQuota { zone, name, max, .. }, Lang::En) => {
+            format!("{name} already has the fair's quota of {max} booth(s) in zone {zone}")
+        }
+    }
+}
+
+/// The proposal for `fair` as it stands now.
+pub fn build_proposal(p: &Projections, fair: &hoicho_projections::FairView, lang: Lang) -> ProposalOut {
+    let (slots, applicants) = proposal_input(p, fair);
+    let proposal = propose(&slots, &applicants, &fair.rules);
+    let organization = |id: &RegistrationId| {
+        p.registrations
+            .get(id)
+            .map(|r| r.application.organization.clone())
+            .unwrap_or_default()
+    };
+    let free_now = slots.iter().filter(|s| s.holder.is_none() && !s.blocked).count();
+    ProposalOut {
+        fair: fair.id.to_string(),
+        version: fair.version,
+        free_after: free_now - proposal.placements.len(),
+        placements: proposal
+            .placements
+            .iter()
+            .map(|pl| PlacementOut {
+                booth: pl.booth.to_string(),
+                zone: fair
+                    .booths
+                    .get(&pl.booth)
+                    .map(|b| b.booth.zone.to_string())
+                    .unwrap_or_default(),
+                registration: pl.registration.to_string(),
+                organization: organization(&pl.registration),
+            })
+            .collect(),
+        unplaced: proposal
+            .unplaced
+            .iter()
+            .map(|u| UnplacedOut {
+                registration: u.registration.to_string(),
+                organization: organization(&u.registration),
+                wanted: u.wanted,
+                placed: u.placed,
+                reason: serde_json::to_value(&u.reason).unwrap_or_default(),
+                message: shortfall_message(&u.reason, lang),
+            })
+            .collect(),
+    }
+}
+
+#[utoipa::path(post, path = "/api/v1/fairs/{fair}/allocations/proposal", tag = "allocations",
+    responses((status = 200, body = ProposalOut), (status = 401, body = ErrorResponse), (status = 404, body = ErrorResponse)),
+    security(("bearer" = [])))]
+pub async fn proposal(
+    state: Data<AppState>,
+    req: HttpRequest,
+    _who: Organizer,
+    fair: Path<String>,
+) -> Result<HttpResponse> {
+    let p = state.read();
+    let view = p.fairs.get(&fair).ok_or_else(|| ApiError::not_found("fair"))?;
+    Ok(HttpResponse::Ok().json(build_proposal(&p, view, Lang::of(&req))))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct AcceptInput {
+    /// The `version` the proposal came with.
+    version: u64,
+    placements: Vec<AllocationInput>,
+}
+
+fn floor_changed(lang: Lang) -> ApiError {
+    ApiError::new(
+        StatusCode::CONFLICT,
+        "floor_changed",
+        match lang {
+            Lang::Vi => "sơ đồ gian hàng đã thay đổi từ khi lập đề xuất; hãy lập đề xuất mới",
+            Lang::En => "the floor changed since the proposal was made; make a new one",
+        },
+    )
+}
+
+#[utoipa::path(post, path = "/api/v1/fairs/{fair}/allocations/proposal/accept", tag = "allocations", request_body = AcceptInput,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key")),
+    responses((status = 201, body = AllocationOut), (status = 401, body = ErrorResponse), (status = 404, body = ErrorResponse),
+        (status = 409, body = ErrorResponse, description = "floor_changed, or a placement the rules refuse"), (status = 422, body = ErrorResponse)),
+    security(("bearer" = [])))]
+pub async fn accept_proposal(
+    state: Data<AppState>,
+    req: HttpRequest,
+    who: Organizer,
+    fair: Path<String>,
+    body: Body,
+) -> Result<HttpResponse> {
+    let lang = Lang::of(&req);
+    let fair = FairId::new_unchecked(fair.into_inner());
+    let ctx = write_context(&req, who.actor(), &who.principal(), &body.0)?;
+    let input: AcceptInput = parse(&req, &body, lang)?;
+    let mut bad = std::collections::BTreeMap::new();
+    let mut parsed = Vec::new();
+    for (i, pl) in input.placements.iter().enumerate() {
+        match (
+            booth_code(&pl.booth, "booth", lang),
+            registration_id(&pl.registration, lang),
+        ) {
+            (Ok(b), Ok(r)) => parsed.push((b, r)),
+            (b, r) => {
+                for err in [b.err(), r.err()].into_iter().flatten() {
+                    for (field, problem) in err.body.fields {
+                        bad.insert(format!("placements[{i}].{field}"), problem);
+                    }
+                }
+            }
+        }
+    }
+    if !bad.is_empty() {
+        return Err(ApiError::invalid(bad));
+    }
+    let touched: Vec<BoothCode> = parsed.iter().map(|(b, _)| b.clone()).collect();
+    if let Some(first) = replay(&state, &ctx).await? {
+        return Ok(respond(&state, StatusCode::CREATED, &fair, &first, &touched));
+    }
+    let placements = {
+        let p = state.read();
+        let view = p.fairs.by_id.get(&fair).ok_or_else(|| ApiError::not_found("fair"))?;
+        if view.version != input.version {
+            return Err(floor_changed(lang));
+        }
+        let mut placements = Vec::new();
+        for (booth, registration) in parsed {
+            let standing = standing(&p, &fair, &registration).ok_or_else(|| ApiError::not_found("registration"))?;
+            placements.push((booth, standing));
+        }
+        placements
+    };
+    let command = FairCommand::AllocateAll { placements };
+    let outcome = execute::<FairState, _>(&*state.store, &streams::fair(&fair), &ctx, Some(input.version), |s| {
+        decide(s, &command)
+    })
+    .await
+    .map_err(|err| match err {
+        CommandError::PreconditionFailed { .. } => floor_changed(lang),
+        other => ApiError::from(other),
+    })?;
+    let written = settle(&state, outcome).await;
+    Ok(respond(&state, StatusCode::CREATED, &fair, &written, &touched))
+}
+
+#[utoipa::path(put, path = "/api/v1/fairs/{fair}/allocation-rules", tag = "allocations", request_body = Object,
+    responses((status = 200, body = AllocationOut), (status = 401, body = ErrorResponse), (status = 404, body = ErrorResponse),
+        (status = 422, body = ErrorResponse)),
+    security(("bearer" = [])))]
+pub async fn set_rules(
+    state: Data<AppState>,
+    req: HttpRequest,
+    who: Organizer,
+    fair: Path<String>,
+    body: Body,
+) -> Result<HttpResponse> {
+    let lang = Lang::of(&req);
+    let fair = FairId::new_unchecked(fair.into_inner());
+    let rules: hoicho_events::AllocationRules = serde_json::from_value(json_body(&req, &body)?).map_err(|err| {
+        ApiError::invalid(
+            [(
+                "zone_quotas".to_owned(),
+                match lang {
+                    Lang::Vi => {
+                        format!("phải là danh sách {{zone, locality: commune|legacy_district|province, max}}: {err}")
+                    }
+                    Lang::En => {
+                        format!("must be a list of {{zone, locality: commune|legacy_district|province, max}}: {err}")
+                    }
+                },
+            )]
+            .into(),
+        )
+    })?;
+    run(&state, &req, &who, &body, &fair, StatusCode::OK, |_| {
+        Ok((FairCommand::SetRules { rules }, vec![]))
+    })
+    .await
 }

@@ -16,7 +16,8 @@ use super::{allocations, audit, error, fairs, mail, registrations};
         registrations::withdraw, registrations::approve, registrations::reject, registrations::waitlist,
         audit::events, audit::stream, mail::list, mail::get, mail::retry,
         allocations::allocate, allocations::release, allocations::move_booth, allocations::block,
-        allocations::unblock, allocations::history,
+        allocations::unblock, allocations::history, allocations::proposal, allocations::accept_proposal,
+        allocations::set_rules,
     ),
     components(schemas(error::ErrorResponse, error::ErrorBody)),
     modifiers(&Bearer)
