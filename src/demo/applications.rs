@@ -239,6 +239,11 @@ fn plan(count: usize, fair_start: NaiveDate) -> Vec<Planned> {
         );
         let count = if rng.chance(12) { 2 } else { 1 };
         let zone = main.2;
+        // In the food zone two booths' worth is one double booth; elsewhere two side by side.
+        let (count, kind) = match (zone, count) {
+            ("D", 2) => (1, Some("double".to_owned())),
+            (_, count) => (count, None),
+        };
         let preferred = if rng.chance(20) {
             let number = 1 + rng.below(match zone {
                 "C" => 16,
@@ -269,7 +274,7 @@ fn plan(count: usize, fair_start: NaiveDate) -> Vec<Planned> {
                 producers: vec![],
                 booth_request: BoothRequest {
                     count,
-                    kind: (count == 2).then(|| "double".to_owned()),
+                    kind,
                     zone: Some(ZoneCode::new_unchecked(zone)),
                     preferred_booths: preferred,
                     needs_power: rng.chance(35),

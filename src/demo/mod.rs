@@ -115,6 +115,41 @@ pub fn floor_plan() -> (Vec<Zone>, Vec<Booth>) {
     (zones, booths)
 }
 
+/// Blocks the organizers' own stands and accepts the automatic proposal for every approved
+/// application, as an organizer would on the first morning.
+async fn allocate(state: &AppState, fair_id: &FairId, ctx: &CommandContext) -> anyhow::Result<()> {
+    let stream = streams::fair(fair_id);
+    for (booth, reason) in [("A01", "Quầy thông tin của Ban tổ chức"), ("B01", "Quầy Ban tổ chức")] {
+        let block = FairCommand::Block {
+            booth: BoothCode::new_unchecked(booth),
+            reason: Some(reason.into()),
+        };
+        execute::<FairState, _>(&*state.store, &stream, ctx, None, |s| decide(s, &block)).await?;
+    }
+    state
+        .wait_for(state.store.head().await?, std::time::Duration::from_secs(30))
+        .await;
+    let placements = {
+        let p = state.read();
+        let Some(fair) = p.fairs.by_id.get(fair_id) else {
+            return Ok(());
+        };
+        let (slots, applicants) = crate::web::allocations::proposal_input(&p, fair);
+        let proposal = crate::domain::proposal::propose(&slots, &applicants, &fair.rules);
+        proposal
+            .placements
+            .into_iter()
+            .filter_map(|pl| {
+                let standing = crate::web::allocations::standing(&p, fair_id, &pl.registration)?;
+                Some((pl.booth, standing))
+            })
+            .collect()
+    };
+    let accept = FairCommand::AllocateAll { placements };
+    execute::<FairState, _>(&*state.store, &stream, ctx, None, |s| decide(s, &accept)).await?;
+    Ok(())
+}
+
 /// Loads what the demo lacks: the fair, its floor plan, a demo organizer. Prints the
 /// organizer's credentials.
 pub async fn ensure(state: &AppState, data_dir: &Path) -> anyhow::Result<()> {
@@ -154,6 +189,8 @@ pub async fn ensure(state: &AppState, data_dir: &Path) -> anyhow::Result<()> {
     } else {
         let token = applications::load(state, &fair_id, details().start_date).await?;
         tracing::info!(fair = FAIR_ID, "demo applications loaded");
+        allocate(state, &fair_id, &ctx).await?;
+        tracing::info!(fair = FAIR_ID, "demo booths allocated");
         Some(token)
     };
 
