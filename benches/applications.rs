@@ -5,21 +5,15 @@
 //!
 //! `cargo bench --bench applications` (optionally `-- --requests N --clients N`).
 
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+mod common;
+
+use std::time::Duration;
+
+use common::{arg, load, ms};
 
 use actix_web::{web, App, HttpResponse, HttpServer};
 use hoicho::startup::{Application, Settings};
 use serde_json::{json, Value};
-
-fn arg(name: &str, default: usize) -> usize {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 fn application(n: usize) -> Value {
     let expires = (chrono::Utc::now().date_naive() + chrono::Duration::days(400)).to_string();
@@ -36,65 +30,8 @@ fn application(n: usize) -> Value {
     })
 }
 
-struct Run {
-    per_second: f64,
-    p50: Duration,
-    p99: Duration,
-    errors: usize,
-}
-
-/// `clients` tasks each sending `per_client` POSTs of an application body to `url`.
-async fn load(url: String, clients: usize, per_client: usize, expect: u16) -> Run {
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(clients)
-        .build()
-        .unwrap();
-    let url = Arc::new(url);
-    let started = Instant::now();
-    let mut tasks = Vec::new();
-    for c in 0..clients {
-        let client = client.clone();
-        let url = url.clone();
-        tasks.push(tokio::spawn(async move {
-            let mut latencies = Vec::with_capacity(per_client);
-            let mut errors = 0;
-            for i in 0..per_client {
-                let body = application(c * per_client + i);
-                let t = Instant::now();
-                match client.post(url.as_str()).json(&body).send().await {
-                    Ok(r) if r.status().as_u16() == expect => {
-                        let _ = r.bytes().await;
-                    }
-                    _ => errors += 1,
-                }
-                latencies.push(t.elapsed());
-            }
-            (latencies, errors)
-        }));
-    }
-    let mut latencies = Vec::new();
-    let mut errors = 0;
-    for task in tasks {
-        let (l, e) = task.await.unwrap();
-        latencies.extend(l);
-        errors += e;
-    }
-    let elapsed = started.elapsed();
-    latencies.sort();
-    Run {
-        per_second: latencies.len() as f64 / elapsed.as_secs_f64(),
-        p50: latencies[latencies.len() / 2],
-        p99: latencies[latencies.len() * 99 / 100],
-        errors,
-    }
-}
-
 async fn echo(body: web::Bytes) -> HttpResponse {
     HttpResponse::Created().content_type("application/json").body(body)
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
 }
 
 #[tokio::main]
@@ -143,17 +80,19 @@ async fn main() {
     tokio::spawn(echo_server.run());
     let echo_url = format!("http://127.0.0.1:{echo_port}/echo");
     let apply_url = format!("{base}/api/v1/fairs/bench/registrations");
+    let echo = move |c: &reqwest::Client, n: usize| c.post(echo_url.as_str()).json(&application(n));
+    let apply = move |c: &reqwest::Client, n: usize| c.post(apply_url.as_str()).json(&application(n));
 
     println!(
         "hoicho applications benchmark: {clients} concurrent clients, {} requests each run",
         per_client * clients
     );
     // Warm both up, then measure them alternately.
-    load(echo_url.clone(), clients, 10, 201).await;
-    load(apply_url.clone(), clients, 10, 201).await;
-    let echo_a = load(echo_url.clone(), clients, per_client, 201).await;
-    let apply = load(apply_url.clone(), clients, per_client, 201).await;
-    let echo_b = load(echo_url, clients, per_client, 201).await;
+    load(clients, 10, 201, echo.clone()).await;
+    load(clients, 10, 201, apply.clone()).await;
+    let echo_a = load(clients, per_client, 201, echo.clone()).await;
+    let apply = load(clients, per_client, 201, apply).await;
+    let echo_b = load(clients, per_client, 201, echo).await;
     let echo_rate = (echo_a.per_second + echo_b.per_second) / 2.0;
     println!(
         "  bare actix-web JSON echo:     {echo_rate:>8.0} req/s  p50 {:.2} ms  p99 {:.2} ms  (runs: {:.0}, {:.0})",

@@ -139,6 +139,7 @@ impl Application {
         tokio::spawn(Notifier::new(state.clone(), mailer.clone(), settings.clock.clone()).run());
         tokio::spawn(crate::policy::release_booths(state.clone()));
         let mailer = Data::from(mailer);
+        let booths_cache = Data::new(crate::web::fairs::BoothsCache::default());
         let data = Data::from(state.clone());
         let limiter = Data::new(LoginLimiter::default());
         let public_posts = Data::new(crate::web::limits::PublicPosts(crate::web::limits::RateLimiter::new(
@@ -154,6 +155,7 @@ impl Application {
                 .app_data(data.clone())
                 .app_data(limiter.clone())
                 .app_data(mailer.clone())
+                .app_data(booths_cache.clone())
                 .app_data(public_posts.clone())
                 .app_data(limit)
                 .configure(crate::web::configure)

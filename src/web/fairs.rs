@@ -309,12 +309,26 @@ pub async fn amend_fair(
 
 #[utoipa::path(get, path = "/api/v1/fairs/{fair}/booths", tag = "booths",
     responses((status = 200, body = BoothList), (status = 404, body = ErrorResponse)))]
-pub async fn list_booths(state: Data<AppState>, req: HttpRequest, fair: Path<String>) -> Result<HttpResponse> {
+pub async fn list_booths(
+    state: Data<AppState>,
+    cache: Data<BoothsCache>,
+    req: HttpRequest,
+    fair: Path<String>,
+) -> Result<HttpResponse> {
     let organizer = super::extract::api_organizer(&req).is_some();
+    let key = (fair.into_inner(), organizer);
+    // The list is read far more often than the log moves: serve the bytes made for this
+    // log position, and make them again only when it has moved on.
+    let position = state.applied_position();
+    if let Some((at, version, bytes)) = cache.get(&key) {
+        if at == position {
+            return Ok(booths_response(version, bytes));
+        }
+    }
     let projections = state.read();
     let view = projections
         .fairs
-        .get(&fair)
+        .get(&key.0)
         .ok_or_else(|| ApiError::not_found("fair"))?;
     let booths = view
         .booths
@@ -346,11 +360,47 @@ pub async fn list_booths(state: Data<AppState>, req: HttpRequest, fair: Path<Str
                 }),
         })
         .collect();
-    Ok(HttpResponse::Ok().insert_header(etag(view.version)).json(BoothList {
+    let list = BoothList {
         fair: view.id.to_string(),
         version: view.version,
         booths,
-    }))
+    };
+    let bytes = web::Bytes::from(serde_json::to_vec(&list).map_err(|_| ApiError::internal())?);
+    let version = view.version;
+    drop(projections);
+    // Stored under the position read before the projections were: at worst older than the
+    // bytes, which only costs a rebuild, never a stale answer.
+    cache.put(key, position, version, bytes.clone());
+    Ok(booths_response(version, bytes))
+}
+
+fn booths_response(version: u64, bytes: web::Bytes) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header(etag(version))
+        .content_type("application/json")
+        .body(bytes)
+}
+
+/// (fair, asked by an organizer) → (log position, fair version, the JSON).
+type BoothsKey = (String, bool);
+type BoothsEntry = (u64, u64, web::Bytes);
+
+/// Each fair's booth list as last serialized, with the log position it reflects.
+#[derive(Default)]
+pub struct BoothsCache(std::sync::RwLock<std::collections::HashMap<BoothsKey, BoothsEntry>>);
+
+impl BoothsCache {
+    fn get(&self, key: &BoothsKey) -> Option<BoothsEntry> {
+        self.0.read().unwrap_or_else(|p| p.into_inner()).get(key).cloned()
+    }
+
+    fn put(&self, key: BoothsKey, position: u64, version: u64, bytes: web::Bytes) {
+        let mut map = self.0.write().unwrap_or_else(|p| p.into_inner());
+        if map.len() > 10_000 {
+            map.clear();
+        }
+        map.insert(key, (position, version, bytes));
+    }
 }
 
 #[utoipa::path(put, path = "/api/v1/fairs/{fair}/booths", tag = "booths", request_body(content = PlanInput, description = "JSON, or text/csv with columns code,zone,kind,width_m,depth_m,price_vnd,x,y[,zone_name]"),
