@@ -521,3 +521,81 @@ async fn the_proposal_is_drawn_from_the_log_and_accepted_as_one_change() {
         .unwrap();
     assert_eq!(response.status().as_u16(), 200);
 }
+
+#[tokio::test]
+async fn the_public_directory_shows_who_is_where_and_finds_them_without_diacritics() {
+    let app = spawn().await;
+    open_fair(&app, "ht2022").await;
+    let son_kim = approved(&app, "ht2022", "HTX Nông nghiệp Sơn Kim", 1).await;
+    let mut delegation = application_body();
+    let expires = application_body()["products"][0]["certificate_expires"].clone();
+    delegation["producer_type"] = json!("doan");
+    delegation["products"] = json!([]);
+    delegation["producers"] = json!([
+        {"organization": "HTX Nước mắm Lộc Hà", "producer_type": "htx", "tax_code": "0312687878",
+         "products": [{"name": "Nước mắm Lộc Hà", "group": "I", "stars": 3, "certificate_no": "45/QĐ-UBND", "certificate_expires": expires}]},
+        {"organization": "Hộ kinh doanh Bánh đa Đức Thọ", "producer_type": "ho_kinh_doanh",
+         "products": [{"name": "Bánh đa vừng", "group": "I"}]}
+    ]);
+    let doan = entered(&app, "Đoàn huyện Lộc Hà", delegation, 1).await;
+    assert_eq!(allocate(&app, "A02", &son_kim).await.0, 201);
+    assert_eq!(allocate(&app, "A01", &doan).await.0, 201);
+    let waiting = approved(&app, "ht2022", "HTX Chưa Có Gian", 1).await;
+    let _ = waiting;
+
+    let (status, body) = json(app.get("/api/v1/fairs/ht2022/directory").await).await;
+    assert_eq!(status, 200);
+    let names: Vec<&str> = body["exhibitors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["organization"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["Đoàn huyện Lộc Hà", "HTX Nông nghiệp Sơn Kim"],
+        "booth order, holders only"
+    );
+    let doan_entry = &body["exhibitors"][0];
+    assert_eq!(doan_entry["booths"], json!(["A01"]));
+    assert_eq!(
+        doan_entry["producers"],
+        json!(["HTX Nước mắm Lộc Hà", "Hộ kinh doanh Bánh đa Đức Thọ"])
+    );
+    assert_eq!(doan_entry["products"][0]["producer"], "HTX Nước mắm Lộc Hà");
+    let text = body.to_string();
+    for private in ["0912", "+84", "@example.vn", "Nguyễn Văn An", "0312687878"] {
+        assert!(!text.contains(private), "{private} leaked: {text}");
+    }
+    let app = &app;
+    let find = |q: &str| {
+        let url = format!("/api/v1/fairs/ht2022/directory?q={}", q.replace(' ', "+"));
+        async move {
+            let (_, body) = json(app.get(&url).await).await;
+            body["exhibitors"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["organization"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(find("nuoc mam").await, ["Đoàn huyện Lộc Hà"]);
+    assert_eq!(find("duc tho").await, ["Đoàn huyện Lộc Hà"]);
+    assert_eq!(find("CAM BU huong son").await, ["HTX Nông nghiệp Sơn Kim"]);
+    assert!(
+        find("nguyen van an").await.is_empty(),
+        "representatives are not searchable"
+    );
+    assert!(find("0912").await.is_empty());
+
+    let page = app.get("/fairs/ht2022/directory?q=nuoc+mam").await;
+    assert_eq!(page.status().as_u16(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Đoàn huyện Lộc Hà") && !html.contains("HTX Nông nghiệp Sơn Kim"));
+    assert!(html.contains("/fairs/ht2022?booth=A01"), "{html}");
+    let plan = app.get("/fairs/ht2022?booth=A02").await.text().await.unwrap();
+    assert!(plan.contains("id=\"selected-booth\""), "{plan}");
+    assert!(plan.contains("Cam bù Hương Sơn ★★★★"), "{plan}");
+    assert!(plan.contains("booth allocated selected"), "{plan}");
+}

@@ -4,6 +4,7 @@ pub mod allocations;
 pub mod application;
 pub mod apply_pages;
 pub mod audit;
+pub mod directory;
 pub mod error;
 pub mod extract;
 pub mod fairs;
@@ -56,12 +57,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(registrations::routes)
             .configure(audit::routes)
             .configure(mail::api_routes)
-            .configure(allocations::routes),
+            .configure(allocations::routes)
+            .configure(directory::api_routes),
     )
     .configure(pages::routes)
     .configure(apply_pages::routes)
     .configure(review_pages::routes)
     .configure(mail::page_routes)
+    .configure(directory::page_routes)
     .default_service(web::to(not_found));
 }
 

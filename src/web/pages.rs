@@ -160,6 +160,11 @@ struct BoothBox {
     status: &'static str,
     status_text: String,
     title: String,
+    /// Who is there: the organization, and a delegation's producers.
+    exhibitor: String,
+    /// What they sell, with OCOP stars.
+    products: String,
+    selected: bool,
     x: f64,
     y: f64,
     width: f64,
@@ -186,7 +191,36 @@ fn status_key(status: BoothStatus) -> &'static str {
     }
 }
 
-fn plan(fair: &FairView, lang: Lang) -> Plan {
+/// Who holds a booth and what they sell, as the public may see it.
+fn exhibitor_of(
+    registrations: &hoicho_projections::Registrations,
+    view: &hoicho_projections::BoothView,
+) -> (String, String) {
+    let Some(r) = view.holder.and_then(|id| registrations.get(&id)) else {
+        return (String::new(), String::new());
+    };
+    let a = &r.application;
+    let mut exhibitor = a.organization.clone();
+    if !a.producers.is_empty() {
+        let producers: Vec<&str> = a.producers.iter().map(|p| p.organization.as_str()).collect();
+        exhibitor = format!("{exhibitor}: {}", producers.join(", "));
+    }
+    let products: Vec<String> = r
+        .all_products()
+        .map(|p| match p.stars {
+            Some(stars) => format!("{} {}", p.name, "★".repeat(stars as usize)),
+            None => p.name.clone(),
+        })
+        .collect();
+    (exhibitor, products.join(", "))
+}
+
+fn plan(
+    fair: &FairView,
+    registrations: &hoicho_projections::Registrations,
+    lang: Lang,
+    selected: Option<&str>,
+) -> Plan {
     let margin = 1.5;
     let (mut min_x, mut min_y, mut max_x, mut max_y) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
     let mut extents: BTreeMap<&str, (f64, f64, f64, f64)> = BTreeMap::new();
@@ -220,8 +254,17 @@ fn plan(fair: &FairView, lang: Lang) -> Plan {
         let size = format!("{} × {} m", metres(b.width_m), metres(b.depth_m));
         let status = status_key(view.status);
         let status_text = lang.t(&format!("status.{status}")).to_owned();
+        let (exhibitor, products) = exhibitor_of(registrations, view);
+        let title = if exhibitor.is_empty() {
+            format!("{} · {} · {} · {}", b.code, zone_name, size, status_text)
+        } else {
+            format!("{} · {} · {}", b.code, exhibitor, products)
+        };
         booths.push(BoothBox {
-            title: format!("{} · {} · {} · {}", b.code, zone_name, size, status_text),
+            title,
+            exhibitor,
+            products,
+            selected: selected == Some(b.code.as_str()),
             code: b.code.to_string(),
             zone: b.zone.to_string(),
             zone_name,
@@ -317,6 +360,12 @@ async fn fair_page(state: Data<AppState>, req: HttpRequest, fair: Path<String>) 
         signed_in,
         switch_url,
     } = Frame::of(&req);
+    // `?booth=A01` (the link in a booth email) picks a booth out on the plan.
+    let selected = req
+        .query_string()
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("booth="))
+        .map(str::to_owned);
     let page = {
         let projections = state.read();
         projections.fairs.get(&fair).map(|view| {
@@ -337,7 +386,7 @@ async fn fair_page(state: Data<AppState>, req: HttpRequest, fair: Path<String>) 
                     ),
                     registration_open: view.registration_open(Utc::now()),
                 },
-                plan: plan(view, lang),
+                plan: plan(view, &projections.registrations, lang, selected.as_deref()),
             }
         })
     };
