@@ -167,13 +167,26 @@ async fn run(
         return Ok(respond(state, status, fair, &first, &touched));
     }
     let contested = touched.last().cloned().unwrap_or_else(|| BoothCode::new_unchecked(""));
-    let outcome = execute::<FairState, _>(&*state.store, &streams::fair(fair), &ctx, if_match(req)?, |s| {
-        decide(s, &command)
+    let written = command_on_fair(state, &ctx, fair, if_match(req)?, &command, &contested).await?;
+    Ok(respond(state, status, fair, &written, &touched))
+}
+
+/// Runs one command on the fair's stream and waits until the projections hold it; a booth
+/// someone holds is named in the refusal.
+pub async fn command_on_fair(
+    state: &AppState,
+    ctx: &crate::domain::CommandContext,
+    fair: &FairId,
+    expected: Option<u64>,
+    command: &FairCommand,
+    contested: &BoothCode,
+) -> Result<Written> {
+    let outcome = execute::<FairState, _>(&*state.store, &streams::fair(fair), ctx, expected, |s| {
+        decide(s, command)
     })
     .await
-    .map_err(|err| with_holder(err, state, fair, &contested))?;
-    let written = settle(state, outcome).await;
-    Ok(respond(state, status, fair, &written, &touched))
+    .map_err(|err| with_holder(err, state, fair, contested))?;
+    Ok(settle(state, outcome).await)
 }
 
 fn respond(state: &AppState, status: StatusCode, fair: &FairId, w: &Written, touched: &[BoothCode]) -> HttpResponse {

@@ -4,6 +4,7 @@ pub mod allocations;
 pub mod application;
 pub mod apply_pages;
 pub mod audit;
+pub mod board;
 pub mod directory;
 pub mod error;
 pub mod extract;
@@ -65,6 +66,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .configure(review_pages::routes)
     .configure(mail::page_routes)
     .configure(directory::page_routes)
+    .configure(board::routes)
     .default_service(web::to(not_found));
 }
 

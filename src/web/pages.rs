@@ -142,45 +142,45 @@ struct FairInfo {
     registration_open: bool,
 }
 
-struct ZoneBox {
-    label: String,
-    x: f64,
-    y: f64,
-    width: f64,
-    height: f64,
+pub(super) struct ZoneBox {
+    pub(super) label: String,
+    pub(super) x: f64,
+    pub(super) y: f64,
+    pub(super) width: f64,
+    pub(super) height: f64,
 }
 
-struct BoothBox {
-    code: String,
-    zone: String,
-    zone_name: String,
-    kind: String,
-    size: String,
-    price: String,
-    status: &'static str,
-    status_text: String,
-    title: String,
+pub(super) struct BoothBox {
+    pub(super) code: String,
+    pub(super) zone: String,
+    pub(super) zone_name: String,
+    pub(super) kind: String,
+    pub(super) size: String,
+    pub(super) price: String,
+    pub(super) status: &'static str,
+    pub(super) status_text: String,
+    pub(super) title: String,
     /// Who is there: the organization, and a delegation's producers.
-    exhibitor: String,
+    pub(super) exhibitor: String,
     /// What they sell, with OCOP stars.
-    products: String,
-    selected: bool,
-    x: f64,
-    y: f64,
-    width: f64,
-    height: f64,
-    cx: f64,
-    cy: f64,
+    pub(super) products: String,
+    pub(super) selected: bool,
+    pub(super) x: f64,
+    pub(super) y: f64,
+    pub(super) width: f64,
+    pub(super) height: f64,
+    pub(super) cx: f64,
+    pub(super) cy: f64,
 }
 
 /// The floor plan in plan metres: the SVG's viewBox is the booths' extent plus a margin.
-struct Plan {
-    view_box: String,
-    zones: Vec<ZoneBox>,
-    booths: Vec<BoothBox>,
-    available: usize,
-    allocated: usize,
-    blocked: usize,
+pub(super) struct Plan {
+    pub(super) view_box: String,
+    pub(super) zones: Vec<ZoneBox>,
+    pub(super) booths: Vec<BoothBox>,
+    pub(super) available: usize,
+    pub(super) allocated: usize,
+    pub(super) blocked: usize,
 }
 
 fn status_key(status: BoothStatus) -> &'static str {
@@ -215,7 +215,7 @@ fn exhibitor_of(
     (exhibitor, products.join(", "))
 }
 
-fn plan(
+pub(super) fn plan(
     fair: &FairView,
     registrations: &hoicho_projections::Registrations,
     lang: Lang,
