@@ -381,20 +381,17 @@ async fn run_action(
         "accept" => {
             let version: u64 = get("version").parse().unwrap_or(0);
             let placements: Vec<serde_json::Value> = serde_json::from_str(&get("placements")).unwrap_or_default();
-            let p = state.read();
-            let mut list = Vec::new();
-            for pl in placements {
-                let (Some(b), Some(r)) = (pl["booth"].as_str(), pl["registration"].as_str()) else {
-                    continue;
-                };
-                let Some(id) = r.parse().ok().map(RegistrationId) else {
-                    continue;
-                };
-                if let Some(standing) = standing(&p, fair, &id) {
-                    list.push((BoothCode::new_unchecked(b), standing));
-                }
-            }
-            drop(p);
+            let list: Vec<_> = {
+                let p = state.read();
+                placements
+                    .iter()
+                    .filter_map(|pl| {
+                        let booth = pl["booth"].as_str()?;
+                        let id = pl["registration"].as_str()?.parse().ok().map(RegistrationId)?;
+                        Some((BoothCode::new_unchecked(booth), standing(&p, fair, &id)?))
+                    })
+                    .collect()
+            };
             let ctx = CommandContext::new(organizer.actor(), chrono::Utc::now());
             return match command_on_fair(
                 state,
