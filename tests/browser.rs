@@ -284,3 +284,121 @@ async fn an_exhibitor_applies_on_a_phone_and_opens_the_private_link() {
     assert_eq!(list["registrations"][0]["organization"], "HTX Nông nghiệp Sơn Kim");
     client.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn plans_follow_allocations_live_and_an_organizer_allocates_by_tapping() {
+    let app = support::spawn().await;
+    support::open_fair(&app, "ht2022").await;
+    let approve = |name: &'static str| {
+        let app = &app;
+        async move {
+            let mut body = support::application_body();
+            body["organization"] = json!(name);
+            let (_, applied) = support::json(app.post_json("/api/v1/fairs/ht2022/registrations", &body).await).await;
+            let id = applied["id"].as_str().unwrap().to_owned();
+            app.post_json(&format!("/api/v1/registrations/{id}/approve"), &json!({"booths": 1}))
+                .await;
+            id
+        }
+    };
+    let elsewhere = approve("HTX Bàn Bên").await;
+    approve("HTX Nông nghiệp Sơn Kim").await;
+    let (_driver, client) = browser().await;
+
+    // A visitor watches the public plan while an organizer elsewhere allocates A01.
+    client.goto(&app.url("/fairs/ht2022")).await.unwrap();
+    let class_of = |code: &'static str| {
+        let client = client.clone();
+        async move {
+            client
+                .execute(
+                    &format!("return document.querySelector('rect[data-code=\"{code}\"]').getAttribute('class')"),
+                    vec![],
+                )
+                .await
+                .unwrap()
+                .as_str()
+                .unwrap_or("")
+                .to_owned()
+        }
+    };
+    assert_eq!(class_of("A01").await, "booth available");
+    let allocated = app
+        .post_json(
+            "/api/v1/fairs/ht2022/allocations",
+            &json!({"booth": "A01", "registration": elsewhere}),
+        )
+        .await;
+    assert_eq!(allocated.status().as_u16(), 201);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !class_of("A01").await.contains("allocated") {
+        assert!(Instant::now() < deadline, "the plan did not follow the allocation");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let url = client.current_url().await.unwrap();
+    assert_eq!(url.path(), "/fairs/ht2022", "no reload, no navigation");
+
+    // The organizer signs in on the phone, picks the application and taps a booth.
+    client.goto(&app.url("/login")).await.unwrap();
+    client
+        .find(Locator::Id("email"))
+        .await
+        .unwrap()
+        .send_keys(&app.organizer_email)
+        .await
+        .unwrap();
+    client
+        .find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys(&app.organizer_password)
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("form.form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client.wait().for_element(Locator::Css("main strong")).await.unwrap();
+    client
+        .goto(&app.url("/organizer/fairs/ht2022/board?lang=vi"))
+        .await
+        .unwrap();
+    client
+        .find(Locator::LinkText("HTX Nông nghiệp Sơn Kim"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::Css(".wanting li.selected"))
+        .await
+        .unwrap();
+    client
+        .execute(
+            "document.getElementById('tap-A02').dispatchEvent(new MouseEvent('click', {bubbles: true}))",
+            vec![],
+        )
+        .await
+        .unwrap();
+    client.wait().for_element(Locator::Id("booth-panel")).await.unwrap();
+    let button = client.find(Locator::Id("allocate")).await.unwrap();
+    assert_eq!(button.text().await.unwrap(), "Giao gian A02");
+    button.click().await.unwrap();
+    let flash = client.wait().for_element(Locator::Id("flash")).await.unwrap();
+    assert_eq!(flash.text().await.unwrap(), "Đã giao gian.");
+    assert!(class_of("A02").await.contains("allocated"));
+    let panel = client
+        .find(Locator::Id("booth-panel"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(panel.contains("HTX Nông nghiệp Sơn Kim"), "{panel}");
+    client.close().await.unwrap();
+}
