@@ -5,6 +5,8 @@
 //! `cargo bench --bench mail` (optionally `-- --mails N --writers N`). Needs python3 with
 //! aiosmtpd (`scripts/test` installs it).
 
+mod common;
+
 #[path = "../tests/support/smtp.rs"]
 #[allow(dead_code)]
 mod smtp;
@@ -14,6 +16,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
+use common::arg;
 use hoicho::app::AppState;
 use hoicho::mail::{MailSettings, SmtpUrl};
 use hoicho::startup::{Application, Settings};
@@ -23,32 +26,8 @@ use hoicho_events::{
     RegistrationId, RegistrationSubmitted,
 };
 
-fn arg(name: &str, default: usize) -> usize {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
 fn event(event: Event) -> NewEvent {
-    let (event_type, schema_version, data) = event.encode();
-    let metadata = Metadata {
-        actor: Actor::Public,
-        correlation_id: uuid::Uuid::now_v7(),
-        causation_id: None,
-        request_id: None,
-        idempotency: None,
-    };
-    NewEvent {
-        event_id: uuid::Uuid::now_v7(),
-        event_type: event_type.into(),
-        schema_version,
-        recorded_at: Utc::now(),
-        metadata: serde_json::to_string(&metadata).unwrap(),
-        data,
-    }
+    NewEvent::encode(uuid::Uuid::now_v7(), &event, &Metadata::by(Actor::Public), Utc::now())
 }
 
 fn submitted(n: usize) -> (String, NewEvent) {

@@ -77,6 +77,33 @@ async fn browser() -> (Driver, Client) {
     }
 }
 
+/// Signs the test organizer in through the login form.
+async fn sign_in(client: &Client, app: &support::TestApp) {
+    client.goto(&app.url("/login")).await.unwrap();
+    client
+        .find(Locator::Id("email"))
+        .await
+        .unwrap()
+        .send_keys(&app.organizer_email)
+        .await
+        .unwrap();
+    client
+        .find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys(&app.organizer_password)
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("form.form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client.wait().for_element(Locator::Css("main strong")).await.unwrap();
+}
+
 fn which(name: &str) -> String {
     let out = Command::new("sh")
         .arg("-c")
@@ -145,29 +172,7 @@ async fn the_floor_plan_and_sign_in_work_in_chromium_on_a_phone() {
         .unwrap();
     assert!(row.contains("1.250.000 ₫"), "{row}");
 
-    client.goto(&app.url("/login")).await.unwrap();
-    client
-        .find(Locator::Id("email"))
-        .await
-        .unwrap()
-        .send_keys(&app.organizer_email)
-        .await
-        .unwrap();
-    client
-        .find(Locator::Id("password"))
-        .await
-        .unwrap()
-        .send_keys(&app.organizer_password)
-        .await
-        .unwrap();
-    client
-        .find(Locator::Css("form.form button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    client.wait().for_element(Locator::Css("main strong")).await.unwrap();
+    sign_in(&client, &app).await;
     assert_eq!(client.current_url().await.unwrap().path(), "/organizer");
     let body = client.find(Locator::Css("main")).await.unwrap().text().await.unwrap();
     assert!(body.contains(&app.organizer_email), "{body}");
@@ -339,29 +344,7 @@ async fn plans_follow_allocations_live_and_an_organizer_allocates_by_tapping() {
     assert_eq!(url.path(), "/fairs/ht2022", "no reload, no navigation");
 
     // The organizer signs in on the phone, picks the application and taps a booth.
-    client.goto(&app.url("/login")).await.unwrap();
-    client
-        .find(Locator::Id("email"))
-        .await
-        .unwrap()
-        .send_keys(&app.organizer_email)
-        .await
-        .unwrap();
-    client
-        .find(Locator::Id("password"))
-        .await
-        .unwrap()
-        .send_keys(&app.organizer_password)
-        .await
-        .unwrap();
-    client
-        .find(Locator::Css("form.form button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    client.wait().for_element(Locator::Css("main strong")).await.unwrap();
+    sign_in(&client, &app).await;
     client
         .goto(&app.url("/organizer/fairs/ht2022/board?lang=vi"))
         .await

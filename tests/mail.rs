@@ -212,27 +212,17 @@ async fn names_with_line_breaks_or_header_syntax_cannot_add_headers() {
         token_hash: hoicho::auth::token_hash(&hoicho::auth::access_token(&app.state.secret, &id)),
         submitted_at: Utc::now(),
     });
-    let (event_type, schema_version, data) = event.encode();
-    let metadata = Metadata {
-        actor: Actor::Public,
-        correlation_id: uuid::Uuid::now_v7(),
-        causation_id: None,
-        request_id: None,
-        idempotency: None,
-    };
     app.state
         .store
         .append(
             &hoicho_events::streams::registration(&id),
             hoicho::store::ExpectedVersion::NoStream,
-            vec![NewEvent {
-                event_id: uuid::Uuid::now_v7(),
-                event_type: event_type.into(),
-                schema_version,
-                recorded_at: Utc::now(),
-                metadata: serde_json::to_string(&metadata).unwrap(),
-                data,
-            }],
+            vec![NewEvent::encode(
+                uuid::Uuid::now_v7(),
+                &event,
+                &Metadata::by(Actor::Public),
+                Utc::now(),
+            )],
         )
         .await
         .expect("appended");

@@ -117,6 +117,19 @@ pub struct Metadata {
     pub idempotency: Option<IdempotencyMark>,
 }
 
+impl Metadata {
+    /// The metadata of a change that starts its own correlation: no request, no key.
+    pub fn by(actor: Actor) -> Self {
+        Metadata {
+            actor,
+            correlation_id: Uuid::now_v7(),
+            causation_id: None,
+            request_id: None,
+            idempotency: None,
+        }
+    }
+}
+
 /// An event on its way into the log. `data` and `metadata` are JSON texts.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NewEvent {

@@ -296,28 +296,11 @@ impl Notifier {
         next
     }
 
-    fn metadata(&self) -> Metadata {
-        Metadata {
-            actor: Actor::System {
-                component: "notifier".into(),
-            },
-            correlation_id: uuid::Uuid::now_v7(),
-            causation_id: None,
-            request_id: None,
-            idempotency: None,
-        }
-    }
-
     fn new_event(&self, event: Event, at: DateTime<Utc>) -> NewEvent {
-        let (event_type, schema_version, data) = event.encode();
-        NewEvent {
-            event_id: uuid::Uuid::now_v7(),
-            event_type: event_type.to_owned(),
-            schema_version,
-            recorded_at: at,
-            metadata: serde_json::to_string(&self.metadata()).unwrap_or_else(|_| "{}".into()),
-            data,
-        }
+        let metadata = Metadata::by(Actor::System {
+            component: "notifier".into(),
+        });
+        NewEvent::encode(uuid::Uuid::now_v7(), &event, &metadata, at)
     }
 
     fn lease_until(&self, now: DateTime<Utc>) -> DateTime<Utc> {

@@ -16,7 +16,7 @@ use super::allocations::{build_proposal, command_on_fair, standing};
 use super::error::ApiError;
 use super::extract::{organizer_of, Organizer};
 use super::i18n::{datetime_vn, Lang};
-use super::pages::{csrf_ok, csrf_token, not_found_page, plan, render, with_csrf, Frame, Plan};
+use super::pages::{csrf_ok, csrf_token, not_found_page, plan, render, to_login, with_csrf, Frame, Plan};
 use crate::app::AppState;
 use crate::domain::fair::FairCommand;
 use crate::domain::CommandContext;
@@ -25,12 +25,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/organizer/fairs/{fair}/board", web::get().to(board))
         .route("/organizer/fairs/{fair}/board", web::post().to(act))
         .route("/static/live.js", web::get().to(script));
-}
-
-fn to_login(req: &HttpRequest) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, format!("/login?lang={}", Lang::of(req).code())))
-        .finish()
 }
 
 /// An approved application, as the board lists it.

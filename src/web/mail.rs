@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 use super::error::{ApiError, ErrorResponse, Result};
 use super::extract::{organizer_of, Organizer};
 use super::i18n::{datetime_vn, Lang};
-use super::pages::{csrf_ok, csrf_token, not_found_page, render, with_csrf, Frame};
+use super::pages::{csrf_ok, csrf_token, not_found_page, render, to_login, with_csrf, Frame};
 use crate::app::AppState;
 use crate::mail::{Mail, Mailer};
 use crate::store::{ExpectedVersion, StoreError};
@@ -284,24 +284,13 @@ async fn retry_failed(state: &AppState, organizer: &Organizer, id: NotificationI
         }
         n.version
     };
-    let ctx = crate::domain::CommandContext::new(organizer.actor(), Utc::now());
     let event = Event::NotificationRetried(NotificationRetried { notification_id: id });
-    let (event_type, schema_version, data) = event.encode();
-    let metadata = hoicho_events::Metadata {
-        actor: ctx.actor.clone(),
-        correlation_id: ctx.correlation_id,
-        causation_id: None,
-        request_id: None,
-        idempotency: None,
-    };
-    let new = hoicho_events::NewEvent {
-        event_id: uuid::Uuid::now_v7(),
-        event_type: event_type.to_owned(),
-        schema_version,
-        recorded_at: ctx.now,
-        metadata: serde_json::to_string(&metadata).unwrap_or_else(|_| "{}".into()),
-        data,
-    };
+    let new = hoicho_events::NewEvent::encode(
+        uuid::Uuid::now_v7(),
+        &event,
+        &hoicho_events::Metadata::by(organizer.actor()),
+        Utc::now(),
+    );
     match state
         .store
         .append(&streams::notification(&id), ExpectedVersion::Exact(version), vec![new])
@@ -339,12 +328,6 @@ pub async fn retry(state: Data<AppState>, req: HttpRequest, who: Organizer, id: 
 }
 
 // ---- pages ----
-
-fn to_login(req: &HttpRequest) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, format!("/login?lang={}", Lang::of(req).code())))
-        .finish()
-}
 
 fn template_key(t: Template) -> String {
     format!("tpl.{}", t.as_str())

@@ -335,6 +335,13 @@ struct ErrorPage {
     message: String,
 }
 
+/// Where a page for organizers sends a visitor who is not signed in.
+pub(super) fn to_login(req: &HttpRequest) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, format!("/login?lang={}", Lang::of(req).code())))
+        .finish()
+}
+
 pub fn not_found_page(req: &HttpRequest, key: &str) -> HttpResponse {
     let Frame {
         lang,

@@ -12,7 +12,7 @@ use hoicho_events::{streams, FairId, RegistrationId};
 use super::apply_pages::{history_line, product_line};
 use super::extract::{organizer_of, Organizer};
 use super::i18n::Lang;
-use super::pages::{csrf_ok, csrf_token, not_found_page, render, with_csrf, Frame};
+use super::pages::{csrf_ok, csrf_token, not_found_page, render, to_login, with_csrf, Frame};
 use super::registrations::{history, summary, warnings_text, Filters, ListQuery};
 use crate::app::AppState;
 use crate::domain::registration::{decide, RegistrationCommand, RegistrationState};
@@ -23,12 +23,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/organizer/fairs/{fair}/registrations/bulk", web::post().to(bulk))
         .route("/organizer/registrations/{id}", web::get().to(detail))
         .route("/organizer/registrations/{id}/decide", web::post().to(decide_one));
-}
-
-fn to_login(req: &HttpRequest) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, format!("/login?lang={}", Lang::of(req).code())))
-        .finish()
 }
 
 struct Row {
