@@ -5,6 +5,7 @@ use crate::fair::*;
 use crate::notification::*;
 use crate::organizer::*;
 use crate::registration::*;
+use crate::sales::*;
 
 /// Why a stored event could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -107,6 +108,10 @@ events! {
     BoothBlocked(BoothBlocked) = 1,
     BoothUnblocked(BoothUnblocked) = 1,
     AllocationRulesSet(AllocationRulesSet) = 1,
+    SaleRecorded(SaleRecorded) = 1,
+    SaleVoided(SaleVoided) = 1,
+    BooksClosed(BooksClosed) = 1,
+    BooksReopened(BooksReopened) = 1,
 }
 
 /// Turns the stored shape of `event_type` at version `from` into the shape of `from + 1`.

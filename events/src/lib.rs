@@ -14,6 +14,7 @@ mod ids;
 mod notification;
 mod organizer;
 mod registration;
+mod sales;
 
 pub use allocation::{
     AllocationRules, AllocationRulesSet, BoothAllocated, BoothBlocked, BoothMoved, BoothReleased, BoothUnblocked,
@@ -35,6 +36,7 @@ pub use registration::{
     Address, Application, BoothRequest, Producer, ProducerType, Product, RegistrationAmended, RegistrationApproved,
     RegistrationId, RegistrationRejected, RegistrationSubmitted, RegistrationWaitlisted, RegistrationWithdrawn,
 };
+pub use sales::{BooksClosed, BooksReopened, SaleRecorded, SaleVoided};
 
 /// Stream names, in one place so that every writer and reader agrees on them.
 pub mod streams {
@@ -53,6 +55,11 @@ pub mod streams {
     /// The stream of one email: its claim, attempts and outcome.
     pub fn notification(id: &NotificationId) -> String {
         format!("notification-{}", id.0)
+    }
+
+    /// One exhibitor's sales at one fair.
+    pub fn sales(fair: &FairId, registration: &RegistrationId) -> String {
+        format!("sales-{}-{}", fair.as_str(), registration.0)
     }
 
     /// The stream of one organizer account.

@@ -39,6 +39,8 @@ pub struct FairView {
     pub booths: BTreeMap<BoothCode, BoothView>,
     /// The fair's rules for the automatic allocation proposal.
     pub rules: hoicho_events::AllocationRules,
+    /// Sales tallies are frozen.
+    pub books_closed: bool,
     /// `Some(true)`/`Some(false)` once an organizer opened or closed applications by hand.
     pub registration_override: Option<bool>,
     pub created_at: DateTime<Utc>,
@@ -97,6 +99,7 @@ impl Fairs {
                     booths: BTreeMap::new(),
                     registration_override: None,
                     rules: Default::default(),
+                    books_closed: false,
                     created_at: env.recorded_at,
                     updated_at: env.recorded_at,
                 },
@@ -117,6 +120,8 @@ impl Fairs {
             Event::BoothBlocked(e) => &e.fair_id,
             Event::BoothUnblocked(e) => &e.fair_id,
             Event::AllocationRulesSet(e) => &e.fair_id,
+            Event::BooksClosed(e) => &e.fair_id,
+            Event::BooksReopened(e) => &e.fair_id,
             _ => return,
         };
         let Some(fair) = self.by_id.get_mut(fair_id) else {
@@ -186,6 +191,8 @@ impl Fairs {
                 }
             }
             Event::AllocationRulesSet(e) => fair.rules = e.rules.clone(),
+            Event::BooksClosed(_) => fair.books_closed = true,
+            Event::BooksReopened(_) => fair.books_closed = false,
             _ => {}
         }
     }

@@ -9,6 +9,7 @@ mod idempotency;
 mod notifications;
 mod organizers;
 mod registrations;
+mod sales;
 
 use hoicho_events::Envelope;
 
@@ -17,6 +18,7 @@ pub use idempotency::{Idempotency, IdempotentWrite};
 pub use notifications::{NotificationStatus, NotificationView, Notifications, WantedNotification};
 pub use organizers::{OrganizerAccount, Organizers};
 pub use registrations::{fold, RegistrationStatus, RegistrationView, Registrations};
+pub use sales::{FairSales, RegistrationSales, SaleEntryView, Sales};
 
 /// Every read model, at one log position.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -30,6 +32,7 @@ pub struct Projections {
     pub idempotency: Idempotency,
     pub registrations: Registrations,
     pub notifications: Notifications,
+    pub sales: Sales,
 }
 
 impl Projections {
@@ -39,6 +42,7 @@ impl Projections {
         self.idempotency.apply(envelope);
         self.registrations.apply(envelope);
         self.notifications.apply(envelope);
+        self.sales.apply(envelope);
         self.position = envelope.position;
         self.events += 1;
     }

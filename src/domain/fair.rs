@@ -5,9 +5,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 use hoicho_events::{
-    AllocationRules, AllocationRulesSet, Booth, BoothAllocated, BoothBlocked, BoothCode, BoothDefined, BoothMoved,
-    BoothReleased, BoothRetired, BoothUnblocked, Event, FairAmended, FairCreated, FairDetails, FairId,
-    RegistrationClosed, RegistrationId, RegistrationOpened, ReleaseCause, Zone, ZoneCode, ZoneDefined, ZoneRetired,
+    AllocationRules, AllocationRulesSet, BooksClosed, BooksReopened, Booth, BoothAllocated, BoothBlocked, BoothCode,
+    BoothDefined, BoothMoved, BoothReleased, BoothRetired, BoothUnblocked, Event, FairAmended, FairCreated,
+    FairDetails, FairId, RegistrationClosed, RegistrationId, RegistrationOpened, ReleaseCause, Zone, ZoneCode,
+    ZoneDefined, ZoneRetired,
 };
 
 use super::{Aggregate, DomainError};
@@ -26,6 +27,8 @@ pub struct FairState {
     /// Booths kept out of allocation.
     pub blocked: BTreeSet<BoothCode>,
     pub rules: AllocationRules,
+    /// Sales tallies are frozen.
+    pub books_closed: bool,
 }
 
 impl FairState {
@@ -89,6 +92,8 @@ impl Aggregate for FairState {
                 self.blocked.remove(&e.booth);
             }
             Event::AllocationRulesSet(e) => self.rules = e.rules.clone(),
+            Event::BooksClosed(_) => self.books_closed = true,
+            Event::BooksReopened(_) => self.books_closed = false,
             _ => {}
         }
     }
@@ -148,6 +153,12 @@ pub enum FairCommand {
     },
     Unblock {
         booth: BoothCode,
+    },
+    /// Freeze the sales tallies.
+    CloseBooks,
+    /// Unfreeze them; the reason stays in the history.
+    ReopenBooks {
+        reason: String,
     },
     /// Set the fair's rules for the automatic proposal.
     SetRules {
@@ -279,6 +290,22 @@ pub fn decide(state: &FairState, command: &FairCommand) -> Result<Vec<Event>, Do
             } else {
                 vec![]
             }
+        }
+        FairCommand::CloseBooks => {
+            if state.books_closed {
+                vec![]
+            } else {
+                vec![Event::BooksClosed(BooksClosed { fair_id })]
+            }
+        }
+        FairCommand::ReopenBooks { reason } => {
+            if !state.books_closed {
+                return Err(DomainError::conflict("books_open", "the books of this fair are open"));
+            }
+            vec![Event::BooksReopened(BooksReopened {
+                fair_id,
+                reason: reason.clone(),
+            })]
         }
         FairCommand::SetRules { rules } => {
             for quota in &rules.zone_quotas {

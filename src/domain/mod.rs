@@ -8,6 +8,7 @@ pub mod fair;
 pub mod organizer;
 pub mod proposal;
 pub mod registration;
+pub mod sales;
 
 pub use execute::{execute, execute_new, CommandContext, CommandError, Outcome};
 

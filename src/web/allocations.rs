@@ -146,7 +146,7 @@ fn with_holder(err: CommandError, state: &AppState, fair: &FairId, booth: &Booth
 
 /// Runs one fair command for an organizer: idempotency, If-Match, the decision, the wait
 /// until the projections hold it.
-async fn run(
+pub(super) async fn run(
     state: &AppState,
     req: &HttpRequest,
     who: &Organizer,

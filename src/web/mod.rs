@@ -19,6 +19,7 @@ pub mod pages;
 pub mod plan;
 pub mod registrations;
 pub mod review_pages;
+pub mod sales;
 pub mod session;
 pub mod write;
 
@@ -59,7 +60,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(audit::routes)
             .configure(mail::api_routes)
             .configure(allocations::routes)
-            .configure(directory::api_routes),
+            .configure(directory::api_routes)
+            .configure(sales::routes),
     )
     .configure(pages::routes)
     .configure(apply_pages::routes)

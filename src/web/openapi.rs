@@ -4,7 +4,7 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{allocations, audit, directory, error, fairs, mail, registrations};
+use super::{allocations, audit, directory, error, fairs, mail, registrations, sales};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -17,7 +17,8 @@ use super::{allocations, audit, directory, error, fairs, mail, registrations};
         audit::events, audit::stream, mail::list, mail::get, mail::retry,
         allocations::allocate, allocations::release, allocations::move_booth, allocations::block,
         allocations::unblock, allocations::history, allocations::proposal, allocations::accept_proposal,
-        allocations::set_rules, directory::directory,
+        allocations::set_rules, directory::directory, sales::record, sales::void, sales::list,
+        sales::close_books, sales::reopen_books, sales::revenue_handler,
     ),
     components(schemas(error::ErrorResponse, error::ErrorBody)),
     modifiers(&Bearer)

@@ -44,7 +44,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 /// Who is asking about a registration.
-pub enum Caller {
+pub(super) enum Caller {
     Organizer(Organizer),
     /// Holds the access token of this registration.
     Exhibitor(RegistrationId),
@@ -68,7 +68,7 @@ pub fn registration_for_token(state: &AppState, token: &str) -> Option<Registrat
 
 /// The caller, allowed to act on registration `id`: 401 without credentials, 404 for a
 /// token of another registration (admitting the id exists would leak it).
-fn caller_for(state: &AppState, req: &HttpRequest, id: RegistrationId) -> Result<Caller> {
+pub(super) fn caller_for(state: &AppState, req: &HttpRequest, id: RegistrationId) -> Result<Caller> {
     if let Some(organizer) = api_organizer(req) {
         return Ok(Caller::Organizer(organizer));
     }
@@ -81,7 +81,7 @@ fn caller_for(state: &AppState, req: &HttpRequest, id: RegistrationId) -> Result
 }
 
 impl Caller {
-    fn actor(&self) -> Actor {
+    pub(super) fn actor(&self) -> Actor {
         match self {
             Caller::Organizer(o) => o.actor(),
             Caller::Exhibitor(id) => Actor::Exhibitor {
@@ -90,7 +90,7 @@ impl Caller {
         }
     }
 
-    fn principal(&self) -> String {
+    pub(super) fn principal(&self) -> String {
         match self {
             Caller::Organizer(o) => o.principal(),
             Caller::Exhibitor(id) => format!("exhibitor:{id}"),
@@ -105,7 +105,7 @@ impl Caller {
     }
 }
 
-fn parse_id(raw: &str) -> Result<RegistrationId> {
+pub(super) fn parse_id(raw: &str) -> Result<RegistrationId> {
     raw.parse::<uuid::Uuid>()
         .map(RegistrationId)
         .map_err(|_| ApiError::not_found("registration"))
@@ -452,7 +452,7 @@ async fn change(
 }
 
 /// An optional JSON body: empty means `{}`.
-fn optional_json(req: &HttpRequest, body: &Body) -> Result<Value> {
+pub(super) fn optional_json(req: &HttpRequest, body: &Body) -> Result<Value> {
     if body.0.iter().all(u8::is_ascii_whitespace) {
         Ok(json!({}))
     } else {
