@@ -17,7 +17,7 @@ use crate::domain::registration::{decide, By, RegistrationCommand, RegistrationS
 use crate::domain::{execute, CommandContext};
 
 /// xorshift64*: small, fast and the same everywhere, which is all demo data needs.
-struct Rng(u64);
+pub(super) struct Rng(pub(super) u64);
 
 impl Rng {
     fn next(&mut self) -> u64 {
@@ -27,7 +27,7 @@ impl Rng {
         self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
     }
 
-    fn below(&mut self, n: usize) -> usize {
+    pub(super) fn below(&mut self, n: usize) -> usize {
         (self.next() % n as u64) as usize
     }
 
@@ -36,7 +36,7 @@ impl Rng {
     }
 
     /// True with probability `percent` in 100.
-    fn chance(&mut self, percent: usize) -> bool {
+    pub(super) fn chance(&mut self, percent: usize) -> bool {
         self.below(100) < percent
     }
 }
@@ -142,7 +142,7 @@ fn ascii(text: &str) -> String {
         .collect()
 }
 
-fn vn(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
+pub(super) fn vn(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
     chrono_tz::Asia::Ho_Chi_Minh
         .with_ymd_and_hms(y, m, d, h, min, 0)
         .single()

@@ -8,6 +8,7 @@ use hoicho_events::{streams, Actor, Booth, BoothCode, FairDetails, FairId, Zone,
 use serde::{Deserialize, Serialize};
 
 mod applications;
+mod sales;
 
 use crate::app::AppState;
 use crate::domain::fair::{decide, FairCommand, FairState};
@@ -191,6 +192,11 @@ pub async fn ensure(state: &AppState, data_dir: &Path) -> anyhow::Result<()> {
         tracing::info!(fair = FAIR_ID, "demo applications loaded");
         allocate(state, &fair_id, &ctx).await?;
         tracing::info!(fair = FAIR_ID, "demo booths allocated");
+        state
+            .wait_for(state.store.head().await?, std::time::Duration::from_secs(30))
+            .await;
+        sales::load(state, &fair_id).await?;
+        tracing::info!(fair = FAIR_ID, "demo sales loaded");
         Some(token)
     };
 
