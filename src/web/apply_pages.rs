@@ -548,6 +548,8 @@ struct MinePage {
     history: Vec<String>,
     can_amend: bool,
     can_withdraw: bool,
+    /// The booths it holds, for the link to record sales.
+    booths: String,
 }
 
 fn private(mut response: HttpResponse) -> HttpResponse {
@@ -629,6 +631,15 @@ async fn mine(state: Data<AppState>, req: HttpRequest, token: Path<String>) -> H
             history: history.iter().map(|h| history_line(h, zone, lang)).collect(),
             can_amend: status == "submitted",
             can_withdraw: matches!(status, "submitted" | "approved" | "waitlisted"),
+            booths: fair
+                .map(|f| {
+                    f.held_by(&id)
+                        .iter()
+                        .map(|b| b.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                })
+                .unwrap_or_default(),
         }
     };
     private(with_csrf(render(StatusCode::OK, lang, &page), &csrf))

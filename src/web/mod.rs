@@ -20,6 +20,7 @@ pub mod plan;
 pub mod registrations;
 pub mod review_pages;
 pub mod sales;
+pub mod sales_pages;
 pub mod session;
 pub mod write;
 
@@ -69,6 +70,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .configure(mail::page_routes)
     .configure(directory::page_routes)
     .configure(board::routes)
+    .configure(sales_pages::routes)
     .default_service(web::to(not_found));
 }
 

@@ -304,6 +304,12 @@ pub struct SalesOut {
     books_closed: bool,
 }
 
+impl SalesOut {
+    pub fn total_vnd_value(&self) -> i64 {
+        self.total_vnd
+    }
+}
+
 pub fn sales_out(p: &Projections, registration: &RegistrationView) -> SalesOut {
     let sales = p.sales.of(&registration.fair_id, &registration.id);
     let books_closed = p.fairs.by_id.get(&registration.fair_id).is_some_and(|f| f.books_closed);
