@@ -9,27 +9,20 @@
 //!
 //! `cargo bench --bench foundation` (optionally `-- --events N --appends N`).
 
+mod common;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{TimeZone, Utc};
-use hoicho::startup::{Application, Settings};
 use hoicho::store::sqlite::SqliteStore;
 use hoicho::store::{EventStore, ExpectedVersion};
 use hoicho_events::{
-    Actor, Booth, BoothCode, BoothDefined, Envelope, Event, FairCreated, FairId, Metadata, NewEvent, RecordedEvent,
-    ZoneCode,
+    Actor, Booth, BoothCode, BoothDefined, Event, FairCreated, FairId, Metadata, NewEvent, RecordedEvent, ZoneCode,
 };
 use uuid::Uuid;
 
-fn arg(name: &str, default: usize) -> usize {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
+use common::{arg, ms, raw_read_and_decode, start_to_ready, write_log};
 
 fn metadata() -> String {
     let m = Metadata {
@@ -115,15 +108,6 @@ fn synthetic_log(total: usize) -> Vec<RecordedEvent> {
     events
 }
 
-async fn write_log(dir: &std::path::Path, events: Vec<RecordedEvent>) {
-    let store = SqliteStore::open(dir.join("events.sqlite")).unwrap();
-    for chunk in events.chunks(50_000) {
-        store.import(chunk.to_vec()).await.unwrap();
-    }
-    // Wait for the final checkpoint, so it does not run during the measurements.
-    tokio::task::spawn_blocking(move || store.close()).await.unwrap();
-}
-
 /// (a) The raw loop: one INSERT, one transaction, one fsync per event.
 fn raw_inserts(dir: &std::path::Path, count: usize) -> f64 {
     let conn = rusqlite::Connection::open(dir.join("raw.sqlite")).unwrap();
@@ -195,47 +179,6 @@ async fn store_appends(dir: &std::path::Path, writers: usize, count: usize) -> (
 }
 
 /// (b) The raw loop: read every row and decode it, nothing else.
-fn raw_read_and_decode(path: &std::path::Path) -> (usize, f64) {
-    let conn = rusqlite::Connection::open(path).unwrap();
-    let started = Instant::now();
-    let mut stmt = conn
-        .prepare("SELECT position, event_id, stream, version, event_type, schema_version, recorded_at, metadata, data FROM events ORDER BY position")
-        .unwrap();
-    let mut rows = stmt.query([]).unwrap();
-    let mut count = 0;
-    while let Some(row) = rows.next().unwrap() {
-        let id: [u8; 16] = row.get(1).unwrap();
-        let recorded = RecordedEvent {
-            position: row.get::<_, i64>(0).unwrap() as u64,
-            event_id: Uuid::from_bytes(id),
-            stream: row.get(2).unwrap(),
-            version: row.get::<_, i64>(3).unwrap() as u64,
-            event_type: row.get(4).unwrap(),
-            schema_version: row.get(5).unwrap(),
-            recorded_at: chrono::DateTime::from_timestamp_micros(row.get(6).unwrap()).unwrap(),
-            metadata: row.get(7).unwrap(),
-            data: row.get(8).unwrap(),
-        };
-        std::hint::black_box(Envelope::decode(&recorded).unwrap());
-        count += 1;
-    }
-    (count, count as f64 / started.elapsed().as_secs_f64())
-}
-
-/// (b) and (c): the application's own start-up: open, replay into every projection, ready.
-async fn start_to_ready(dir: &std::path::Path) -> (Duration, u64) {
-    let mut settings = Settings::new("127.0.0.1:0", dir);
-    settings.workers = Some(1);
-    let started = Instant::now();
-    let app = Application::build(settings).await.unwrap();
-    while !app.state.ready() {
-        tokio::time::sleep(Duration::from_millis(1)).await;
-    }
-    let elapsed = started.elapsed();
-    let events = app.state.read().events;
-    (elapsed, events)
-}
-
 #[tokio::main]
 async fn main() {
     let total = arg("--events", 1_000_000);
@@ -309,10 +252,6 @@ async fn main() {
         "  start to ready:                   {:>10.2} s  (target < 3 s)",
         ready.as_secs_f64()
     );
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
 }
 
 trait TapMkdir {

@@ -4,6 +4,8 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use hoicho::store::EventStore;
+
 /// `--name N` from the command line, or `default`.
 pub fn arg(name: &str, default: usize) -> usize {
     let args: Vec<String> = std::env::args().collect();
@@ -73,4 +75,57 @@ where
 
 pub fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
+}
+
+/// Writes a synthetic log through the store's import path, then closes the store so its
+/// final checkpoint does not run during the measurements.
+pub async fn write_log(dir: &std::path::Path, events: Vec<hoicho_events::RecordedEvent>) {
+    let store = hoicho::store::sqlite::SqliteStore::open(dir.join("events.sqlite")).unwrap();
+    for chunk in events.chunks(50_000) {
+        store.import(chunk.to_vec()).await.unwrap();
+    }
+    // Wait for the final checkpoint, so it does not run during the measurements.
+    tokio::task::spawn_blocking(move || store.close()).await.unwrap();
+}
+
+/// A raw read-and-decode loop over the log's rows: what replay is measured against.
+pub fn raw_read_and_decode(path: &std::path::Path) -> (usize, f64) {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    let started = Instant::now();
+    let mut stmt = conn
+        .prepare("SELECT position, event_id, stream, version, event_type, schema_version, recorded_at, metadata, data FROM events ORDER BY position")
+        .unwrap();
+    let mut rows = stmt.query([]).unwrap();
+    let mut count = 0;
+    while let Some(row) = rows.next().unwrap() {
+        let id: [u8; 16] = row.get(1).unwrap();
+        let recorded = hoicho_events::RecordedEvent {
+            position: row.get::<_, i64>(0).unwrap() as u64,
+            event_id: uuid::Uuid::from_bytes(id),
+            stream: row.get(2).unwrap(),
+            version: row.get::<_, i64>(3).unwrap() as u64,
+            event_type: row.get(4).unwrap(),
+            schema_version: row.get(5).unwrap(),
+            recorded_at: chrono::DateTime::from_timestamp_micros(row.get(6).unwrap()).unwrap(),
+            metadata: row.get(7).unwrap(),
+            data: row.get(8).unwrap(),
+        };
+        std::hint::black_box(hoicho_events::Envelope::decode(&recorded).unwrap());
+        count += 1;
+    }
+    (count, count as f64 / started.elapsed().as_secs_f64())
+}
+
+/// The application's own start-up on `dir`: open, replay into every projection, ready.
+pub async fn start_to_ready(dir: &std::path::Path) -> (Duration, u64) {
+    let mut settings = hoicho::startup::Settings::new("127.0.0.1:0", dir);
+    settings.workers = Some(1);
+    let started = Instant::now();
+    let app = hoicho::startup::Application::build(settings).await.unwrap();
+    while !app.state.ready() {
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    let elapsed = started.elapsed();
+    let events = app.state.read().events;
+    (elapsed, events)
 }
