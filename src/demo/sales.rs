@@ -93,7 +93,10 @@ pub async fn load(state: &AppState, fair_id: &FairId) -> anyhow::Result<()> {
                 }
             }
             let right = record(amount);
-            execute::<SalesState, _>(&*state.store, &stream, &ctx, None, |s| decide(s, &situation, &right)).await?;
+            crate::domain::execute::execute_appending::<SalesState, _>(&*state.store, &stream, &ctx, |s| {
+                decide(s, &situation, &right)
+            })
+            .await?;
             day += Duration::days(1);
         }
     }

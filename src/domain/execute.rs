@@ -153,6 +153,52 @@ where
     run(store, stream, ctx, None, decide, true).await
 }
 
+/// For a command whose rules do not depend on its stream's past (a new sales entry stands
+/// alone; what it must respect arrives in the command): decides against the empty state and
+/// appends whatever the stream holds, so writers to one stream never wait on each other and
+/// nothing is read first. A retry with the same Idempotency-Key derives the same event ids,
+/// which the store recognises.
+#[tracing::instrument(name = "command", skip_all, fields(stream = %stream))]
+pub async fn execute_appending<A, F>(
+    store: &dyn EventStore,
+    stream: &str,
+    ctx: &CommandContext,
+    decide: F,
+) -> Result<Outcome<A>, CommandError>
+where
+    A: Aggregate,
+    F: Fn(&A) -> Result<Vec<Event>, DomainError>,
+{
+    let mut state = A::default();
+    let events = decide(&state)?;
+    if events.is_empty() {
+        return Ok(Outcome {
+            stream: stream.to_owned(),
+            version: 0,
+            position: store.head().await?,
+            events,
+            state,
+        });
+    }
+    let metadata = ctx.metadata();
+    let encoded = events
+        .iter()
+        .enumerate()
+        .map(|(i, event)| NewEvent::encode(ctx.event_id(i), event, &metadata, ctx.now))
+        .collect();
+    let done = store.append(stream, ExpectedVersion::Any, encoded).await?;
+    for event in &events {
+        state.apply(event);
+    }
+    Ok(Outcome {
+        stream: stream.to_owned(),
+        version: done.version,
+        position: done.position,
+        events,
+        state,
+    })
+}
+
 async fn run<A, F>(
     store: &dyn EventStore,
     stream: &str,

@@ -22,6 +22,7 @@ use super::registrations::{caller_for, optional_json, parse_id, Caller};
 use super::write::{replay, settle, Written};
 use crate::app::AppState;
 use crate::domain::execute;
+use crate::domain::execute::execute_appending;
 use crate::domain::fair::FairCommand;
 use crate::domain::sales::{decide, SalesCommand, SalesState, Situation, MAX_ENTRY_VND};
 
@@ -205,10 +206,13 @@ async fn sales_write(
         return Ok(recorded_response(state, &first, &fair, &id));
     }
     let command = command?;
-    let outcome = execute::<SalesState, _>(&*state.store, &streams::sales(&fair, &id), &ctx, None, |s| {
-        decide(s, &situation, &command)
-    })
-    .await?;
+    let stream = streams::sales(&fair, &id);
+    let decision = |s: &SalesState| decide(s, &situation, &command);
+    let outcome = match &command {
+        // A new entry stands alone: append it without reading the exhibitor's past entries.
+        SalesCommand::Record { .. } => execute_appending(&*state.store, &stream, &ctx, decision).await?,
+        SalesCommand::Void { .. } => execute(&*state.store, &stream, &ctx, None, decision).await?,
+    };
     let written = settle(state, outcome).await;
     Ok(recorded_response(state, &written, &fair, &id))
 }

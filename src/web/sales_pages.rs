@@ -234,9 +234,12 @@ async fn record(
             },
             chrono::Utc::now(),
         );
-        let done = execute::<SalesState, _>(&*state.store, &streams::sales(&fair, &id), &ctx, None, |s| {
-            decide(s, &situation, &command)
-        })
+        let done = crate::domain::execute::execute_appending::<SalesState, _>(
+            &*state.store,
+            &streams::sales(&fair, &id),
+            &ctx,
+            |s| decide(s, &situation, &command),
+        )
         .await
         .map_err(ApiError::from)?;
         state.wait_for(done.position, std::time::Duration::from_secs(5)).await;
