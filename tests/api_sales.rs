@@ -291,6 +291,44 @@ async fn voids_closed_books_and_the_revenue_review() {
     assert!(text.contains("HTX Nông nghiệp Sơn Kim,2400000"), "{text}");
     assert!(text.contains("Tổng cộng,3400000"), "{text}");
 
+    // The workbook: a summary and a sheet per breakdown, each with the exact total.
+    let xlsx = app.get_as_organizer("/api/v1/fairs/ht2026/revenue?format=xlsx").await;
+    assert_eq!(xlsx.status().as_u16(), 200);
+    assert_eq!(
+        xlsx.headers()["content-type"],
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    let bytes = xlsx.bytes().await.unwrap().to_vec();
+    {
+        use calamine::Reader;
+        let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes)).expect("a workbook");
+        let names = book.sheet_names().to_vec();
+        assert_eq!(names.len(), 10, "{names:?}");
+        assert_eq!(names[0], "Tổng quan");
+        let sheet = book.worksheet_range("Theo đơn vị").unwrap();
+        let rows: Vec<Vec<String>> = sheet
+            .rows()
+            .map(|r| r.iter().map(|c| c.to_string()).collect())
+            .collect();
+        assert_eq!(rows[1][1], "HTX Nông nghiệp Sơn Kim");
+        assert_eq!(rows[1][2], "2400000");
+        assert_eq!(rows.last().unwrap()[1], "Tổng cộng");
+        assert_eq!(rows.last().unwrap()[2], "3400000");
+        let summary = book.worksheet_range("Tổng quan").unwrap();
+        assert_eq!(summary.get((2, 1)).unwrap().to_string(), "3400000");
+    }
+    let page = app
+        .get_page("/organizer/fairs/ht2026/revenue", &app.organizer_cookie().await)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("<svg") && page.contains("Doanh thu theo ngày"),
+        "the charts are drawn"
+    );
+    assert!(page.contains("Mười xã, phường dẫn đầu"));
+
     // The books close: nothing more is recorded or voided; reopening needs a reason.
     let close = app.post_json("/api/v1/fairs/ht2026/books/close", &json!({})).await;
     assert_eq!(close.status().as_u16(), 200);

@@ -327,6 +327,7 @@ impl Lang {
             "revenue.missing" => ("Chưa báo", "Not reported yet"),
             "revenue.reporting" => ("Tỷ lệ báo cáo theo ngày", "Reporting by day"),
             "revenue.csv" => ("Tải CSV", "Download CSV"),
+            "revenue.xlsx" => ("Tải Excel (XLSX)", "Download Excel (XLSX)"),
             "revenue.close" => ("Khoá sổ doanh thu", "Close the books"),
             "revenue.reopen" => ("Mở lại sổ", "Reopen the books"),
             "revenue.reopen_reason" => ("Lý do mở lại", "Why reopen"),

@@ -18,6 +18,7 @@ pub mod openapi;
 pub mod pages;
 pub mod plan;
 pub mod registrations;
+pub mod report;
 pub mod review_pages;
 pub mod sales;
 pub mod sales_pages;

@@ -419,11 +419,11 @@ pub async fn reopen_books(
 /// One line of a breakdown.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Line {
-    key: String,
-    label: String,
-    amount_vnd: i64,
+    pub key: String,
+    pub label: String,
+    pub amount_vnd: i64,
     /// Of the fair's total, 0–1.
-    share: f64,
+    pub share: f64,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -501,6 +501,36 @@ impl Revenue {
     pub fn total_vnd(&self) -> i64 {
         self.total_vnd
     }
+
+    /// The headline figures, for the workbook's summary sheet.
+    pub fn summary(&self) -> Summary {
+        Summary {
+            name: self.name.clone(),
+            total_vnd: self.total_vnd,
+            ocop_vnd: self.ocop_vnd,
+            ocop_share: self.ocop_share,
+            transactions: self.transactions,
+            booths_allocated: self.booths_allocated,
+            occupancy: self.occupancy,
+            reporting: self
+                .reporting
+                .iter()
+                .map(|d| (date_vn(d.day), d.reported, d.rate))
+                .collect(),
+        }
+    }
+}
+
+pub struct Summary {
+    pub name: String,
+    pub total_vnd: i64,
+    pub ocop_vnd: i64,
+    pub ocop_share: f64,
+    pub transactions: u64,
+    pub booths_allocated: usize,
+    pub occupancy: f64,
+    /// (day, exhibitors that reported, rate).
+    pub reporting: Vec<(String, usize, f64)>,
 }
 
 /// The best OCOP stars among `products` whose certificate is valid on `day`.
@@ -752,7 +782,7 @@ pub struct RevenueQuery {
     /// One breakdown: `day`, `booth`, `zone`, `exhibitor`, `producer`, `product_group`,
     /// `commune`, `legacy_district`, `stars`. Without it, all of them.
     by: Option<String>,
-    /// `json` (default) or `csv` (UTF-8 with BOM, for Excel).
+    /// `json` (default), `csv` (UTF-8 with BOM, for Excel) or `xlsx` (a sheet per breakdown).
     format: Option<String>,
     #[allow(dead_code)]
     lang: Option<String>,
@@ -782,8 +812,8 @@ pub async fn revenue_handler(
         }
     }
     let format = query.format.as_deref().unwrap_or("json");
-    if !matches!(format, "json" | "csv") {
-        check.fail2("format", "phải là json hoặc csv", "must be json or csv");
+    if !matches!(format, "json" | "csv" | "xlsx") {
+        check.fail2("format", "phải là json, csv hoặc xlsx", "must be json, csv or xlsx");
     }
     check.finish()?;
     let report = {
@@ -791,6 +821,19 @@ pub async fn revenue_handler(
         let view = p.fairs.get(&fair).ok_or_else(|| ApiError::not_found("fair"))?;
         revenue(&p, view, lang)
     };
+    if format == "xlsx" {
+        let bytes = super::report::to_xlsx(&report, lang).map_err(|err| {
+            tracing::error!(error = %err, "the workbook could not be written");
+            ApiError::internal()
+        })?;
+        return Ok(HttpResponse::Ok()
+            .content_type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+            .insert_header((
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"doanh-thu-{}.xlsx\"", report.fair),
+            ))
+            .body(bytes));
+    }
     if format == "csv" {
         let csv = to_csv(&report, by, lang).map_err(|_| ApiError::internal())?;
         let name = match by {

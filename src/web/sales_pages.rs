@@ -359,6 +359,8 @@ struct RevenuePage {
     reporting: Vec<(String, String)>,
     sections: Vec<Section>,
     comparison: Option<String>,
+    /// (title, SVG drawn by plotters, which escapes every text it writes).
+    charts: Vec<(String, String)>,
 }
 
 fn percent(share: f64) -> String {
@@ -476,6 +478,7 @@ async fn revenue_page(state: Data<AppState>, req: HttpRequest, fair: Path<String
                 })
                 .collect(),
             sections,
+            charts: super::report::charts(&report, lang),
             comparison: json.get("comparison").filter(|c| !c.is_null()).map(|c| {
                 format!(
                     "{}: {} ({}{})",

@@ -1,0 +1,216 @@
+//! The revenue review for people: an XLSX workbook with a sheet per breakdown and its totals
+//! (rust_xlsxwriter), and SVG charts where people would rather look than read (plotters).
+
+use plotters::prelude::*;
+use rust_xlsxwriter::{Format, Workbook, XlsxError};
+
+use super::i18n::{money_vnd, Lang};
+use super::sales::{Revenue, BREAKDOWNS};
+
+fn sheet_name(by: &str, lang: Lang) -> &'static str {
+    match (by, lang) {
+        ("day", Lang::Vi) => "Theo ngày",
+        ("booth", Lang::Vi) => "Theo gian hàng",
+        ("zone", Lang::Vi) => "Theo khu",
+        ("exhibitor", Lang::Vi) => "Theo đơn vị",
+        ("producer", Lang::Vi) => "Theo chủ thể",
+        ("product_group", Lang::Vi) => "Theo nhóm sản phẩm",
+        ("commune", Lang::Vi) => "Theo xã phường",
+        ("legacy_district", Lang::Vi) => "Theo huyện cũ",
+        ("stars", Lang::Vi) => "Theo hạng sao",
+        ("day", _) => "By day",
+        ("booth", _) => "By booth",
+        ("zone", _) => "By zone",
+        ("exhibitor", _) => "By exhibitor",
+        ("producer", _) => "By producer",
+        ("product_group", _) => "By product group",
+        ("commune", _) => "By commune",
+        ("legacy_district", _) => "By former district",
+        _ => "By stars",
+    }
+}
+
+/// The whole review as a workbook: a summary sheet, then one sheet per breakdown, each with
+/// its total.
+pub fn to_xlsx(report: &Revenue, lang: Lang) -> Result<Vec<u8>, XlsxError> {
+    let vi = lang == Lang::Vi;
+    let t = |v: &'static str, e: &'static str| if vi { v } else { e };
+    let mut book = Workbook::new();
+    let bold = Format::new().set_bold();
+    let money = Format::new().set_num_format("#,##0");
+    let money_bold = Format::new().set_num_format("#,##0").set_bold();
+    let percent = Format::new().set_num_format("0.0%");
+    let summary = report.summary();
+    {
+        let sheet = book.add_worksheet();
+        sheet.set_name(t("Tổng quan", "Summary"))?;
+        sheet.write_string_with_format(0, 0, &summary.name, &bold)?;
+        let rows: [(&str, f64, &Format); 6] = [
+            (
+                t("Tổng doanh thu (đồng)", "Total revenue (đồng)"),
+                summary.total_vnd as f64,
+                &money_bold,
+            ),
+            (
+                t("Hàng OCOP (đồng)", "OCOP goods (đồng)"),
+                summary.ocop_vnd as f64,
+                &money,
+            ),
+            (
+                t("Tỷ lệ hàng OCOP", "Share of OCOP goods"),
+                summary.ocop_share,
+                &percent,
+            ),
+            (
+                t("Số lượt bán", "Sales transactions"),
+                summary.transactions as f64,
+                &money,
+            ),
+            (
+                t("Gian đã phân", "Booths in use"),
+                summary.booths_allocated as f64,
+                &money,
+            ),
+            (t("Tỷ lệ lấp đầy", "Occupancy"), summary.occupancy, &percent),
+        ];
+        for (i, (label, value, format)) in rows.iter().enumerate() {
+            let row = i as u32 + 2;
+            sheet.write_string(row, 0, *label)?;
+            sheet.write_number_with_format(row, 1, *value, format)?;
+        }
+        let mut row = 9;
+        sheet.write_string_with_format(row, 0, t("Báo cáo theo ngày", "Reporting by day"), &bold)?;
+        for (day, reported, rate) in &summary.reporting {
+            row += 1;
+            sheet.write_string(row, 0, day)?;
+            sheet.write_number(row, 1, *reported as f64)?;
+            sheet.write_number_with_format(row, 2, *rate, &percent)?;
+        }
+        sheet.set_column_width(0, 34)?;
+        sheet.set_column_width(1, 20)?;
+    }
+    for by in BREAKDOWNS {
+        let sheet = book.add_worksheet();
+        sheet.set_name(sheet_name(by, lang))?;
+        for (col, head) in [
+            t("Mã", "Key"),
+            t("Tên", "Name"),
+            t("Doanh thu (đồng)", "Revenue (đồng)"),
+            t("Tỷ lệ", "Share"),
+        ]
+        .iter()
+        .enumerate()
+        {
+            sheet.write_string_with_format(0, col as u16, *head, &bold)?;
+        }
+        let lines = report.breakdown(by);
+        for (i, line) in lines.iter().enumerate() {
+            let row = i as u32 + 1;
+            sheet.write_string(row, 0, &line.key)?;
+            sheet.write_string(row, 1, &line.label)?;
+            sheet.write_number_with_format(row, 2, line.amount_vnd as f64, &money)?;
+            sheet.write_number_with_format(row, 3, line.share, &percent)?;
+        }
+        let total_row = lines.len() as u32 + 1;
+        sheet.write_string_with_format(total_row, 1, t("Tổng cộng", "Total"), &bold)?;
+        sheet.write_number_with_format(total_row, 2, report.total_vnd() as f64, &money_bold)?;
+        sheet.set_freeze_panes(1, 0)?;
+        sheet.set_column_width(0, 16)?;
+        sheet.set_column_width(1, 44)?;
+        sheet.set_column_width(2, 20)?;
+    }
+    book.save_to_buffer()
+}
+
+/// A horizontal bar chart of `(label, amount)` as SVG, amounts in millions of đồng; the
+/// page gives it its title.
+pub fn bar_chart(bars: &[(String, i64)]) -> String {
+    let mut svg = String::new();
+    let height = 64 + 34 * bars.len().max(1) as u32;
+    {
+        let root = SVGBackend::with_string(&mut svg, (640, height)).into_drawing_area();
+        let draw = || -> Result<(), Box<dyn std::error::Error + '_>> {
+            root.fill(&WHITE)?;
+            let max = bars.iter().map(|(_, a)| *a).max().unwrap_or(0).max(1) as f64 / 1e6;
+            let n = bars.len().max(1) as i32;
+            let mut chart = ChartBuilder::on(&root)
+                .margin(10)
+                .x_label_area_size(44)
+                .y_label_area_size(190)
+                .build_cartesian_2d(0f64..max * 1.08, 0..n)?;
+            chart
+                .configure_mesh()
+                .disable_y_mesh()
+                .y_labels(bars.len().max(1))
+                .y_label_formatter(&|i| {
+                    bars.get((n - 1 - *i) as usize)
+                        .map(|(label, _)| {
+                            let short: String = label.chars().take(28).collect();
+                            if label.chars().count() > 28 {
+                                format!("{short}…")
+                            } else {
+                                short
+                            }
+                        })
+                        .unwrap_or_default()
+                })
+                .x_desc("triệu đồng / million đồng")
+                .x_label_formatter(&|v| format!("{v:.0}"))
+                .draw()?;
+            chart.draw_series(bars.iter().enumerate().map(|(i, (_, amount))| {
+                let y = n - 1 - i as i32;
+                let mut bar = Rectangle::new(
+                    [(0.0, y), (*amount as f64 / 1e6, y + 1)],
+                    RGBColor(31, 111, 67).filled(),
+                );
+                bar.set_margin(5, 5, 0, 0);
+                bar
+            }))?;
+            root.present()?;
+            Ok(())
+        };
+        if let Err(err) = draw() {
+            tracing::warn!(error = %err, "a chart could not be drawn");
+        }
+    }
+    svg
+}
+
+/// The charts of the review page: revenue by day, by product group, by commune (top ten).
+pub fn charts(report: &Revenue, lang: Lang) -> Vec<(String, String)> {
+    let vi = lang == Lang::Vi;
+    let pick = |by: &str, limit: usize| -> Vec<(String, i64)> {
+        report
+            .breakdown(by)
+            .iter()
+            .take(limit)
+            .map(|l| (l.label.clone(), l.amount_vnd))
+            .collect()
+    };
+    let total = money_vnd(report.total_vnd());
+    [
+        ("day", if vi { "Doanh thu theo ngày" } else { "Revenue by day" }, 31),
+        (
+            "product_group",
+            if vi {
+                "Theo nhóm sản phẩm OCOP"
+            } else {
+                "By OCOP product group"
+            },
+            10,
+        ),
+        (
+            "commune",
+            if vi {
+                "Mười xã, phường dẫn đầu"
+            } else {
+                "Top ten communes"
+            },
+            10,
+        ),
+    ]
+    .into_iter()
+    .filter(|(by, _, _)| !report.breakdown(by).is_empty())
+    .map(|(by, title, limit)| (format!("{title} ({total})"), bar_chart(&pick(by, limit))))
+    .collect()
+}
