@@ -95,6 +95,9 @@ pub struct MailArgs {
     /// When exhibitors are reminded, the day before the fair, in the fair's zone.
     #[arg(long, env = "HOICHO_REMINDER_AT", default_value = "08:00", value_parser = parse_time)]
     pub reminder_at: chrono::NaiveTime,
+    /// When exhibitors that have not reported a fair day's sales are reminded, in the fair's zone.
+    #[arg(long, env = "HOICHO_SALES_REMINDER_AT", default_value = "19:00", value_parser = parse_time)]
+    pub sales_reminder_at: chrono::NaiveTime,
 }
 
 /// Takes any text: a bad URL is refused at start-up with its password hidden, where a parse
@@ -120,6 +123,7 @@ impl MailArgs {
             schedule: Schedule {
                 digest_at: self.digest_at,
                 reminder_at: self.reminder_at,
+                sales_reminder_at: self.sales_reminder_at,
             },
             ..MailSettings::default()
         }

@@ -673,3 +673,108 @@ async fn exhibitors_hear_where_their_booth_is() {
         "received, approved, allocated, moved, released"
     );
 }
+
+#[tokio::test]
+async fn the_evening_reminder_and_the_summaries_when_the_books_close() {
+    let sink = SmtpSink::start(&[]);
+    let clock = ManualClock::new(Utc::now());
+    let shared: Arc<dyn Clock> = clock.clone();
+    let app = spawn_with(|s| {
+        with_smtp(s, &sink.url());
+        s.clock = shared;
+    })
+    .await;
+    let today = Utc::now().with_timezone(&hanoi()).date_naive();
+    let mut fair = support::fair_body("ht2026");
+    fair["start_date"] = json!((today - chrono::Duration::days(1)).to_string());
+    fair["end_date"] = json!((today + chrono::Duration::days(3)).to_string());
+    assert_eq!(app.post_json("/api/v1/fairs", &fair).await.status().as_u16(), 201);
+    assert_eq!(
+        app.put_booths("ht2026", &support::plan_body()).await.status().as_u16(),
+        200
+    );
+    let mut exhibitors = Vec::new();
+    for (name, email, booth) in [
+        ("HTX Nông nghiệp Sơn Kim", "sonkim@example.vn", "A02"),
+        ("HTX Thạch Hà", "thachha@example.vn", "B01"),
+    ] {
+        let mut body = application_body();
+        body["organization"] = json!(name);
+        body["email"] = json!(email);
+        let (_, applied) = json(app.post_json("/api/v1/fairs/ht2026/registrations", &body).await).await;
+        let id = applied["id"].as_str().unwrap().to_owned();
+        app.post_json(&format!("/api/v1/registrations/{id}/approve"), &json!({"booths": 1}))
+            .await;
+        let allocated = app
+            .post_json(
+                "/api/v1/fairs/ht2026/allocations",
+                &json!({"booth": booth, "registration": id}),
+            )
+            .await;
+        assert_eq!(allocated.status().as_u16(), 201);
+        exhibitors.push(id);
+    }
+    let recorded = app
+        .post_json(
+            &format!("/api/v1/registrations/{}/sales", exhibitors[0]),
+            &json!({"day": today.to_string(), "amount_vnd": 2_500_000}),
+        )
+        .await;
+    assert_eq!(recorded.status().as_u16(), 201);
+    // received, approved, allocated: three emails each.
+    assert_eq!(sink.wait_for(6, Duration::from_secs(20)).await.len(), 6);
+
+    // 19:00 fair time: a reminder to the one that has not reported (and, past 17:00, the
+    // organizer's digest of today's two applications).
+    let evening = hanoi()
+        .from_local_datetime(&today.and_hms_opt(19, 0, 30).unwrap())
+        .unwrap()
+        .with_timezone(&Utc);
+    clock.set(evening);
+    let messages = sink.wait_for(8, Duration::from_secs(20)).await;
+    assert_eq!(by_recipient(&messages, "btc@hoicho.test").len(), 1, "the digest");
+    let reminders: Vec<&Value> = messages
+        .iter()
+        .filter(|m| m["subject"].as_str().unwrap().contains("Nhắc báo doanh thu"))
+        .collect();
+    assert_eq!(reminders.len(), 1, "{messages:#?}");
+    assert_eq!(reminders[0]["rcpt_tos"], json!(["thachha@example.vn"]));
+    assert!(
+        reminders[0]["text"].as_str().unwrap().contains("/sales"),
+        "the link opens the sales page"
+    );
+
+    // The books close: each exhibitor its summary, the organizer the report with the workbook.
+    let closed = app.post_json("/api/v1/fairs/ht2026/books/close", &json!({})).await;
+    assert_eq!(closed.status().as_u16(), 200);
+    clock.advance(chrono::Duration::seconds(10));
+    let messages = sink.wait_for(11, Duration::from_secs(20)).await;
+    let summary = by_recipient(&messages, "sonkim@example.vn")
+        .into_iter()
+        .find(|m| m["subject"].as_str().unwrap().contains("Doanh thu của"))
+        .expect("the exhibitor's summary");
+    assert!(
+        summary["text"]
+            .as_str()
+            .unwrap()
+            .contains("Tổng doanh thu: 2.500.000 ₫"),
+        "{summary}"
+    );
+    let report = by_recipient(&messages, "btc@hoicho.test")
+        .into_iter()
+        .find(|m| m["subject"].as_str().unwrap().contains("Báo cáo doanh thu"))
+        .expect("the organizers' report");
+    assert!(report["subject"].as_str().unwrap().contains("2.500.000 ₫"));
+    assert_eq!(report["attachments"][0]["filename"], "doanh-thu-ht2026.xlsx");
+    assert_eq!(
+        report["attachments"][0]["content_type"],
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    assert!(report["attachments"][0]["size"].as_u64().unwrap() > 3000);
+    assert!(report["text"]
+        .as_str()
+        .unwrap()
+        .contains("HTX Nông nghiệp Sơn Kim: 2.500.000 ₫"));
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(sink.messages().len(), 11, "nothing else, nothing twice");
+}

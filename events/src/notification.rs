@@ -63,10 +63,16 @@ pub enum Template {
     BoothMoved,
     /// To the exhibitor: a booth was taken back by an organizer.
     BoothReleased,
+    /// To an exhibitor holding a booth, in the evening of a fair day it has not reported.
+    SalesReminder,
+    /// To each exhibitor when the books close: its own sales.
+    SalesSummary,
+    /// To each organizer when the books close: the review, with the workbook attached.
+    RevenueReport,
 }
 
 impl Template {
-    pub const ALL: [Template; 10] = [
+    pub const ALL: [Template; 13] = [
         Template::ApplicationReceived,
         Template::ApplicationApproved,
         Template::ApplicationRejected,
@@ -77,6 +83,9 @@ impl Template {
         Template::BoothAllocated,
         Template::BoothMoved,
         Template::BoothReleased,
+        Template::SalesReminder,
+        Template::SalesSummary,
+        Template::RevenueReport,
     ];
 
     pub fn as_str(&self) -> &'static str {
@@ -91,6 +100,9 @@ impl Template {
             Template::BoothAllocated => "booth_allocated",
             Template::BoothMoved => "booth_moved",
             Template::BoothReleased => "booth_released",
+            Template::SalesReminder => "sales_reminder",
+            Template::SalesSummary => "sales_summary",
+            Template::RevenueReport => "revenue_report",
         }
     }
 

@@ -41,6 +41,8 @@ pub struct FairView {
     pub rules: hoicho_events::AllocationRules,
     /// Sales tallies are frozen.
     pub books_closed: bool,
+    /// When the books were last closed, and by which event (for the emails that follow).
+    pub books_closed_at: Option<(DateTime<Utc>, uuid::Uuid)>,
     /// `Some(true)`/`Some(false)` once an organizer opened or closed applications by hand.
     pub registration_override: Option<bool>,
     pub created_at: DateTime<Utc>,
@@ -100,6 +102,7 @@ impl Fairs {
                     registration_override: None,
                     rules: Default::default(),
                     books_closed: false,
+                    books_closed_at: None,
                     created_at: env.recorded_at,
                     updated_at: env.recorded_at,
                 },
@@ -191,8 +194,14 @@ impl Fairs {
                 }
             }
             Event::AllocationRulesSet(e) => fair.rules = e.rules.clone(),
-            Event::BooksClosed(_) => fair.books_closed = true,
-            Event::BooksReopened(_) => fair.books_closed = false,
+            Event::BooksClosed(_) => {
+                fair.books_closed = true;
+                fair.books_closed_at = Some((env.recorded_at, env.event_id));
+            }
+            Event::BooksReopened(_) => {
+                fair.books_closed = false;
+                fair.books_closed_at = None;
+            }
             _ => {}
         }
     }

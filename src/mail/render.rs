@@ -34,6 +34,13 @@ pub struct MailContext<'a> {
     pub private_link: Option<String>,
     /// For a digest: the applications it lists.
     pub listed: Vec<&'a RegistrationView>,
+    /// For a sales summary: the exhibitor's sales.
+    pub sales: Option<hoicho_projections::RegistrationSales>,
+    /// For the organizers' report: the total and the leading exhibitors.
+    pub revenue_total: Option<i64>,
+    pub top: Vec<(String, i64)>,
+    /// Files to attach: (name, MIME type, bytes).
+    pub attachments: Vec<(String, String, Vec<u8>)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,6 +48,8 @@ pub struct Rendered {
     pub subject: String,
     pub text: String,
     pub html: String,
+    /// (file name, MIME type, bytes).
+    pub attachments: Vec<(String, String, Vec<u8>)>,
 }
 
 /// The parts of an email body; the text and HTML layouts lay them out.
@@ -422,6 +431,116 @@ pub fn render(mail: &Mail, ctx: &MailContext) -> Rendered {
             ));
             (subject, heading.to_owned())
         }
+        Template::SalesReminder => {
+            let day = mail.params.day.map(date_vn).unwrap_or_default();
+            if vi {
+                paragraphs.push(format!(
+                    "Hôm nay, {day}, {organization} chưa báo doanh thu bán hàng tại {fair_name}. Xin ghi lại doanh thu trong ngày qua đường link riêng dưới đây; chỉ mất một phút."
+                ));
+            } else {
+                paragraphs.push(format!(
+                    "{organization} has not reported today's sales ({day}) at {fair_name}. Please record them through your private link below; it takes a minute."
+                ));
+            }
+            // The private link, to its sales page.
+            link = ctx.private_link.clone().map(|url| {
+                let url = match url.split_once('?') {
+                    Some((path, query)) => format!("{path}/sales?{query}"),
+                    None => format!("{url}/sales"),
+                };
+                (
+                    (if vi {
+                        "Ghi doanh thu hôm nay"
+                    } else {
+                        "Record today's sales"
+                    })
+                    .to_owned(),
+                    url,
+                )
+            });
+            if vi {
+                (
+                    format!("[{fair_name}] Nhắc báo doanh thu ngày {day}"),
+                    "Nhắc báo doanh thu".to_owned(),
+                )
+            } else {
+                (
+                    format!("[{fair_name}] Please report your sales for {day}"),
+                    "Sales reminder".to_owned(),
+                )
+            }
+        }
+        Template::SalesSummary => {
+            let sales = ctx.sales.as_ref();
+            let total = sales.map_or(0, |s| s.total_vnd);
+            if vi {
+                paragraphs.push(format!(
+                    "Ban tổ chức đã khoá sổ doanh thu {fair_name}. Cảm ơn {organization} đã tham gia; dưới đây là doanh thu của đơn vị theo số liệu đã báo."
+                ));
+            } else {
+                paragraphs.push(format!(
+                    "The organizers have closed the books of {fair_name}. Thank you for taking part; here are the sales of {organization} as reported."
+                ));
+            }
+            facts.push((
+                if vi { "Tổng doanh thu" } else { "Total sales" }.into(),
+                crate::web::i18n::money_vnd(total),
+            ));
+            for (day, amount) in sales.map(|s| s.by_day.clone()).unwrap_or_default() {
+                facts.push((date_vn(day), crate::web::i18n::money_vnd(amount)));
+            }
+            fair_facts(&mut facts);
+            link = private_link("Xem chi tiết", "See the details");
+            if vi {
+                (
+                    format!("[{fair_name}] Doanh thu của {organization}"),
+                    "Tổng kết doanh thu".to_owned(),
+                )
+            } else {
+                (
+                    format!("[{fair_name}] Sales of {organization}"),
+                    "Your sales".to_owned(),
+                )
+            }
+        }
+        Template::RevenueReport => {
+            let total = ctx.revenue_total.unwrap_or(0);
+            if vi {
+                paragraphs.push(format!(
+                    "Sổ doanh thu {fair_name} đã khoá. Báo cáo đầy đủ theo ngày, gian hàng, khu, đơn vị, chủ thể, nhóm sản phẩm, xã và hạng sao OCOP nằm trong tệp Excel đính kèm."
+                ));
+            } else {
+                paragraphs.push(format!(
+                    "The books of {fair_name} are closed. The full review by day, booth, zone, exhibitor, producer, product group, commune and OCOP stars is in the attached Excel workbook."
+                ));
+            }
+            facts.push((
+                if vi { "Tổng doanh thu" } else { "Total revenue" }.into(),
+                crate::web::i18n::money_vnd(total),
+            ));
+            for (label, amount) in &ctx.top {
+                facts.push((label.clone(), crate::web::i18n::money_vnd(*amount)));
+            }
+            fair_facts(&mut facts);
+            link = Some((
+                (if vi { "Xem báo cáo" } else { "Open the review" }).to_owned(),
+                format!("{}/organizer/fairs/{}/revenue", ctx.public_url, mail.fair_id),
+            ));
+            if vi {
+                (
+                    format!(
+                        "[{fair_name}] Báo cáo doanh thu: {}",
+                        crate::web::i18n::money_vnd(total)
+                    ),
+                    "Báo cáo doanh thu".to_owned(),
+                )
+            } else {
+                (
+                    format!("[{fair_name}] Revenue report: {}", crate::web::i18n::money_vnd(total)),
+                    "Revenue report".to_owned(),
+                )
+            }
+        }
         Template::FairReminder => {
             let start = ctx.fair.map(|f| date_vn(f.details.start_date)).unwrap_or_default();
             let venue = ctx.fair.map(|f| f.details.venue.clone()).unwrap_or_default();
@@ -488,7 +607,12 @@ pub fn render(mail: &Mail, ctx: &MailContext) -> Rendered {
     }
     .render()
     .unwrap_or_default();
-    Rendered { subject, text, html }
+    Rendered {
+        subject,
+        text,
+        html,
+        attachments: ctx.attachments.clone(),
+    }
 }
 
 /// Text fit for a header: control characters (CR and LF among them) become spaces, runs of
@@ -512,15 +636,24 @@ pub fn message(mail: &Mail, rendered: &Rendered, from: &Mailbox) -> Result<Messa
         .map_err(|err| format!("invalid recipient address {:?}: {err}", mail.recipient.email))?;
     let name = header_text(&mail.recipient.name);
     let to = Mailbox::new((!name.is_empty()).then_some(name), address);
+    let body = MultiPart::alternative_plain_html(rendered.text.clone(), rendered.html.clone());
+    let body = if rendered.attachments.is_empty() {
+        body
+    } else {
+        let mut mixed = MultiPart::mixed().multipart(body);
+        for (name, mime, bytes) in &rendered.attachments {
+            let content_type =
+                lettre::message::header::ContentType::parse(mime).map_err(|err| format!("attachment {name}: {err}"))?;
+            mixed = mixed.singlepart(lettre::message::Attachment::new(name.clone()).body(bytes.clone(), content_type));
+        }
+        mixed
+    };
     Message::builder()
         .from(from.clone())
         .to(to)
         .subject(rendered.subject.clone())
         .message_id(Some(mail.message_id.clone()))
-        .multipart(MultiPart::alternative_plain_html(
-            rendered.text.clone(),
-            rendered.html.clone(),
-        ))
+        .multipart(body)
         .map_err(|err| format!("the message cannot be built: {err}"))
 }
 
@@ -563,6 +696,10 @@ mod tests {
             registration: None,
             private_link: Some("https://hoicho.example.vn/r/abc".into()),
             listed: vec![],
+            sales: None,
+            revenue_total: None,
+            top: vec![],
+            attachments: vec![],
         }
     }
 

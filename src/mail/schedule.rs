@@ -14,6 +14,8 @@ pub struct Schedule {
     pub digest_at: NaiveTime,
     /// The reminder on the day before the fair opens.
     pub reminder_at: NaiveTime,
+    /// The evening reminder to exhibitors who have not reported the day's sales.
+    pub sales_reminder_at: NaiveTime,
 }
 
 impl Default for Schedule {
@@ -21,6 +23,7 @@ impl Default for Schedule {
         Schedule {
             digest_at: NaiveTime::from_hms_opt(17, 0, 0).unwrap_or_default(),
             reminder_at: NaiveTime::from_hms_opt(8, 0, 0).unwrap_or_default(),
+            sales_reminder_at: NaiveTime::from_hms_opt(19, 0, 0).unwrap_or_default(),
         }
     }
 }
@@ -56,6 +59,8 @@ pub fn due(p: &Projections, now: DateTime<Utc>, schedule: &Schedule) -> Vec<Want
     for fair in p.fairs.by_id.values() {
         digest(p, fair, now, schedule, &mut due);
         reminder(p, fair, now, schedule, &mut due);
+        sales_reminder(p, fair, now, schedule, &mut due);
+        books_closed(p, fair, now, &mut due);
     }
     due.retain(|w| !p.notifications.claimed(&w.id));
     due
@@ -148,6 +153,109 @@ fn reminder(
                 day: Some(start),
                 ..Default::default()
             },
+            due_at: at,
+        });
+    }
+}
+
+/// Registrations holding a booth at `fair`.
+fn holders<'a>(p: &'a Projections, fair: &'a FairView) -> Vec<&'a hoicho_projections::RegistrationView> {
+    let mut ids: Vec<_> = fair.booths.values().filter_map(|b| b.holder).collect();
+    ids.sort();
+    ids.dedup();
+    ids.iter().filter_map(|id| p.registrations.get(id)).collect()
+}
+
+/// In the evening of a fair day, exhibitors holding a booth that have not reported that day.
+fn sales_reminder(
+    p: &Projections,
+    fair: &FairView,
+    now: DateTime<Utc>,
+    schedule: &Schedule,
+    out: &mut Vec<WantedNotification>,
+) {
+    if fair.books_closed {
+        return;
+    }
+    let today = fair_today(fair, now);
+    if today < fair.details.start_date || today > fair.details.end_date {
+        return;
+    }
+    let at = at_fair_time(fair, today, schedule.sales_reminder_at);
+    if at > now {
+        return;
+    }
+    let trigger = format!("sales-reminder:{}:{today}", fair.id);
+    let sales = p.sales.of_fair(&fair.id);
+    for r in holders(p, fair) {
+        let reported = sales
+            .and_then(|s| s.registrations.get(&r.id))
+            .and_then(|s| s.entries_by_day.get(&today))
+            .is_some_and(|n| *n > 0);
+        if reported {
+            continue;
+        }
+        let email = &r.application.email;
+        out.push(WantedNotification {
+            id: NotificationId::derive(&trigger, email, Template::SalesReminder),
+            fair_id: fair.id.clone(),
+            template: Template::SalesReminder,
+            trigger: trigger.clone(),
+            registration_id: Some(r.id),
+            recipient: Recipient {
+                email: email.clone(),
+                name: r.application.representative.clone(),
+            },
+            language: r.application.language.clone(),
+            params: NotificationParams {
+                day: Some(today),
+                ..Default::default()
+            },
+            due_at: at,
+        });
+    }
+}
+
+/// When the books close: each exhibitor's own summary, and the report to every organizer.
+/// A closing older than a week (hoicho was down, or the log is old) sends nothing.
+fn books_closed(p: &Projections, fair: &FairView, now: DateTime<Utc>, out: &mut Vec<WantedNotification>) {
+    let Some((at, event)) = fair.books_closed_at.filter(|_| fair.books_closed) else {
+        return;
+    };
+    if now - at > Duration::days(7) {
+        return;
+    }
+    let trigger = format!("books-closed:{}:{event}", fair.id);
+    for r in holders(p, fair) {
+        let email = &r.application.email;
+        out.push(WantedNotification {
+            id: NotificationId::derive(&trigger, email, Template::SalesSummary),
+            fair_id: fair.id.clone(),
+            template: Template::SalesSummary,
+            trigger: trigger.clone(),
+            registration_id: Some(r.id),
+            recipient: Recipient {
+                email: email.clone(),
+                name: r.application.representative.clone(),
+            },
+            language: r.application.language.clone(),
+            params: NotificationParams::default(),
+            due_at: at,
+        });
+    }
+    for organizer in p.organizers.by_id.values() {
+        out.push(WantedNotification {
+            id: NotificationId::derive(&trigger, &organizer.email, Template::RevenueReport),
+            fair_id: fair.id.clone(),
+            template: Template::RevenueReport,
+            trigger: trigger.clone(),
+            registration_id: None,
+            recipient: Recipient {
+                email: organizer.email.clone(),
+                name: String::new(),
+            },
+            language: "vi".into(),
+            params: NotificationParams::default(),
             due_at: at,
         });
     }

@@ -51,6 +51,11 @@ class Sink:
             "content_type": message.get_content_type(),
             "text": text.get_content() if text is not None else None,
             "html": html.get_content() if html is not None else None,
+            "attachments": [
+                {"filename": a.get_filename(), "content_type": a.get_content_type(),
+                 "size": len(a.get_content())}
+                for a in message.iter_attachments()
+            ],
         }
         self.write(record)
         return "250 2.0.0 Message accepted for delivery"
