@@ -348,6 +348,42 @@ async fn voids_closed_books_and_the_revenue_review() {
     let (status, _) = sell(&app, &other, &other_token, &json!({"day": today, "amount_vnd": 5})).await;
     assert_eq!(status, 201);
 
+    // An earlier fair with its own sales: the review compares with it.
+    let last_year = Utc::now().date_naive() - Duration::days(365);
+    let mut earlier = support::fair_body("ht2025");
+    earlier["start_date"] = json!(last_year.to_string());
+    earlier["end_date"] = json!((last_year + Duration::days(4)).to_string());
+    earlier["registration_opens_at"] = json!(format!("{}T00:00:00+07:00", last_year - Duration::days(40)));
+    earlier["registration_closes_at"] = json!(format!("{}T00:00:00+07:00", last_year - Duration::days(10)));
+    assert_eq!(app.post_json("/api/v1/fairs", &earlier).await.status().as_u16(), 201);
+    assert_eq!(app.put_booths("ht2025", &plan_body()).await.status().as_u16(), 200);
+    let mut body = application_body();
+    body["organization"] = json!("HTX Năm Ngoái");
+    let (_, applied) = json(app.post_json("/api/v1/fairs/ht2025/registrations", &body).await).await;
+    let old = applied["id"].as_str().unwrap().to_owned();
+    app.post_json(&format!("/api/v1/registrations/{old}/approve"), &json!({"booths": 1}))
+        .await;
+    app.post_json(
+        "/api/v1/fairs/ht2025/allocations",
+        &json!({"booth": "A01", "registration": old}),
+    )
+    .await;
+    let late = app
+        .post_json(
+            &format!("/api/v1/registrations/{old}/sales"),
+            &json!({"day": last_year.to_string(), "amount_vnd": 1_000_000}),
+        )
+        .await;
+    assert_eq!(
+        late.status().as_u16(),
+        201,
+        "a late entry for a past day, before the books close"
+    );
+    let (_, review) = json(app.get_as_organizer("/api/v1/fairs/ht2026/revenue").await).await;
+    assert_eq!(review["comparison"]["fair"], "ht2025");
+    assert_eq!(review["comparison"]["total_vnd"], 1_000_000);
+    assert_eq!(review["comparison"]["difference_vnd"], 3_400_005 - 1_000_000);
+
     // The projections equal a fresh replay of the log.
     let mut fresh = hoicho_projections::Projections::default();
     let mut after = 0;

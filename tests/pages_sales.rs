@@ -163,7 +163,8 @@ async fn organizers_see_who_has_reported_today_and_close_the_books() {
         missing.contains("HTX Thạch Hà") && !missing.contains("Sơn Kim"),
         "{missing}"
     );
-    assert!(html.contains("id=\"by-zone\"") && html.contains("format=csv"));
+    assert!(html.contains("id=\"by-zone\"") && html.contains("format=csv") && html.contains("format=xlsx"));
+    assert!(html.contains("http-equiv=\"refresh\""), "live during the fair");
 
     let closed = app
         .post_form("/organizer/fairs/ht2026/books", &cookie, &[("action", "close")])

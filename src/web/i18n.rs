@@ -323,6 +323,7 @@ impl Lang {
             "revenue.ocop" => ("Hàng OCOP", "OCOP goods"),
             "revenue.occupancy" => ("Gian đã phân", "Booths in use"),
             "revenue.today" => ("Hôm nay", "Today"),
+            "revenue.live" => ("Trang tự cập nhật mỗi phút trong những ngày hội chợ.", "This page refreshes itself every minute during the fair."),
             "revenue.reported" => ("Đã báo doanh thu", "Reported"),
             "revenue.missing" => ("Chưa báo", "Not reported yet"),
             "revenue.reporting" => ("Tỷ lệ báo cáo theo ngày", "Reporting by day"),

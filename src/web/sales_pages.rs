@@ -347,6 +347,8 @@ struct RevenuePage {
     fair_name: String,
     csrf: String,
     books_closed: bool,
+    /// The fair is on and its books open: the page refreshes itself every minute.
+    running: bool,
     total: String,
     ocop: String,
     ocop_share: String,
@@ -448,6 +450,7 @@ async fn revenue_page(state: Data<AppState>, req: HttpRequest, fair: Path<String
             fair_name: view.details.name.clone(),
             csrf: csrf.clone(),
             books_closed: view.books_closed,
+            running: !view.books_closed && today >= view.details.start_date && today <= view.details.end_date,
             total: money_vnd(report.total_vnd()),
             ocop: money_vnd(json["ocop_vnd"].as_i64().unwrap_or(0)),
             ocop_share: percent(json["ocop_share"].as_f64().unwrap_or(0.0)),
