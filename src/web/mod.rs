@@ -56,14 +56,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .route("/metrics", web::get().to(health::metrics))
     .route("/api/openapi.json", web::get().to(openapi::document))
     .service(
+        // Routes are tried in order: the busiest writes of a running fair (sales at every
+        // booth, applications) come first.
         web::scope("/api/v1")
-            .configure(fairs::routes)
+            .configure(sales::routes)
             .configure(registrations::routes)
+            .configure(fairs::routes)
             .configure(audit::routes)
             .configure(mail::api_routes)
             .configure(allocations::routes)
-            .configure(directory::api_routes)
-            .configure(sales::routes),
+            .configure(directory::api_routes),
     )
     .configure(pages::routes)
     .configure(apply_pages::routes)
