@@ -321,7 +321,7 @@ async fn main() {
         let started = Instant::now();
         let report = hoicho::web::sales::revenue(&p, fair, hoicho::web::i18n::Lang::Vi);
         times.push(started.elapsed());
-        total = report.total_vnd();
+        total = report.total_vnd;
     }
     times.sort();
     println!(

@@ -3,11 +3,10 @@
 //! than it holds gives back the rest. Each runs in every instance; the fair stream's expected
 //! version makes the second instance's attempt a no-op.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use hoicho_events::{streams, Actor, FairId, RegistrationId, ReleaseCause};
+use hoicho_events::{streams, Actor, FairId, ReleaseCause};
 use hoicho_projections::{Projections, RegistrationStatus};
 
 use crate::app::AppState;
@@ -18,13 +17,8 @@ use crate::domain::{execute, CommandContext};
 pub fn excess(p: &Projections) -> Vec<(FairId, Standing, ReleaseCause)> {
     let mut out = Vec::new();
     for fair in p.fairs.by_id.values() {
-        let mut held: BTreeMap<RegistrationId, u32> = BTreeMap::new();
-        for booth in fair.booths.values() {
-            if let Some(holder) = booth.holder {
-                *held.entry(holder).or_default() += 1;
-            }
-        }
-        for (registration, count) in held {
+        for (&registration, booths) in &fair.holdings {
+            let count = booths.len() as u32;
             let view = p.registrations.get(&registration);
             let (allowed, cause) = match view.map(|v| v.status) {
                 Some(RegistrationStatus::Approved) => {

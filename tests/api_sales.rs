@@ -8,16 +8,9 @@ use chrono::{Duration, Utc};
 use serde_json::{json, Value};
 use support::{application_body, json, plan_body, spawn, TestApp};
 
-/// A fair running now (it opened two days ago), with its plan.
+/// A fair running now (it opened two days ago), with its plan: (yesterday, today, tomorrow).
 async fn running_fair(app: &TestApp) -> (String, String, String) {
-    let today = Utc::now().with_timezone(&chrono_tz::Asia::Ho_Chi_Minh).date_naive();
-    let mut fair = support::fair_body("ht2026");
-    fair["start_date"] = json!((today - Duration::days(2)).to_string());
-    fair["end_date"] = json!((today + Duration::days(2)).to_string());
-    fair["registration_opens_at"] = json!(format!("{}T00:00:00+07:00", today - Duration::days(40)));
-    fair["registration_closes_at"] = json!(format!("{}T00:00:00+07:00", today - Duration::days(10)));
-    assert_eq!(app.post_json("/api/v1/fairs", &fair).await.status().as_u16(), 201);
-    assert_eq!(app.put_booths("ht2026", &plan_body()).await.status().as_u16(), 200);
+    let today = support::fair_on_days(app, "ht2026", -2, 2).await;
     (
         (today - Duration::days(1)).to_string(),
         today.to_string(),
@@ -29,24 +22,7 @@ async fn running_fair(app: &TestApp) -> (String, String, String) {
 async fn exhibitor(app: &TestApp, name: &str, body: Value, booth: Option<&str>) -> (String, String) {
     let mut body = body;
     body["organization"] = json!(name);
-    let (status, applied) = json(app.post_json("/api/v1/fairs/ht2026/registrations", &body).await).await;
-    assert_eq!(status, 201, "{applied}");
-    let id = applied["id"].as_str().unwrap().to_owned();
-    let token = applied["access_token"].as_str().unwrap().to_owned();
-    let approve = app
-        .post_json(&format!("/api/v1/registrations/{id}/approve"), &json!({"booths": 1}))
-        .await;
-    assert_eq!(approve.status().as_u16(), 200);
-    if let Some(booth) = booth {
-        let allocated = app
-            .post_json(
-                "/api/v1/fairs/ht2026/allocations",
-                &json!({"booth": booth, "registration": id}),
-            )
-            .await;
-        assert_eq!(allocated.status().as_u16(), 201);
-    }
-    (id, token)
+    support::exhibitor(app, "ht2026", body, booth).await
 }
 
 async fn sell(app: &TestApp, id: &str, token: &str, body: &Value) -> (u16, Value) {

@@ -684,15 +684,7 @@ async fn the_evening_reminder_and_the_summaries_when_the_books_close() {
         s.clock = shared;
     })
     .await;
-    let today = Utc::now().with_timezone(&hanoi()).date_naive();
-    let mut fair = support::fair_body("ht2026");
-    fair["start_date"] = json!((today - chrono::Duration::days(1)).to_string());
-    fair["end_date"] = json!((today + chrono::Duration::days(3)).to_string());
-    assert_eq!(app.post_json("/api/v1/fairs", &fair).await.status().as_u16(), 201);
-    assert_eq!(
-        app.put_booths("ht2026", &support::plan_body()).await.status().as_u16(),
-        200
-    );
+    let today = support::fair_on_days(&app, "ht2026", -1, 3).await;
     let mut exhibitors = Vec::new();
     for (name, email, booth) in [
         ("HTX Nông nghiệp Sơn Kim", "sonkim@example.vn", "A02"),
@@ -701,18 +693,7 @@ async fn the_evening_reminder_and_the_summaries_when_the_books_close() {
         let mut body = application_body();
         body["organization"] = json!(name);
         body["email"] = json!(email);
-        let (_, applied) = json(app.post_json("/api/v1/fairs/ht2026/registrations", &body).await).await;
-        let id = applied["id"].as_str().unwrap().to_owned();
-        app.post_json(&format!("/api/v1/registrations/{id}/approve"), &json!({"booths": 1}))
-            .await;
-        let allocated = app
-            .post_json(
-                "/api/v1/fairs/ht2026/allocations",
-                &json!({"booth": booth, "registration": id}),
-            )
-            .await;
-        assert_eq!(allocated.status().as_u16(), 201);
-        exhibitors.push(id);
+        exhibitors.push(support::exhibitor(&app, "ht2026", body, Some(booth)).await.0);
     }
     let recorded = app
         .post_json(

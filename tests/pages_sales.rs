@@ -3,33 +3,16 @@
 
 mod support;
 
-use chrono::{Duration, Utc};
 use serde_json::json;
-use support::{application_body, json, plan_body, spawn, TestApp, CSRF};
+use support::{application_body, json, spawn, TestApp, CSRF};
 
 async fn running_fair_with(app: &TestApp) -> (String, String, String) {
-    let today = Utc::now().with_timezone(&chrono_tz::Asia::Ho_Chi_Minh).date_naive();
-    let mut fair = support::fair_body("ht2026");
-    fair["start_date"] = json!((today - Duration::days(1)).to_string());
-    fair["end_date"] = json!((today + Duration::days(3)).to_string());
-    assert_eq!(app.post_json("/api/v1/fairs", &fair).await.status().as_u16(), 201);
-    assert_eq!(app.put_booths("ht2026", &plan_body()).await.status().as_u16(), 200);
+    let today = support::fair_on_days(app, "ht2026", -1, 3).await;
     let mut ids = Vec::new();
     for (name, booth) in [("HTX Nông nghiệp Sơn Kim", "A02"), ("HTX Thạch Hà", "B01")] {
         let mut body = application_body();
         body["organization"] = json!(name);
-        let (_, applied) = json(app.post_json("/api/v1/fairs/ht2026/registrations", &body).await).await;
-        let id = applied["id"].as_str().unwrap().to_owned();
-        app.post_json(&format!("/api/v1/registrations/{id}/approve"), &json!({"booths": 1}))
-            .await;
-        let allocated = app
-            .post_json(
-                "/api/v1/fairs/ht2026/allocations",
-                &json!({"booth": booth, "registration": id}),
-            )
-            .await;
-        assert_eq!(allocated.status().as_u16(), 201);
-        ids.push((id, applied["access_token"].as_str().unwrap().to_owned()));
+        ids.push(support::exhibitor(app, "ht2026", body, Some(booth)).await);
     }
     (today.to_string(), ids[0].1.clone(), ids[1].0.clone())
 }

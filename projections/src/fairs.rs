@@ -1,4 +1,4 @@
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 use hoicho_events::{Booth, BoothCode, Envelope, Event, FairDetails, FairId, RegistrationId, Zone, ZoneCode};
@@ -45,6 +45,9 @@ pub struct FairView {
     pub books_closed_at: Option<(DateTime<Utc>, uuid::Uuid)>,
     /// `Some(true)`/`Some(false)` once an organizer opened or closed applications by hand.
     pub registration_override: Option<bool>,
+    /// Who holds which booths: the index behind `held_by`, kept as allocations arrive.
+    #[serde(skip)]
+    pub holdings: BTreeMap<RegistrationId, BTreeSet<BoothCode>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -100,6 +103,7 @@ impl Fairs {
                     zones: BTreeMap::new(),
                     booths: BTreeMap::new(),
                     registration_override: None,
+                    holdings: BTreeMap::new(),
                     rules: Default::default(),
                     books_closed: false,
                     books_closed_at: None,
@@ -155,7 +159,9 @@ impl Fairs {
                 }
             },
             Event::BoothRetired(e) => {
-                fair.booths.remove(&e.code);
+                if let Some(holder) = fair.booths.remove(&e.code).and_then(|b| b.holder) {
+                    fair.let_go(&holder, &e.code);
+                }
             }
             Event::RegistrationOpened(_) => fair.registration_override = Some(true),
             Event::RegistrationClosed(_) => fair.registration_override = Some(false),
@@ -163,22 +169,26 @@ impl Fairs {
                 if let Some(view) = fair.booths.get_mut(&e.booth) {
                     view.status = BoothStatus::Allocated;
                     view.holder = Some(e.registration_id);
+                    fair.hold(e.registration_id, &e.booth);
                 }
             }
             Event::BoothReleased(e) => {
                 if let Some(view) = fair.booths.get_mut(&e.booth) {
                     view.status = BoothStatus::Available;
                     view.holder = None;
+                    fair.let_go(&e.registration_id, &e.booth);
                 }
             }
             Event::BoothMoved(e) => {
                 if let Some(view) = fair.booths.get_mut(&e.from) {
                     view.status = BoothStatus::Available;
                     view.holder = None;
+                    fair.let_go(&e.registration_id, &e.from);
                 }
                 if let Some(view) = fair.booths.get_mut(&e.to) {
                     view.status = BoothStatus::Allocated;
                     view.holder = Some(e.registration_id);
+                    fair.hold(e.registration_id, &e.to);
                 }
             }
             Event::BoothBlocked(e) => {
@@ -210,10 +220,22 @@ impl Fairs {
 impl FairView {
     /// The booths a registration holds, in code order.
     pub fn held_by(&self, registration: &RegistrationId) -> Vec<&BoothCode> {
-        self.booths
-            .values()
-            .filter(|b| b.holder.as_ref() == Some(registration))
-            .map(|b| &b.booth.code)
-            .collect()
+        self.holdings
+            .get(registration)
+            .map(|booths| booths.iter().collect())
+            .unwrap_or_default()
+    }
+
+    fn hold(&mut self, registration: RegistrationId, booth: &BoothCode) {
+        self.holdings.entry(registration).or_default().insert(booth.clone());
+    }
+
+    fn let_go(&mut self, registration: &RegistrationId, booth: &BoothCode) {
+        if let Some(booths) = self.holdings.get_mut(registration) {
+            booths.remove(booth);
+            if booths.is_empty() {
+                self.holdings.remove(registration);
+            }
+        }
     }
 }

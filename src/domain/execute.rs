@@ -43,6 +43,29 @@ impl CommandContext {
         }
     }
 
+    /// A new id for the thing the command creates (`purpose`: "registration", "sale"):
+    /// derived from the Idempotency-Key when there is one, so a retry or a racing copy of
+    /// the request names the same thing; otherwise a fresh UUID v7.
+    pub fn new_id(&self, purpose: &str) -> Uuid {
+        match &self.idempotency {
+            Some(mark) => {
+                let digest = Sha256::new()
+                    .chain_update(purpose.as_bytes())
+                    .chain_update([0])
+                    .chain_update(mark.principal.as_bytes())
+                    .chain_update([0])
+                    .chain_update(mark.key.as_bytes())
+                    .chain_update([0])
+                    .chain_update(mark.request_hash.as_bytes())
+                    .finalize();
+                let mut bytes = [0u8; 16];
+                bytes.copy_from_slice(&digest[..16]);
+                uuid::Builder::from_custom_bytes(bytes).into_uuid()
+            }
+            None => Uuid::now_v7(),
+        }
+    }
+
     /// The id of the `index`th event this command writes. With an idempotency key the ids
     /// are derived from it (UUID v8), so two racing copies of one request collapse into one
     /// append in the store; otherwise a fresh UUID v7.

@@ -119,7 +119,7 @@ impl Mailer {
         if let (Template::RevenueReport, Some(fair)) = (mail.template, fair) {
             let lang = render::lang_of(&mail.language);
             let report = crate::web::sales::revenue(p, fair, lang);
-            revenue_total = Some(report.total_vnd());
+            revenue_total = Some(report.total_vnd);
             top = report
                 .breakdown("exhibitor")
                 .iter()

@@ -160,10 +160,7 @@ fn reminder(
 
 /// Registrations holding a booth at `fair`.
 fn holders<'a>(p: &'a Projections, fair: &'a FairView) -> Vec<&'a hoicho_projections::RegistrationView> {
-    let mut ids: Vec<_> = fair.booths.values().filter_map(|b| b.holder).collect();
-    ids.sort();
-    ids.dedup();
-    ids.iter().filter_map(|id| p.registrations.get(id)).collect()
+    fair.holdings.keys().filter_map(|id| p.registrations.get(id)).collect()
 }
 
 /// In the evening of a fair day, exhibitors holding a booth that have not reported that day.

@@ -382,19 +382,19 @@ fn parse<T: serde::de::DeserializeOwned>(req: &HttpRequest, body: &Body, lang: L
 /// One change to a booth, from the log.
 #[derive(Serialize, ToSchema)]
 pub struct BoothEvent {
-    version: u64,
-    at: DateTime<Utc>,
+    pub version: u64,
+    pub at: DateTime<Utc>,
     /// `allocated`, `released`, `moved_in`, `moved_out`, `blocked`, `unblocked`, `defined`,
     /// `changed`, `retired`.
-    event: String,
+    pub event: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    registration: Option<String>,
+    pub registration: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    organization: Option<String>,
+    pub organization: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    detail: Option<String>,
+    pub detail: Option<String>,
     /// `organizer`, `system`, …
-    by: String,
+    pub by: String,
 }
 
 #[utoipa::path(get, path = "/api/v1/fairs/{fair}/booths/{booth}/history", tag = "booths",
@@ -482,35 +482,35 @@ pub async fn booth_history(state: &AppState, fair: &FairId, booth: &BoothCode) -
 
 #[derive(Serialize, ToSchema)]
 pub struct PlacementOut {
-    booth: String,
-    zone: String,
-    registration: String,
-    organization: String,
+    pub booth: String,
+    pub zone: String,
+    pub registration: String,
+    pub organization: String,
 }
 
 #[derive(Serialize, ToSchema)]
 pub struct UnplacedOut {
-    registration: String,
-    organization: String,
+    pub registration: String,
+    pub organization: String,
     /// Booths it still needed.
-    wanted: u32,
+    pub wanted: u32,
     /// Of those, how many the proposal found.
-    placed: u32,
+    pub placed: u32,
     /// `no_free_booth` or `zone_quota`, with its particulars.
     #[schema(value_type = Object)]
-    reason: serde_json::Value,
-    message: String,
+    pub reason: serde_json::Value,
+    pub message: String,
 }
 
 #[derive(Serialize, ToSchema)]
 pub struct ProposalOut {
-    fair: String,
+    pub fair: String,
     /// The fair's version the proposal is based on: send it back to accept.
-    version: u64,
-    placements: Vec<PlacementOut>,
-    unplaced: Vec<UnplacedOut>,
+    pub version: u64,
+    pub placements: Vec<PlacementOut>,
+    pub unplaced: Vec<UnplacedOut>,
     /// Free booths left after the proposal.
-    free_after: usize,
+    pub free_after: usize,
 }
 
 /// The proposal's inputs, from the projections.

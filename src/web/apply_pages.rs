@@ -552,7 +552,8 @@ struct MinePage {
     booths: String,
 }
 
-fn private(mut response: HttpResponse) -> HttpResponse {
+/// Marks a page reached through a private link: no referrer leaves it, nothing caches it.
+pub(super) fn private(mut response: HttpResponse) -> HttpResponse {
     response
         .headers_mut()
         .insert(header::REFERRER_POLICY, header::HeaderValue::from_static("no-referrer"));

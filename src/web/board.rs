@@ -110,18 +110,12 @@ fn wanting(
     fair: &hoicho_projections::FairView,
     selected: Option<RegistrationId>,
 ) -> (Vec<Wanting>, Vec<Wanting>) {
-    let mut held: HashMap<RegistrationId, Vec<String>> = HashMap::new();
-    for b in fair.booths.values() {
-        if let Some(holder) = b.holder {
-            held.entry(holder).or_default().push(b.booth.code.to_string());
-        }
-    }
     let (mut short, mut full) = (Vec::new(), Vec::new());
     for r in p.registrations.of_fair(&fair.id) {
         if r.status != RegistrationStatus::Approved {
             continue;
         }
-        let booths = held.remove(&r.id).unwrap_or_default();
+        let booths: Vec<String> = fair.held_by(&r.id).iter().map(|b| b.to_string()).collect();
         let req = &r.application.booth_request;
         let w = Wanting {
             id: r.id.to_string(),
@@ -175,25 +169,19 @@ async fn board(
         let (wanting, placed) = wanting(&p, view, selected);
         let proposal = query.contains_key("proposal").then(|| {
             let out = build_proposal(&p, view, lang);
-            let json = serde_json::to_value(&out).unwrap_or_default();
-            let pairs = |key: &str, second: &str| -> Vec<(String, String)> {
-                json[key]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .map(|v| {
-                        (
-                            v["organization"].as_str().unwrap_or("").to_owned(),
-                            v[second].as_str().unwrap_or("").to_owned(),
-                        )
-                    })
-                    .collect()
-            };
             ProposalView {
-                version: json["version"].as_u64().unwrap_or(0),
-                json: json["placements"].to_string(),
-                placements: pairs("placements", "booth"),
-                unplaced: pairs("unplaced", "message"),
+                version: out.version,
+                json: serde_json::to_string(&out.placements).unwrap_or_default(),
+                placements: out
+                    .placements
+                    .iter()
+                    .map(|pl| (pl.organization.clone(), pl.booth.clone()))
+                    .collect(),
+                unplaced: out
+                    .unplaced
+                    .iter()
+                    .map(|u| (u.organization.clone(), u.message.clone()))
+                    .collect(),
             }
         });
         let proposed: HashMap<String, String> = proposal
@@ -221,18 +209,15 @@ async fn board(
                 history: history
                     .iter()
                     .map(|h| {
-                        let e = serde_json::to_value(h).unwrap_or_default();
-                        let at = e["at"]
-                            .as_str()
-                            .and_then(|t| t.parse::<chrono::DateTime<chrono::Utc>>().ok())
-                            .map(|t| datetime_vn(t, &zone))
-                            .unwrap_or_default();
-                        let event = e["event"].as_str().unwrap_or("");
-                        let mut line = format!("{at} · {}", lang.t(&format!("booth_event.{event}")));
-                        if let Some(org) = e["organization"].as_str() {
+                        let mut line = format!(
+                            "{} · {}",
+                            datetime_vn(h.at, &zone),
+                            lang.t(&format!("booth_event.{}", h.event))
+                        );
+                        if let Some(org) = &h.organization {
                             line.push_str(&format!(" · {org}"));
                         }
-                        if let Some(detail) = e["detail"].as_str() {
+                        if let Some(detail) = &h.detail {
                             line.push_str(&format!(" ({detail})"));
                         }
                         line

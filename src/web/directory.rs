@@ -2,12 +2,10 @@
 //! searchable without diacritics. Public facts only: never phones, emails, tax codes or the
 //! names of representatives, and the search reads only what it shows.
 
-use std::collections::BTreeMap;
-
 use actix_web::http::StatusCode;
 use actix_web::web::{self, Data, Path, Query};
 use actix_web::{HttpRequest, HttpResponse};
-use hoicho_events::{BoothCode, RegistrationId};
+use hoicho_events::BoothCode;
 use hoicho_projections::{fold, FairView, Projections, RegistrationView};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -68,15 +66,10 @@ pub struct DirectoryOut {
 
 /// Every registration holding a booth, with its booths, in booth order.
 fn holders<'a>(p: &'a Projections, fair: &'a FairView) -> Vec<(&'a RegistrationView, Vec<&'a BoothCode>)> {
-    let mut by: BTreeMap<RegistrationId, Vec<&BoothCode>> = BTreeMap::new();
-    for b in fair.booths.values() {
-        if let Some(holder) = b.holder {
-            by.entry(holder).or_default().push(&b.booth.code);
-        }
-    }
-    let mut list: Vec<_> = by
-        .into_iter()
-        .filter_map(|(id, booths)| Some((p.registrations.get(&id)?, booths)))
+    let mut list: Vec<_> = fair
+        .holdings
+        .iter()
+        .filter_map(|(id, booths)| Some((p.registrations.get(id)?, booths.iter().collect::<Vec<_>>())))
         .collect();
     list.sort_by(|a, b| a.1.first().cmp(&b.1.first()));
     list

@@ -11,7 +11,6 @@ use hoicho_events::{streams, Actor, Application, FairId, RegistrationId};
 use hoicho_projections::{FairView, RegistrationStatus, RegistrationView};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use utoipa::ToSchema;
 
@@ -173,22 +172,7 @@ pub fn warnings_text(application: &Application, fair: Option<&FairView>, lang: L
 /// The id of a new registration: derived from the Idempotency-Key when there is one, so
 /// racing copies of one request land in one stream.
 pub fn new_registration_id(ctx: &CommandContext) -> RegistrationId {
-    match &ctx.idempotency {
-        Some(mark) => {
-            let digest = Sha256::new()
-                .chain_update(b"registration\0")
-                .chain_update(mark.principal.as_bytes())
-                .chain_update(b"\0")
-                .chain_update(mark.key.as_bytes())
-                .chain_update(b"\0")
-                .chain_update(mark.request_hash.as_bytes())
-                .finalize();
-            let mut bytes = [0u8; 16];
-            bytes.copy_from_slice(&digest[..16]);
-            RegistrationId(uuid::Builder::from_custom_bytes(bytes).into_uuid())
-        }
-        None => RegistrationId(uuid::Uuid::now_v7()),
-    }
+    RegistrationId(ctx.new_id("registration"))
 }
 
 #[derive(Serialize, ToSchema)]

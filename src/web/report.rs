@@ -40,38 +40,33 @@ pub fn to_xlsx(report: &Revenue, lang: Lang) -> Result<Vec<u8>, XlsxError> {
     let money = Format::new().set_num_format("#,##0");
     let money_bold = Format::new().set_num_format("#,##0").set_bold();
     let percent = Format::new().set_num_format("0.0%");
-    let summary = report.summary();
     {
         let sheet = book.add_worksheet();
         sheet.set_name(t("Tổng quan", "Summary"))?;
-        sheet.write_string_with_format(0, 0, &summary.name, &bold)?;
+        sheet.write_string_with_format(0, 0, &report.name, &bold)?;
         let rows: [(&str, f64, &Format); 6] = [
             (
                 t("Tổng doanh thu (đồng)", "Total revenue (đồng)"),
-                summary.total_vnd as f64,
+                report.total_vnd as f64,
                 &money_bold,
             ),
             (
                 t("Hàng OCOP (đồng)", "OCOP goods (đồng)"),
-                summary.ocop_vnd as f64,
+                report.ocop_vnd as f64,
                 &money,
             ),
-            (
-                t("Tỷ lệ hàng OCOP", "Share of OCOP goods"),
-                summary.ocop_share,
-                &percent,
-            ),
+            (t("Tỷ lệ hàng OCOP", "Share of OCOP goods"), report.ocop_share, &percent),
             (
                 t("Số lượt bán", "Sales transactions"),
-                summary.transactions as f64,
+                report.transactions as f64,
                 &money,
             ),
             (
                 t("Gian đã phân", "Booths in use"),
-                summary.booths_allocated as f64,
+                report.booths_allocated as f64,
                 &money,
             ),
-            (t("Tỷ lệ lấp đầy", "Occupancy"), summary.occupancy, &percent),
+            (t("Tỷ lệ lấp đầy", "Occupancy"), report.occupancy, &percent),
         ];
         for (i, (label, value, format)) in rows.iter().enumerate() {
             let row = i as u32 + 2;
@@ -80,11 +75,11 @@ pub fn to_xlsx(report: &Revenue, lang: Lang) -> Result<Vec<u8>, XlsxError> {
         }
         let mut row = 9;
         sheet.write_string_with_format(row, 0, t("Báo cáo theo ngày", "Reporting by day"), &bold)?;
-        for (day, reported, rate) in &summary.reporting {
+        for day in &report.reporting {
             row += 1;
-            sheet.write_string(row, 0, day)?;
-            sheet.write_number(row, 1, *reported as f64)?;
-            sheet.write_number_with_format(row, 2, *rate, &percent)?;
+            sheet.write_string(row, 0, super::i18n::date_vn(day.day))?;
+            sheet.write_number(row, 1, day.reported as f64)?;
+            sheet.write_number_with_format(row, 2, day.rate, &percent)?;
         }
         sheet.set_column_width(0, 34)?;
         sheet.set_column_width(1, 20)?;
@@ -113,7 +108,7 @@ pub fn to_xlsx(report: &Revenue, lang: Lang) -> Result<Vec<u8>, XlsxError> {
         }
         let total_row = lines.len() as u32 + 1;
         sheet.write_string_with_format(total_row, 1, t("Tổng cộng", "Total"), &bold)?;
-        sheet.write_number_with_format(total_row, 2, report.total_vnd() as f64, &money_bold)?;
+        sheet.write_number_with_format(total_row, 2, report.total_vnd as f64, &money_bold)?;
         sheet.set_freeze_panes(1, 0)?;
         sheet.set_column_width(0, 16)?;
         sheet.set_column_width(1, 44)?;
@@ -187,7 +182,7 @@ pub fn charts(report: &Revenue, lang: Lang) -> Vec<(String, String)> {
             .map(|l| (l.label.clone(), l.amount_vnd))
             .collect()
     };
-    let total = money_vnd(report.total_vnd());
+    let total = money_vnd(report.total_vnd);
     [
         ("day", if vi { "Doanh thu theo ngày" } else { "Revenue by day" }, 31),
         (

@@ -1,7 +1,7 @@
 //! Daily sales tallies (exhibitors through their private link, organizers on their behalf),
 //! the closing of the books, and the revenue review with its breakdowns and CSV export.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use actix_web::http::{header, StatusCode};
 use actix_web::web::{self, Data, Path, Query};
@@ -10,7 +10,6 @@ use chrono::{NaiveDate, Utc};
 use hoicho_events::{streams, FairId, RegistrationId};
 use hoicho_projections::{FairView, Projections, RegistrationView};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -58,27 +57,6 @@ pub fn situation(p: &Projections, registration: &RegistrationView) -> Option<Sit
         books_closed: fair.books_closed,
         holds_booth: !fair.held_by(&registration.id).is_empty(),
     })
-}
-
-/// The entry id: derived from the Idempotency-Key when there is one, so a retry lands on the
-/// same entry; otherwise a fresh one.
-fn entry_id(ctx: &crate::domain::CommandContext) -> Uuid {
-    match &ctx.idempotency {
-        Some(mark) => {
-            let digest = Sha256::new()
-                .chain_update(b"sale\0")
-                .chain_update(mark.principal.as_bytes())
-                .chain_update(b"\0")
-                .chain_update(mark.key.as_bytes())
-                .chain_update(b"\0")
-                .chain_update(mark.request_hash.as_bytes())
-                .finalize();
-            let mut bytes = [0u8; 16];
-            bytes.copy_from_slice(&digest[..16]);
-            uuid::Builder::from_custom_bytes(bytes).into_uuid()
-        }
-        None => Uuid::now_v7(),
-    }
 }
 
 #[derive(Serialize, ToSchema)]
@@ -231,7 +209,7 @@ pub async fn record(state: Data<AppState>, req: HttpRequest, id: Path<String>, b
     sales_write(&state, &req, &caller, id, &body, |ctx, registration, situation| {
         let input = parse_entry(&value, registration, situation, lang)?;
         Ok(SalesCommand::Record {
-            entry_id: entry_id(ctx),
+            entry_id: ctx.new_id("sale"),
             day: input.day,
             amount_vnd: input.amount_vnd,
             transactions: input.transactions,
@@ -428,47 +406,47 @@ pub struct Line {
 
 #[derive(Serialize, ToSchema)]
 pub struct DayReporting {
-    day: NaiveDate,
+    pub day: NaiveDate,
     /// Exhibitors holding a booth that recorded sales that day.
-    reported: usize,
-    rate: f64,
+    pub reported: usize,
+    pub rate: f64,
 }
 
 #[derive(Serialize, ToSchema)]
 pub struct Comparison {
-    fair: String,
-    name: String,
-    total_vnd: i64,
-    difference_vnd: i64,
+    pub fair: String,
+    pub name: String,
+    pub total_vnd: i64,
+    pub difference_vnd: i64,
 }
 
 #[derive(Serialize, ToSchema)]
 pub struct Revenue {
-    fair: String,
-    name: String,
-    books_closed: bool,
-    total_vnd: i64,
-    transactions: u64,
+    pub fair: String,
+    pub name: String,
+    pub books_closed: bool,
+    pub total_vnd: i64,
+    pub transactions: u64,
     /// Sales of OCOP-certified goods (3★ and above, certificate valid on opening day).
-    ocop_vnd: i64,
-    ocop_share: f64,
-    booths: usize,
-    booths_allocated: usize,
-    occupancy: f64,
+    pub ocop_vnd: i64,
+    pub ocop_share: f64,
+    pub booths: usize,
+    pub booths_allocated: usize,
+    pub occupancy: f64,
     /// Exhibitors holding a booth.
-    exhibitors: usize,
-    reporting: Vec<DayReporting>,
-    by_day: Vec<Line>,
-    by_booth: Vec<Line>,
-    by_zone: Vec<Line>,
-    by_exhibitor: Vec<Line>,
-    by_producer: Vec<Line>,
-    by_product_group: Vec<Line>,
-    by_commune: Vec<Line>,
-    by_legacy_district: Vec<Line>,
-    by_stars: Vec<Line>,
+    pub exhibitors: usize,
+    pub reporting: Vec<DayReporting>,
+    pub by_day: Vec<Line>,
+    pub by_booth: Vec<Line>,
+    pub by_zone: Vec<Line>,
+    pub by_exhibitor: Vec<Line>,
+    pub by_producer: Vec<Line>,
+    pub by_product_group: Vec<Line>,
+    pub by_commune: Vec<Line>,
+    pub by_legacy_district: Vec<Line>,
+    pub by_stars: Vec<Line>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    comparison: Option<Comparison>,
+    pub comparison: Option<Comparison>,
 }
 
 pub const BREAKDOWNS: [&str; 9] = [
@@ -497,40 +475,6 @@ impl Revenue {
             _ => &self.by_stars,
         }
     }
-
-    pub fn total_vnd(&self) -> i64 {
-        self.total_vnd
-    }
-
-    /// The headline figures, for the workbook's summary sheet.
-    pub fn summary(&self) -> Summary {
-        Summary {
-            name: self.name.clone(),
-            total_vnd: self.total_vnd,
-            ocop_vnd: self.ocop_vnd,
-            ocop_share: self.ocop_share,
-            transactions: self.transactions,
-            booths_allocated: self.booths_allocated,
-            occupancy: self.occupancy,
-            reporting: self
-                .reporting
-                .iter()
-                .map(|d| (date_vn(d.day), d.reported, d.rate))
-                .collect(),
-        }
-    }
-}
-
-pub struct Summary {
-    pub name: String,
-    pub total_vnd: i64,
-    pub ocop_vnd: i64,
-    pub ocop_share: f64,
-    pub transactions: u64,
-    pub booths_allocated: usize,
-    pub occupancy: f64,
-    /// (day, exhibitors that reported, rate).
-    pub reporting: Vec<(String, usize, f64)>,
 }
 
 /// The best OCOP stars among `products` whose certificate is valid on `day`.
@@ -568,12 +512,6 @@ pub fn revenue(p: &Projections, fair: &FairView, lang: Lang) -> Revenue {
     let opening = fair.details.start_date;
     let sales = p.sales.of_fair(&fair.id);
     let total = sales.map_or(0, |s| s.total_vnd);
-    let mut held: HashMap<RegistrationId, Vec<&hoicho_events::BoothCode>> = HashMap::new();
-    for b in fair.booths.values() {
-        if let Some(holder) = b.holder {
-            held.entry(holder).or_default().push(&b.booth.code);
-        }
-    }
     type Acc = BTreeMap<String, (String, i64)>;
     let add = |acc: &mut Acc, key: String, label: String, amount: i64| {
         acc.entry(key).or_insert((label, 0)).1 += amount;
@@ -598,7 +536,7 @@ pub fn revenue(p: &Projections, fair: &FairView, lang: Lang) -> Revenue {
         transactions += s.transactions;
         let Some(r) = p.registrations.get(id) else { continue };
         let a = &r.application;
-        let booths = held.get(id).cloned().unwrap_or_default();
+        let booths = fair.held_by(id);
         let booth_key = if booths.is_empty() {
             "—".to_owned()
         } else {
@@ -678,7 +616,7 @@ pub fn revenue(p: &Projections, fair: &FairView, lang: Lang) -> Revenue {
                 .collect()
         })
         .unwrap_or_default();
-    let exhibitors = held.len();
+    let exhibitors = fair.holdings.len();
     let today = fair_today(fair);
     let reporting = fair
         .details
@@ -686,7 +624,8 @@ pub fn revenue(p: &Projections, fair: &FairView, lang: Lang) -> Revenue {
         .iter_days()
         .take_while(|d| *d <= fair.details.end_date && *d <= today)
         .map(|day| {
-            let reported = held
+            let reported = fair
+                .holdings
                 .keys()
                 .filter(|id| {
                     sales

@@ -9,6 +9,7 @@ use actix_web::{HttpRequest, HttpResponse};
 use hoicho_events::{streams, Actor, FairId, RegistrationId};
 use serde_json::{json, Value};
 
+use super::apply_pages::private;
 use super::error::ApiError;
 use super::extract::organizer_of;
 use super::i18n::{date_vn, datetime_vn, money_vnd, Lang};
@@ -26,13 +27,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/r/{token}/sales/{entry}/void", web::post().to(void))
         .route("/organizer/fairs/{fair}/revenue", web::get().to(revenue_page))
         .route("/organizer/fairs/{fair}/books", web::post().to(books));
-}
-
-fn private(mut response: HttpResponse) -> HttpResponse {
-    let headers = response.headers_mut();
-    headers.insert(header::REFERRER_POLICY, header::HeaderValue::from_static("no-referrer"));
-    headers.insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
-    response
 }
 
 struct EntryRow {
@@ -382,19 +376,12 @@ async fn revenue_page(state: Data<AppState>, req: HttpRequest, fair: Path<String
             return not_found_page(&req, "fair.not_found");
         };
         let report = revenue(&p, view, lang);
-        let json = serde_json::to_value(&report).unwrap_or_default();
         let today = fair_today(view);
         let sales = p.sales.of_fair(&view.id);
         // Today, live: the total, by zone, who has and has not reported.
         let mut by_zone: BTreeMap<String, i64> = BTreeMap::new();
         let (mut reported, mut missing) = (Vec::new(), Vec::new());
-        let mut holders: BTreeMap<RegistrationId, Vec<String>> = BTreeMap::new();
-        for b in view.booths.values() {
-            if let Some(h) = b.holder {
-                holders.entry(h).or_default().push(b.booth.zone.to_string());
-            }
-        }
-        for (id, zones) in &holders {
+        for (id, booths) in &view.holdings {
             let Some(r) = p.registrations.get(id) else { continue };
             let amount = sales
                 .and_then(|s| s.registrations.get(id))
@@ -404,8 +391,8 @@ async fn revenue_page(state: Data<AppState>, req: HttpRequest, fair: Path<String
                 .and_then(|s| s.registrations.get(id))
                 .and_then(|s| s.entries_by_day.get(&today))
                 .is_some_and(|n| *n > 0);
-            if let Some(zone) = zones.first() {
-                *by_zone.entry(zone.clone()).or_default() += amount;
+            if let Some(booth) = booths.first().and_then(|b| view.booths.get(b)) {
+                *by_zone.entry(booth.booth.zone.to_string()).or_default() += amount;
             }
             if has {
                 reported.push(format!("{} — {}", r.application.organization, money_vnd(amount)));
@@ -427,17 +414,10 @@ async fn revenue_page(state: Data<AppState>, req: HttpRequest, fair: Path<String
         let sections = section_names
             .iter()
             .map(|(by, key)| {
-                let rows = json[format!("by_{by}")]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .map(|l| {
-                        (
-                            l["label"].as_str().unwrap_or("").to_owned(),
-                            money_vnd(l["amount_vnd"].as_i64().unwrap_or(0)),
-                            percent(l["share"].as_f64().unwrap_or(0.0)),
-                        )
-                    })
+                let rows = report
+                    .breakdown(by)
+                    .iter()
+                    .map(|l| (l.label.clone(), money_vnd(l.amount_vnd), percent(l.share)))
                     .collect();
                 (lang.t(key).to_owned(), *by, rows)
             })
@@ -451,48 +431,34 @@ async fn revenue_page(state: Data<AppState>, req: HttpRequest, fair: Path<String
             csrf: csrf.clone(),
             books_closed: view.books_closed,
             running: !view.books_closed && today >= view.details.start_date && today <= view.details.end_date,
-            total: money_vnd(report.total_vnd()),
-            ocop: money_vnd(json["ocop_vnd"].as_i64().unwrap_or(0)),
-            ocop_share: percent(json["ocop_share"].as_f64().unwrap_or(0.0)),
+            total: money_vnd(report.total_vnd),
+            ocop: money_vnd(report.ocop_vnd),
+            ocop_share: percent(report.ocop_share),
             occupancy: format!(
                 "{}/{} ({})",
-                json["booths_allocated"],
-                json["booths"],
-                percent(json["occupancy"].as_f64().unwrap_or(0.0))
+                report.booths_allocated,
+                report.booths,
+                percent(report.occupancy)
             ),
             today: date_vn(today),
             today_total: money_vnd(by_zone.values().sum()),
             today_by_zone: by_zone.into_iter().map(|(z, a)| (z, money_vnd(a))).collect(),
             reported_today: reported,
             missing_today: missing,
-            reporting: json["reporting"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|d| {
-                    (
-                        d["day"]
-                            .as_str()
-                            .and_then(|s| s.parse().ok())
-                            .map(date_vn)
-                            .unwrap_or_default(),
-                        format!("{} ({})", d["reported"], percent(d["rate"].as_f64().unwrap_or(0.0))),
-                    )
-                })
+            reporting: report
+                .reporting
+                .iter()
+                .map(|d| (date_vn(d.day), format!("{} ({})", d.reported, percent(d.rate))))
                 .collect(),
             sections,
             charts: super::report::charts(&report, lang),
-            comparison: json.get("comparison").filter(|c| !c.is_null()).map(|c| {
+            comparison: report.comparison.as_ref().map(|c| {
+                let sign = if c.difference_vnd >= 0 { "+" } else { "" };
                 format!(
-                    "{}: {} ({}{})",
-                    c["name"].as_str().unwrap_or(""),
-                    money_vnd(c["total_vnd"].as_i64().unwrap_or(0)),
-                    if c["difference_vnd"].as_i64().unwrap_or(0) >= 0 {
-                        "+"
-                    } else {
-                        ""
-                    },
-                    money_vnd(c["difference_vnd"].as_i64().unwrap_or(0))
+                    "{}: {} ({sign}{})",
+                    c.name,
+                    money_vnd(c.total_vnd),
+                    money_vnd(c.difference_vnd)
                 )
             }),
         }

@@ -281,3 +281,49 @@ impl TestApp {
             .expect("request")
     }
 }
+
+/// Today in the fairs' zone (Asia/Ho_Chi_Minh).
+pub fn fair_today() -> chrono::NaiveDate {
+    chrono::Utc::now()
+        .with_timezone(&chrono_tz::Asia::Ho_Chi_Minh)
+        .date_naive()
+}
+
+/// A fair `id` with the test plan whose days run from `first` to `last` days after today
+/// (negative: before), in the fair's zone. Returns today.
+pub async fn fair_on_days(app: &TestApp, id: &str, first: i64, last: i64) -> chrono::NaiveDate {
+    let today = fair_today();
+    let mut fair = fair_body(id);
+    fair["start_date"] = json!((today + chrono::Duration::days(first)).to_string());
+    fair["end_date"] = json!((today + chrono::Duration::days(last)).to_string());
+    assert_eq!(app.post_json("/api/v1/fairs", &fair).await.status().as_u16(), 201);
+    assert_eq!(app.put_booths(id, &plan_body()).await.status().as_u16(), 200);
+    today
+}
+
+/// An application entered by the organizer at `fair`, approved for one booth and given
+/// `booth` if named: (id, access token).
+pub async fn exhibitor(app: &TestApp, fair: &str, body: Value, booth: Option<&str>) -> (String, String) {
+    let (status, applied) = json(
+        app.post_json(&format!("/api/v1/fairs/{fair}/registrations"), &body)
+            .await,
+    )
+    .await;
+    assert_eq!(status, 201, "{applied}");
+    let id = applied["id"].as_str().unwrap().to_owned();
+    let token = applied["access_token"].as_str().unwrap().to_owned();
+    let approve = app
+        .post_json(&format!("/api/v1/registrations/{id}/approve"), &json!({"booths": 1}))
+        .await;
+    assert_eq!(approve.status().as_u16(), 200);
+    if let Some(booth) = booth {
+        let allocated = app
+            .post_json(
+                &format!("/api/v1/fairs/{fair}/allocations"),
+                &json!({"booth": booth, "registration": id}),
+            )
+            .await;
+        assert_eq!(allocated.status().as_u16(), 201);
+    }
+    (id, token)
+}
