@@ -78,6 +78,13 @@ pub async fn open_store(data_dir: &std::path::Path, spec: Option<&str>) -> anyho
                 .with_context(|| format!("Failed to open the event log {}", path.display()))?;
             Ok(Arc::new(store))
         }
+        Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+            let store = crate::store::postgres::PostgresStore::open(url)
+                .await
+                .context("Failed to open the event log on PostgreSQL")?;
+            tracing::info!(store = store.target(), "the event log is on PostgreSQL");
+            Ok(Arc::new(store))
+        }
         Some(other) => {
             let scheme = other.split("://").next().unwrap_or(other);
             anyhow::bail!(

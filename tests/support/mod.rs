@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod binary;
+pub mod postgres;
 pub mod smtp;
 
 use std::path::PathBuf;

@@ -1,0 +1,688 @@
+//! PostgreSQL: one log shared by several hoicho instances.
+//!
+//! Every writing transaction first locks the one row of `hoicho_head` and keeps the lock
+//! until it commits, so transactions commit in position order and a reader never sees a
+//! position while a lower one may still commit (ADR 009). One writer task per instance
+//! groups the appends waiting for it into one transaction and one statement
+//! (`hoicho_append_group`), so the lock is held for one round trip and one commit, shared by
+//! the whole group. Readers use a pool. A listener connection turns `NOTIFY hoicho_events`
+//! into ticks on [`EventStore::changes`], so followers wake on other instances' writes.
+
+use std::collections::HashMap;
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
+use hoicho_events::{NewEvent, RecordedEvent};
+use tokio::sync::{mpsc, oneshot, watch};
+use tokio::task::JoinHandle;
+use tokio_postgres::{AsyncMessage, Client, Config, NoTls, Row, Statement};
+use uuid::Uuid;
+
+use super::{AppendResult, EventStore, ExpectedVersion, StoreError};
+
+const MIGRATIONS: &[&str] = &[include_str!("../../migrations/postgres/001_events.sql")];
+/// The advisory lock that keeps two instances starting at once from migrating together.
+const MIGRATION_LOCK: i64 = 0x686f_6963_686f; // "hoicho"
+/// Most appends one transaction groups.
+const MAX_GROUP: usize = 512;
+/// How long a connection attempt may take before the write or read answers "unavailable".
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long one group commit may take. Past it the append answers "unavailable"; whether
+/// it landed is then unknown, and retrying it with the same event ids is safe.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a read may wait for a pooled connection.
+const READ_TIMEOUT: Duration = Duration::from_secs(5);
+
+fn unavailable(err: impl std::fmt::Display) -> StoreError {
+    StoreError::Unavailable(err.to_string())
+}
+
+/// Where the store connects, without its password: for logs and error messages.
+pub fn describe(config: &Config) -> String {
+    let host = config
+        .get_hosts()
+        .first()
+        .map(|h| match h {
+            tokio_postgres::config::Host::Tcp(name) => name.clone(),
+            tokio_postgres::config::Host::Unix(path) => path.display().to_string(),
+        })
+        .unwrap_or_else(|| "localhost".into());
+    let port = config.get_ports().first().copied().unwrap_or(5432);
+    let user = config.get_user().unwrap_or("(default user)");
+    let db = config.get_dbname().unwrap_or(user);
+    format!("postgres://{user}@{host}:{port}/{db}")
+}
+
+struct WriteRequest {
+    stream: String,
+    expected: ExpectedVersion,
+    events: Vec<NewEvent>,
+    reply: oneshot::Sender<Result<AppendResult, StoreError>>,
+}
+
+enum Job {
+    Append(WriteRequest),
+    Import {
+        events: Vec<RecordedEvent>,
+        reply: oneshot::Sender<Result<(), StoreError>>,
+    },
+}
+
+pub struct PostgresStore {
+    pool: Pool,
+    writer: mpsc::UnboundedSender<Job>,
+    changes: watch::Receiver<u64>,
+    listener: JoinHandle<()>,
+    target: String,
+}
+
+impl Drop for PostgresStore {
+    fn drop(&mut self) {
+        self.listener.abort();
+    }
+}
+
+async fn connect(config: &Config) -> Result<Client, StoreError> {
+    let (client, connection) = tokio::time::timeout(CONNECT_TIMEOUT, config.connect(NoTls))
+        .await
+        .map_err(|_| unavailable(format!("no answer from {} in {CONNECT_TIMEOUT:?}", describe(config))))?
+        .map_err(|e| unavailable(format!("cannot reach {}: {e}", describe(config))))?;
+    tokio::spawn(async move {
+        if let Err(err) = connection.await {
+            tracing::debug!(error = %err, "a PostgreSQL connection closed");
+        }
+    });
+    Ok(client)
+}
+
+async fn migrate(client: &mut Client) -> Result<(), tokio_postgres::Error> {
+    let tx = client.transaction().await?;
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+        .await?;
+    tx.batch_execute(
+        "CREATE TABLE IF NOT EXISTS hoicho_schema (version integer NOT NULL);
+         INSERT INTO hoicho_schema SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM hoicho_schema);",
+    )
+    .await?;
+    let done: i32 = tx.query_one("SELECT version FROM hoicho_schema", &[]).await?.get(0);
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(done.max(0) as usize) {
+        tx.batch_execute(sql).await?;
+        tx.execute("UPDATE hoicho_schema SET version = $1", &[&(i as i32 + 1)])
+            .await?;
+    }
+    tx.commit().await
+}
+
+impl PostgresStore {
+    /// Connects to the database `url` names (postgres://user:password@host:port/db, or the
+    /// key=value form), creates or updates the schema and starts the writer and the
+    /// listener. Fails with a clear message when the server cannot be reached.
+    pub async fn open(url: &str) -> Result<Self, StoreError> {
+        let mut config = Config::from_str(url).map_err(|e| unavailable(format!("not a PostgreSQL address: {e}")))?;
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(CONNECT_TIMEOUT);
+        }
+        if config.get_application_name().is_none() {
+            config.application_name("hoicho");
+        }
+        let target = describe(&config);
+        let mut client = connect(&config).await?;
+        migrate(&mut client)
+            .await
+            .map_err(|e| unavailable(format!("cannot set up the schema in {target}: {e}")))?;
+        let head = head(&client).await.map_err(unavailable)?;
+
+        let manager = Manager::from_config(
+            config.clone(),
+            NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(8)
+            .runtime(Runtime::Tokio1)
+            .wait_timeout(Some(READ_TIMEOUT))
+            .create_timeout(Some(CONNECT_TIMEOUT))
+            .recycle_timeout(Some(CONNECT_TIMEOUT))
+            .build()
+            .map_err(unavailable)?;
+
+        let (changes_tx, changes) = watch::channel(head);
+        let (writer, jobs) = mpsc::unbounded_channel();
+        let writer_task = Writer {
+            config: config.clone(),
+            client: Some(client),
+            statements: None,
+            changes: changes_tx.clone(),
+        };
+        tokio::spawn(writer_task.run(jobs));
+        let listener = tokio::spawn(listen(config, changes_tx));
+        Ok(PostgresStore {
+            pool,
+            writer,
+            changes,
+            listener,
+            target,
+        })
+    }
+
+    /// Where this store connects, without the password.
+    pub fn target(&self) -> &str {
+        &self.target
+    }
+
+    async fn client(&self) -> Result<deadpool_postgres::Object, StoreError> {
+        self.pool
+            .get()
+            .await
+            .map_err(|e| unavailable(format!("cannot reach {}: {e}", self.target)))
+    }
+}
+
+async fn head(client: &Client) -> Result<u64, tokio_postgres::Error> {
+    let row = client.query_one("SELECT position FROM hoicho_head", &[]).await?;
+    Ok(row.get::<_, i64>(0) as u64)
+}
+
+/// Follows `NOTIFY hoicho_events` on a connection of its own, reconnecting after a
+/// failure. After each (re)connection it reads the head once, so a write it missed while
+/// away still wakes the followers.
+async fn listen(config: Config, changes: watch::Sender<u64>) {
+    let advance = |position: u64| {
+        changes.send_if_modified(|head| {
+            let moved = position > *head;
+            *head = (*head).max(position);
+            moved
+        });
+    };
+    let mut pause = Duration::from_millis(100);
+    loop {
+        let connected = tokio::time::timeout(CONNECT_TIMEOUT, config.connect(NoTls)).await;
+        let (client, mut connection) = match connected {
+            Ok(Ok(pair)) => pair,
+            Ok(Err(err)) => {
+                tracing::warn!(error = %err, "the PostgreSQL listener cannot connect; retrying");
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_secs(5));
+                continue;
+            }
+            Err(_) => {
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_secs(5));
+                continue;
+            }
+        };
+        let (tx, mut notified) = mpsc::unbounded_channel::<u64>();
+        let driver = tokio::spawn(async move {
+            while let Some(message) = std::future::poll_fn(|cx| connection.poll_message(cx)).await {
+                match message {
+                    Ok(AsyncMessage::Notification(n)) => {
+                        if let Ok(position) = n.payload().parse::<u64>() {
+                            if tx.send(position).is_err() {
+                                return;
+                            }
+                        }
+                    }
+                    Ok(_) => {}
+                    Err(err) => {
+                        tracing::warn!(error = %err, "the PostgreSQL listener lost its connection");
+                        return;
+                    }
+                }
+            }
+        });
+        let listening = async {
+            client.batch_execute("LISTEN hoicho_events").await?;
+            head(&client).await
+        };
+        match listening.await {
+            Ok(position) => {
+                pause = Duration::from_millis(100);
+                advance(position);
+                while let Some(position) = notified.recv().await {
+                    advance(position);
+                }
+            }
+            Err(err) => tracing::warn!(error = %err, "the PostgreSQL listener cannot listen; retrying"),
+        }
+        driver.abort();
+        tokio::time::sleep(pause).await;
+    }
+}
+
+struct Statements {
+    group: Statement,
+}
+
+/// The one task per instance that writes.
+struct Writer {
+    config: Config,
+    client: Option<Client>,
+    statements: Option<Statements>,
+    changes: watch::Sender<u64>,
+}
+
+impl Writer {
+    async fn run(mut self, mut jobs: mpsc::UnboundedReceiver<Job>) {
+        let mut held: Option<Job> = None;
+        loop {
+            let job = match held.take() {
+                Some(job) => job,
+                None => match jobs.recv().await {
+                    Some(job) => job,
+                    None => return,
+                },
+            };
+            let first = match job {
+                Job::Append(request) => request,
+                Job::Import { events, reply } => {
+                    let result = self.import(&events).await;
+                    let _ = reply.send(result);
+                    continue;
+                }
+            };
+            let mut group = vec![first];
+            while group.len() < MAX_GROUP {
+                match jobs.try_recv() {
+                    Ok(Job::Append(request)) => group.push(request),
+                    Ok(other) => {
+                        held = Some(other);
+                        break;
+                    }
+                    Err(_) => break,
+                }
+            }
+            let results = self.commit_group(&group).await;
+            for (request, result) in group.into_iter().zip(results) {
+                let _ = request.reply.send(result);
+            }
+        }
+    }
+
+    fn advance(&self, position: u64) {
+        self.changes.send_if_modified(|head| {
+            let moved = position > *head;
+            *head = (*head).max(position);
+            moved
+        });
+    }
+
+    /// The connection, reconnecting if the last one failed.
+    async fn ready(&mut self) -> Result<(&mut Client, &Statements), StoreError> {
+        if self.client.as_ref().is_none_or(|c| c.is_closed()) {
+            self.client = None;
+            self.statements = None;
+            self.client = Some(connect(&self.config).await?);
+        }
+        let client = self.client.as_mut().expect("connected above");
+        if self.statements.is_none() {
+            let group = tokio::time::timeout(
+                CONNECT_TIMEOUT,
+                client.prepare(
+                    "SELECT outcome, out_version, out_position, bad_id FROM hoicho_append_group($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                ),
+            )
+            .await
+            .map_err(|_| unavailable("no answer from PostgreSQL"))?
+            .map_err(unavailable)?;
+            self.statements = Some(Statements { group });
+        }
+        Ok((client, self.statements.as_ref().expect("prepared above")))
+    }
+
+    /// Forgets the connection after a failure whose outcome is unknown.
+    fn forget(&mut self) {
+        self.client = None;
+        self.statements = None;
+    }
+
+    async fn commit_group(&mut self, group: &[WriteRequest]) -> Vec<Result<AppendResult, StoreError>> {
+        // Refusals that need no round trip: the same id twice in one append.
+        let mut results: Vec<Option<Result<AppendResult, StoreError>>> = group
+            .iter()
+            .map(|request| repeated_id(&request.events).map(|id| Err(StoreError::EventIdReused(id))))
+            .collect();
+        let sent: Vec<&WriteRequest> = group
+            .iter()
+            .zip(&results)
+            .filter(|(_, r)| r.is_none())
+            .map(|(request, _)| request)
+            .collect();
+        if !sent.is_empty() {
+            let written = tokio::time::timeout(WRITE_TIMEOUT, self.write(&sent)).await;
+            let answers = match written {
+                Ok(Ok(rows)) => rows,
+                Ok(Err(err)) => {
+                    self.forget();
+                    vec![Err(err); sent.len()]
+                }
+                Err(_) => {
+                    self.forget();
+                    vec![
+                        Err(unavailable(format!(
+                            "PostgreSQL did not commit within {WRITE_TIMEOUT:?}"
+                        )));
+                        sent.len()
+                    ]
+                }
+            };
+            let mut answers = answers.into_iter();
+            for result in results.iter_mut().filter(|r| r.is_none()) {
+                *result = answers.next();
+            }
+        }
+        let results: Vec<Result<AppendResult, StoreError>> = results
+            .into_iter()
+            .map(|r| r.unwrap_or_else(|| Err(unavailable("no answer for this append"))))
+            .collect();
+        if let Some(last) = results.iter().filter_map(|r| r.as_ref().ok()).map(|r| r.position).max() {
+            self.advance(last);
+        }
+        results
+    }
+
+    async fn write(&mut self, group: &[&WriteRequest]) -> Result<Vec<Result<AppendResult, StoreError>>, StoreError> {
+        let total: usize = group.iter().map(|r| r.events.len()).sum();
+        let mut streams = Vec::with_capacity(group.len());
+        let mut expected = Vec::with_capacity(group.len());
+        let mut counts = Vec::with_capacity(group.len());
+        let mut ids = Vec::with_capacity(total);
+        let mut types = Vec::with_capacity(total);
+        let mut schemas = Vec::with_capacity(total);
+        let mut recorded = Vec::with_capacity(total);
+        let mut metadata = Vec::with_capacity(total);
+        let mut data = Vec::with_capacity(total);
+        for request in group {
+            streams.push(request.stream.as_str());
+            expected.push(match request.expected {
+                ExpectedVersion::Any => -1i64,
+                ExpectedVersion::NoStream => 0,
+                ExpectedVersion::Exact(v) => v as i64,
+            });
+            counts.push(request.events.len() as i32);
+            for event in &request.events {
+                ids.push(event.event_id);
+                types.push(event.event_type.as_str());
+                schemas.push(event.schema_version as i32);
+                recorded.push(event.recorded_at);
+                metadata.push(event.metadata.as_str());
+                data.push(event.data.as_str());
+            }
+        }
+        let (client, statements) = self.ready().await?;
+        let tx = client.transaction().await.map_err(unavailable)?;
+        let rows = tx
+            .query(
+                &statements.group,
+                &[
+                    &streams, &expected, &counts, &ids, &types, &schemas, &recorded, &metadata, &data,
+                ],
+            )
+            .await
+            .map_err(unavailable)?;
+        tx.commit()
+            .await
+            .map_err(|e| unavailable(format!("commit failed: {e}")))?;
+        if rows.len() != group.len() {
+            return Err(unavailable(format!(
+                "PostgreSQL answered {} appends of {}",
+                rows.len(),
+                group.len()
+            )));
+        }
+        Ok(group
+            .iter()
+            .zip(&rows)
+            .map(|(request, row)| outcome(request, row))
+            .collect())
+    }
+
+    /// Writes exported events as they were, in one transaction under the head lock.
+    async fn import(&mut self, events: &[RecordedEvent]) -> Result<(), StoreError> {
+        let Some(last) = events.last() else { return Ok(()) };
+        let last = last.position;
+        let done = tokio::time::timeout(WRITE_TIMEOUT * 6, self.import_in_one(events)).await;
+        match done {
+            Ok(Ok(())) => {
+                self.advance(last);
+                Ok(())
+            }
+            Ok(Err(err)) => {
+                if matches!(err, StoreError::Unavailable(_)) {
+                    self.forget();
+                }
+                Err(err)
+            }
+            Err(_) => {
+                self.forget();
+                Err(unavailable("PostgreSQL did not commit the import in time"))
+            }
+        }
+    }
+
+    async fn import_in_one(&mut self, events: &[RecordedEvent]) -> Result<(), StoreError> {
+        let (client, _) = self.ready().await?;
+        let tx = client.transaction().await.map_err(unavailable)?;
+        let mut head: u64 = tx
+            .query_one("SELECT position FROM hoicho_head FOR UPDATE", &[])
+            .await
+            .map_err(unavailable)?
+            .get::<_, i64>(0) as u64;
+        let streams: Vec<&str> = {
+            let mut s: Vec<&str> = events.iter().map(|e| e.stream.as_str()).collect();
+            s.sort_unstable();
+            s.dedup();
+            s
+        };
+        let mut versions: HashMap<String, u64> = tx
+            .query(
+                "SELECT stream, max(version) FROM hoicho_events WHERE stream = ANY ($1) GROUP BY stream",
+                &[&streams],
+            )
+            .await
+            .map_err(unavailable)?
+            .iter()
+            .map(|row| (row.get::<_, String>(0), row.get::<_, i64>(1) as u64))
+            .collect();
+        for e in events {
+            let version = versions.get(&e.stream).copied().unwrap_or(0);
+            if e.version != version + 1 {
+                return Err(StoreError::Conflict {
+                    stream: e.stream.clone(),
+                    expected: ExpectedVersion::Exact(e.version.saturating_sub(1)),
+                    actual: version,
+                });
+            }
+            if e.position <= head {
+                return Err(unavailable(format!(
+                    "position {} is not after the log's head {head}; import only into an empty store",
+                    e.position
+                )));
+            }
+            head = e.position;
+            versions.insert(e.stream.clone(), e.version);
+        }
+        let ids: Vec<Uuid> = events.iter().map(|e| e.event_id).collect();
+        if let Some(row) = tx
+            .query_opt(
+                "SELECT event_id FROM hoicho_events WHERE event_id = ANY ($1) LIMIT 1",
+                &[&ids],
+            )
+            .await
+            .map_err(unavailable)?
+        {
+            return Err(StoreError::EventIdReused(row.get(0)));
+        }
+        if let Some(id) = repeated_id_of(ids.iter().copied()) {
+            return Err(StoreError::EventIdReused(id));
+        }
+        let positions: Vec<i64> = events.iter().map(|e| e.position as i64).collect();
+        let stream_of: Vec<&str> = events.iter().map(|e| e.stream.as_str()).collect();
+        let version_of: Vec<i64> = events.iter().map(|e| e.version as i64).collect();
+        let types: Vec<&str> = events.iter().map(|e| e.event_type.as_str()).collect();
+        let schemas: Vec<i32> = events.iter().map(|e| e.schema_version as i32).collect();
+        let recorded: Vec<DateTime<Utc>> = events.iter().map(|e| e.recorded_at).collect();
+        let metadata: Vec<&str> = events.iter().map(|e| e.metadata.as_str()).collect();
+        let data: Vec<&str> = events.iter().map(|e| e.data.as_str()).collect();
+        tx.execute(
+            "INSERT INTO hoicho_events
+                 (position, event_id, stream, version, event_type, schema_version, recorded_at, metadata, data)
+             SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::bigint[], $5::text[],
+                                  $6::integer[], $7::timestamptz[], $8::text[], $9::text[])",
+            &[
+                &positions,
+                &ids,
+                &stream_of,
+                &version_of,
+                &types,
+                &schemas,
+                &recorded,
+                &metadata,
+                &data,
+            ],
+        )
+        .await
+        .map_err(unavailable)?;
+        tx.execute("UPDATE hoicho_head SET position = $1", &[&(head as i64)])
+            .await
+            .map_err(unavailable)?;
+        tx.execute("SELECT pg_notify('hoicho_events', $1)", &[&head.to_string()])
+            .await
+            .map_err(unavailable)?;
+        tx.commit().await.map_err(unavailable)
+    }
+}
+
+fn repeated_id(events: &[NewEvent]) -> Option<Uuid> {
+    repeated_id_of(events.iter().map(|e| e.event_id))
+}
+
+fn repeated_id_of(ids: impl Iterator<Item = Uuid>) -> Option<Uuid> {
+    let mut seen = std::collections::HashSet::new();
+    ids.into_iter().find(|id| !seen.insert(*id))
+}
+
+/// One row of `hoicho_append_group` as the append's result.
+fn outcome(request: &WriteRequest, row: &Row) -> Result<AppendResult, StoreError> {
+    let code: i32 = row.get(0);
+    let version: Option<i64> = row.get(1);
+    let position: Option<i64> = row.get(2);
+    match code {
+        0 => Ok(AppendResult {
+            version: version.unwrap_or(0) as u64,
+            position: position.unwrap_or(0) as u64,
+        }),
+        1 => Err(StoreError::Conflict {
+            stream: request.stream.clone(),
+            expected: request.expected,
+            actual: version.unwrap_or(0) as u64,
+        }),
+        2 => Err(StoreError::EventIdReused(
+            row.get::<_, Option<Uuid>>(3).unwrap_or_default(),
+        )),
+        other => Err(unavailable(format!("unknown append outcome {other}"))),
+    }
+}
+
+fn row_to_event(row: &Row) -> RecordedEvent {
+    RecordedEvent {
+        position: row.get::<_, i64>(0) as u64,
+        event_id: row.get(1),
+        stream: row.get(2),
+        version: row.get::<_, i64>(3) as u64,
+        event_type: row.get(4),
+        schema_version: row.get::<_, i32>(5) as u32,
+        recorded_at: row.get(6),
+        metadata: row.get(7),
+        data: row.get(8),
+    }
+}
+
+const SELECT: &str =
+    "SELECT position, event_id, stream, version, event_type, schema_version, recorded_at, metadata, data FROM hoicho_events";
+
+#[async_trait]
+impl EventStore for PostgresStore {
+    async fn append(
+        &self,
+        stream: &str,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+    ) -> Result<AppendResult, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        let request = WriteRequest {
+            stream: stream.to_owned(),
+            expected,
+            events,
+            reply,
+        };
+        self.writer
+            .send(Job::Append(request))
+            .map_err(|_| unavailable("the writer stopped"))?;
+        answer.await.map_err(|_| unavailable("the writer stopped"))?
+    }
+
+    async fn import(&self, events: Vec<RecordedEvent>) -> Result<(), StoreError> {
+        let (reply, answer) = oneshot::channel();
+        self.writer
+            .send(Job::Import { events, reply })
+            .map_err(|_| unavailable("the writer stopped"))?;
+        answer.await.map_err(|_| unavailable("the writer stopped"))?
+    }
+
+    async fn read_stream(
+        &self,
+        stream: &str,
+        from_version: u64,
+        limit: usize,
+    ) -> Result<Vec<RecordedEvent>, StoreError> {
+        let client = self.client().await?;
+        let statement = client
+            .prepare_cached(&format!(
+                "{SELECT} WHERE stream = $1 AND version >= $2 ORDER BY version LIMIT $3"
+            ))
+            .await
+            .map_err(unavailable)?;
+        let rows = tokio::time::timeout(
+            READ_TIMEOUT,
+            client.query(&statement, &[&stream, &(from_version as i64), &(limit as i64)]),
+        )
+        .await
+        .map_err(|_| unavailable("PostgreSQL did not answer in time"))?
+        .map_err(unavailable)?;
+        Ok(rows.iter().map(row_to_event).collect())
+    }
+
+    async fn read_all(&self, after: u64, limit: usize) -> Result<Vec<RecordedEvent>, StoreError> {
+        let client = self.client().await?;
+        let statement = client
+            .prepare_cached(&format!("{SELECT} WHERE position > $1 ORDER BY position LIMIT $2"))
+            .await
+            .map_err(unavailable)?;
+        let rows = tokio::time::timeout(
+            READ_TIMEOUT * 6,
+            client.query(&statement, &[&(after as i64), &(limit as i64)]),
+        )
+        .await
+        .map_err(|_| unavailable("PostgreSQL did not answer in time"))?
+        .map_err(unavailable)?;
+        Ok(rows.iter().map(row_to_event).collect())
+    }
+
+    async fn head(&self) -> Result<u64, StoreError> {
+        let client = self.client().await?;
+        head(&client).await.map_err(unavailable)
+    }
+
+    fn changes(&self) -> watch::Receiver<u64> {
+        self.changes.clone()
+    }
+
+    fn backend(&self) -> &'static str {
+        "postgres"
+    }
+}
