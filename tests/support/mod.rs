@@ -14,12 +14,37 @@ use hoicho::startup::{Application, Settings};
 use reqwest::{Client, Response};
 use serde_json::{json, Value};
 
-pub struct TestApp {
+/// A hoicho over HTTP, signed in as an organizer: in this process or another.
+pub struct Api {
     pub address: String,
     pub token: String,
+    pub client: Client,
+}
+
+impl Api {
+    pub fn new(address: &str, token: &str) -> Api {
+        Api {
+            address: address.to_owned(),
+            token: token.to_owned(),
+            client: Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .expect("client"),
+        }
+    }
+}
+
+impl std::ops::Deref for TestApp {
+    type Target = Api;
+    fn deref(&self) -> &Api {
+        &self.api
+    }
+}
+
+pub struct TestApp {
+    pub api: Api,
     pub organizer_email: String,
     pub organizer_password: String,
-    pub client: Client,
     pub state: Arc<AppState>,
     pub data_dir: PathBuf,
     _dir: tempfile::TempDir,
@@ -43,14 +68,9 @@ pub async fn spawn_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
         .expect("organizer");
     assert!(state.wait_for(added.position, std::time::Duration::from_secs(5)).await);
     TestApp {
-        address,
-        token: added.token,
+        api: Api::new(&address, &added.token),
         organizer_email: added.email,
         organizer_password: added.password,
-        client: Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("client"),
         state,
         data_dir: dir.path().to_path_buf(),
         _dir: dir,
@@ -81,7 +101,7 @@ pub fn plan_body() -> Value {
     })
 }
 
-impl TestApp {
+impl Api {
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }
@@ -160,7 +180,7 @@ pub async fn json(response: Response) -> (u16, Value) {
 }
 
 /// A fair two months from today, with a floor plan, open for applications.
-pub async fn open_fair(app: &TestApp, id: &str) {
+pub async fn open_fair(app: &Api, id: &str) {
     let today = chrono::Utc::now().date_naive();
     let start = today + chrono::Duration::days(60);
     let mut body = fair_body(id);
@@ -196,7 +216,7 @@ pub fn application_body() -> Value {
     })
 }
 
-impl TestApp {
+impl Api {
     /// Applies without signing in; returns (status, body).
     pub async fn apply(&self, fair: &str, body: &Value) -> (u16, Value) {
         let response = self

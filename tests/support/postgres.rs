@@ -28,7 +28,7 @@ impl Database {
     /// cannot be reached.
     pub async fn create() -> Database {
         let server = server();
-        let name = format!("hoicho_test_{}", uuid::Uuid::new_v4().simple());
+        let name = format!("hoicho_test_{}", uuid::Uuid::now_v7().simple());
         let (client, connection) = tokio_postgres::connect(&server, NoTls)
             .await
             .unwrap_or_else(|e| panic!("these tests need the PostgreSQL server at {server}: {e}"));
@@ -66,4 +66,140 @@ impl Drop for Database {
         })
         .join();
     }
+}
+
+/// A PostgreSQL server of the test's own (initdb into a temporary directory, on a free
+/// port), so the test can stop and start it without touching the machine's server.
+pub struct Cluster {
+    dir: tempfile::TempDir,
+    bin: std::path::PathBuf,
+    pub port: u16,
+}
+
+impl Cluster {
+    pub fn start() -> Cluster {
+        let bin = std::fs::read_dir("/usr/lib/postgresql")
+            .expect("PostgreSQL's programs under /usr/lib/postgresql")
+            .filter_map(|e| e.ok().map(|e| e.path().join("bin")))
+            .filter(|p| p.join("initdb").exists())
+            .max()
+            .expect("initdb");
+        let dir = tempfile::Builder::new()
+            .prefix("hoicho-pg-")
+            .tempdir()
+            .expect("a directory for the cluster");
+        if is_root() {
+            // PostgreSQL refuses to run as root: the cluster belongs to the postgres user.
+            let owned = std::process::Command::new("chown")
+                .args(["postgres:postgres"])
+                .arg(dir.path())
+                .status()
+                .expect("chown");
+            assert!(owned.success());
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let cluster = Cluster { dir, bin, port };
+        cluster.run(
+            "initdb",
+            &[
+                "-D",
+                &cluster.data(),
+                "-A",
+                "trust",
+                "-U",
+                "hoicho",
+                "-E",
+                "UTF8",
+                "--no-locale",
+            ],
+        );
+        cluster.start_again();
+        eprintln!("PostgreSQL: a cluster of the test's own on port {port}");
+        cluster
+    }
+
+    fn data(&self) -> String {
+        self.dir.path().join("data").display().to_string()
+    }
+
+    fn run(&self, program: &str, args: &[&str]) {
+        let path = self.bin.join(program);
+        let mut command = if is_root() {
+            let mut c = std::process::Command::new("runuser");
+            c.args(["-u", "postgres", "--"]).arg(&path);
+            c
+        } else {
+            std::process::Command::new(&path)
+        };
+        let output = command.args(args).output().expect("run a PostgreSQL program");
+        assert!(
+            output.status.success(),
+            "{program} failed: {}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+
+    /// Starts the server (again) and waits until it accepts connections.
+    pub fn start_again(&self) {
+        let options = format!(
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c max_connections=100",
+            self.port,
+            self.dir.path().display()
+        );
+        let log = self.dir.path().join("server.log").display().to_string();
+        self.run(
+            "pg_ctl",
+            &["-D", &self.data(), "-o", &options, "-l", &log, "-w", "start"],
+        );
+    }
+
+    /// Stops the server the quick way: connections are cut, nothing committed is lost.
+    pub fn stop(&self) {
+        self.run("pg_ctl", &["-D", &self.data(), "-m", "fast", "-w", "stop"]);
+    }
+
+    /// The maintenance database, to make others in.
+    pub fn server(&self) -> String {
+        format!("postgres://hoicho@127.0.0.1:{}/postgres", self.port)
+    }
+
+    /// A new, empty database on this cluster.
+    pub async fn database(&self, name: &str) -> String {
+        let (client, connection) = tokio_postgres::connect(&self.server(), NoTls)
+            .await
+            .expect("the test's cluster answers");
+        tokio::spawn(connection);
+        client
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .await
+            .expect("create a database");
+        url_for(&self.server(), name)
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        let path = self.bin.join("pg_ctl");
+        let data = self.data();
+        let mut command = if is_root() {
+            let mut c = std::process::Command::new("runuser");
+            c.args(["-u", "postgres", "--"]).arg(&path);
+            c
+        } else {
+            std::process::Command::new(&path)
+        };
+        let _ = command.args(["-D", &data, "-m", "immediate", "-w", "stop"]).output();
+    }
+}
+
+fn is_root() -> bool {
+    std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| o.stdout.starts_with(b"0\n"))
+        .unwrap_or(false)
 }
