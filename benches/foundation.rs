@@ -17,53 +17,10 @@ use std::time::{Duration, Instant};
 use chrono::{TimeZone, Utc};
 use hoicho::store::sqlite::SqliteStore;
 use hoicho::store::{EventStore, ExpectedVersion};
-use hoicho_events::{
-    Actor, Booth, BoothCode, BoothDefined, Event, FairCreated, FairId, Metadata, NewEvent, RecordedEvent, ZoneCode,
-};
+use hoicho_events::{Event, FairCreated, FairId, NewEvent, RecordedEvent};
 use uuid::Uuid;
 
-use common::{arg, ms, raw_read_and_decode, start_to_ready, write_log};
-
-fn metadata() -> String {
-    let m = Metadata {
-        actor: Actor::System {
-            component: "bench".into(),
-        },
-        correlation_id: Uuid::now_v7(),
-        causation_id: None,
-        request_id: Some("bench".into()),
-        idempotency: None,
-    };
-    serde_json::to_string(&m).unwrap()
-}
-
-fn booth_event(fair: &str, n: usize) -> Event {
-    Event::BoothDefined(BoothDefined {
-        fair_id: FairId::new_unchecked(fair),
-        booth: Booth {
-            code: BoothCode::new_unchecked(format!("A{n:04}")),
-            zone: ZoneCode::new_unchecked("A"),
-            kind: "standard".into(),
-            width_m: 3.0,
-            depth_m: 3.0,
-            price_vnd: 3_000_000 + n as i64,
-            x: (n % 100) as f64 * 3.0,
-            y: (n / 100) as f64 * 3.0,
-        },
-    })
-}
-
-fn new_event(event: &Event, metadata: &str) -> NewEvent {
-    let (event_type, schema_version, data) = event.encode();
-    NewEvent {
-        event_id: Uuid::now_v7(),
-        event_type: event_type.into(),
-        schema_version,
-        recorded_at: Utc::now(),
-        metadata: metadata.to_owned(),
-        data,
-    }
-}
+use common::{arg, booth_event, metadata, ms, new_event, raw_read_and_decode, start_to_ready, write_log};
 
 /// A log of `total` events: fairs of 1,000 booths each.
 fn synthetic_log(total: usize) -> Vec<RecordedEvent> {

@@ -4,7 +4,10 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use chrono::Utc;
 use hoicho::store::EventStore;
+use hoicho_events::{Actor, Booth, BoothCode, BoothDefined, Event, FairId, Metadata, NewEvent, ZoneCode};
+use uuid::Uuid;
 
 /// `--name N` from the command line, or `default`.
 pub fn arg(name: &str, default: usize) -> usize {
@@ -128,4 +131,47 @@ pub async fn start_to_ready(dir: &std::path::Path) -> (Duration, u64) {
     let elapsed = started.elapsed();
     let events = app.state.read().events;
     (elapsed, events)
+}
+
+/// The metadata every benchmark event carries.
+pub fn metadata() -> String {
+    let m = Metadata {
+        actor: Actor::System {
+            component: "bench".into(),
+        },
+        correlation_id: Uuid::now_v7(),
+        causation_id: None,
+        request_id: Some("bench".into()),
+        idempotency: None,
+    };
+    serde_json::to_string(&m).unwrap()
+}
+
+/// A booth of a fair's floor plan: a typical small event.
+pub fn booth_event(fair: &str, n: usize) -> Event {
+    Event::BoothDefined(BoothDefined {
+        fair_id: FairId::new_unchecked(fair),
+        booth: Booth {
+            code: BoothCode::new_unchecked(format!("A{n:04}")),
+            zone: ZoneCode::new_unchecked("A"),
+            kind: "standard".into(),
+            width_m: 3.0,
+            depth_m: 3.0,
+            price_vnd: 3_000_000 + n as i64,
+            x: (n % 100) as f64 * 3.0,
+            y: (n / 100) as f64 * 3.0,
+        },
+    })
+}
+
+pub fn new_event(event: &Event, metadata: &str) -> NewEvent {
+    let (event_type, schema_version, data) = event.encode();
+    NewEvent {
+        event_id: Uuid::now_v7(),
+        event_type: event_type.into(),
+        schema_version,
+        recorded_at: Utc::now(),
+        metadata: metadata.to_owned(),
+        data,
+    }
 }

@@ -40,23 +40,33 @@ CREATE FUNCTION hoicho_append(
     p_data text[]
 ) RETURNS TABLE (outcome integer, out_version bigint, out_position bigint, bad_id uuid)
 LANGUAGE plpgsql AS $$
+-- Every lookup by id is one equality probe of the unique index: PL/pgSQL keeps the plans it
+-- made while the log was empty, and a plan for `= ANY (array)` made then scans the whole
+-- table once it has grown.
 DECLARE
     n integer := coalesce(array_length(p_ids, 1), 0);
     current_version bigint;
+    id uuid;
+    found_stream text;
+    found_version bigint;
+    found_position bigint;
 BEGIN
     IF n > 0 AND EXISTS (SELECT 1 FROM hoicho_events e WHERE e.event_id = p_ids[1]) THEN
-        SELECT i.id INTO bad_id
-          FROM unnest(p_ids) AS i(id)
-          LEFT JOIN hoicho_events e ON e.event_id = i.id
-         WHERE e.event_id IS NULL OR e.stream <> p_stream
-         LIMIT 1;
-        IF bad_id IS NOT NULL THEN
-            outcome := 2;
-            RETURN NEXT;
-            RETURN;
-        END IF;
-        SELECT max(e.version), max(e.position) INTO out_version, out_position
-          FROM hoicho_events e WHERE e.event_id = ANY (p_ids);
+        -- A retry: every id must be in this stream already.
+        out_version := 0;
+        out_position := 0;
+        FOREACH id IN ARRAY p_ids LOOP
+            SELECT e.stream, e.version, e.position INTO found_stream, found_version, found_position
+              FROM hoicho_events e WHERE e.event_id = id;
+            IF found_stream IS DISTINCT FROM p_stream OR NOT FOUND THEN
+                outcome := 2;
+                bad_id := id;
+                RETURN NEXT;
+                RETURN;
+            END IF;
+            out_version := greatest(out_version, found_version);
+            out_position := greatest(out_position, found_position);
+        END LOOP;
         outcome := 3;
         RETURN NEXT;
         RETURN;
@@ -71,12 +81,14 @@ BEGIN
         RETURN;
     END IF;
 
-    SELECT e.event_id INTO bad_id FROM hoicho_events e WHERE e.event_id = ANY (p_ids) LIMIT 1;
-    IF bad_id IS NOT NULL THEN
-        outcome := 2;
-        RETURN NEXT;
-        RETURN;
-    END IF;
+    FOREACH id IN ARRAY p_ids LOOP
+        IF EXISTS (SELECT 1 FROM hoicho_events e WHERE e.event_id = id) THEN
+            outcome := 2;
+            bad_id := id;
+            RETURN NEXT;
+            RETURN;
+        END IF;
+    END LOOP;
 
     INSERT INTO hoicho_events
         (position, event_id, stream, version, event_type, schema_version, recorded_at, metadata, data)
