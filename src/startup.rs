@@ -85,10 +85,17 @@ pub async fn open_store(data_dir: &std::path::Path, spec: Option<&str>) -> anyho
             tracing::info!(store = store.target(), "the event log is on PostgreSQL");
             Ok(Arc::new(store))
         }
+        Some(url) if url.starts_with("esdb://") || url.starts_with("esdb+discover://") => {
+            let store = crate::store::esdb::EsdbStore::open(url)
+                .await
+                .context("Failed to open the event log on EventStoreDB")?;
+            tracing::info!(store = %crate::store::esdb::redact(url), "the event log is on EventStoreDB");
+            Ok(Arc::new(store))
+        }
         Some(other) => {
             let scheme = other.split("://").next().unwrap_or(other);
             anyhow::bail!(
-                "store {scheme}:// is not available in this build of hoicho; leave --store out to use the embedded SQLite log"
+                "--store {scheme}://… is not a store hoicho knows: give postgres://… or esdb://…, or leave --store out for the embedded SQLite log"
             )
         }
     }

@@ -24,13 +24,18 @@ pub struct TestStore {
 macro_rules! store_conformance_tests {
     ($make:expr) => {
         $crate::store_conformance_tests!(core: $make);
-        $crate::store_conformance_tests!(@each $make;
+        $crate::store_conformance_tests!(@each #[cfg(all())] $make;
             an_event_id_reused_elsewhere_is_refused,
             positions_are_consecutive_from_one,
         );
     };
     (core: $make:expr) => {
-        $crate::store_conformance_tests!(@each $make;
+        $crate::store_conformance_tests!(core, #[cfg(all())], $make);
+    };
+    // `#[$attr]` goes on every test: `#[ignore = "why"]` for a suite that needs a server
+    // this machine may not have.
+    (core, #[$attr:meta], $make:expr) => {
+        $crate::store_conformance_tests!(@each #[$attr] $make;
             appends_to_a_new_stream_and_reads_it_back,
             expected_version_mismatches_are_typed_conflicts,
             reappending_the_same_event_ids_returns_the_first_result_and_writes_nothing,
@@ -43,8 +48,9 @@ macro_rules! store_conformance_tests {
             data_and_metadata_come_back_byte_for_byte,
         );
     };
-    (@each $make:expr; $($case:ident),+ $(,)?) => {
+    (@each #[$attr:meta] $make:expr; $($case:ident),+ $(,)?) => {
         $(
+            #[$attr]
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn $case() {
                 let store: $crate::store::conformance::TestStore = ($make)().await;

@@ -11,6 +11,7 @@ use hoicho_events::{Envelope, NewEvent, RecordedEvent};
 use tokio::sync::watch;
 
 pub mod conformance;
+pub mod esdb;
 pub mod postgres;
 pub mod sqlite;
 
