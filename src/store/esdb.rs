@@ -231,12 +231,7 @@ async fn tick(client: Client, prefix: String, head: u64, changes: watch::Sender<
                     let event = resolved.get_original_event();
                     last = StreamPosition::Position(event.position);
                     if decode(event, &prefix).is_some() {
-                        let position = event.position.commit;
-                        changes.send_if_modified(|head| {
-                            let moved = position > *head;
-                            *head = (*head).max(position);
-                            moved
-                        });
+                        super::advance(&changes, event.position.commit);
                     }
                 }
                 Err(err) => {
@@ -263,12 +258,7 @@ impl EventStore for EsdbStore {
                 .await?
                 .last()
                 .map_or(0, |e| e.version);
-            let ok = match expected {
-                ExpectedVersion::Any => true,
-                ExpectedVersion::NoStream => current == 0,
-                ExpectedVersion::Exact(v) => current == v,
-            };
-            if !ok {
+            if !expected.admits(current) {
                 return Err(StoreError::Conflict {
                     stream: stream.to_owned(),
                     expected,
@@ -406,28 +396,9 @@ impl EventStore for EsdbStore {
     /// positions are places in its own file). Each stream's run goes in with its expected
     /// revision, so a stream that does not continue where the export says is refused.
     async fn import(&self, events: Vec<RecordedEvent>) -> Result<(), StoreError> {
-        let mut i = 0;
-        while i < events.len() {
-            let stream = events[i].stream.clone();
-            let first_version = events[i].version;
-            let mut run = Vec::new();
-            while i < events.len()
-                && events[i].stream == stream
-                && events[i].version == first_version + run.len() as u64
-            {
-                let e = &events[i];
-                run.push(NewEvent {
-                    event_id: e.event_id,
-                    event_type: e.event_type.clone(),
-                    schema_version: e.schema_version,
-                    recorded_at: e.recorded_at,
-                    metadata: e.metadata.clone(),
-                    data: e.data.clone(),
-                });
-                i += 1;
-            }
-            let expected = ExpectedVersion::Exact(first_version.saturating_sub(1));
-            self.append(&stream, expected, run).await?;
+        for run in super::runs(events) {
+            let expected = ExpectedVersion::Exact(run.after_version);
+            self.append(&run.stream, expected, run.events).await?;
         }
         Ok(())
     }

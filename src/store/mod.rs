@@ -26,6 +26,66 @@ pub enum ExpectedVersion {
     Any,
 }
 
+impl ExpectedVersion {
+    /// Whether a stream at `current` (0: no stream) is what the writer expected.
+    pub fn admits(self, current: u64) -> bool {
+        match self {
+            ExpectedVersion::Any => true,
+            ExpectedVersion::NoStream => current == 0,
+            ExpectedVersion::Exact(v) => current == v,
+        }
+    }
+}
+
+/// Moves the head `changes` reports forward to `position` (never back), waking the
+/// followers only when it moved.
+pub fn advance(changes: &watch::Sender<u64>, position: u64) {
+    changes.send_if_modified(|head| {
+        let moved = position > *head;
+        *head = (*head).max(position);
+        moved
+    });
+}
+
+/// One stream's consecutive events in an export, ready to append again.
+pub struct Run {
+    pub stream: String,
+    /// The version the stream must be at before the run (0: it must not exist).
+    pub after_version: u64,
+    pub events: Vec<NewEvent>,
+    /// The positions the events had in the exported log.
+    pub positions: Vec<u64>,
+}
+
+/// Splits exported events into runs of one stream's consecutive versions, in log order.
+pub fn runs(events: Vec<RecordedEvent>) -> Vec<Run> {
+    let mut runs: Vec<Run> = Vec::new();
+    for e in events {
+        let continues = runs
+            .last()
+            .is_some_and(|run| run.stream == e.stream && e.version == run.after_version + run.events.len() as u64 + 1);
+        if !continues {
+            runs.push(Run {
+                stream: e.stream.clone(),
+                after_version: e.version.saturating_sub(1),
+                events: Vec::new(),
+                positions: Vec::new(),
+            });
+        }
+        let run = runs.last_mut().expect("pushed above");
+        run.positions.push(e.position);
+        run.events.push(NewEvent {
+            event_id: e.event_id,
+            event_type: e.event_type,
+            schema_version: e.schema_version,
+            recorded_at: e.recorded_at,
+            metadata: e.metadata,
+            data: e.data,
+        });
+    }
+    runs
+}
+
 /// Where an append left the stream and the log.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AppendResult {
@@ -110,38 +170,17 @@ pub trait EventStore: Send + Sync + 'static {
     /// the position it had (so an import into an empty store reproduces the log exactly).
     /// Backends may override this with a faster path.
     async fn import(&self, events: Vec<RecordedEvent>) -> Result<(), StoreError> {
-        let mut i = 0;
-        while i < events.len() {
-            let stream = events[i].stream.clone();
-            let first_version = events[i].version;
-            let mut run = Vec::new();
-            let mut positions = Vec::new();
-            while i < events.len()
-                && events[i].stream == stream
-                && events[i].version == first_version + run.len() as u64
-            {
-                let e = &events[i];
-                positions.push(e.position);
-                run.push(NewEvent {
-                    event_id: e.event_id,
-                    event_type: e.event_type.clone(),
-                    schema_version: e.schema_version,
-                    recorded_at: e.recorded_at,
-                    metadata: e.metadata.clone(),
-                    data: e.data.clone(),
-                });
-                i += 1;
-            }
-            let expected = if first_version <= 1 {
+        for run in runs(events) {
+            let expected = if run.after_version == 0 {
                 ExpectedVersion::NoStream
             } else {
-                ExpectedVersion::Exact(first_version - 1)
+                ExpectedVersion::Exact(run.after_version)
             };
-            let done = self.append(&stream, expected, run).await?;
-            if Some(&done.position) != positions.last() {
+            let done = self.append(&run.stream, expected, run.events).await?;
+            if Some(&done.position) != run.positions.last() {
                 return Err(StoreError::Unavailable(format!(
                     "the import expected position {:?} but the log assigned {}; import only into an empty store",
-                    positions.last(),
+                    run.positions.last(),
                     done.position
                 )));
             }
@@ -221,5 +260,58 @@ impl Subscription {
             self.position = last.position;
         }
         Ok(events)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn recorded(position: u64, stream: &str, version: u64) -> RecordedEvent {
+        RecordedEvent {
+            position,
+            event_id: uuid::Uuid::now_v7(),
+            stream: stream.into(),
+            version,
+            event_type: "Test".into(),
+            schema_version: 1,
+            recorded_at: chrono::Utc::now(),
+            metadata: "{}".into(),
+            data: format!(r#"{{"n":{position}}}"#),
+        }
+    }
+
+    #[test]
+    fn an_export_splits_into_runs_of_one_streams_consecutive_versions() {
+        let log = vec![
+            recorded(1, "fair-a", 1),
+            recorded(2, "fair-a", 2),
+            recorded(3, "registration-x", 1),
+            recorded(4, "fair-a", 3),
+            recorded(5, "fair-a", 4),
+            recorded(6, "fair-a", 6),
+        ];
+        let runs = runs(log);
+        let shape: Vec<(&str, u64, usize, Vec<u64>)> = runs
+            .iter()
+            .map(|r| (r.stream.as_str(), r.after_version, r.events.len(), r.positions.clone()))
+            .collect();
+        assert_eq!(
+            shape,
+            vec![
+                ("fair-a", 0, 2, vec![1, 2]),
+                ("registration-x", 0, 1, vec![3]),
+                ("fair-a", 2, 2, vec![4, 5]),
+                ("fair-a", 5, 1, vec![6]),
+            ]
+        );
+        assert_eq!(runs[0].events[1].data, r#"{"n":2}"#);
+    }
+
+    #[test]
+    fn an_expectation_admits_only_the_version_it_names() {
+        assert!(ExpectedVersion::Any.admits(7));
+        assert!(ExpectedVersion::NoStream.admits(0) && !ExpectedVersion::NoStream.admits(1));
+        assert!(ExpectedVersion::Exact(3).admits(3) && !ExpectedVersion::Exact(3).admits(4));
     }
 }

@@ -192,13 +192,7 @@ async fn head(client: &Client) -> Result<u64, tokio_postgres::Error> {
 /// failure. After each (re)connection it reads the head once, so a write it missed while
 /// away still wakes the followers.
 async fn listen(config: Config, changes: watch::Sender<u64>) {
-    let advance = |position: u64| {
-        changes.send_if_modified(|head| {
-            let moved = position > *head;
-            *head = (*head).max(position);
-            moved
-        });
-    };
+    let advance = |position: u64| super::advance(&changes, position);
     let mut pause = Duration::from_millis(100);
     loop {
         let connected = tokio::time::timeout(CONNECT_TIMEOUT, config.connect(NoTls)).await;
@@ -304,11 +298,7 @@ impl Writer {
     }
 
     fn advance(&self, position: u64) {
-        self.changes.send_if_modified(|head| {
-            let moved = position > *head;
-            *head = (*head).max(position);
-            moved
-        });
+        super::advance(&self.changes, position);
     }
 
     /// The connection, reconnecting if the last one failed.

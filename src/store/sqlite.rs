@@ -193,13 +193,7 @@ fn head(conn: &Connection) -> rusqlite::Result<u64> {
 }
 
 fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<Job>, changes: watch::Sender<u64>) {
-    let advance = |last: u64| {
-        changes.send_if_modified(|head| {
-            let moved = last > *head;
-            *head = (*head).max(last);
-            moved
-        });
-    };
+    let advance = |last: u64| super::advance(&changes, last);
     let mut held: Option<Job> = None;
     loop {
         let job = match held.take() {
@@ -364,12 +358,7 @@ fn append_one(tx: &rusqlite::Transaction<'_>, request: &WriteRequest) -> Result<
         .prepare_cached("SELECT COALESCE(MAX(version), 0) FROM events WHERE stream = ?1")
         .and_then(|mut stmt| stmt.query_row([stream], |row| row.get::<_, i64>(0)))
         .map_err(unavailable)? as u64;
-    let ok = match request.expected {
-        ExpectedVersion::Any => true,
-        ExpectedVersion::NoStream => current == 0,
-        ExpectedVersion::Exact(v) => current == v,
-    };
-    if !ok {
+    if !request.expected.admits(current) {
         return Err(StoreError::Conflict {
             stream: stream.to_owned(),
             expected: request.expected,
