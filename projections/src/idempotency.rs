@@ -1,4 +1,4 @@
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 use hoicho_events::Envelope;
 
@@ -16,7 +16,7 @@ pub struct IdempotentWrite {
 /// Writes by `(principal, key)`.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Idempotency {
-    writes: HashMap<(String, String), IdempotentWrite>,
+    writes: BTreeMap<(String, String), IdempotentWrite>,
 }
 
 impl Idempotency {

@@ -88,16 +88,16 @@ pub struct NotificationView {
 /// Every email: those the log calls for and those claimed, with their outcomes.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Notifications {
-    pub by_id: HashMap<NotificationId, NotificationView>,
+    pub by_id: BTreeMap<NotificationId, NotificationView>,
     /// Called for, not yet claimed, in the order they were called for.
     wanted: BTreeMap<(u64, NotificationId), WantedNotification>,
-    wanted_index: HashMap<NotificationId, u64>,
+    wanted_index: BTreeMap<NotificationId, u64>,
     /// Pending or sending: the notifier's work.
     active: BTreeSet<NotificationId>,
     /// Each fair's claimed emails, oldest first.
     by_fair: HashMap<FairId, Vec<NotificationId>>,
     /// Whom a registration's emails go to.
-    recipients: HashMap<RegistrationId, (FairId, Recipient, String)>,
+    recipients: BTreeMap<RegistrationId, (FairId, Recipient, String)>,
 }
 
 impl Notifications {

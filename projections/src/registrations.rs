@@ -1,4 +1,4 @@
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use hoicho_events::{Application, Envelope, Event, FairId, RegistrationId};
@@ -133,9 +133,9 @@ fn search_text(application: &Application) -> String {
 /// Every application, by id, by fair (in order of arrival) and by access-token digest.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Registrations {
-    pub by_id: HashMap<RegistrationId, RegistrationView>,
+    pub by_id: BTreeMap<RegistrationId, RegistrationView>,
     by_fair: BTreeMap<FairId, Vec<RegistrationId>>,
-    by_token_hash: HashMap<String, RegistrationId>,
+    by_token_hash: BTreeMap<String, RegistrationId>,
 }
 
 impl Registrations {
@@ -154,6 +154,22 @@ impl Registrations {
             .into_iter()
             .flatten()
             .filter_map(|id| self.by_id.get(id))
+    }
+
+    /// A fair's applications submitted after `since` and no later than `until`, in the order
+    /// they arrived. Arrival order is submission order, so this is two binary searches, not
+    /// a walk through every application.
+    pub fn submitted_between<'a>(
+        &'a self,
+        fair: &FairId,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> impl Iterator<Item = &'a RegistrationView> + 'a {
+        let ids: &[RegistrationId] = self.by_fair.get(fair).map(Vec::as_slice).unwrap_or_default();
+        let submitted = |id: &RegistrationId| self.by_id.get(id).map(|r| r.submitted_at);
+        let first = ids.partition_point(|id| submitted(id).is_some_and(|t| t <= since));
+        let end = ids.partition_point(|id| submitted(id).is_some_and(|t| t <= until));
+        ids[first..end.max(first)].iter().filter_map(|id| self.by_id.get(id))
     }
 
     pub fn apply(&mut self, env: &Envelope) {

@@ -53,7 +53,7 @@ impl RegistrationSales {
 pub struct FairSales {
     pub total_vnd: i64,
     pub by_day: BTreeMap<NaiveDate, i64>,
-    pub registrations: HashMap<RegistrationId, RegistrationSales>,
+    pub registrations: BTreeMap<RegistrationId, RegistrationSales>,
     /// Entries counted (voided ones included).
     pub entries: u64,
     pub books_closed: bool,

@@ -84,18 +84,14 @@ fn digest(
         return;
     }
     let since = at - Duration::hours(24);
-    let mut listed: Vec<_> = p
+    let listed: Vec<_> = p
         .registrations
-        .of_fair(&fair.id)
-        .rev()
-        .take_while(|r| r.submitted_at > since)
-        .filter(|r| r.submitted_at <= at)
+        .submitted_between(&fair.id, since, at)
         .map(|r| r.id)
         .collect();
     if listed.is_empty() {
         return;
     }
-    listed.reverse();
     let trigger = format!("digest:{}:{day}", fair.id);
     for organizer in p.organizers.by_id.values() {
         out.push(WantedNotification {
