@@ -237,6 +237,11 @@ impl Notifier {
         })
     }
 
+    /// How many jobs may wait for a permit or hold one at a time.
+    fn queue_limit(&self) -> usize {
+        self.mailer.settings.concurrency.max(1) * 4
+    }
+
     /// Runs until the process ends.
     pub async fn run(self: Arc<Self>) {
         while !self.state.wait_ready(Duration::from_secs(60)).await {}
@@ -275,9 +280,18 @@ impl Notifier {
         {
             let p = self.state.read();
             let in_flight = self.in_flight.lock().unwrap_or_else(|e| e.into_inner());
+            // Queue a few rounds' worth of work, not the whole backlog: under a stream of
+            // applications the backlog is long, and a round that walks all of it holds the
+            // projections' read lock (and a core) while commands wait to see their writes.
+            // A finished job's event wakes the next round, which takes more.
+            let room = self.queue_limit().saturating_sub(in_flight.len());
             // Emails an event called for are due the moment the event is in the log, whatever
             // the clock says (a test's clock may stand before the event's time).
             for w in p.notifications.wanted() {
+                if jobs.len() >= room {
+                    later(now);
+                    break;
+                }
                 if !in_flight.contains(&w.id) {
                     jobs.push(Job::Claim(Mail::from_wanted(w, &self.mailer.from)));
                 }
@@ -291,7 +305,9 @@ impl Notifier {
                     NotificationStatus::Sending => n.lease_until.unwrap_or(now),
                     NotificationStatus::Sent | NotificationStatus::Failed => continue,
                 };
-                if at <= now {
+                if at <= now && jobs.len() >= room {
+                    later(now);
+                } else if at <= now {
                     jobs.push(Job::Attempt {
                         mail: Mail::from_view(n),
                         version: n.version,
