@@ -175,3 +175,78 @@ pub fn new_event(event: &Event, metadata: &str) -> NewEvent {
         data,
     }
 }
+
+/// A closed-loop load from `wrk` (Debian's package), a separate process that costs the
+/// 2 cores far less than a load generator inside the benchmark: `connections` clients for
+/// `seconds`, each POSTing `body` with `{n}` replaced by a number no other request of the run
+/// has. A request counts as an error unless it answers 2xx/3xx.
+pub fn wrk(url: &str, body: &str, connections: usize, seconds: u64) -> Run {
+    let script = tempfile::Builder::new()
+        .suffix(".lua")
+        .tempfile()
+        .expect("a script file");
+    let template = body.replace('%', "%%").replace("{n}", "%d");
+    let lua = format!(
+        r#"local threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("id", threads)
+end
+function init(args)
+  n = id * 100000000
+end
+function request()
+  n = n + 1
+  return wrk.format("POST", nil, {{["Content-Type"] = "application/json"}}, string.format([==[{template}]==]{args}))
+end
+"#,
+        args = ", n".repeat(body.matches("{n}").count())
+    );
+    std::fs::write(script.path(), lua).expect("write the script");
+    let output = std::process::Command::new("wrk")
+        .args(["-t2", "--latency", "-c"])
+        .arg(connections.to_string())
+        .arg("-d")
+        .arg(format!("{seconds}s"))
+        .arg("-s")
+        .arg(script.path())
+        .arg(url)
+        .output()
+        .expect("wrk runs: apt-get install wrk");
+    let text = String::from_utf8_lossy(&output.stdout).to_string();
+    assert!(
+        output.status.success(),
+        "wrk failed: {text}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let field = |label: &str| -> Option<&str> {
+        text.lines()
+            .map(str::trim)
+            .find_map(|l| l.strip_prefix(label))
+            .map(str::trim)
+    };
+    let latency = |label: &str| -> Duration {
+        let value = field(label).unwrap_or_else(|| panic!("wrk printed no {label}: {text}"));
+        let split = value.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(value.len());
+        let number: f64 = value[..split].parse().expect("a number");
+        let micros = match &value[split..] {
+            "us" => number,
+            "ms" => number * 1_000.0,
+            "s" => number * 1_000_000.0,
+            other => panic!("unknown unit {other}"),
+        };
+        Duration::from_nanos((micros * 1_000.0) as u64)
+    };
+    let per_second: f64 = field("Requests/sec:")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("wrk printed no rate: {text}"));
+    let errors = field("Non-2xx or 3xx responses:")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0usize);
+    Run {
+        per_second,
+        p50: latency("50%"),
+        p99: latency("99%"),
+        errors,
+    }
+}
