@@ -176,3 +176,35 @@ async fn while_the_server_is_down_writes_answer_503_and_reads_keep_serving() {
     })
     .await;
 }
+
+/// `hoicho serve --store postgres://…` with no server there stops at once and names it,
+/// without its password.
+#[test]
+fn serve_names_an_unreachable_server_and_exits() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .unwrap()
+        .port();
+    let started = Instant::now();
+    let output = std::process::Command::new(support::binary::BIN)
+        .args(["serve", "--addr", "127.0.0.1:0", "--store"])
+        .arg(format!("postgres://hoicho:s3cr3t@127.0.0.1:{port}/hoicho"))
+        .arg("--data")
+        .arg(dir.path())
+        .env("HOICHO_LOG", "warn")
+        .output()
+        .expect("hoicho runs");
+    assert!(!output.status.success());
+    assert!(started.elapsed() < Duration::from_secs(10));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("Failed to open the event log on PostgreSQL"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("cannot reach postgres://hoicho@127.0.0.1:{port}/hoicho")),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("s3cr3t"), "the password stays out: {stderr}");
+}
