@@ -1,11 +1,12 @@
 //! The state every request shares: the log, the projections that follow it, metrics.
 
-use std::sync::{Arc, RwLock, RwLockReadGuard};
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard};
 use std::time::Duration;
 
 use hoicho_events::Envelope;
 use hoicho_projections::Projections;
-use tokio::sync::watch;
+use tokio::sync::{oneshot, watch};
 
 use crate::metrics::Metrics;
 use crate::store::{EventStore, StoreError, Subscription};
@@ -15,6 +16,9 @@ pub struct AppState {
     projections: RwLock<Projections>,
     /// The position the projections have reached.
     applied: watch::Sender<u64>,
+    /// Requests waiting to see their own writes, by the position each waits for: the
+    /// follower wakes only those it has reached, not every waiter on every batch.
+    waiters: Mutex<BTreeMap<u64, Vec<oneshot::Sender<()>>>>,
     /// The log head when the process started: ready once the projections reach it.
     start_head: u64,
     pub metrics: Arc<Metrics>,
@@ -32,6 +36,7 @@ impl AppState {
             store,
             projections: RwLock::new(Projections::default()),
             applied,
+            waiters: Mutex::new(BTreeMap::new()),
             start_head,
             metrics,
             secret,
@@ -67,10 +72,20 @@ impl AppState {
     /// Waits until the projections include `position`, so a read after a write sees it.
     /// Gives up after `timeout` and reports whether it got there.
     pub async fn wait_for(&self, position: u64, timeout: Duration) -> bool {
-        let mut rx = self.applied.subscribe();
-        tokio::time::timeout(timeout, rx.wait_for(|applied| *applied >= position))
-            .await
-            .is_ok_and(|r| r.is_ok())
+        if self.applied_position() >= position {
+            return true;
+        }
+        let (tx, rx) = oneshot::channel();
+        {
+            let mut waiters = self.waiters.lock().unwrap_or_else(|e| e.into_inner());
+            // The follower moves `applied` before it takes this lock: checked again under the
+            // lock, the position is either reached now or its waiter is woken.
+            if self.applied_position() >= position {
+                return true;
+            }
+            waiters.entry(position).or_default().push(tx);
+        }
+        tokio::time::timeout(timeout, rx).await.is_ok_and(|r| r.is_ok())
     }
 
     /// Applies decoded events in order; `through` is the position of the last event read,
@@ -84,6 +99,14 @@ impl AppState {
         }
         self.metrics.projection_position.set(through as i64);
         self.applied.send_replace(through);
+        let reached = {
+            let mut waiters = self.waiters.lock().unwrap_or_else(|e| e.into_inner());
+            let later = waiters.split_off(&through.saturating_add(1));
+            std::mem::replace(&mut *waiters, later)
+        };
+        for waiter in reached.into_values().flatten() {
+            let _ = waiter.send(());
+        }
     }
 
     /// Follows the log forever, applying every event once, in order. Reading (with
@@ -119,5 +142,44 @@ impl AppState {
             }
         }
         reader.abort();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_waiter_wakes_when_its_position_is_applied_and_not_before() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(crate::store::sqlite::SqliteStore::open(dir.path().join("events.sqlite")).unwrap());
+        let secret = crate::auth::Secret::load_or_create(dir.path()).unwrap();
+        let state = AppState::new(store, secret).await.unwrap();
+        let waiting: Vec<_> = [3u64, 5, 5, 9]
+            .into_iter()
+            .map(|position| {
+                let state = state.clone();
+                tokio::spawn(async move { state.wait_for(position, Duration::from_secs(5)).await })
+            })
+            .collect();
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        state.apply(&[], 5);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let done: Vec<bool> = waiting.iter().map(|w| w.is_finished()).collect();
+        assert_eq!(
+            done,
+            vec![true, true, true, false],
+            "only positions up to 5 are reached"
+        );
+        assert!(
+            !state.wait_for(9, Duration::from_millis(20)).await,
+            "9 is not there yet"
+        );
+        state.apply(&[], 9);
+        for w in waiting {
+            assert!(w.await.unwrap());
+        }
+        assert!(state.wait_for(7, Duration::from_millis(1)).await, "already reached");
+        assert!(state.waiters.lock().unwrap().is_empty(), "nothing left waiting");
     }
 }
