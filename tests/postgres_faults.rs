@@ -187,14 +187,8 @@ fn serve_names_an_unreachable_server_and_exits() {
         .unwrap()
         .port();
     let started = Instant::now();
-    let output = std::process::Command::new(support::binary::BIN)
-        .args(["serve", "--addr", "127.0.0.1:0", "--store"])
-        .arg(format!("postgres://hoicho:s3cr3t@127.0.0.1:{port}/hoicho"))
-        .arg("--data")
-        .arg(dir.path())
-        .env("HOICHO_LOG", "warn")
-        .output()
-        .expect("hoicho runs");
+    let url = format!("postgres://hoicho:s3cr3t@127.0.0.1:{port}/hoicho");
+    let output = support::binary::hoicho(&["serve", "--addr", "127.0.0.1:0", "--store", &url], dir.path());
     assert!(!output.status.success());
     assert!(started.elapsed() < Duration::from_secs(10));
     let stderr = String::from_utf8_lossy(&output.stderr);

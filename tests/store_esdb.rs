@@ -73,14 +73,8 @@ async fn hoicho_installs_no_crypto_provider_before_the_client() {
 #[test]
 fn serve_names_an_unreachable_server_and_exits() {
     let dir = tempfile::tempdir().unwrap();
-    let output = std::process::Command::new(support::binary::BIN)
-        .args(["serve", "--addr", "127.0.0.1:0", "--store"])
-        .arg("esdb://127.0.0.1:9?tls=false&maxDiscoverAttempts=2&discoveryInterval=100")
-        .arg("--data")
-        .arg(dir.path())
-        .env("HOICHO_LOG", "warn")
-        .output()
-        .expect("hoicho runs");
+    let url = "esdb://127.0.0.1:9?tls=false&maxDiscoverAttempts=2&discoveryInterval=100";
+    let output = support::binary::hoicho(&["serve", "--addr", "127.0.0.1:0", "--store", url], dir.path());
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(

@@ -47,6 +47,46 @@ pub fn advance(changes: &watch::Sender<u64>, position: u64) {
     });
 }
 
+/// An append waiting for a backend's writer.
+pub(crate) struct WriteRequest {
+    pub stream: String,
+    pub expected: ExpectedVersion,
+    pub events: Vec<NewEvent>,
+    pub reply: tokio::sync::oneshot::Sender<Result<AppendResult, StoreError>>,
+}
+
+/// What a backend's writer is asked to do.
+pub(crate) enum Job {
+    Append(WriteRequest),
+    Import {
+        events: Vec<RecordedEvent>,
+        reply: tokio::sync::oneshot::Sender<Result<(), StoreError>>,
+    },
+}
+
+/// Gathers the appends waiting behind `first` into one group of at most `max`, taking them
+/// from `next` until it has none; a job that is not an append ends the group and is kept in
+/// `held` for the writer's next turn (group commit, ADR 001 and 009).
+pub(crate) fn gather(
+    first: WriteRequest,
+    max: usize,
+    held: &mut Option<Job>,
+    mut next: impl FnMut() -> Option<Job>,
+) -> Vec<WriteRequest> {
+    let mut group = vec![first];
+    while group.len() < max {
+        match next() {
+            Some(Job::Append(request)) => group.push(request),
+            Some(other) => {
+                *held = Some(other);
+                break;
+            }
+            None => break,
+        }
+    }
+    group
+}
+
 /// One stream's consecutive events in an export, ready to append again.
 pub struct Run {
     pub stream: String,

@@ -21,7 +21,7 @@ use tokio::task::JoinHandle;
 use tokio_postgres::{AsyncMessage, Client, Config, NoTls, Row, Statement};
 use uuid::Uuid;
 
-use super::{AppendResult, EventStore, ExpectedVersion, StoreError};
+use super::{AppendResult, EventStore, ExpectedVersion, Job, StoreError, WriteRequest};
 
 const MIGRATIONS: &[&str] = &[include_str!("../../migrations/postgres/001_events.sql")];
 /// The advisory lock that keeps two instances starting at once from migrating together.
@@ -54,21 +54,6 @@ pub fn describe(config: &Config) -> String {
     let user = config.get_user().unwrap_or("(default user)");
     let db = config.get_dbname().unwrap_or(user);
     format!("postgres://{user}@{host}:{port}/{db}")
-}
-
-struct WriteRequest {
-    stream: String,
-    expected: ExpectedVersion,
-    events: Vec<NewEvent>,
-    reply: oneshot::Sender<Result<AppendResult, StoreError>>,
-}
-
-enum Job {
-    Append(WriteRequest),
-    Import {
-        events: Vec<RecordedEvent>,
-        reply: oneshot::Sender<Result<(), StoreError>>,
-    },
 }
 
 pub struct PostgresStore {
@@ -279,17 +264,7 @@ impl Writer {
                     continue;
                 }
             };
-            let mut group = vec![first];
-            while group.len() < MAX_GROUP {
-                match jobs.try_recv() {
-                    Ok(Job::Append(request)) => group.push(request),
-                    Ok(other) => {
-                        held = Some(other);
-                        break;
-                    }
-                    Err(_) => break,
-                }
-            }
+            let group = super::gather(first, MAX_GROUP, &mut held, || jobs.try_recv().ok());
             let results = self.commit_group(&group).await;
             for (request, result) in group.into_iter().zip(results) {
                 let _ = request.reply.send(result);

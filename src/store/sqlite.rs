@@ -14,26 +14,11 @@ use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBeha
 use tokio::sync::{oneshot, watch};
 use uuid::Uuid;
 
-use super::{AppendResult, EventStore, ExpectedVersion, StoreError};
+use super::{AppendResult, EventStore, ExpectedVersion, Job, StoreError, WriteRequest};
 
 const MIGRATIONS: &[&str] = &[include_str!("../../migrations/sqlite/001_events.sql")];
 /// Most appends one commit groups; bounds the latency a large group adds.
 const MAX_GROUP: usize = 512;
-
-struct WriteRequest {
-    stream: String,
-    expected: ExpectedVersion,
-    events: Vec<NewEvent>,
-    reply: oneshot::Sender<Result<AppendResult, StoreError>>,
-}
-
-enum Job {
-    Append(WriteRequest),
-    Import {
-        events: Vec<RecordedEvent>,
-        reply: oneshot::Sender<Result<(), StoreError>>,
-    },
-}
 
 pub struct SqliteStore {
     path: PathBuf,
@@ -216,17 +201,7 @@ fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<Job>, changes: watch::Se
                 continue;
             }
         };
-        let mut group = vec![first];
-        while group.len() < MAX_GROUP {
-            match rx.try_recv() {
-                Ok(Job::Append(request)) => group.push(request),
-                Ok(other) => {
-                    held = Some(other);
-                    break;
-                }
-                Err(_) => break,
-            }
-        }
+        let group = super::gather(first, MAX_GROUP, &mut held, || rx.try_recv().ok());
         let (replies, results) = commit_group(&mut conn, group);
         if let Some(last) = results.iter().filter_map(|r| r.as_ref().ok()).map(|r| r.position).max() {
             advance(last);
