@@ -67,7 +67,7 @@ pub struct ServeArgs {
 pub struct MailArgs {
     /// Send mail through this SMTP server, as lettre reads it: smtps://user:pass@host:465
     /// (TLS), smtp://user:pass@host:587?tls=required (STARTTLS), smtp://host:25 (plain).
-    /// Without it, mail is written as .eml files to DATA/mail.
+    /// Without it, mail is written as mailbox (mbox) files to DATA/mail.
     #[arg(long, env = "HOICHO_SMTP", value_parser = parse_smtp)]
     pub smtp: Option<SmtpUrl>,
     /// The sender of every email.

@@ -394,11 +394,18 @@ async fn without_a_mail_server_mail_is_written_to_files() {
     assert_eq!(status, 201);
     let list = until_mail(&app, "ht2022", "written", |l| l.iter().any(|n| n["status"] == "sent")).await;
     let id = list[0]["id"].as_str().unwrap();
-    let path = app.data_dir.join("mail").join(format!("{id}.eml"));
-    let eml = std::fs::read_to_string(&path).expect("the .eml file");
-    assert!(eml.contains(&format!("Message-ID: <{id}@localhost>")), "{eml}");
-    assert!(eml.contains("To: =?utf-8?"), "{eml}");
-    assert!(list[0]["last_response"].as_str().unwrap().contains("written to"));
+    let response = list[0]["last_response"].as_str().unwrap();
+    let path = response
+        .strip_prefix("written to ")
+        .expect("the response names the file");
+    assert!(
+        path.starts_with(&*app.data_dir.join("mail").to_string_lossy()) && path.ends_with(".mbox"),
+        "{path}"
+    );
+    let mbox = std::fs::read_to_string(path).expect("the mailbox file");
+    assert!(mbox.starts_with("From hoicho "), "{mbox}");
+    assert!(mbox.contains(&format!("Message-ID: <{id}@localhost>\n")), "{mbox}");
+    assert!(mbox.contains("To: =?utf-8?"), "{mbox}");
     assert!(!applied["access_token"].as_str().unwrap().is_empty());
 }
 

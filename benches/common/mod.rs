@@ -9,6 +9,10 @@ use hoicho::store::EventStore;
 use hoicho_events::{Actor, Booth, BoothCode, BoothDefined, Event, FairId, Metadata, NewEvent, ZoneCode};
 use uuid::Uuid;
 
+/// The allocator the `hoicho` binary uses, so the figures are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// `--name N` from the command line, or `default`.
 pub fn arg(name: &str, default: usize) -> usize {
     let args: Vec<String> = std::env::args().collect();

@@ -32,7 +32,7 @@ pub use transport::{SendError, SmtpUrl, Transport};
 /// How mail is sent and retried.
 #[derive(Debug, Clone)]
 pub struct MailSettings {
-    /// `None`: `.eml` files in the data directory.
+    /// `None`: mailbox files in the data directory.
     pub smtp: Option<SmtpUrl>,
     /// The sender, e.g. `Ban tổ chức hội chợ <hoicho@example.vn>`.
     pub from: String,
@@ -473,7 +473,7 @@ impl Notifier {
             let rendered = self.mailer.render(&p, &self.state.secret, mail, true);
             render::message(mail, &rendered, &self.mailer.from).map_err(SendError::Permanent)?
         };
-        self.mailer.transport.send(&mail.id.to_string(), &message).await
+        self.mailer.transport.send(&message).await
     }
 
     /// Records an attempt's outcome. The email has gone (or not) already, so this keeps

@@ -1,5 +1,5 @@
 //! Where mail goes: an SMTP server (lettre, from a URL in lettre's own form) or, by default,
-//! `.eml` files in the data directory.
+//! mailbox files in the data directory.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -63,25 +63,34 @@ pub enum Transport {
     },
 }
 
-type OutboxJob = (PathBuf, Vec<u8>, tokio::sync::oneshot::Sender<std::io::Result<()>>);
+type OutboxJob = (Vec<u8>, tokio::sync::oneshot::Sender<std::io::Result<PathBuf>>);
 
-/// The `.eml` outbox: one thread writes whatever emails are waiting, then makes them all
-/// durable together — one `syncfs` for their contents, the renames, one more for the
-/// directory — instead of two fsyncs for each (group commit, as the SQLite log does).
+/// The mail outbox: one thread takes whatever emails are waiting and writes them as one
+/// mailbox file (mboxrd, `DATA/mail/{time}-{n}.mbox`), written whole under a temporary
+/// name, synced, renamed into place and the directory synced — so a file is either all
+/// there or not at all, and one file costs what one email did (ADR 011).
 pub struct Outbox {
     jobs: std::sync::Mutex<std::sync::mpsc::Sender<OutboxJob>>,
 }
 
-/// Most emails one flush takes.
+/// Most emails one file takes.
 const OUTBOX_GROUP: usize = 256;
 
 impl Outbox {
     fn start(dir: &Path) -> anyhow::Result<Outbox> {
+        // What a crash left half-written was never acknowledged: its emails are sent again.
+        for entry in std::fs::read_dir(dir).with_context(|| format!("Failed to read {}", dir.display()))? {
+            let path = entry?.path();
+            if path.extension().is_some_and(|e| e == "tmp") {
+                let _ = std::fs::remove_file(&path);
+            }
+        }
         let (tx, rx) = std::sync::mpsc::channel::<OutboxJob>();
         let dir = dir.to_path_buf();
         std::thread::Builder::new()
             .name("hoicho-outbox".into())
             .spawn(move || {
+                let mut files = 0u64;
                 while let Ok(first) = rx.recv() {
                     let mut group = vec![first];
                     while group.len() < OUTBOX_GROUP {
@@ -90,7 +99,16 @@ impl Outbox {
                             Err(_) => break,
                         }
                     }
-                    flush(&dir, group);
+                    files += 1;
+                    let name = format!("{}-{files}.mbox", chrono::Utc::now().format("%Y%m%dT%H%M%S%.6fZ"));
+                    let (messages, replies): (Vec<_>, Vec<_>) = group.into_iter().unzip();
+                    let written = write_mailbox(&dir, &name, &messages);
+                    for reply in replies {
+                        let _ = reply.send(match &written {
+                            Ok(path) => Ok(path.clone()),
+                            Err(err) => Err(std::io::Error::new(err.kind(), err.to_string())),
+                        });
+                    }
                 }
             })
             .context("Failed to start the mail outbox")?;
@@ -99,56 +117,62 @@ impl Outbox {
         })
     }
 
-    async fn write(&self, path: PathBuf, bytes: Vec<u8>) -> std::io::Result<()> {
+    /// Writes one message; answers with the file it is in, once that file is on disk.
+    async fn write(&self, message: Vec<u8>) -> std::io::Result<PathBuf> {
         let (reply, done) = tokio::sync::oneshot::channel();
         let sent = self
             .jobs
             .lock()
             .map_err(|_| std::io::Error::other("the outbox stopped"))?
-            .send((path, bytes, reply));
+            .send((message, reply));
         sent.map_err(|_| std::io::Error::other("the outbox stopped"))?;
         done.await.map_err(|_| std::io::Error::other("the outbox stopped"))?
     }
 }
 
-/// Writes a group of emails so each is whole and on disk before its send counts: temporary
-/// files, their contents synced, then renamed over their names and the directory synced.
-fn flush(dir: &Path, group: Vec<OutboxJob>) {
+/// Writes `messages` as the mailbox `dir/name`, whole and on disk before it returns.
+fn write_mailbox(dir: &Path, name: &str, messages: &[Vec<u8>]) -> std::io::Result<PathBuf> {
     use std::io::Write;
-    let written: Vec<(OutboxJob, std::io::Result<PathBuf>)> = group
-        .into_iter()
-        .map(|job| {
-            let tmp = job.0.with_extension("eml.tmp");
-            let result = std::fs::File::create(&tmp)
-                .and_then(|mut file| file.write_all(&job.1))
-                .map(|_| tmp);
-            (job, result)
-        })
-        .collect();
-    let synced = std::fs::File::open(dir).and_then(|d| rustix::fs::syncfs(&d).map_err(std::io::Error::from));
-    let renamed: Vec<(OutboxJob, std::io::Result<()>)> = written
-        .into_iter()
-        .map(|(job, tmp)| {
-            let result = match (&synced, tmp) {
-                (Err(err), _) => Err(std::io::Error::new(err.kind(), err.to_string())),
-                (Ok(()), Err(err)) => Err(err),
-                (Ok(()), Ok(tmp)) => std::fs::rename(&tmp, &job.0),
-            };
-            (job, result)
-        })
-        .collect();
-    let dir_synced = std::fs::File::open(dir).and_then(|d| d.sync_all());
-    for ((_, _, reply), result) in renamed {
-        let result = match (&dir_synced, result) {
-            (Err(err), _) => Err(std::io::Error::new(err.kind(), err.to_string())),
-            (Ok(()), result) => result,
-        };
-        let _ = reply.send(result);
+    let path = dir.join(name);
+    let tmp = dir.join(format!("{name}.tmp"));
+    let mut bytes = Vec::with_capacity(messages.iter().map(|m| m.len() + 64).sum());
+    for message in messages {
+        mboxrd(&mut bytes, message);
+    }
+    let mut file = std::fs::File::create(&tmp)?;
+    file.write_all(&bytes)?;
+    file.sync_data()?;
+    drop(file);
+    std::fs::rename(&tmp, &path)?;
+    std::fs::File::open(dir)?.sync_all()?;
+    Ok(path)
+}
+
+/// Appends one message in mboxrd form: a `From ` separator line, the message with Unix line
+/// ends and every line that starts with `>*From ` quoted once more, and a blank line.
+fn mboxrd(out: &mut Vec<u8>, message: &[u8]) {
+    out.extend_from_slice(b"From hoicho ");
+    out.extend_from_slice(chrono::Utc::now().format("%a %b %e %H:%M:%S %Y").to_string().as_bytes());
+    out.push(b'\n');
+    for line in message.split(|&b| b == b'\n') {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let unquoted = line
+            .iter()
+            .position(|&b| b != b'>')
+            .map_or(&line[line.len()..], |i| &line[i..]);
+        if unquoted.starts_with(b"From ") {
+            out.push(b'>');
+        }
+        out.extend_from_slice(line);
+        out.push(b'\n');
+    }
+    if !out.ends_with(b"\n\n") {
+        out.push(b'\n');
     }
 }
 
 impl Transport {
-    /// The transport `--smtp` names, or `.eml` files in `data_dir/mail`.
+    /// The transport `--smtp` names, or mailbox files in `data_dir/mail`.
     /// `connections`: how many SMTP connections the pool keeps. lettre 0.11.23 leaves Nagle's
     /// algorithm on and writes a message's closing `.` separately, so each message waits for
     /// the server's delayed ACK (about 40 ms on Linux); parallel connections hide the wait
@@ -189,9 +213,8 @@ impl Transport {
         }
     }
 
-    /// Sends one message; `name` names its file for the file transport, so a repeat
-    /// replaces the earlier copy instead of adding one.
-    pub async fn send(&self, name: &str, message: &Message) -> Result<String, SendError> {
+    /// Sends one message.
+    pub async fn send(&self, message: &Message) -> Result<String, SendError> {
         match self {
             Transport::Smtp { transport, .. } => match transport.send(message.clone()).await {
                 Ok(response) => Ok(format!(
@@ -203,13 +226,11 @@ impl Transport {
                 Err(err) => Err(SendError::Transient(error_text(&err))),
             },
             Transport::Files { dir, outbox } => {
-                let path = dir.join(format!("{name}.eml"));
-                let shown = path.display().to_string();
-                outbox
-                    .write(path, message.formatted())
+                let path = outbox
+                    .write(message.formatted())
                     .await
-                    .map_err(|err| SendError::Transient(format!("cannot write {shown}: {err}")))?;
-                Ok(format!("written to {shown}"))
+                    .map_err(|err| SendError::Transient(format!("cannot write to {}: {err}", dir.display())))?;
+                Ok(format!("written to {}", path.display()))
             }
         }
     }
@@ -245,33 +266,56 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn the_outbox_writes_every_email_whole_and_leaves_nothing_half_done() {
         let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("20261130T000000.000000Z-1.mbox.tmp"),
+            "From hoicho\nSubj",
+        )
+        .unwrap();
         let outbox = std::sync::Arc::new(Outbox::start(dir.path()).unwrap());
         let writes: Vec<_> = (0..200)
             .map(|n| {
                 let outbox = outbox.clone();
-                let path = dir.path().join(format!("{n}.eml"));
                 tokio::spawn(async move {
-                    outbox
-                        .write(path, format!("Subject: {n}\r\n\r\nXin chào {n}").into_bytes())
-                        .await
+                    let message = format!("Subject: {n}\r\n\r\nXin chào {n}\r\nFrom here on\r\n>From there\r\n");
+                    outbox.write(message.into_bytes()).await
                 })
             })
             .collect();
+        let mut files = std::collections::BTreeSet::new();
         for write in writes {
-            write.await.unwrap().expect("written");
+            files.insert(write.await.unwrap().expect("written"));
         }
-        let mut names: Vec<String> = std::fs::read_dir(dir.path())
+        let names: Vec<String> = std::fs::read_dir(dir.path())
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
-        names.sort();
-        assert_eq!(names.len(), 200, "no temporary files left: {names:?}");
-        assert!(names.iter().all(|n| n.ends_with(".eml")));
-        let text = std::fs::read_to_string(dir.path().join("137.eml")).unwrap();
-        assert_eq!(text, "Subject: 137\r\n\r\nXin chào 137");
-        let missing = outbox
-            .write(dir.path().join("no-such-dir").join("x.eml"), b"x".to_vec())
-            .await;
-        assert!(missing.is_err(), "a write that cannot happen says so");
+        assert!(
+            names.iter().all(|n| n.ends_with(".mbox")),
+            "no temporary files left: {names:?}"
+        );
+        assert_eq!(
+            names.len(),
+            files.len(),
+            "every file named in an answer, and only those"
+        );
+        let all: String = files.iter().map(|f| std::fs::read_to_string(f).unwrap()).collect();
+        assert_eq!(
+            all.lines().filter(|l| l.starts_with("From hoicho ")).count(),
+            200,
+            "200 messages"
+        );
+        for n in 0..200 {
+            let one = format!("\nSubject: {n}\n\nXin chào {n}\n>From here on\n>>From there\n\n");
+            assert_eq!(
+                all.matches(&one).count(),
+                1,
+                "message {n} once, quoted, with Unix line ends"
+            );
+        }
+        std::fs::remove_dir_all(dir.path()).unwrap();
+        assert!(
+            outbox.write(b"x".to_vec()).await.is_err(),
+            "a write that cannot happen says so"
+        );
     }
 }

@@ -107,7 +107,12 @@ impl Check {
             self.fail2(field, "phải là chuỗi ký tự", "must be a string");
             return None;
         };
-        let s: String = s.trim().nfc().collect();
+        let s = s.trim();
+        // Most text arrives composed already; the quick check spares it a full pass.
+        let s: String = match unicode_normalization::is_nfc_quick(s.chars()) {
+            unicode_normalization::IsNormalized::Yes => s.to_owned(),
+            _ => s.nfc().collect(),
+        };
         if s.is_empty() {
             if required {
                 self.fail2(field, "không được để trống", "must not be empty");
