@@ -46,6 +46,7 @@ macro_rules! store_conformance_tests {
             many_concurrent_writers_lose_and_duplicate_nothing,
             contested_stream_writers_with_retries_all_land_once,
             data_and_metadata_come_back_byte_for_byte,
+            decoded_reads_are_the_log_decoded,
         );
     };
     (@each #[$attr:meta] $make:expr; $($case:ident),+ $(,)?) => {
@@ -392,4 +393,80 @@ pub async fn data_and_metadata_come_back_byte_for_byte(store: Arc<dyn EventStore
     assert_eq!(back.event_type, "Sample");
     assert_eq!(back.schema_version, 3);
     assert_eq!(back.recorded_at.timestamp_micros(), recorded_at.timestamp_micros());
+}
+
+/// A domain event the projections decode: a booth on a fair's plan.
+fn booth(n: u64) -> NewEvent {
+    let event = hoicho_events::Event::BoothDefined(hoicho_events::BoothDefined {
+        fair_id: hoicho_events::FairId::new_unchecked("f"),
+        booth: hoicho_events::Booth {
+            code: hoicho_events::BoothCode::new_unchecked(format!("A{n:03}")),
+            zone: hoicho_events::ZoneCode::new_unchecked("A"),
+            kind: "standard".into(),
+            width_m: 3.0,
+            depth_m: 3.0,
+            price_vnd: 3_000_000,
+            x: n as f64,
+            y: 0.0,
+        },
+    });
+    let metadata = hoicho_events::Metadata::by(hoicho_events::Actor::Public);
+    // Nanoseconds on purpose: the log keeps what its storage keeps, on every path.
+    let at = Utc::now() + chrono::Duration::nanoseconds(123);
+    NewEvent::encode(Uuid::now_v7(), &event, &metadata, at)
+}
+
+/// What followers read (`read_all_decoded`, which may take a shortcut) is exactly the log
+/// as `read_all` returns it, decoded — after single and multi-event appends, a repeated
+/// append, refused ones, and events that do not decode — from every position and page size.
+pub async fn decoded_reads_are_the_log_decoded(store: Arc<dyn EventStore>) {
+    let a = vec![booth(1), booth(2), booth(3)];
+    store.append("a", ExpectedVersion::NoStream, a.clone()).await.unwrap();
+    store.append("a", ExpectedVersion::NoStream, a).await.unwrap(); // a retry: writes nothing
+    assert!(store
+        .append("a", ExpectedVersion::Exact(1), vec![booth(4), booth(5)])
+        .await
+        .is_err());
+    store
+        .append("b", ExpectedVersion::NoStream, vec![booth(6)])
+        .await
+        .unwrap();
+    store
+        .append("c", ExpectedVersion::Any, vec![event(7), booth(8)])
+        .await
+        .unwrap();
+    let writers: Vec<_> = (0..8u64)
+        .map(|w| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                for i in 0..5 {
+                    store
+                        .append(&format!("w{w}"), ExpectedVersion::Any, vec![booth(100 + w * 10 + i)])
+                        .await
+                        .unwrap();
+                }
+            })
+        })
+        .collect();
+    for w in writers {
+        w.await.unwrap();
+    }
+    let all = positions(&*store).await;
+    assert_eq!(all.len(), 3 + 1 + 2 + 40);
+    for limit in [1, 3, 1_000] {
+        for after in std::iter::once(0).chain(all.iter().copied()) {
+            let raw = store.read_all(after, limit).await.unwrap();
+            let decoded = store.read_all_decoded(after, limit).await.unwrap();
+            assert_eq!(
+                decoded.last_position,
+                raw.last().map(|e| e.position),
+                "after {after}, limit {limit}"
+            );
+            assert_eq!(
+                decoded.envelopes,
+                crate::replay::decode_batch(&raw),
+                "after {after}, limit {limit}"
+            );
+        }
+    }
 }

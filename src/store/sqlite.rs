@@ -19,6 +19,15 @@ use super::{AppendResult, EventStore, ExpectedVersion, Job, StoreError, WriteReq
 const MIGRATIONS: &[&str] = &[include_str!("../../migrations/sqlite/001_events.sql")];
 /// Most appends one commit groups; bounds the latency a large group adds.
 const MAX_GROUP: usize = 512;
+/// Most events the tail keeps (see `Tail`).
+const TAIL_EVENTS: usize = 8192;
+
+/// The events this process committed last, in position order and without gaps. A follower
+/// that keeps up with the log finds the events it has been woken for here, and skips reading
+/// back from the file what the writer has just written (and a hop through the blocking
+/// pool). Anything else — a follower further behind, events another process wrote — is read
+/// from the file as before.
+type Tail = Arc<Mutex<std::collections::VecDeque<Arc<RecordedEvent>>>>;
 
 pub struct SqliteStore {
     path: PathBuf,
@@ -28,6 +37,7 @@ pub struct SqliteStore {
     writer_thread: Mutex<Option<std::thread::JoinHandle<()>>>,
     readers: Arc<Mutex<Vec<Connection>>>,
     changes: watch::Receiver<u64>,
+    tail: Tail,
 }
 
 fn unavailable(err: impl std::fmt::Display) -> StoreError {
@@ -77,10 +87,14 @@ impl SqliteStore {
         let head = head(&conn).map_err(unavailable)?;
         let (changes_tx, changes) = watch::channel(head);
         let (tx, rx) = mpsc::channel::<Job>();
-        let thread = std::thread::Builder::new()
-            .name("hoicho-sqlite-writer".into())
-            .spawn(move || writer_loop(conn, rx, changes_tx))
-            .map_err(unavailable)?;
+        let tail = Tail::default();
+        let thread = {
+            let tail = tail.clone();
+            std::thread::Builder::new()
+                .name("hoicho-sqlite-writer".into())
+                .spawn(move || writer_loop(conn, rx, changes_tx, &tail))
+                .map_err(unavailable)?
+        };
         let stop_checkpoints = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let checkpoint_thread = {
             let (path, stop, changes) = (path.clone(), stop_checkpoints.clone(), changes.clone());
@@ -97,6 +111,7 @@ impl SqliteStore {
             writer_thread: Mutex::new(Some(thread)),
             readers: Arc::new(Mutex::new(Vec::new())),
             changes,
+            tail,
         })
     }
 
@@ -124,6 +139,40 @@ impl SqliteStore {
 }
 
 impl SqliteStore {
+    /// The events after `after` from the tail, decoded, if the tail holds the next one.
+    fn from_tail(&self, after: u64, limit: usize) -> Option<super::DecodedBatch> {
+        let events: Vec<Arc<RecordedEvent>> = {
+            let tail = self.tail.lock().ok()?;
+            let first = tail.front()?.position;
+            if after.checked_add(1)? < first || after >= tail.back()?.position {
+                return None;
+            }
+            tail.range((after + 1 - first) as usize..)
+                .take(limit)
+                .cloned()
+                .collect()
+        };
+        let mut batch = super::DecodedBatch {
+            envelopes: Vec::with_capacity(events.len()),
+            last_position: events.last().map(|e| e.position),
+        };
+        for e in &events {
+            let header = hoicho_events::EnvelopeHeader {
+                event_id: e.event_id,
+                stream: &e.stream,
+                version: e.version,
+                position: e.position,
+                schema_version: e.schema_version,
+                recorded_at: e.recorded_at,
+            };
+            match hoicho_events::Envelope::decode_parts(header, &e.event_type, &e.metadata, &e.data) {
+                Ok(envelope) => batch.envelopes.push(envelope),
+                Err(err) => tracing::warn!(position = e.position, error = %err, "event skipped by projections"),
+            }
+        }
+        Some(batch)
+    }
+
     /// Finishes every append already sent, then closes the log (SQLite folds the WAL into
     /// the database file as its last connection closes). Blocks until done.
     pub fn close(self) {
@@ -181,7 +230,7 @@ fn head(conn: &Connection) -> rusqlite::Result<u64> {
     .map(|p| p as u64)
 }
 
-fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<Job>, changes: watch::Sender<u64>) {
+fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<Job>, changes: watch::Sender<u64>, tail: &Tail) {
     let advance = |last: u64| super::advance(&changes, last);
     let mut held: Option<Job> = None;
     loop {
@@ -195,6 +244,9 @@ fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<Job>, changes: watch::Se
         let first = match job {
             Job::Append(request) => request,
             Job::Import { events, reply } => {
+                if let Ok(mut tail) = tail.lock() {
+                    tail.clear();
+                }
                 let result = import(&mut conn, &events);
                 if result.is_ok() {
                     if let Some(last) = events.last() {
@@ -206,7 +258,17 @@ fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<Job>, changes: watch::Se
             }
         };
         let group = super::gather(first, MAX_GROUP, &mut held, || rx.try_recv().ok());
-        let (replies, results) = commit_group(&mut conn, group);
+        let (replies, results, committed) = commit_group(&mut conn, group);
+        if let Ok(mut tail) = tail.lock() {
+            for event in committed {
+                if tail.back().is_some_and(|last| last.position + 1 != event.position) {
+                    tail.clear(); // another process wrote in between: keep the tail gap-free
+                }
+                tail.push_back(Arc::new(event));
+            }
+            let excess = tail.len().saturating_sub(TAIL_EVENTS);
+            tail.drain(..excess);
+        }
         if let Some(last) = results.iter().filter_map(|r| r.as_ref().ok()).map(|r| r.position).max() {
             advance(last);
         }
@@ -279,12 +341,15 @@ fn import(conn: &mut Connection, events: &[RecordedEvent]) -> Result<(), StoreEr
 }
 type Reply = oneshot::Sender<Result<AppendResult, StoreError>>;
 
+/// Commits a group of appends in one transaction; answers each, and returns the events it
+/// wrote, as recorded, if the commit succeeded.
 fn commit_group(
     conn: &mut Connection,
     group: Vec<WriteRequest>,
-) -> (Vec<Reply>, Vec<Result<AppendResult, StoreError>>) {
+) -> (Vec<Reply>, Vec<Result<AppendResult, StoreError>>, Vec<RecordedEvent>) {
     let mut replies = Vec::with_capacity(group.len());
     let mut results = Vec::with_capacity(group.len());
+    let mut committed = Vec::new();
     let tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
         Ok(tx) => tx,
         Err(err) => {
@@ -292,7 +357,7 @@ fn commit_group(
                 replies.push(request.reply);
                 results.push(Err(unavailable(&err)));
             }
-            return (replies, results);
+            return (replies, results, committed);
         }
     };
     // One savepoint per append, so a refused append rolls back alone. The statements are
@@ -301,7 +366,13 @@ fn commit_group(
     for request in group {
         let result = match savepoint(&tx, "SAVEPOINT append") {
             Ok(_) => match append_one(&tx, &request) {
-                Ok(done) => savepoint(&tx, "RELEASE append").map(|_| done).map_err(unavailable),
+                Ok((done, inserted)) => {
+                    let released = savepoint(&tx, "RELEASE append").map(|_| done).map_err(unavailable);
+                    if inserted && released.is_ok() {
+                        recorded(&mut committed, request.stream, request.events, done);
+                    }
+                    released
+                }
                 Err(err) => {
                     let undone = savepoint(&tx, "ROLLBACK TO append").and_then(|_| savepoint(&tx, "RELEASE append"));
                     match undone {
@@ -322,15 +393,39 @@ fn commit_group(
                 *result = Err(failed.clone());
             }
         }
+        committed.clear();
     }
-    (replies, results)
+    (replies, results, committed)
 }
 
-fn append_one(tx: &rusqlite::Transaction<'_>, request: &WriteRequest) -> Result<AppendResult, StoreError> {
+/// The events of one append as a reader of the file would see them: positions and versions
+/// counted back from the last, times at the file's precision (microseconds).
+fn recorded(out: &mut Vec<RecordedEvent>, stream: String, events: Vec<hoicho_events::NewEvent>, done: AppendResult) {
+    let n = events.len() as u64;
+    for (i, event) in events.into_iter().enumerate() {
+        let back = n - 1 - i as u64;
+        out.push(RecordedEvent {
+            event_id: event.event_id,
+            stream: stream.clone(),
+            version: done.version - back,
+            position: done.position - back,
+            event_type: event.event_type,
+            schema_version: event.schema_version,
+            recorded_at: DateTime::<Utc>::from_timestamp_micros(event.recorded_at.timestamp_micros())
+                .unwrap_or_default(),
+            metadata: event.metadata,
+            data: event.data,
+        });
+    }
+}
+
+/// Appends one request's events; `true` with the result if it wrote them now, `false` if
+/// they were in the log already.
+fn append_one(tx: &rusqlite::Transaction<'_>, request: &WriteRequest) -> Result<(AppendResult, bool), StoreError> {
     let stream = request.stream.as_str();
     if let Some(first) = request.events.first() {
         if let Some(done) = already_appended(tx, stream, &request.events, first.event_id)? {
-            return Ok(done);
+            return Ok((done, false));
         }
     }
     let current: u64 = tx
@@ -375,7 +470,7 @@ fn append_one(tx: &rusqlite::Transaction<'_>, request: &WriteRequest) -> Result<
     if request.events.is_empty() {
         position = head(tx).map_err(unavailable)?;
     }
-    Ok(AppendResult { version, position })
+    Ok((AppendResult { version, position }, !request.events.is_empty()))
 }
 
 /// The first result of an append whose event ids are all in `stream` already; an error if
@@ -494,6 +589,9 @@ impl EventStore for SqliteStore {
     }
 
     async fn read_all_decoded(&self, after: u64, limit: usize) -> Result<super::DecodedBatch, StoreError> {
+        if let Some(batch) = self.from_tail(after, limit) {
+            return Ok(batch);
+        }
         self.with_reader(move |conn| {
             let mut stmt = conn.prepare_cached(&format!("{SELECT} WHERE position > ?1 ORDER BY position LIMIT ?2"))?;
             let mut rows = stmt.query(params![after as i64, limit.min(i64::MAX as usize) as i64])?;
