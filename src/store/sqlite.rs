@@ -140,7 +140,7 @@ impl SqliteStore {
 
 impl SqliteStore {
     /// The events after `after` from the tail, decoded, if the tail holds the next one.
-    fn from_tail(&self, after: u64, limit: usize) -> Option<super::DecodedBatch> {
+    fn read_tail(&self, after: u64, limit: usize) -> Option<super::DecodedBatch> {
         let events: Vec<Arc<RecordedEvent>> = {
             let tail = self.tail.lock().ok()?;
             let first = tail.front()?.position;
@@ -589,7 +589,7 @@ impl EventStore for SqliteStore {
     }
 
     async fn read_all_decoded(&self, after: u64, limit: usize) -> Result<super::DecodedBatch, StoreError> {
-        if let Some(batch) = self.from_tail(after, limit) {
+        if let Some(batch) = self.read_tail(after, limit) {
             return Ok(batch);
         }
         self.with_reader(move |conn| {
