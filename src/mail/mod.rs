@@ -226,7 +226,9 @@ const SCHEDULE_INTERVAL: chrono::Duration = chrono::Duration::seconds(5);
 
 impl Notifier {
     pub fn new(state: Arc<AppState>, mailer: Arc<Mailer>, clock: Arc<dyn Clock>) -> Arc<Notifier> {
-        let permits = Arc::new(Semaphore::new(mailer.settings.concurrency.max(1)));
+        let permits = Arc::new(Semaphore::new(
+            mailer.transport.concurrency(mailer.settings.concurrency),
+        ));
         Arc::new(Notifier {
             state,
             mailer,
@@ -239,7 +241,7 @@ impl Notifier {
 
     /// How many jobs may wait for a permit or hold one at a time.
     fn queue_limit(&self) -> usize {
-        self.mailer.settings.concurrency.max(1) * 4
+        self.mailer.transport.concurrency(self.mailer.settings.concurrency) * 4
     }
 
     /// Runs until the process ends.

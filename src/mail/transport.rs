@@ -74,7 +74,10 @@ pub struct Outbox {
 }
 
 /// Most emails one file takes.
-const OUTBOX_GROUP: usize = 256;
+pub const OUTBOX_GROUP: usize = 256;
+/// How long the outbox waits for more emails after the first of a group: a file costs far
+/// more than an email in it, and mail is not waited on by anyone's request.
+const OUTBOX_WINDOW: Duration = Duration::from_millis(5);
 
 impl Outbox {
     fn start(dir: &Path) -> anyhow::Result<Outbox> {
@@ -93,8 +96,10 @@ impl Outbox {
                 let mut files = 0u64;
                 while let Ok(first) = rx.recv() {
                     let mut group = vec![first];
+                    let until = std::time::Instant::now() + OUTBOX_WINDOW;
                     while group.len() < OUTBOX_GROUP {
-                        match rx.try_recv() {
+                        let left = until.saturating_duration_since(std::time::Instant::now());
+                        match rx.recv_timeout(left) {
                             Ok(job) => group.push(job),
                             Err(_) => break,
                         }
@@ -202,6 +207,15 @@ impl Transport {
                 let outbox = Outbox::start(&dir)?;
                 Ok(Transport::Files { dir, outbox })
             }
+        }
+    }
+
+    /// How many emails may be on their way at once: the SMTP pool's size, or for files a
+    /// whole outbox group, since the outbox writes what waits together.
+    pub fn concurrency(&self, configured: usize) -> usize {
+        match self {
+            Transport::Smtp { .. } => configured.max(1),
+            Transport::Files { .. } => configured.max(OUTBOX_GROUP),
         }
     }
 
