@@ -109,6 +109,30 @@ impl AppState {
         }
     }
 
+    /// Runs [`AppState::follow`] on a thread of its own, so applying the log — which every
+    /// write waits for before it answers — never queues behind the runtime's other tasks (a
+    /// burst of emails being rendered, say). The thread ends with the runtime that started it.
+    pub fn spawn_follower(self: &Arc<Self>) -> std::io::Result<()> {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+        let (alive, ended) = oneshot::channel::<()>();
+        tokio::spawn(async move {
+            let _alive = alive;
+            std::future::pending::<()>().await
+        });
+        let state = self.clone();
+        std::thread::Builder::new()
+            .name("hoicho-follower".into())
+            .spawn(move || {
+                runtime.block_on(async move {
+                    tokio::select! {
+                        _ = state.follow() => {}
+                        _ = ended => {}
+                    }
+                })
+            })?;
+        Ok(())
+    }
+
     /// Follows the log forever, applying every event once, in order. Reading (with
     /// decoding) and applying are two stages with a short queue between them, so replay at
     /// start keeps both cores busy.

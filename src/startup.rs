@@ -135,7 +135,7 @@ impl Application {
         let state = AppState::new(store, secret)
             .await
             .context("Failed to read the event log")?;
-        tokio::spawn(state.clone().follow());
+        state.spawn_follower().context("Failed to start following the log")?;
         if settings.demo {
             crate::demo::ensure(&state, &settings.data_dir)
                 .await
