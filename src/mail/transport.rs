@@ -74,7 +74,7 @@ pub struct Outbox {
 }
 
 /// Most emails one file takes.
-pub const OUTBOX_GROUP: usize = 256;
+const OUTBOX_GROUP: usize = 256;
 /// How long the outbox waits for more emails after the first of a group: a file costs far
 /// more than an email in it, and mail is not waited on by anyone's request.
 const OUTBOX_WINDOW: Duration = Duration::from_millis(5);
@@ -141,8 +141,9 @@ fn write_mailbox(dir: &Path, name: &str, messages: &[Vec<u8>]) -> std::io::Resul
     let path = dir.join(name);
     let tmp = dir.join(format!("{name}.tmp"));
     let mut bytes = Vec::with_capacity(messages.iter().map(|m| m.len() + 64).sum());
+    let separator = format!("From hoicho {}\n", chrono::Utc::now().format("%a %b %e %H:%M:%S %Y"));
     for message in messages {
-        mboxrd(&mut bytes, message);
+        mboxrd(&mut bytes, &separator, message);
     }
     let mut file = std::fs::File::create(&tmp)?;
     file.write_all(&bytes)?;
@@ -153,12 +154,10 @@ fn write_mailbox(dir: &Path, name: &str, messages: &[Vec<u8>]) -> std::io::Resul
     Ok(path)
 }
 
-/// Appends one message in mboxrd form: a `From ` separator line, the message with Unix line
+/// Appends one message in mboxrd form: the `From ` separator line, the message with Unix line
 /// ends and every line that starts with `>*From ` quoted once more, and a blank line.
-fn mboxrd(out: &mut Vec<u8>, message: &[u8]) {
-    out.extend_from_slice(b"From hoicho ");
-    out.extend_from_slice(chrono::Utc::now().format("%a %b %e %H:%M:%S %Y").to_string().as_bytes());
-    out.push(b'\n');
+fn mboxrd(out: &mut Vec<u8>, separator: &str, message: &[u8]) {
+    out.extend_from_slice(separator.as_bytes());
     for line in message.split(|&b| b == b'\n') {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         let unquoted = line

@@ -236,6 +236,19 @@ pub struct DecodedBatch {
     pub last_position: Option<u64>,
 }
 
+impl DecodedBatch {
+    /// Decodes one stored event onto the batch; one that does not decode is skipped (and
+    /// said so), but still moves `last_position` on.
+    pub fn push(&mut self, header: hoicho_events::EnvelopeHeader<'_>, event_type: &str, metadata: &str, data: &str) {
+        let position = header.position;
+        match Envelope::decode_parts(header, event_type, metadata, data) {
+            Ok(envelope) => self.envelopes.push(envelope),
+            Err(err) => tracing::warn!(position, error = %err, "event skipped by projections"),
+        }
+        self.last_position = Some(position);
+    }
+}
+
 /// Events a subscription reads at a time. Large enough that catching up on a long log is
 /// bound by decoding, not by round trips.
 pub const REPLAY_BATCH: usize = 10_000;

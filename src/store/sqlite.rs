@@ -154,7 +154,7 @@ impl SqliteStore {
         };
         let mut batch = super::DecodedBatch {
             envelopes: Vec::with_capacity(events.len()),
-            last_position: events.last().map(|e| e.position),
+            last_position: None,
         };
         for e in &events {
             let header = hoicho_events::EnvelopeHeader {
@@ -165,10 +165,7 @@ impl SqliteStore {
                 schema_version: e.schema_version,
                 recorded_at: e.recorded_at,
             };
-            match hoicho_events::Envelope::decode_parts(header, &e.event_type, &e.metadata, &e.data) {
-                Ok(envelope) => batch.envelopes.push(envelope),
-                Err(err) => tracing::warn!(position = e.position, error = %err, "event skipped by projections"),
-            }
+            batch.push(header, &e.event_type, &e.metadata, &e.data);
         }
         Some(batch)
     }
@@ -610,19 +607,12 @@ impl EventStore for SqliteStore {
                     schema_version: row.get(5)?,
                     recorded_at: DateTime::<Utc>::from_timestamp_micros(row.get(6)?).unwrap_or_default(),
                 };
-                let event_type = row.get_ref(4)?.as_str()?;
-                match hoicho_events::Envelope::decode_parts(
+                batch.push(
                     header,
-                    event_type,
+                    row.get_ref(4)?.as_str()?,
                     row.get_ref(7)?.as_str()?,
                     row.get_ref(8)?.as_str()?,
-                ) {
-                    Ok(envelope) => batch.envelopes.push(envelope),
-                    Err(err) => {
-                        tracing::warn!(position, error = %err, "event skipped by projections")
-                    }
-                }
-                batch.last_position = Some(position);
+                );
             }
             Ok(batch)
         })
