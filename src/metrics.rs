@@ -102,6 +102,17 @@ impl Metered {
     pub fn new(inner: std::sync::Arc<dyn EventStore>, metrics: std::sync::Arc<Metrics>) -> Self {
         Metered { inner, metrics }
     }
+
+    /// Counts an append of `count` events that began at `started`.
+    fn appended(&self, count: u64, started: std::time::Instant, result: &Result<AppendResult, StoreError>) {
+        self.metrics.append_seconds.observe(started.elapsed().as_secs_f64());
+        if let Ok(done) = result {
+            self.metrics.events_appended.inc_by(count);
+            if done.position as i64 > self.metrics.log_head.get() {
+                self.metrics.log_head.set(done.position as i64);
+            }
+        }
+    }
 }
 
 use crate::store::{AppendResult, EventStore, ExpectedVersion, StoreError};
@@ -115,16 +126,21 @@ impl EventStore for Metered {
         expected: ExpectedVersion,
         events: Vec<NewEvent>,
     ) -> Result<AppendResult, StoreError> {
-        let count = events.len() as u64;
-        let started = std::time::Instant::now();
+        let (count, started) = (events.len() as u64, std::time::Instant::now());
         let result = self.inner.append(stream, expected, events).await;
-        self.metrics.append_seconds.observe(started.elapsed().as_secs_f64());
-        if let Ok(done) = &result {
-            self.metrics.events_appended.inc_by(count);
-            if done.position as i64 > self.metrics.log_head.get() {
-                self.metrics.log_head.set(done.position as i64);
-            }
-        }
+        self.appended(count, started, &result);
+        result
+    }
+
+    async fn append_background(
+        &self,
+        stream: &str,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+    ) -> Result<AppendResult, StoreError> {
+        let (count, started) = (events.len() as u64, std::time::Instant::now());
+        let result = self.inner.append_background(stream, expected, events).await;
+        self.appended(count, started, &result);
         result
     }
 

@@ -382,7 +382,7 @@ impl Notifier {
                 match self
                     .state
                     .store
-                    .append(&streams::notification(&mail.id), ExpectedVersion::NoStream, events)
+                    .append_background(&streams::notification(&mail.id), ExpectedVersion::NoStream, events)
                     .await
                 {
                     Ok(done) => (mail, done.version, 1, 1),
@@ -408,7 +408,7 @@ impl Notifier {
                 match self
                     .state
                     .store
-                    .append(
+                    .append_background(
                         &streams::notification(&mail.id),
                         ExpectedVersion::Exact(version),
                         vec![self.new_event(event, now)],
@@ -489,7 +489,7 @@ impl Notifier {
             match self
                 .state
                 .store
-                .append(&stream, ExpectedVersion::Exact(version), events)
+                .append_background(&stream, ExpectedVersion::Exact(version), events)
                 .await
             {
                 Ok(_) => return,

@@ -313,10 +313,13 @@ pub async fn many_concurrent_writers_lose_and_duplicate_nothing(store: Arc<dyn E
                 } else {
                     ExpectedVersion::Exact(i)
                 };
-                store
-                    .append(&stream, expected, vec![event(w * 1000 + i)])
-                    .await
-                    .unwrap();
+                // Half of them as background appends, which may wait behind the others.
+                let events = vec![event(w * 1000 + i)];
+                if w % 2 == 1 {
+                    store.append_background(&stream, expected, events).await.unwrap();
+                } else {
+                    store.append(&stream, expected, events).await.unwrap();
+                }
             }
         }));
     }
@@ -357,7 +360,12 @@ pub async fn contested_stream_writers_with_retries_all_land_once(store: Arc<dyn 
                 } else {
                     ExpectedVersion::Exact(current)
                 };
-                match store.append("contested", expected, vec![e.clone()]).await {
+                let appended = if w % 2 == 1 {
+                    store.append_background("contested", expected, vec![e.clone()]).await
+                } else {
+                    store.append("contested", expected, vec![e.clone()]).await
+                };
+                match appended {
                     Ok(_) => return conflicts,
                     Err(StoreError::Conflict { .. }) => conflicts += 1,
                     Err(other) => panic!("unexpected {other:?}"),

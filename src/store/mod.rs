@@ -52,6 +52,8 @@ pub(crate) struct WriteRequest {
     pub stream: String,
     pub expected: ExpectedVersion,
     pub events: Vec<NewEvent>,
+    /// Bookkeeping no request waits for (see [`EventStore::append_background`]).
+    pub background: bool,
     pub reply: tokio::sync::oneshot::Sender<Result<AppendResult, StoreError>>,
 }
 
@@ -64,27 +66,68 @@ pub(crate) enum Job {
     },
 }
 
-/// Gathers the appends waiting behind `first` into one group of at most `max`, taking them
-/// from `next` until it has none; a job that is not an append ends the group and is kept in
-/// `held` for the writer's next turn (group commit, ADR 001 and 009).
-pub(crate) fn gather(
-    first: WriteRequest,
-    max: usize,
-    held: &mut Option<Job>,
-    mut next: impl FnMut() -> Option<Job>,
-) -> Vec<WriteRequest> {
-    let mut group = vec![first];
-    while group.len() < max {
-        match next() {
-            Some(Job::Append(request)) => group.push(request),
-            Some(other) => {
-                *held = Some(other);
-                break;
+/// At most this many background appends go into one group commit: they then add at most a
+/// couple of milliseconds to the requests committed with them.
+pub(crate) const BACKGROUND_PER_GROUP: usize = 32;
+
+/// What waits for a backend's writer, in the order it will be written: the appends of
+/// requests first, then background ones, a few per group (group commit, ADR 001 and 009).
+/// A job that is not an append (an import) waits until every append sent before it is done.
+#[derive(Default)]
+pub(crate) struct WriteQueue {
+    foreground: std::collections::VecDeque<WriteRequest>,
+    background: std::collections::VecDeque<WriteRequest>,
+    held: Option<Job>,
+}
+
+impl WriteQueue {
+    /// Nothing waits: the writer may block for the next job.
+    pub fn is_empty(&self) -> bool {
+        self.foreground.is_empty() && self.background.is_empty() && self.held.is_none()
+    }
+
+    /// Queues `job` behind what waits.
+    pub fn push(&mut self, job: Job) {
+        match job {
+            Job::Append(request) if request.background => self.background.push_back(request),
+            Job::Append(request) => self.foreground.push_back(request),
+            other if self.held.is_none() => self.held = Some(other),
+            // Only one import at a time is asked for: the caller awaits each.
+            Job::Import { reply, .. } => {
+                let _ = reply.send(Err(StoreError::Unavailable("another import is running".into())));
             }
-            None => break,
         }
     }
-    group
+
+    /// Takes whatever else is waiting in `next`, stopping at an import: what is sent after
+    /// it waits until it is done.
+    pub fn fill(&mut self, mut next: impl FnMut() -> Option<Job>) {
+        while self.held.is_none() {
+            match next() {
+                Some(job) => self.push(job),
+                None => break,
+            }
+        }
+    }
+
+    /// The next group of at most `max` appends: requests' first, then up to
+    /// [`BACKGROUND_PER_GROUP`] background ones. Empty when only an import waits.
+    pub fn group(&mut self, max: usize) -> Vec<WriteRequest> {
+        let front = self.foreground.len().min(max);
+        let mut group: Vec<WriteRequest> = self.foreground.drain(..front).collect();
+        let back = self.background.len().min(BACKGROUND_PER_GROUP).min(max - group.len());
+        group.extend(self.background.drain(..back));
+        group
+    }
+
+    /// The held import, once every append sent before it is written.
+    pub fn held(&mut self) -> Option<Job> {
+        if self.foreground.is_empty() && self.background.is_empty() {
+            self.held.take()
+        } else {
+            None
+        }
+    }
 }
 
 /// One stream's consecutive events in an export, ready to append again.
@@ -167,6 +210,18 @@ pub trait EventStore: Send + Sync + 'static {
         expected: ExpectedVersion,
         events: Vec<NewEvent>,
     ) -> Result<AppendResult, StoreError>;
+
+    /// [`EventStore::append`] for bookkeeping no request waits for (the notifier's claims
+    /// and outcomes): a backend with a write queue may let the appends of requests waiting
+    /// with it go first. Same contract and guarantees as `append`.
+    async fn append_background(
+        &self,
+        stream: &str,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+    ) -> Result<AppendResult, StoreError> {
+        self.append(stream, expected, events).await
+    }
 
     /// Up to `limit` events of `stream` with version ≥ `from_version`, in version order.
     async fn read_stream(
@@ -366,5 +421,80 @@ mod tests {
         assert!(ExpectedVersion::Any.admits(7));
         assert!(ExpectedVersion::NoStream.admits(0) && !ExpectedVersion::NoStream.admits(1));
         assert!(ExpectedVersion::Exact(3).admits(3) && !ExpectedVersion::Exact(3).admits(4));
+    }
+
+    fn append_job(stream: &str, background: bool) -> Job {
+        Job::Append(WriteRequest {
+            stream: stream.into(),
+            expected: ExpectedVersion::Any,
+            events: Vec::new(),
+            background,
+            reply: tokio::sync::oneshot::channel().0,
+        })
+    }
+
+    fn streams(group: &[WriteRequest]) -> Vec<&str> {
+        group.iter().map(|r| r.stream.as_str()).collect()
+    }
+
+    #[test]
+    fn requests_go_first_and_background_appends_a_few_per_group() {
+        let mut queue = WriteQueue::default();
+        let mut waiting: std::collections::VecDeque<Job> = (0..40)
+            .map(|i| append_job(&format!("mail-{i}"), true))
+            .chain((0..3).map(|i| append_job(&format!("request-{i}"), false)))
+            .collect();
+        queue.push(waiting.pop_front().unwrap());
+        queue.fill(|| waiting.pop_front());
+        assert!(waiting.is_empty());
+        let first = queue.group(512);
+        assert_eq!(first.len(), 3 + BACKGROUND_PER_GROUP);
+        assert_eq!(streams(&first[..4]), ["request-0", "request-1", "request-2", "mail-0"]);
+        assert_eq!(
+            first.last().unwrap().stream,
+            format!("mail-{}", BACKGROUND_PER_GROUP - 1)
+        );
+        // Requests arriving meanwhile still go ahead of the background appends left over.
+        queue.push(append_job("request-3", false));
+        let second = queue.group(512);
+        assert_eq!(
+            streams(&second[..2]),
+            ["request-3", &format!("mail-{BACKGROUND_PER_GROUP}")]
+        );
+        assert_eq!(second.len(), 1 + 40 - BACKGROUND_PER_GROUP);
+        assert!(queue.group(512).is_empty() && queue.is_empty());
+        // The group never exceeds its bound, requests included.
+        for i in 0..10 {
+            queue.push(append_job(&format!("r{i}"), false));
+        }
+        queue.push(append_job("m", true));
+        assert_eq!(queue.group(4).len(), 4);
+    }
+
+    #[test]
+    fn an_import_waits_for_the_appends_sent_before_it_and_holds_back_the_ones_after() {
+        let mut queue = WriteQueue::default();
+        let (reply, _answer) = tokio::sync::oneshot::channel();
+        let mut waiting: std::collections::VecDeque<Job> = vec![
+            append_job("before", true),
+            Job::Import {
+                events: Vec::new(),
+                reply,
+            },
+            append_job("after", false),
+        ]
+        .into();
+        queue.push(waiting.pop_front().unwrap());
+        queue.fill(|| waiting.pop_front());
+        assert_eq!(waiting.len(), 1, "what follows the import is not taken yet");
+        assert!(
+            queue.held().is_none(),
+            "an append sent before the import is still waiting"
+        );
+        assert_eq!(streams(&queue.group(512)), ["before"]);
+        assert!(matches!(queue.held(), Some(Job::Import { .. })));
+        assert!(queue.is_empty());
+        queue.fill(|| waiting.pop_front());
+        assert_eq!(streams(&queue.group(512)), ["after"]);
     }
 }

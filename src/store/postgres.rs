@@ -102,6 +102,28 @@ async fn migrate(client: &mut Client) -> Result<(), tokio_postgres::Error> {
 }
 
 impl PostgresStore {
+    /// Hands an append to the writer and waits for its answer.
+    async fn write(
+        &self,
+        stream: &str,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+        background: bool,
+    ) -> Result<AppendResult, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        let request = WriteRequest {
+            stream: stream.to_owned(),
+            expected,
+            events,
+            background,
+            reply,
+        };
+        self.writer
+            .send(Job::Append(request))
+            .map_err(|_| unavailable("the writer stopped"))?;
+        answer.await.map_err(|_| unavailable("the writer stopped"))?
+    }
+
     /// Connects to the database `url` names (postgres://user:password@host:port/db, or the
     /// key=value form), creates or updates the schema and starts the writer and the
     /// listener. Fails with a clear message when the server cannot be reached.
@@ -247,24 +269,24 @@ struct Writer {
 
 impl Writer {
     async fn run(mut self, mut jobs: mpsc::UnboundedReceiver<Job>) {
-        let mut held: Option<Job> = None;
+        let mut queue = super::WriteQueue::default();
         loop {
-            let job = match held.take() {
-                Some(job) => job,
-                None => match jobs.recv().await {
-                    Some(job) => job,
+            if queue.is_empty() {
+                match jobs.recv().await {
+                    Some(job) => queue.push(job),
                     None => return,
-                },
-            };
-            let first = match job {
-                Job::Append(request) => request,
-                Job::Import { events, reply } => {
-                    let result = self.import(&events).await;
-                    let _ = reply.send(result);
-                    continue;
                 }
-            };
-            let group = super::gather(first, MAX_GROUP, &mut held, || jobs.try_recv().ok());
+            }
+            queue.fill(|| jobs.try_recv().ok());
+            if let Some(Job::Import { events, reply }) = queue.held() {
+                let result = self.import(&events).await;
+                let _ = reply.send(result);
+                continue;
+            }
+            let group = queue.group(MAX_GROUP);
+            if group.is_empty() {
+                continue;
+            }
             let results = self.commit_group(&group).await;
             for (request, result) in group.into_iter().zip(results) {
                 let _ = request.reply.send(result);
@@ -578,17 +600,16 @@ impl EventStore for PostgresStore {
         expected: ExpectedVersion,
         events: Vec<NewEvent>,
     ) -> Result<AppendResult, StoreError> {
-        let (reply, answer) = oneshot::channel();
-        let request = WriteRequest {
-            stream: stream.to_owned(),
-            expected,
-            events,
-            reply,
-        };
-        self.writer
-            .send(Job::Append(request))
-            .map_err(|_| unavailable("the writer stopped"))?;
-        answer.await.map_err(|_| unavailable("the writer stopped"))?
+        self.write(stream, expected, events, false).await
+    }
+
+    async fn append_background(
+        &self,
+        stream: &str,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+    ) -> Result<AppendResult, StoreError> {
+        self.write(stream, expected, events, true).await
     }
 
     async fn import(&self, events: Vec<RecordedEvent>) -> Result<(), StoreError> {

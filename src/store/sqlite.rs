@@ -186,6 +186,26 @@ impl SqliteStore {
         }
     }
 
+    /// Hands an append to the writer thread and waits for its answer.
+    async fn write(
+        &self,
+        stream: &str,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+        background: bool,
+    ) -> Result<AppendResult, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        let request = WriteRequest {
+            stream: stream.to_owned(),
+            expected,
+            events,
+            background,
+            reply,
+        };
+        self.send(Job::Append(request))?;
+        answer.await.map_err(|_| unavailable("the writer thread stopped"))?
+    }
+
     fn send(&self, job: Job) -> Result<(), StoreError> {
         let writer = self.writer.lock().map_err(unavailable)?;
         let writer = writer.as_ref().ok_or_else(|| unavailable("store closed"))?;
@@ -229,32 +249,32 @@ fn head(conn: &Connection) -> rusqlite::Result<u64> {
 
 fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<Job>, changes: watch::Sender<u64>, tail: &Tail) {
     let advance = |last: u64| super::advance(&changes, last);
-    let mut held: Option<Job> = None;
+    let mut queue = super::WriteQueue::default();
     loop {
-        let job = match held.take() {
-            Some(job) => job,
-            None => match rx.recv() {
-                Ok(job) => job,
+        if queue.is_empty() {
+            match rx.recv() {
+                Ok(job) => queue.push(job),
                 Err(_) => return,
-            },
-        };
-        let first = match job {
-            Job::Append(request) => request,
-            Job::Import { events, reply } => {
-                if let Ok(mut tail) = tail.lock() {
-                    tail.clear();
-                }
-                let result = import(&mut conn, &events);
-                if result.is_ok() {
-                    if let Some(last) = events.last() {
-                        advance(last.position);
-                    }
-                }
-                let _ = reply.send(result);
-                continue;
             }
-        };
-        let group = super::gather(first, MAX_GROUP, &mut held, || rx.try_recv().ok());
+        }
+        queue.fill(|| rx.try_recv().ok());
+        if let Some(Job::Import { events, reply }) = queue.held() {
+            if let Ok(mut tail) = tail.lock() {
+                tail.clear();
+            }
+            let result = import(&mut conn, &events);
+            if result.is_ok() {
+                if let Some(last) = events.last() {
+                    advance(last.position);
+                }
+            }
+            let _ = reply.send(result);
+            continue;
+        }
+        let group = queue.group(MAX_GROUP);
+        if group.is_empty() {
+            continue;
+        }
         let (replies, results, committed) = commit_group(&mut conn, group);
         if let Ok(mut tail) = tail.lock() {
             for event in committed {
@@ -535,15 +555,16 @@ impl EventStore for SqliteStore {
         expected: ExpectedVersion,
         events: Vec<NewEvent>,
     ) -> Result<AppendResult, StoreError> {
-        let (reply, answer) = oneshot::channel();
-        let request = WriteRequest {
-            stream: stream.to_owned(),
-            expected,
-            events,
-            reply,
-        };
-        self.send(Job::Append(request))?;
-        answer.await.map_err(|_| unavailable("the writer thread stopped"))?
+        self.write(stream, expected, events, false).await
+    }
+
+    async fn append_background(
+        &self,
+        stream: &str,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+    ) -> Result<AppendResult, StoreError> {
+        self.write(stream, expected, events, true).await
     }
 
     async fn import(&self, events: Vec<RecordedEvent>) -> Result<(), StoreError> {
