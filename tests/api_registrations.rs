@@ -84,7 +84,7 @@ async fn every_bad_field_is_named_and_nothing_is_written() {
             {"name": "x".repeat(201), "group": "I", "stars": 3, "certificate_no": "1", "certificate_expires": past},
             {"name": 42, "group": "II"}
         ],
-        "booth_request": {"count": 0, "zone": "Z", "preferred_booths": ["Z99"], "needs_power": "yes"},
+        "booth_request": {"count": 0, "kind": "vip", "zone": "Z", "preferred_booths": ["Z99"], "needs_power": "yes"},
         "colour": "red"
     });
     let response = app
@@ -115,6 +115,7 @@ async fn every_bad_field_is_named_and_nothing_is_written() {
         "products[1].certificate_expires",
         "products[2].name",
         "booth_request.count",
+        "booth_request.kind",
         "booth_request.zone",
         "booth_request.preferred_booths[0]",
         "booth_request.needs_power",
@@ -123,6 +124,10 @@ async fn every_bad_field_is_named_and_nothing_is_written() {
         assert!(fields.contains_key(field), "{field} missing from {body:#}");
     }
     assert!(fields["tax_code"].as_str().unwrap().contains("check digit"), "{body}");
+    assert_eq!(
+        fields["booth_request.kind"], "this fair has booth kinds corner, double, standard",
+        "{body}"
+    );
     assert_eq!(app.head().await, before, "nothing written");
 }
 

@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{Months, NaiveDate};
 use hoicho_events::{Address, Application, BoothCode, BoothRequest, Producer, ProducerType, Product, Zone, ZoneCode};
+use hoicho_projections::BoothView;
 use serde_json::{Map, Value};
 
 use super::error::ApiError;
@@ -14,8 +15,7 @@ use super::input::Check;
 /// What of the fair an application is checked against.
 pub struct FairContext<'a> {
     pub zones: &'a BTreeMap<ZoneCode, Zone>,
-    pub booth_codes: BTreeSet<&'a str>,
-    pub booth_kinds: BTreeSet<&'a str>,
+    pub booths: &'a BTreeMap<BoothCode, BoothView>,
     /// Today in the fair's time zone: certificates must not have expired already.
     pub today: NaiveDate,
 }
@@ -353,8 +353,10 @@ fn booth_request(check: &mut Check, value: Option<&Value>, fair: &FairContext<'_
         Some(_) => check.code(obj, path, "kind", 32).map(|k| k.to_lowercase()),
     };
     if let Some(k) = &kind {
-        if !fair.booth_kinds.is_empty() && !fair.booth_kinds.contains(k.as_str()) {
-            let known = fair.booth_kinds.iter().copied().collect::<Vec<_>>().join(", ");
+        let known_kind = fair.booths.is_empty() || fair.booths.values().any(|b| b.booth.kind == *k);
+        if !known_kind {
+            let kinds: BTreeSet<&str> = fair.booths.values().map(|b| b.booth.kind.as_str()).collect();
+            let known = kinds.into_iter().collect::<Vec<_>>().join(", ");
             check.fail2(
                 field(path, "kind"),
                 format!("hội chợ có các loại gian: {known}"),
@@ -381,7 +383,7 @@ fn booth_request(check: &mut Check, value: Option<&Value>, fair: &FairContext<'_
             Some(items) if items.len() <= 10 => {
                 for (i, item) in items.iter().enumerate() {
                     let code = item.as_str().map(str::trim).unwrap_or("");
-                    if fair.booth_codes.contains(code) {
+                    if fair.booths.contains_key(&BoothCode::new_unchecked(code)) {
                         preferred.push(BoothCode::new_unchecked(code));
                     } else {
                         check.fail2(

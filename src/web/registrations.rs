@@ -121,8 +121,7 @@ fn fair_today(fair: &FairView) -> NaiveDate {
 pub fn context(fair: &FairView) -> FairContext<'_> {
     FairContext {
         zones: &fair.zones,
-        booth_codes: fair.booths.keys().map(|c| c.as_str()).collect(),
-        booth_kinds: fair.booths.values().map(|b| b.booth.kind.as_str()).collect(),
+        booths: &fair.booths,
         today: fair_today(fair),
     }
 }
@@ -187,21 +186,15 @@ pub struct Applied {
     warnings: Vec<Warning>,
 }
 
-fn applied_response(state: &AppState, ctx: &CommandContext, w: &Written, token: String, lang: Lang) -> HttpResponse {
+fn applied_response(state: &AppState, w: &Written, token: String, lang: Lang) -> HttpResponse {
     let id = w.stream.trim_start_matches("registration-").to_owned();
-    let (application, fair) = match w.events.first() {
-        Some(hoicho_events::Event::RegistrationSubmitted(e)) => (Some(e.application.clone()), Some(e.fair_id.clone())),
-        _ => (None, None),
+    let warnings = match w.events.first() {
+        Some(hoicho_events::Event::RegistrationSubmitted(e)) => {
+            let projections = state.read();
+            warnings(&e.application, projections.fairs.get(e.fair_id.as_str()), lang)
+        }
+        _ => Vec::new(),
     };
-    let warnings = {
-        let projections = state.read();
-        let fair = fair.as_ref().and_then(|f| projections.fairs.get(f.as_str()));
-        application
-            .as_ref()
-            .map(|a| warnings(a, fair, lang))
-            .unwrap_or_default()
-    };
-    let _ = ctx;
     HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/registrations/{id}")))
         .insert_header(etag(w.version))
@@ -234,7 +227,7 @@ pub async fn apply(state: Data<AppState>, req: HttpRequest, fair: Path<String>, 
     let ctx = write_context(&req, actor, &principal, &body.0)?;
     if let Some(first) = replay(&state, &ctx).await? {
         let token = crate::auth::access_token(&state.secret, &new_registration_id(&ctx));
-        return Ok(applied_response(&state, &ctx, &first, token, lang));
+        return Ok(applied_response(&state, &first, token, lang));
     }
     let value = json_body(&req, &body)?;
     let (application, fair_id, open) = {
@@ -247,7 +240,7 @@ pub async fn apply(state: Data<AppState>, req: HttpRequest, fair: Path<String>, 
         (application, view.id.clone(), view.registration_open(ctx.now))
     };
     let (written, token) = submit(&state, &ctx, fair_id, application, by, open).await?;
-    Ok(applied_response(&state, &ctx, &written, token, lang))
+    Ok(applied_response(&state, &written, token, lang))
 }
 
 /// Records a new application (for the API and the form alike) and waits until the
