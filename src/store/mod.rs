@@ -66,6 +66,26 @@ pub(crate) enum Job {
     },
 }
 
+impl Job {
+    /// An append for a writer, and the receiver its answer will come to.
+    pub fn append(
+        stream: &str,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+        background: bool,
+    ) -> (Job, tokio::sync::oneshot::Receiver<Result<AppendResult, StoreError>>) {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let request = WriteRequest {
+            stream: stream.to_owned(),
+            expected,
+            events,
+            background,
+            reply,
+        };
+        (Job::Append(request), answer)
+    }
+}
+
 /// At most this many background appends go into one group commit: they then add at most a
 /// couple of milliseconds to the requests committed with them.
 pub(crate) const BACKGROUND_PER_GROUP: usize = 32;
@@ -424,13 +444,7 @@ mod tests {
     }
 
     fn append_job(stream: &str, background: bool) -> Job {
-        Job::Append(WriteRequest {
-            stream: stream.into(),
-            expected: ExpectedVersion::Any,
-            events: Vec::new(),
-            background,
-            reply: tokio::sync::oneshot::channel().0,
-        })
+        Job::append(stream, ExpectedVersion::Any, Vec::new(), background).0
     }
 
     fn streams(group: &[WriteRequest]) -> Vec<&str> {

@@ -110,17 +110,8 @@ impl PostgresStore {
         events: Vec<NewEvent>,
         background: bool,
     ) -> Result<AppendResult, StoreError> {
-        let (reply, answer) = oneshot::channel();
-        let request = WriteRequest {
-            stream: stream.to_owned(),
-            expected,
-            events,
-            background,
-            reply,
-        };
-        self.writer
-            .send(Job::Append(request))
-            .map_err(|_| unavailable("the writer stopped"))?;
+        let (job, answer) = Job::append(stream, expected, events, background);
+        self.writer.send(job).map_err(|_| unavailable("the writer stopped"))?;
         answer.await.map_err(|_| unavailable("the writer stopped"))?
     }
 

@@ -194,15 +194,8 @@ impl SqliteStore {
         events: Vec<NewEvent>,
         background: bool,
     ) -> Result<AppendResult, StoreError> {
-        let (reply, answer) = oneshot::channel();
-        let request = WriteRequest {
-            stream: stream.to_owned(),
-            expected,
-            events,
-            background,
-            reply,
-        };
-        self.send(Job::Append(request))?;
+        let (job, answer) = Job::append(stream, expected, events, background);
+        self.send(job)?;
         answer.await.map_err(|_| unavailable("the writer thread stopped"))?
     }
 
