@@ -86,12 +86,8 @@ impl Job {
     }
 }
 
-/// At most this many background appends go into one group commit: they then add at most a
-/// couple of milliseconds to the requests committed with them.
-pub(crate) const BACKGROUND_PER_GROUP: usize = 32;
-
 /// What waits for a backend's writer, in the order it will be written: the appends of
-/// requests first, then background ones, a few per group (group commit, ADR 001 and 009).
+/// requests first, then background ones (group commit, ADR 001 and 009).
 /// A job that is not an append (an import) waits until every append sent before it is done.
 #[derive(Default)]
 pub(crate) struct WriteQueue {
@@ -130,12 +126,12 @@ impl WriteQueue {
         }
     }
 
-    /// The next group of at most `max` appends: requests' first, then up to
-    /// [`BACKGROUND_PER_GROUP`] background ones. Empty when only an import waits.
+    /// The next group of at most `max` appends: requests' first, then background ones.
+    /// Empty when only an import waits.
     pub fn group(&mut self, max: usize) -> Vec<WriteRequest> {
         let front = self.foreground.len().min(max);
         let mut group: Vec<WriteRequest> = self.foreground.drain(..front).collect();
-        let back = self.background.len().min(BACKGROUND_PER_GROUP).min(max - group.len());
+        let back = self.background.len().min(max - group.len());
         group.extend(self.background.drain(..back));
         group
     }
@@ -452,7 +448,7 @@ mod tests {
     }
 
     #[test]
-    fn requests_go_first_and_background_appends_a_few_per_group() {
+    fn requests_go_first_and_groups_keep_their_bound() {
         let mut queue = WriteQueue::default();
         let mut waiting: std::collections::VecDeque<Job> = (0..40)
             .map(|i| append_job(&format!("mail-{i}"), true))
@@ -461,28 +457,22 @@ mod tests {
         queue.push(waiting.pop_front().unwrap());
         queue.fill(|| waiting.pop_front());
         assert!(waiting.is_empty());
-        let first = queue.group(512);
-        assert_eq!(first.len(), 3 + BACKGROUND_PER_GROUP);
+        let first = queue.group(32);
+        assert_eq!(first.len(), 32);
         assert_eq!(streams(&first[..4]), ["request-0", "request-1", "request-2", "mail-0"]);
-        assert_eq!(
-            first.last().unwrap().stream,
-            format!("mail-{}", BACKGROUND_PER_GROUP - 1)
-        );
+        assert_eq!(first.last().unwrap().stream, "mail-28");
         // Requests arriving meanwhile still go ahead of the background appends left over.
         queue.push(append_job("request-3", false));
-        let second = queue.group(512);
-        assert_eq!(
-            streams(&second[..2]),
-            ["request-3", &format!("mail-{BACKGROUND_PER_GROUP}")]
-        );
-        assert_eq!(second.len(), 1 + 40 - BACKGROUND_PER_GROUP);
-        assert!(queue.group(512).is_empty() && queue.is_empty());
-        // The group never exceeds its bound, requests included.
+        let second = queue.group(32);
+        assert_eq!(streams(&second[..2]), ["request-3", "mail-29"]);
+        assert_eq!(second.len(), 1 + 11);
+        assert!(queue.group(32).is_empty() && queue.is_empty());
+        // Requests alone can fill a group.
         for i in 0..10 {
             queue.push(append_job(&format!("r{i}"), false));
         }
         queue.push(append_job("m", true));
-        assert_eq!(queue.group(4).len(), 4);
+        assert_eq!(streams(&queue.group(4)), ["r0", "r1", "r2", "r3"]);
     }
 
     #[test]
