@@ -204,8 +204,13 @@ impl Notifications {
                 self.want(env, e.registration_id, Template::BoothReleased, params);
             }
             Event::NotificationClaimed(e) => {
-                if let Some(position) = self.wanted_index.remove(&e.notification_id) {
-                    self.wanted.remove(&(position, e.notification_id));
+                // A claim from before ids were time-ordered carries another id than the one
+                // derived now for the same email: what it carries finds the email wanted.
+                let derived = NotificationId::derive(&e.trigger, &e.recipient.email, e.template);
+                for id in [e.notification_id, derived] {
+                    if let Some(position) = self.wanted_index.remove(&id) {
+                        self.wanted.remove(&(position, id));
+                    }
                 }
                 self.by_fair
                     .entry(e.fair_id.clone())
@@ -310,5 +315,82 @@ impl Notifications {
             NotificationStatus::Pending | NotificationStatus::Sending => self.active.insert(*id),
             NotificationStatus::Sent | NotificationStatus::Failed => self.active.remove(id),
         };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hoicho_events::{Actor, Metadata, NotificationClaimed, RegistrationSubmitted};
+    use serde_json::json;
+
+    fn envelope(position: u64, stream: &str, event: Event) -> Envelope {
+        Envelope {
+            event_id: uuid::Uuid::now_v7(),
+            stream: stream.into(),
+            version: 1,
+            position,
+            schema_version: 1,
+            recorded_at: Utc::now(),
+            metadata: Metadata::by(Actor::Public),
+            event,
+        }
+    }
+
+    fn submitted(registration_id: RegistrationId) -> Event {
+        let application = serde_json::from_value(json!({
+            "organization": "HTX Nông nghiệp Sơn Kim", "producer_type": "htx", "representative": "Nguyễn Văn An",
+            "phone": "+84912345678", "email": "HTX@example.vn", "language": "vi",
+            "address": {"commune": "Sơn Kim 1", "province": "Hà Tĩnh"},
+            "products": [{"name": "Cam bù Hương Sơn", "group": "I", "stars": 4}],
+            "booth_request": {"count": 1}
+        }))
+        .unwrap();
+        Event::RegistrationSubmitted(RegistrationSubmitted {
+            registration_id,
+            fair_id: FairId::new_unchecked("ht2022"),
+            application,
+            token_hash: String::new(),
+            submitted_at: Utc::now(),
+        })
+    }
+
+    fn claimed(w: &WantedNotification, id: NotificationId) -> Event {
+        Event::NotificationClaimed(NotificationClaimed {
+            notification_id: id,
+            fair_id: w.fair_id.clone(),
+            template: w.template,
+            trigger: w.trigger.clone(),
+            registration_id: w.registration_id,
+            recipient: w.recipient.clone(),
+            language: w.language.clone(),
+            params: w.params.clone(),
+            message_id: format!("<{id}@hoicho.test>"),
+            due_at: w.due_at,
+        })
+    }
+
+    #[test]
+    fn a_claim_ends_the_wait_under_its_own_id_or_one_derived_before() {
+        for digest_only in [false, true] {
+            let mut n = Notifications::default();
+            let registration = RegistrationId(uuid::Uuid::now_v7());
+            n.apply(&envelope(1, "registration-x", submitted(registration)));
+            let wanted: Vec<WantedNotification> = n.wanted().cloned().collect();
+            assert_eq!(wanted.len(), 1);
+            assert_eq!(wanted[0].template, Template::ApplicationReceived);
+            let id = if digest_only {
+                // As a claim written before ids were time-ordered carries it.
+                let mut bytes = wanted[0].id.0.into_bytes();
+                bytes[..6].copy_from_slice(&[0x55, 0x0e, 0x2f, 0x75, 0x97, 0x4c]);
+                NotificationId(uuid::Uuid::from_bytes(bytes))
+            } else {
+                wanted[0].id
+            };
+            n.apply(&envelope(2, "notification-x", claimed(&wanted[0], id)));
+            assert_eq!(n.wanted().count(), 0, "claimed, so no longer wanted");
+            assert!(n.claimed(&id));
+            assert_eq!(n.active().map(|v| v.id).collect::<Vec<_>>(), vec![id]);
+        }
     }
 }
