@@ -666,11 +666,27 @@ pub fn message(mail: &Mail, rendered: &Rendered, from: &Mailbox) -> Result<Messa
 
 /// A text part in base64. lettre's `Body::new` would encode the text both as
 /// quoted-printable and as base64 to keep the shorter: most of the time it took to build an
-/// email. For Vietnamese text base64 is the shorter anyway.
+/// email. For Vietnamese text base64 is the shorter anyway. Line ends are made CRLF here in
+/// one pass: lettre inserts each missing `\r` by moving the rest of the text along.
 fn part(content_type: ContentType, text: &str) -> Result<SinglePart, String> {
-    let body = lettre::message::Body::new_with_encoding(text.to_owned(), ContentTransferEncoding::Base64)
+    let body = lettre::message::Body::new_with_encoding(crlf(text), ContentTransferEncoding::Base64)
         .map_err(|_| "a text part cannot be encoded".to_owned())?;
     Ok(SinglePart::builder().header(content_type).body(body))
+}
+
+/// `text` with every line ending in CRLF.
+fn crlf(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + text.len() / 32);
+    for line in text.split_inclusive('\n') {
+        match line.strip_suffix('\n') {
+            Some(line) => {
+                out.push_str(line.strip_suffix('\r').unwrap_or(line));
+                out.push_str("\r\n");
+            }
+            None => out.push_str(line),
+        }
+    }
+    out
 }
 
 /// `<{id}@{domain of the sender}>`: the same on every attempt.
@@ -742,6 +758,13 @@ mod tests {
             rendered.html
         );
         assert!(!rendered.html.contains("<b>ở"));
+    }
+
+    #[test]
+    fn line_ends_become_crlf_once() {
+        assert_eq!(crlf("a\nb\r\nc"), "a\r\nb\r\nc");
+        assert_eq!(crlf("\nđ\n\n"), "\r\nđ\r\n\r\n");
+        assert_eq!(crlf(""), "");
     }
 
     #[test]

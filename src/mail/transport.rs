@@ -94,6 +94,9 @@ impl Outbox {
             .name("hoicho-outbox".into())
             .spawn(move || {
                 let mut files = 0u64;
+                // One buffer for every file: a fresh one of a megabyte or so would be new
+                // memory from the system each time, zeroed page by page.
+                let mut bytes = Vec::new();
                 while let Ok(first) = rx.recv() {
                     let mut group = vec![first];
                     let until = std::time::Instant::now() + OUTBOX_WINDOW;
@@ -107,7 +110,7 @@ impl Outbox {
                     files += 1;
                     let name = format!("{}-{files}.mbox", chrono::Utc::now().format("%Y%m%dT%H%M%S%.6fZ"));
                     let (messages, replies): (Vec<_>, Vec<_>) = group.into_iter().unzip();
-                    let written = write_mailbox(&dir, &name, &messages);
+                    let written = write_mailbox(&dir, &name, &messages, &mut bytes);
                     for reply in replies {
                         let _ = reply.send(match &written {
                             Ok(path) => Ok(path.clone()),
@@ -135,18 +138,20 @@ impl Outbox {
     }
 }
 
-/// Writes `messages` as the mailbox `dir/name`, whole and on disk before it returns.
-fn write_mailbox(dir: &Path, name: &str, messages: &[Vec<u8>]) -> std::io::Result<PathBuf> {
+/// Writes `messages` as the mailbox `dir/name`, whole and on disk before it returns;
+/// `bytes` is where the file is put together.
+fn write_mailbox(dir: &Path, name: &str, messages: &[Vec<u8>], bytes: &mut Vec<u8>) -> std::io::Result<PathBuf> {
     use std::io::Write;
     let path = dir.join(name);
     let tmp = dir.join(format!("{name}.tmp"));
-    let mut bytes = Vec::with_capacity(messages.iter().map(|m| m.len() + 64).sum());
+    bytes.clear();
+    bytes.reserve(messages.iter().map(|m| m.len() + 64).sum());
     let separator = format!("From hoicho {}\n", chrono::Utc::now().format("%a %b %e %H:%M:%S %Y"));
     for message in messages {
-        mboxrd(&mut bytes, &separator, message);
+        mboxrd(bytes, &separator, message);
     }
     let mut file = std::fs::File::create(&tmp)?;
-    file.write_all(&bytes)?;
+    file.write_all(bytes)?;
     file.sync_data()?;
     drop(file);
     std::fs::rename(&tmp, &path)?;
