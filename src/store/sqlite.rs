@@ -430,19 +430,23 @@ fn recorded(out: &mut Vec<RecordedEvent>, stream: String, events: Vec<hoicho_eve
 }
 
 /// Appends one request's events; `true` with the result if it wrote them now, `false` if
-/// they were in the log already.
+/// they were in the log already. Whether they are is asked only when the append cannot go
+/// ahead (its version is taken, or its first event id is in the log): a retried append meets
+/// one or the other, and every other append is spared the lookup.
 fn append_one(tx: &rusqlite::Transaction<'_>, request: &WriteRequest) -> Result<(AppendResult, bool), StoreError> {
     let stream = request.stream.as_str();
-    if let Some(first) = request.events.first() {
-        if let Some(done) = already_appended(tx, stream, &request.events, first.event_id)? {
-            return Ok((done, false));
-        }
-    }
+    let retried = || match request.events.first() {
+        Some(first) => already_appended(tx, stream, &request.events, first.event_id),
+        None => Ok(None),
+    };
     let current: u64 = tx
         .prepare_cached("SELECT COALESCE(MAX(version), 0) FROM events WHERE stream = ?1")
         .and_then(|mut stmt| stmt.query_row([stream], |row| row.get::<_, i64>(0)))
         .map_err(unavailable)? as u64;
     if !request.expected.admits(current) {
+        if let Some(done) = retried()? {
+            return Ok((done, false));
+        }
         return Err(StoreError::Conflict {
             stream: stream.to_owned(),
             expected: request.expected,
@@ -457,7 +461,7 @@ fn append_one(tx: &rusqlite::Transaction<'_>, request: &WriteRequest) -> Result<
         .map_err(unavailable)?;
     let mut version = current;
     let mut position = 0;
-    for event in &request.events {
+    for (i, event) in request.events.iter().enumerate() {
         version += 1;
         let inserted = insert.execute(params![
             event.event_id.as_bytes().as_slice(),
@@ -471,7 +475,15 @@ fn append_one(tx: &rusqlite::Transaction<'_>, request: &WriteRequest) -> Result<
         ]);
         match inserted {
             Ok(_) => position = tx.last_insert_rowid() as u64,
+            // The version was free, so the event id is in the log: all of this append (the
+            // first event's id), or an id used elsewhere (a later one's, or the first's in
+            // another stream).
             Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::ConstraintViolation => {
+                if i == 0 {
+                    if let Some(done) = retried()? {
+                        return Ok((done, false));
+                    }
+                }
                 return Err(StoreError::EventIdReused(event.event_id));
             }
             Err(err) => return Err(unavailable(err)),
