@@ -12,7 +12,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{arg, ms, wrk};
+use common::{arg, cpu_by_thread, cpu_per, ms, wrk};
 
 use actix_web::{web, App, HttpResponse, HttpServer};
 use hoicho::startup::{Application, Settings};
@@ -96,7 +96,9 @@ async fn main() {
     wrk(&echo_url, &body, clients, 1);
     wrk(&apply_url, &body, clients, 1);
     let echo_a = wrk(&echo_url, &body, clients, seconds);
+    let cpu_before = cpu_by_thread();
     let apply = wrk(&apply_url, &body, clients, seconds);
+    let cpu_after = cpu_by_thread();
     // Each application's email is part of its cost: say how far mail kept up.
     let (mail_waiting, mail_sent) = {
         let p = state.read();
@@ -141,6 +143,10 @@ async fn main() {
         ms(apply.p50),
         ms(apply.p99),
         apply.errors
+    );
+    println!(
+        "  CPU per application, by thread: {}",
+        cpu_per(&cpu_before, &cpu_after, apply.per_second * seconds as f64)
     );
     println!(
         "  emails: {mail_sent} sent by the end of the run, {mail_waiting} not yet claimed; all sent {:.1} s later",
