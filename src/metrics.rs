@@ -103,15 +103,22 @@ impl Metered {
         Metered { inner, metrics }
     }
 
-    /// Counts an append of `count` events that began at `started`.
-    fn appended(&self, count: u64, started: std::time::Instant, result: &Result<AppendResult, StoreError>) {
+    /// Runs `append` (of `count` events), timing and counting it.
+    async fn appended(
+        &self,
+        count: u64,
+        append: impl std::future::Future<Output = Result<AppendResult, StoreError>>,
+    ) -> Result<AppendResult, StoreError> {
+        let started = std::time::Instant::now();
+        let result = append.await;
         self.metrics.append_seconds.observe(started.elapsed().as_secs_f64());
-        if let Ok(done) = result {
+        if let Ok(done) = &result {
             self.metrics.events_appended.inc_by(count);
             if done.position as i64 > self.metrics.log_head.get() {
                 self.metrics.log_head.set(done.position as i64);
             }
         }
+        result
     }
 }
 
@@ -126,10 +133,8 @@ impl EventStore for Metered {
         expected: ExpectedVersion,
         events: Vec<NewEvent>,
     ) -> Result<AppendResult, StoreError> {
-        let (count, started) = (events.len() as u64, std::time::Instant::now());
-        let result = self.inner.append(stream, expected, events).await;
-        self.appended(count, started, &result);
-        result
+        let count = events.len() as u64;
+        self.appended(count, self.inner.append(stream, expected, events)).await
     }
 
     async fn append_background(
@@ -138,10 +143,9 @@ impl EventStore for Metered {
         expected: ExpectedVersion,
         events: Vec<NewEvent>,
     ) -> Result<AppendResult, StoreError> {
-        let (count, started) = (events.len() as u64, std::time::Instant::now());
-        let result = self.inner.append_background(stream, expected, events).await;
-        self.appended(count, started, &result);
-        result
+        let count = events.len() as u64;
+        self.appended(count, self.inner.append_background(stream, expected, events))
+            .await
     }
 
     async fn read_stream(

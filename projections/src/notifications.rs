@@ -206,11 +206,15 @@ impl Notifications {
             Event::NotificationClaimed(e) => {
                 // A claim from before ids were time-ordered carries another id than the one
                 // derived now for the same email: what it carries finds the email wanted.
-                let derived = NotificationId::derive(&e.trigger, &e.recipient.email, e.template);
-                for id in [e.notification_id, derived] {
-                    if let Some(position) = self.wanted_index.remove(&id) {
-                        self.wanted.remove(&(position, id));
+                let wanted = match self.wanted_index.remove(&e.notification_id) {
+                    Some(position) => Some((position, e.notification_id)),
+                    None => {
+                        let derived = NotificationId::derive(&e.trigger, &e.recipient.email, e.template);
+                        self.wanted_index.remove(&derived).map(|position| (position, derived))
                     }
+                };
+                if let Some(key) = wanted {
+                    self.wanted.remove(&key);
                 }
                 self.by_fair
                     .entry(e.fair_id.clone())

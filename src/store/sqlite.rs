@@ -435,10 +435,7 @@ fn recorded(out: &mut Vec<RecordedEvent>, stream: String, events: Vec<hoicho_eve
 /// one or the other, and every other append is spared the lookup.
 fn append_one(tx: &rusqlite::Transaction<'_>, request: &WriteRequest) -> Result<(AppendResult, bool), StoreError> {
     let stream = request.stream.as_str();
-    let retried = || match request.events.first() {
-        Some(first) => already_appended(tx, stream, &request.events, first.event_id),
-        None => Ok(None),
-    };
+    let retried = || already_appended(tx, stream, &request.events);
     let current: u64 = tx
         .prepare_cached("SELECT COALESCE(MAX(version), 0) FROM events WHERE stream = ?1")
         .and_then(|mut stmt| stmt.query_row([stream], |row| row.get::<_, i64>(0)))
@@ -501,8 +498,10 @@ fn already_appended(
     tx: &rusqlite::Transaction<'_>,
     stream: &str,
     events: &[NewEvent],
-    first: Uuid,
 ) -> Result<Option<AppendResult>, StoreError> {
+    let Some(first) = events.first() else {
+        return Ok(None);
+    };
     let mut lookup = tx
         .prepare_cached("SELECT stream, version, position FROM events WHERE event_id = ?1")
         .map_err(unavailable)?;
@@ -514,7 +513,7 @@ fn already_appended(
             .optional()
             .map_err(unavailable)
     };
-    if find(first)?.is_none() {
+    if find(first.event_id)?.is_none() {
         return Ok(None);
     }
     let mut result = AppendResult {
