@@ -99,6 +99,17 @@ async fn main() {
     let cpu_before = cpu_by_thread();
     let apply = wrk(&apply_url, &body, clients, seconds);
     let cpu_after = cpu_by_thread();
+    println!(
+        "  applications (durable):       {:>8.0} req/s  p50 {:.2} ms  p99 {:.2} ms  errors {}",
+        apply.per_second,
+        ms(apply.p50),
+        ms(apply.p99),
+        apply.errors
+    );
+    println!(
+        "  CPU per application, by thread: {}",
+        cpu_per(&cpu_before, &cpu_after, apply.per_second * seconds as f64)
+    );
     // Each application's email is part of its cost: say how far mail kept up.
     let (mail_waiting, mail_sent) = {
         let p = state.read();
@@ -136,17 +147,6 @@ async fn main() {
         ms(echo_b.p99),
         echo_a.per_second,
         echo_b.per_second
-    );
-    println!(
-        "  applications (durable):       {:>8.0} req/s  p50 {:.2} ms  p99 {:.2} ms  errors {}",
-        apply.per_second,
-        ms(apply.p50),
-        ms(apply.p99),
-        apply.errors
-    );
-    println!(
-        "  CPU per application, by thread: {}",
-        cpu_per(&cpu_before, &cpu_after, apply.per_second * seconds as f64)
     );
     println!(
         "  emails: {mail_sent} sent by the end of the run, {mail_waiting} not yet claimed; all sent {:.1} s later",

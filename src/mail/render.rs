@@ -664,14 +664,35 @@ pub fn message(mail: &Mail, rendered: &Rendered, from: &Mailbox) -> Result<Messa
         .map_err(|err| format!("the message cannot be built: {err}"))
 }
 
-/// A text part in base64. lettre's `Body::new` would encode the text both as
-/// quoted-printable and as base64 to keep the shorter: most of the time it took to build an
-/// email. For Vietnamese text base64 is the shorter anyway. Line ends are made CRLF here in
-/// one pass: lettre inserts each missing `\r` by moving the rest of the text along.
+/// A text part in base64, encoded here in one pass: lettre's `Body::new` would encode the
+/// text both as quoted-printable and as base64 to keep the shorter (for Vietnamese text
+/// base64 is the shorter anyway), and even told the encoding it scans the text to choose one
+/// and again for bare line feeds before encoding it.
 fn part(content_type: ContentType, text: &str) -> Result<SinglePart, String> {
-    let body = lettre::message::Body::new_with_encoding(crlf(text), ContentTransferEncoding::Base64)
-        .map_err(|_| "a text part cannot be encoded".to_owned())?;
+    let body = lettre::message::Body::dangerous_pre_encoded(
+        base64_lines(crlf(text).as_bytes()),
+        ContentTransferEncoding::Base64,
+    );
     Ok(SinglePart::builder().header(content_type).body(body))
+}
+
+/// `bytes` in base64, in lines of 76 characters joined by CRLF (RFC 2045), as lettre writes it.
+fn base64_lines(bytes: &[u8]) -> Vec<u8> {
+    use base64::Engine as _;
+    const LINE: usize = 76;
+    let mut out = Vec::with_capacity(bytes.len().div_ceil(57) * (LINE + 2));
+    for (i, chunk) in bytes.chunks(LINE / 4 * 3).enumerate() {
+        if i > 0 {
+            out.extend_from_slice(b"\r\n");
+        }
+        let start = out.len();
+        out.resize(start + LINE, 0);
+        let len = base64::engine::general_purpose::STANDARD
+            .encode_slice(chunk, &mut out[start..])
+            .expect("57 bytes take 76 in base64");
+        out.truncate(start + len);
+    }
+    out
 }
 
 /// `text` with every line ending in CRLF.
@@ -765,6 +786,25 @@ mod tests {
         assert_eq!(crlf("a\nb\r\nc"), "a\r\nb\r\nc");
         assert_eq!(crlf("\nđ\n\n"), "\r\nđ\r\n\r\n");
         assert_eq!(crlf(""), "");
+    }
+
+    #[test]
+    fn text_parts_are_the_base64_lettre_would_write() {
+        for text in [
+            "",
+            "a",
+            "ab\n",
+            "Kính gửi Nguyễn Văn An,\n\n",
+            &"Hội chợ OCOP Hà Tĩnh\r\n".repeat(40),
+        ] {
+            for len in [text.len(), text.len().saturating_sub(1)] {
+                let Some(text) = text.get(..len) else { continue };
+                let lettre = lettre::message::Body::new_with_encoding(text.to_owned(), ContentTransferEncoding::Base64)
+                    .unwrap()
+                    .into_vec();
+                assert_eq!(base64_lines(crlf(text).as_bytes()), lettre, "{text:?}");
+            }
+        }
     }
 
     #[test]
