@@ -28,7 +28,7 @@ pub use fair::{
 };
 pub use ids::{BoothCode, FairId, OrganizerId, ZoneCode};
 pub use notification::{
-    NotificationAttempted, NotificationClaimed, NotificationDeferred, NotificationFailed, NotificationId,
+    FirstAttempt, NotificationAttempted, NotificationClaimed, NotificationDeferred, NotificationFailed, NotificationId,
     NotificationParams, NotificationRetried, NotificationSent, Recipient, Template,
 };
 pub use organizer::{OrganizerAdded, OrganizerTokenIssued};

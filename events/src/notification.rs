@@ -152,8 +152,9 @@ pub struct NotificationParams {
     pub day: Option<NaiveDate>,
 }
 
-/// A process took on an email (expected: no stream). Written together with its first
-/// [`NotificationAttempted`].
+/// A process took on an email (expected: no stream), and with it the email's first attempt
+/// (`first_attempt`). Logs from before the claim carried its attempt have a
+/// [`NotificationAttempted`] right after it instead.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NotificationClaimed {
     pub notification_id: NotificationId,
@@ -172,6 +173,17 @@ pub struct NotificationClaimed {
     pub message_id: String,
     /// When it became due.
     pub due_at: DateTime<Utc>,
+    /// The attempt the claiming process starts with it: one event where there were two.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_attempt: Option<FirstAttempt>,
+}
+
+/// The first attempt, as a claim carries it: the same as a [`NotificationAttempted`] with
+/// attempt 1.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FirstAttempt {
+    pub instance: String,
+    pub lease_until: DateTime<Utc>,
 }
 
 /// A process is sending it now; another may try again after `lease_until`.

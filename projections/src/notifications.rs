@@ -221,40 +221,37 @@ impl Notifications {
                     .or_default()
                     .push(e.notification_id);
                 self.active.insert(e.notification_id);
-                self.by_id.insert(
-                    e.notification_id,
-                    NotificationView {
-                        id: e.notification_id,
-                        fair_id: e.fair_id.clone(),
-                        template: e.template,
-                        trigger: e.trigger.clone(),
-                        registration_id: e.registration_id,
-                        recipient: e.recipient.clone(),
-                        language: e.language.clone(),
-                        params: e.params.clone(),
-                        message_id: e.message_id.clone(),
-                        due_at: e.due_at,
-                        claimed_at: env.recorded_at,
-                        status: NotificationStatus::Pending,
-                        attempts: 0,
-                        attempts_since_retry: 0,
-                        last_error: None,
-                        last_response: None,
-                        next_attempt_at: Some(e.due_at),
-                        lease_until: None,
-                        sent_at: None,
-                        updated_at: env.recorded_at,
-                        version: env.version,
-                    },
-                );
+                let mut view = NotificationView {
+                    id: e.notification_id,
+                    fair_id: e.fair_id.clone(),
+                    template: e.template,
+                    trigger: e.trigger.clone(),
+                    registration_id: e.registration_id,
+                    recipient: e.recipient.clone(),
+                    language: e.language.clone(),
+                    params: e.params.clone(),
+                    message_id: e.message_id.clone(),
+                    due_at: e.due_at,
+                    claimed_at: env.recorded_at,
+                    status: NotificationStatus::Pending,
+                    attempts: 0,
+                    attempts_since_retry: 0,
+                    last_error: None,
+                    last_response: None,
+                    next_attempt_at: Some(e.due_at),
+                    lease_until: None,
+                    sent_at: None,
+                    updated_at: env.recorded_at,
+                    version: env.version,
+                };
+                if let Some(first) = &e.first_attempt {
+                    attempted(&mut view, 1, first.lease_until);
+                }
+                self.by_id.insert(e.notification_id, view);
             }
-            Event::NotificationAttempted(e) => self.update(env, &e.notification_id, |n| {
-                n.status = NotificationStatus::Sending;
-                n.attempts = n.attempts.max(e.attempt);
-                n.attempts_since_retry += 1;
-                n.lease_until = Some(e.lease_until);
-                n.next_attempt_at = None;
-            }),
+            Event::NotificationAttempted(e) => {
+                self.update(env, &e.notification_id, |n| attempted(n, e.attempt, e.lease_until))
+            }
             Event::NotificationSent(e) => self.update(env, &e.notification_id, |n| {
                 n.status = NotificationStatus::Sent;
                 n.last_response = Some(e.response.clone());
@@ -322,10 +319,21 @@ impl Notifications {
     }
 }
 
+/// Attempt `attempt` is under way, its lease running until `lease_until`.
+fn attempted(n: &mut NotificationView, attempt: u32, lease_until: DateTime<Utc>) {
+    n.status = NotificationStatus::Sending;
+    n.attempts = n.attempts.max(attempt);
+    n.attempts_since_retry += 1;
+    n.lease_until = Some(lease_until);
+    n.next_attempt_at = None;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use hoicho_events::{Actor, Metadata, NotificationClaimed, RegistrationSubmitted};
+    use hoicho_events::{
+        Actor, FirstAttempt, Metadata, NotificationAttempted, NotificationClaimed, RegistrationSubmitted,
+    };
     use serde_json::json;
 
     fn envelope(position: u64, stream: &str, event: Event) -> Envelope {
@@ -371,6 +379,7 @@ mod tests {
             params: w.params.clone(),
             message_id: format!("<{id}@hoicho.test>"),
             due_at: w.due_at,
+            first_attempt: None,
         })
     }
 
@@ -396,5 +405,50 @@ mod tests {
             assert!(n.claimed(&id));
             assert_eq!(n.active().map(|v| v.id).collect::<Vec<_>>(), vec![id]);
         }
+    }
+
+    #[test]
+    fn a_claim_with_its_first_attempt_is_the_claim_and_attempt_of_logs_before() {
+        let registration = RegistrationId(uuid::Uuid::now_v7());
+        let submitted = envelope(1, "registration-x", submitted(registration));
+        let mut before = Notifications::default();
+        before.apply(&submitted);
+        let wanted = before.wanted().next().cloned().unwrap();
+        let lease_until = Utc::now() + chrono::Duration::minutes(2);
+        let claim = envelope(2, "notification-x", claimed(&wanted, wanted.id));
+        let mut now = before.clone();
+        before.apply(&claim);
+        let mut attempt = envelope(
+            3,
+            "notification-x",
+            Event::NotificationAttempted(NotificationAttempted {
+                notification_id: wanted.id,
+                attempt: 1,
+                instance: "a".into(),
+                lease_until,
+            }),
+        );
+        attempt.version = claim.version + 1;
+        attempt.recorded_at = claim.recorded_at;
+        before.apply(&attempt);
+
+        let mut with_attempt = claim.clone();
+        if let Event::NotificationClaimed(e) = &mut with_attempt.event {
+            e.first_attempt = Some(FirstAttempt {
+                instance: "a".into(),
+                lease_until,
+            });
+        }
+        now.apply(&with_attempt);
+        let view = |n: &Notifications| n.active().next().cloned().unwrap();
+        // The same email in the same state; only the stream's version differs, one event
+        // where there were two.
+        let old = NotificationView {
+            version: claim.version,
+            ..view(&before)
+        };
+        assert_eq!(view(&now), old);
+        assert_eq!(view(&now).status, NotificationStatus::Sending);
+        assert_eq!((view(&now).attempts, view(&now).lease_until), (1, Some(lease_until)));
     }
 }

@@ -15,8 +15,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use hoicho_events::{
-    streams, Actor, Event, Metadata, NewEvent, NotificationAttempted, NotificationClaimed, NotificationDeferred,
-    NotificationFailed, NotificationId, NotificationSent, Template,
+    streams, Actor, Event, FirstAttempt, Metadata, NewEvent, NotificationAttempted, NotificationClaimed,
+    NotificationDeferred, NotificationFailed, NotificationId, NotificationSent, Template,
 };
 use hoicho_projections::{NotificationStatus, NotificationView, Projections, WantedNotification};
 use lettre::message::Mailbox;
@@ -371,14 +371,12 @@ impl Notifier {
                     params: mail.params.clone(),
                     message_id: mail.message_id.clone(),
                     due_at: mail.due_at,
+                    first_attempt: Some(FirstAttempt {
+                        instance: self.instance.clone(),
+                        lease_until: self.lease_until(now),
+                    }),
                 });
-                let attempt = Event::NotificationAttempted(NotificationAttempted {
-                    notification_id: mail.id,
-                    attempt: 1,
-                    instance: self.instance.clone(),
-                    lease_until: self.lease_until(now),
-                });
-                let events = vec![self.new_event(claim, now), self.new_event(attempt, now)];
+                let events = vec![self.new_event(claim, now)];
                 match self
                     .state
                     .store
