@@ -3,7 +3,6 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, NaiveDate, Utc};
 use hoicho_events::{Application, Envelope, Event, FairId, RegistrationId};
 use serde::Serialize;
-use unicode_normalization::UnicodeNormalization;
 
 /// Where an application stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -99,15 +98,26 @@ impl RegistrationView {
 }
 
 /// Text for diacritic-insensitive search: "Nước mắm Đức Thọ" → "nuoc mam duc tho".
+/// Each character is decomposed on its own (ASCII, most of any text, as it is): the marks are
+/// all dropped, so the reordering a whole NFD pass would do cannot change the result.
 pub fn fold(text: &str) -> String {
-    text.nfd()
-        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
-        .map(|c| match c {
-            'đ' | 'Đ' => 'd',
-            other => other,
-        })
-        .flat_map(char::to_lowercase)
-        .collect()
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_ascii() {
+            out.push(c.to_ascii_lowercase());
+            continue;
+        }
+        unicode_normalization::char::decompose_canonical(c, |d| {
+            if unicode_normalization::char::is_combining_mark(d) {
+                return;
+            }
+            match d {
+                'đ' | 'Đ' => out.push('d'),
+                other => out.extend(other.to_lowercase()),
+            }
+        });
+    }
+    out
 }
 
 fn search_text(application: &Application) -> String {
@@ -243,6 +253,7 @@ impl Registrations {
 #[cfg(test)]
 mod tests {
     use super::fold;
+    use unicode_normalization::UnicodeNormalization;
 
     #[test]
     fn folding_drops_diacritics_and_case() {
@@ -250,5 +261,28 @@ mod tests {
         assert_eq!(fold("ĐỨC THỌ"), "duc tho");
         // Decomposed input (as some keyboards send it) folds the same.
         assert_eq!(fold("Nu\u{031b}\u{0301}o\u{031b}c"), "nuoc");
+    }
+
+    #[test]
+    fn folding_a_character_at_a_time_is_folding_the_whole_text_decomposed() {
+        fn whole(text: &str) -> String {
+            text.nfd()
+                .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
+                .map(|c| match c {
+                    'đ' | 'Đ' => 'd',
+                    other => other,
+                })
+                .flat_map(char::to_lowercase)
+                .collect()
+        }
+        let texts = [
+            "HTX Nông nghiệp Sơn Kim 1 | Nguyễn Văn An | Hương Sơn | Hà Tĩnh | 0312687878",
+            "Cam bù Hương Sơn, Nước mắm Cửa Hội, Kẹo cu đơ, Mật ong Vũ Quang",
+            "ĐỨC THỌ ỨC Ự Ỵ Ỷ Ỹ Ẫ Ậ Ặ Ẵ Ẳ Ệ Ễ Ổ Ộ Ỡ Ợ Ử Ữ",
+            "Nu\u{031b}\u{0301}o\u{031b}c ma\u{0306}\u{0301}m a\u{0323}\u{0302} İstanbul ß ǅ Ⅻ 한국 ℃ ﬁ 🍊 \u{0}",
+        ];
+        for text in texts {
+            assert_eq!(fold(text), whole(text), "{text}");
+        }
     }
 }
