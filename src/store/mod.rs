@@ -86,6 +86,10 @@ impl Job {
     }
 }
 
+/// Background appends one group takes at most: a commit that holds hundreds of them keeps the
+/// requests that arrive meanwhile waiting for it (ADR 001).
+pub(crate) const BACKGROUND_PER_GROUP: usize = 64;
+
 /// What waits for a backend's writer, in the order it will be written: the appends of
 /// requests first, then background ones (group commit, ADR 001 and 009).
 /// A job that is not an append (an import) waits until every append sent before it is done.
@@ -126,12 +130,12 @@ impl WriteQueue {
         }
     }
 
-    /// The next group of at most `max` appends: requests' first, then background ones.
-    /// Empty when only an import waits.
+    /// The next group of at most `max` appends: requests' first, then background ones, at
+    /// most [`BACKGROUND_PER_GROUP`] of them. Empty when only an import waits.
     pub fn group(&mut self, max: usize) -> Vec<WriteRequest> {
         let front = self.foreground.len().min(max);
         let mut group: Vec<WriteRequest> = self.foreground.drain(..front).collect();
-        let back = self.background.len().min(max - group.len());
+        let back = self.background.len().min(max - group.len()).min(BACKGROUND_PER_GROUP);
         group.extend(self.background.drain(..back));
         group
     }
@@ -473,6 +477,21 @@ mod tests {
         }
         queue.push(append_job("m", true));
         assert_eq!(streams(&queue.group(4)), ["r0", "r1", "r2", "r3"]);
+    }
+
+    #[test]
+    fn a_group_takes_a_bounded_share_of_background_appends() {
+        let mut queue = WriteQueue::default();
+        for i in 0..200 {
+            queue.push(append_job(&format!("mail-{i}"), true));
+        }
+        queue.push(append_job("request", false));
+        let first = queue.group(512);
+        assert_eq!(first.len(), 1 + BACKGROUND_PER_GROUP);
+        assert_eq!(streams(&first[..2]), ["request", "mail-0"]);
+        let sizes: Vec<usize> = std::iter::from_fn(|| Some(queue.group(512).len()).filter(|n| *n > 0)).collect();
+        assert_eq!(sizes, [64, 64, 8], "the rest in order, none lost");
+        assert!(queue.is_empty());
     }
 
     #[test]
