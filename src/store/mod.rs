@@ -88,7 +88,7 @@ impl Job {
 
 /// Background appends one group takes at most: a commit that holds hundreds of them keeps the
 /// requests that arrive meanwhile waiting for it (ADR 001).
-pub(crate) const BACKGROUND_PER_GROUP: usize = 64;
+const BACKGROUND_PER_GROUP: usize = 64;
 
 /// What waits for a backend's writer, in the order it will be written: the appends of
 /// requests first, then background ones (group commit, ADR 001 and 009).
