@@ -165,7 +165,7 @@ impl Application {
             App::new()
                 .wrap(from_fn(crate::web::frame))
                 .wrap(Compress::default())
-                .wrap(TracingLogger::default())
+                .wrap(TracingLogger::<crate::web::span::RequestSpan>::new())
                 .app_data(data.clone())
                 .app_data(limiter.clone())
                 .app_data(mailer.clone())

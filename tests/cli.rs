@@ -391,3 +391,72 @@ async fn the_smtp_password_never_reaches_the_log() {
         "{stderr}"
     );
 }
+
+#[tokio::test]
+async fn a_private_links_token_never_reaches_the_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("stderr.log");
+    // At debug, every line logged inside a request carries the request's span.
+    let mut child = Command::new(BIN)
+        .args(["serve", "--demo", "--addr", "127.0.0.1:0", "--workers", "1"])
+        .arg("--data")
+        .arg(dir.path().join("data"))
+        .env("HOICHO_LOG", "debug")
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut organizer = None;
+    let mut url = None;
+    for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+        if let Some(token) = line.trim().strip_prefix("API token: ") {
+            organizer = Some(token.to_owned());
+        }
+        if let Some(rest) = line.strip_prefix("hoicho: ") {
+            url = Some(rest.trim().to_owned());
+            break;
+        }
+    }
+    let (organizer, url) = (organizer.expect("the demo organizer"), url.expect("serving"));
+    let client = reqwest::Client::new();
+    // The demo fair's registration has closed: an organizer enters the application.
+    let applied: Value = client
+        .post(format!("{url}/api/v1/fairs/ocop-ha-tinh-2022/registrations"))
+        .bearer_auth(&organizer)
+        .json(&support::application_body())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = applied["access_token"].as_str().expect("applied").to_owned();
+    // A page, an error (a form with no form content type: 400, logged as a warning) and an
+    // unknown page, all under the private link.
+    let page = client.get(format!("{url}/r/{token}")).send().await.unwrap();
+    assert_eq!(page.status().as_u16(), 200);
+    let bad = client
+        .post(format!("{url}/r/{token}/withdraw"))
+        .body("x")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status().as_u16(), 400);
+    let missing = client.get(format!("{url}/r/{token}/nothing")).send().await.unwrap();
+    assert_eq!(missing.status().as_u16(), 404);
+    until("the failed request has been logged", || {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        async move { text.contains("withdraw") && text.contains("400") }
+    })
+    .await;
+    let _ = child.kill();
+    let _ = child.wait();
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(!text.contains(&token), "{text}");
+    assert!(!text.contains(&organizer), "{text}");
+    assert!(
+        text.contains("path=/r/…/withdraw") && text.contains("status=400"),
+        "the request is logged, its token masked: {text}"
+    );
+}

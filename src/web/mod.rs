@@ -23,6 +23,7 @@ pub mod review_pages;
 pub mod sales;
 pub mod sales_pages;
 pub mod session;
+pub mod span;
 pub mod write;
 
 use actix_web::body::MessageBody;
