@@ -148,6 +148,13 @@ async fn messages_are_in_the_users_language() {
         .unwrap();
     let (_, en) = json(response).await;
     assert_eq!(en["error"]["fields"]["tax_code"], "the tax code's check digit is wrong");
+    assert_eq!(vi["error"]["message"], "1 trường chưa hợp lệ");
+    assert_eq!(en["error"]["message"], "1 field(s) are not valid");
+    // A body that is not an object at all is told so in the same language, summary too.
+    let (status, vi) = app.apply("ngon-ngu", &json!([1, 2])).await;
+    assert_eq!(status, 422);
+    assert_eq!(vi["error"]["fields"]["body"], "phải là một đối tượng JSON", "{vi}");
+    assert_eq!(vi["error"]["message"], "1 trường chưa hợp lệ", "{vi}");
 }
 
 #[tokio::test]

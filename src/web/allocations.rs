@@ -95,6 +95,7 @@ fn booth_code(text: &str, field: &str, lang: Lang) -> Result<BoothCode> {
                 },
             )]
             .into(),
+            lang,
         ));
     }
     Ok(BoothCode::new_unchecked(code))
@@ -111,6 +112,7 @@ fn registration_id(text: &str, lang: Lang) -> Result<RegistrationId> {
                 },
             )]
             .into(),
+            lang,
         )
     })
 }
@@ -298,7 +300,7 @@ pub async fn move_booth(
             for err in [from.err(), to.err()].into_iter().flatten() {
                 fields.extend(err.body.fields);
             }
-            return Err(ApiError::invalid(fields));
+            return Err(ApiError::invalid(fields, lang));
         }
     };
     run(&state, &req, &who, &body, &fair, StatusCode::OK, |_| {
@@ -688,7 +690,7 @@ pub async fn accept_proposal(
         }
     }
     if !bad.is_empty() {
-        return Err(ApiError::invalid(bad));
+        return Err(ApiError::invalid(bad, lang));
     }
     let touched: Vec<BoothCode> = parsed.iter().map(|(b, _)| b.clone()).collect();
     if let Some(first) = replay(&state, &ctx).await? {
@@ -747,6 +749,7 @@ pub async fn set_rules(
                 },
             )]
             .into(),
+            lang,
         )
     })?;
     run(&state, &req, &who, &body, &fair, StatusCode::OK, |_| {

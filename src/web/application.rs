@@ -443,7 +443,7 @@ fn producer(check: &mut Check, value: &Value, path: &str, today: NaiveDate) -> O
 pub fn parse(body: &Value, fair: &FairContext<'_>, lang: Lang) -> Result<Application, ApiError> {
     let mut check = Check::new(lang);
     let Some(obj) = check.object(body, "", FIELDS) else {
-        return Err(ApiError::invalid(check.errors));
+        return Err(check.into_error());
     };
     let organization = check.name(obj, "", "organization", 200, true);
     let kind = producer_type(&mut check, obj, "", true);

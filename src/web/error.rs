@@ -56,12 +56,15 @@ impl ApiError {
         }
     }
 
-    pub fn invalid(fields: BTreeMap<String, String>) -> Self {
-        let mut err = ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_fields",
-            format!("{} field(s) are not valid", fields.len()),
-        );
+    /// The 422 naming every bad field; its summary in `lang`, the language of the fields'
+    /// messages.
+    pub fn invalid(fields: BTreeMap<String, String>, lang: super::i18n::Lang) -> Self {
+        let count = fields.len();
+        let message = match lang {
+            super::i18n::Lang::Vi => format!("{count} trường chưa hợp lệ"),
+            super::i18n::Lang::En => format!("{count} field(s) are not valid"),
+        };
+        let mut err = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_fields", message);
         err.body.fields = fields;
         err
     }
@@ -121,7 +124,8 @@ impl From<DomainError> for ApiError {
         match err {
             DomainError::NotFound(what) => ApiError::not_found(what),
             DomainError::Conflict { code, message } => ApiError::new(StatusCode::CONFLICT, code, message),
-            DomainError::Invalid(fields) => ApiError::invalid(fields),
+            // The domain names its problems in English.
+            DomainError::Invalid(fields) => ApiError::invalid(fields, super::i18n::Lang::En),
         }
     }
 }

@@ -279,12 +279,11 @@ impl Check {
         if self.errors.is_empty() {
             return Ok(());
         }
-        let count = self.errors.len();
-        let mut err = ApiError::invalid(self.errors);
-        err.body.message = match self.lang {
-            Lang::Vi => format!("{count} trường chưa hợp lệ"),
-            Lang::En => format!("{count} field(s) are not valid"),
-        };
-        Err(err)
+        Err(self.into_error())
+    }
+
+    /// The 422 naming every bad field, its summary in the client's language like the fields.
+    pub fn into_error(self) -> ApiError {
+        ApiError::invalid(self.errors, self.lang)
     }
 }

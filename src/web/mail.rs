@@ -171,7 +171,7 @@ impl Filters {
             }),
         };
         if !bad.is_empty() {
-            return Err(ApiError::invalid(bad));
+            return Err(ApiError::invalid(bad, lang));
         }
         Ok(Filters {
             status,

@@ -118,7 +118,7 @@ pub fn amended_details(current: &FairDetails, body: &Value, lang: Lang) -> Resul
     let mut check = Check::new(lang);
     let allowed: Vec<&str> = FAIR_FIELDS.iter().copied().filter(|f| *f != "id").collect();
     let Some(changes) = check.object(body, "", &allowed) else {
-        return Err(ApiError::invalid(check.errors));
+        return Err(check.into_error());
     };
     // Unknown fields are reported above; `details` reads only the known ones.
     let merged = overlay(current, changes).ok_or_else(ApiError::internal)?;
@@ -212,7 +212,7 @@ fn whole_plan(check: &mut Check, zones: &[Value], booths: &[Value]) {
 pub fn plan_from_json(body: &Value, lang: Lang) -> Result<(Vec<Zone>, Vec<Booth>), ApiError> {
     let mut check = Check::new(lang);
     let Some(obj) = check.object(body, "", &["zones", "booths"]) else {
-        return Err(ApiError::invalid(check.errors));
+        return Err(check.into_error());
     };
     let zone_values = check.array(obj, "", "zones", MAX_ZONES).cloned().unwrap_or_default();
     let booth_values = check.array(obj, "", "booths", MAX_BOOTHS).cloned().unwrap_or_default();

@@ -452,7 +452,7 @@ pub async fn amend(state: Data<AppState>, req: HttpRequest, id: Path<String>, bo
         let Some(changes) = changes.as_object() else {
             let mut check = Check::new(Lang::of(&req));
             check.fail2("body", "phải là một đối tượng JSON", "must be a JSON object");
-            return Err(ApiError::invalid(check.errors));
+            return Err(check.into_error());
         };
         let projections = state.read();
         let view = projections
