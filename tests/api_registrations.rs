@@ -78,7 +78,7 @@ async fn every_bad_field_is_named_and_nothing_is_written() {
         "phone": "12345",
         "email": "not-an-email",
         "language": "fr",
-        "address": {"commune": "", "province": "Hà Tĩnh 🍊"},
+        "address": {"line": "Th\u{202e}ôn 3", "commune": "", "province": "Hà Tĩnh 🍊"},
         "products": [
             {"name": "Cam 🍊", "group": "VII", "stars": 6},
             {"name": "x".repeat(201), "group": "I", "stars": 3, "certificate_no": "1", "certificate_expires": past},
@@ -106,6 +106,7 @@ async fn every_bad_field_is_named_and_nothing_is_written() {
         "phone",
         "email",
         "language",
+        "address.line",
         "address.commune",
         "address.province",
         "products[0].name",

@@ -44,19 +44,35 @@ fn forbidden_in_names(c: char) -> bool {
 }
 
 impl Check {
-    /// A name (of an organization, a person, a product): text without markup or emoji.
+    /// A name (of an organization, a person, a product, a place; a certificate's number): text
+    /// without markup or emoji, with a letter or digit in it, not starting with a lone accent.
     fn name(&mut self, obj: &Map<String, Value>, path: &str, key: &str, max: usize, required: bool) -> Option<String> {
         let text = self.text(obj, path, key, max, required)?;
         if text.chars().any(forbidden_in_names) {
-            let field = if path.is_empty() {
-                key.to_owned()
-            } else {
-                format!("{path}.{key}")
-            };
             self.fail2(
-                field,
+                field(path, key),
                 "không được chứa ký tự < > hoặc biểu tượng cảm xúc",
                 "must not contain < >, markup or emoji",
+            );
+            return None;
+        }
+        if !text.chars().any(char::is_alphanumeric) {
+            self.fail2(
+                field(path, key),
+                "phải có ít nhất một chữ cái hoặc chữ số",
+                "must hold at least one letter or digit",
+            );
+            return None;
+        }
+        if text
+            .chars()
+            .next()
+            .is_some_and(unicode_normalization::char::is_combining_mark)
+        {
+            self.fail2(
+                field(path, key),
+                "không được bắt đầu bằng một dấu thanh đứng riêng",
+                "must not start with an accent on its own",
             );
             return None;
         }
@@ -257,7 +273,7 @@ fn product(check: &mut Check, value: &Value, path: &str, today: NaiveDate) -> Op
         },
     };
     let starred = stars.is_some();
-    let certificate_no = check.text(obj, path, "certificate_no", 64, starred);
+    let certificate_no = check.name(obj, path, "certificate_no", 64, starred);
     let expires = if starred || obj.get("certificate_expires").is_some_and(|v| !v.is_null()) {
         check.date(obj, path, "certificate_expires")
     } else {
@@ -548,6 +564,43 @@ mod tests {
             "a Hà Tĩnh personal id"
         );
         assert!(tax_code("999095001234").is_err(), "no such province");
+    }
+
+    fn named(value: Value) -> (Option<String>, BTreeMap<String, String>) {
+        let mut check = Check::new(Lang::En);
+        let obj = serde_json::json!({ "name": value });
+        let name = check.name(obj.as_object().unwrap(), "products[0]", "name", 200, true);
+        (name, check.errors)
+    }
+
+    #[test]
+    fn a_name_is_refused_for_markup_emoji_no_letters_a_lone_accent_or_a_direction_override() {
+        for good in [
+            "Cam bù Hương Sơn",
+            "Nu\u{031b}o\u{031b}\u{0301}c ma\u{0306}\u{0301}m",
+            "123/QĐ-UBND",
+            "A",
+            "7",
+        ] {
+            let (name, errors) = named(Value::from(good));
+            assert!(name.is_some() && errors.is_empty(), "{good:?}: {errors:?}");
+        }
+        for (bad, problem) in [
+            ("<b>Cam</b>", "markup or emoji"),
+            ("Cam 🍊", "markup or emoji"),
+            ("@", "at least one letter or digit"),
+            ("-- / --", "at least one letter or digit"),
+            ("\u{0301}\u{0301}\u{0301}", "at least one letter or digit"),
+            ("\u{0301}Cam", "an accent on its own"),
+            ("Cam \u{202e}nớc", "direction of text"),
+            ("\u{2067}Cam", "direction of text"),
+            ("Cam\u{200f}", "direction of text"),
+        ] {
+            let (name, errors) = named(Value::from(bad));
+            assert_eq!(name, None, "{bad:?}");
+            let said = &errors["products[0].name"];
+            assert!(said.contains(problem), "{bad:?}: {said}");
+        }
     }
 
     #[test]

@@ -10,6 +10,12 @@ use unicode_normalization::UnicodeNormalization;
 use super::error::ApiError;
 use super::i18n::Lang;
 
+/// The bidirectional embeddings, overrides and isolates (and marks): Vietnamese has no use
+/// for them, and in a name they can make a page show text in another order than it was sent.
+fn turns_text_around(c: char) -> bool {
+    matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
 /// Collects every bad field, with messages in the client's language.
 pub struct Check {
     pub errors: BTreeMap<String, String>,
@@ -132,6 +138,14 @@ impl Check {
                 field,
                 "không được chứa ký tự điều khiển hoặc xuống dòng",
                 "must not contain control characters or line breaks",
+            );
+            return None;
+        }
+        if s.chars().any(turns_text_around) {
+            self.fail2(
+                field,
+                "không được chứa ký tự đảo chiều văn bản",
+                "must not contain characters that change the direction of text",
             );
             return None;
         }
