@@ -12,7 +12,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{arg, cpu_by_thread, cpu_per, ms, wrk};
+use common::{arg, children_cpu, cpu_by_thread, cpu_per, cpu_total_per, ms, wrk};
 
 use actix_web::{web, App, HttpResponse, HttpServer};
 use hoicho::startup::{Application, Settings};
@@ -95,10 +95,16 @@ async fn main() {
     // Warm both up, then measure them alternately.
     wrk(&echo_url, &body, clients, 1);
     wrk(&apply_url, &body, clients, 1);
+    let (echo_cpu_before, echo_wrk_before) = (cpu_by_thread(), children_cpu());
     let echo_a = wrk(&echo_url, &body, clients, seconds);
+    let (echo_cpu_after, echo_wrk_after) = (cpu_by_thread(), children_cpu());
     let cpu_before = cpu_by_thread();
     let apply = wrk(&apply_url, &body, clients, seconds);
-    let cpu_after = cpu_by_thread();
+    let (cpu_after, apply_wrk_after) = (cpu_by_thread(), children_cpu());
+    let echo_requests = echo_a.per_second * seconds as f64;
+    let applications = apply.per_second * seconds as f64;
+    let echo_cpu = cpu_total_per(&echo_cpu_before, &echo_cpu_after, echo_requests);
+    let application_cpu = cpu_total_per(&cpu_before, &cpu_after, applications);
     println!(
         "  applications (durable):       {:>8.0} req/s  p50 {:.2} ms  p99 {:.2} ms  errors {}",
         apply.per_second,
@@ -108,7 +114,15 @@ async fn main() {
     );
     println!(
         "  CPU per application, by thread: {}",
-        cpu_per(&cpu_before, &cpu_after, apply.per_second * seconds as f64)
+        cpu_per(&cpu_before, &cpu_after, applications)
+    );
+    // CPU, unlike throughput, does not move with what else the machine is doing: an
+    // application at 30% of the echo's rate may cost about three echo requests.
+    println!(
+        "  CPU per request: application {application_cpu:.0} µs, echo {echo_cpu:.1} µs ({:.1}×); wrk {:.1} µs an application, {:.1} µs an echo",
+        application_cpu / echo_cpu,
+        apply_wrk_after.saturating_sub(echo_wrk_after) as f64 / 1000.0 / applications,
+        echo_wrk_after.saturating_sub(echo_wrk_before) as f64 / 1000.0 / echo_requests,
     );
     // Each application's email is part of its cost: say how far mail kept up.
     let (mail_waiting, mail_sent) = {

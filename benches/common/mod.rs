@@ -276,6 +276,36 @@ pub fn cpu_by_thread() -> std::collections::BTreeMap<String, u64> {
     out
 }
 
+/// The CPU time, in ns, of this process's finished children (each `wrk` run), from
+/// `/proc/self/stat` (cutime + cstime, in the kernel's 100 Hz user ticks).
+pub fn children_cpu() -> u64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // The command name may hold spaces: the fields are counted from after its ')'.
+    let rest = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let field = |n: usize| {
+        rest.split_whitespace()
+            .nth(n)
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    // Fields 16 and 17 of the whole line are 14th and 15th after the name (state is 3rd).
+    (field(13) + field(14)) * 10_000_000
+}
+
+/// The CPU, in µs, every thread together spent per piece of work between two
+/// [`cpu_by_thread`] readings.
+pub fn cpu_total_per(
+    before: &std::collections::BTreeMap<String, u64>,
+    after: &std::collections::BTreeMap<String, u64>,
+    pieces: f64,
+) -> f64 {
+    let spent: u64 = after
+        .iter()
+        .map(|(name, ns)| ns.saturating_sub(before.get(name).copied().unwrap_or(0)))
+        .sum();
+    spent as f64 / 1000.0 / pieces
+}
+
 /// What the threads between two [`cpu_by_thread`] readings spent per piece of work, in µs,
 /// largest first: `"315 µs: HTTP workers 95, …"`.
 pub fn cpu_per(
