@@ -14,8 +14,8 @@ use tracing::field::Empty;
 use tracing::Span;
 use tracing_actix_web::{RequestId, RootSpanBuilder};
 
-/// The root span of a request: method, path (a private link's token masked), client, request
-/// id; the status once answered, and the error if there was one.
+/// The root span of a request: method, path (a private link's token masked), the peer's
+/// address, request id; the status once answered, and the error if there was one.
 pub struct RequestSpan;
 
 impl RootSpanBuilder for RequestSpan {
@@ -25,7 +25,8 @@ impl RootSpanBuilder for RequestSpan {
             "request",
             method = %request.method(),
             path = %logged_path(request.path()),
-            client = %request.connection_info().realip_remote_addr().unwrap_or("-"),
+            // The peer, as the rate limits count it: forwarded-for headers are the client's say.
+            client = %request.peer_addr().map_or_else(|| "-".to_owned(), |a| a.ip().to_string()),
             request_id = %request.extensions().get::<RequestId>().map(|id| id.to_string()).unwrap_or_default(),
             status = Empty,
             error = Empty,
