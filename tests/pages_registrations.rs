@@ -48,6 +48,7 @@ async fn the_form_applies_and_redirects_to_the_private_page() {
     let page = app.get(&private).await;
     assert_eq!(page.headers()["referrer-policy"], "no-referrer");
     assert_eq!(page.headers()["cache-control"], "no-store");
+    assert_eq!(page.headers()["x-robots-tag"], "noindex, nofollow");
     let html = page.text().await.unwrap();
     assert!(
         html.contains("Ban tổ chức đã nhận hồ sơ") && html.contains("HTX Chè Tân Lâm") && html.contains("+84392111222")

@@ -552,14 +552,17 @@ struct MinePage {
     booths: String,
 }
 
-/// Marks a page reached through a private link: no referrer leaves it, nothing caches it.
+/// Marks a page reached through a private link: no referrer leaves it, nothing caches it,
+/// and a search engine that is handed the link (pasted into a public post, say) keeps it out
+/// of its results.
 pub(super) fn private(mut response: HttpResponse) -> HttpResponse {
-    response
-        .headers_mut()
-        .insert(header::REFERRER_POLICY, header::HeaderValue::from_static("no-referrer"));
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+    let headers = response.headers_mut();
+    headers.insert(header::REFERRER_POLICY, header::HeaderValue::from_static("no-referrer"));
+    headers.insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+    headers.insert(
+        header::HeaderName::from_static("x-robots-tag"),
+        header::HeaderValue::from_static("noindex, nofollow"),
+    );
     response
 }
 
