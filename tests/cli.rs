@@ -340,27 +340,55 @@ fn support_fair_body() -> Value {
     })
 }
 
-#[tokio::test]
-async fn the_smtp_password_never_reaches_the_log() {
-    let dir = tempfile::tempdir().unwrap();
-    let log = dir.path().join("stderr.log");
-    // Nothing listens on port 9: every attempt fails and is logged.
+/// `hoicho serve --demo` logging at `level` to a file, as an operator runs it.
+struct LoggedDemo {
+    child: std::process::Child,
+    log: std::path::PathBuf,
+    url: String,
+    /// The demo organizer's API token.
+    organizer: String,
+}
+
+fn serve_demo_logged(dir: &Path, level: &str, extra: &[&str]) -> LoggedDemo {
+    let log = dir.join("stderr.log");
     let mut child = Command::new(BIN)
         .args(["serve", "--demo", "--addr", "127.0.0.1:0", "--workers", "1"])
-        .args(["--smtp", "smtp://mailer:hunter2@127.0.0.1:9", "--mail-retry", "100ms"])
+        .args(extra)
         .arg("--data")
-        .arg(dir.path().join("data"))
-        .env("HOICHO_LOG", "info")
+        .arg(dir.join("data"))
+        .env("HOICHO_LOG", level)
         .stdout(Stdio::piped())
         .stderr(std::fs::File::create(&log).unwrap())
         .spawn()
         .unwrap();
     let stdout = child.stdout.take().unwrap();
-    BufReader::new(stdout)
-        .lines()
-        .map_while(Result::ok)
-        .find(|l| l.starts_with("hoicho: "))
-        .expect("serving");
+    let (mut organizer, mut url) = (None, None);
+    for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+        if let Some(token) = line.trim().strip_prefix("API token: ") {
+            organizer = Some(token.to_owned());
+        }
+        if let Some(rest) = line.strip_prefix("hoicho: ") {
+            url = Some(rest.trim().to_owned());
+            break;
+        }
+    }
+    LoggedDemo {
+        child,
+        log,
+        url: url.expect("serving"),
+        organizer: organizer.expect("the demo organizer"),
+    }
+}
+
+#[tokio::test]
+async fn the_smtp_password_never_reaches_the_log() {
+    let dir = tempfile::tempdir().unwrap();
+    // Nothing listens on port 9: every attempt fails and is logged.
+    let LoggedDemo { mut child, log, .. } = serve_demo_logged(
+        dir.path(),
+        "info",
+        &["--smtp", "smtp://mailer:hunter2@127.0.0.1:9", "--mail-retry", "100ms"],
+    );
     until("mail attempts have been logged", || {
         let text = std::fs::read_to_string(&log).unwrap_or_default();
         async move { text.contains("deferred") }
@@ -395,30 +423,13 @@ async fn the_smtp_password_never_reaches_the_log() {
 #[tokio::test]
 async fn a_private_links_token_never_reaches_the_log() {
     let dir = tempfile::tempdir().unwrap();
-    let log = dir.path().join("stderr.log");
     // At debug, every line logged inside a request carries the request's span.
-    let mut child = Command::new(BIN)
-        .args(["serve", "--demo", "--addr", "127.0.0.1:0", "--workers", "1"])
-        .arg("--data")
-        .arg(dir.path().join("data"))
-        .env("HOICHO_LOG", "debug")
-        .stdout(Stdio::piped())
-        .stderr(std::fs::File::create(&log).unwrap())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let mut organizer = None;
-    let mut url = None;
-    for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-        if let Some(token) = line.trim().strip_prefix("API token: ") {
-            organizer = Some(token.to_owned());
-        }
-        if let Some(rest) = line.strip_prefix("hoicho: ") {
-            url = Some(rest.trim().to_owned());
-            break;
-        }
-    }
-    let (organizer, url) = (organizer.expect("the demo organizer"), url.expect("serving"));
+    let LoggedDemo {
+        mut child,
+        log,
+        url,
+        organizer,
+    } = serve_demo_logged(dir.path(), "debug", &[]);
     let client = reqwest::Client::new();
     // The demo fair's registration has closed: an organizer enters the application.
     let applied: Value = client
