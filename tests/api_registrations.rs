@@ -471,19 +471,23 @@ async fn bulk_decisions_report_each_application() {
     let (status, out) = json(
         app.post_json(
             "/api/v1/fairs/hang-loat/registrations/bulk",
-            &json!({"action": "approve", "ids": [ids[0], ids[1], missing]}),
+            &json!({"action": "approve", "ids": [ids[1], ids[0], missing, ids[1]]}),
         )
         .await,
     )
     .await;
     assert_eq!(status, 200, "{out}");
-    let statuses: Vec<u64> = out["results"]
+    // One result per application, in the order listed, however often it is listed.
+    let results: Vec<(&str, u64)> = out["results"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|r| r["status"].as_u64().unwrap())
+        .map(|r| (r["id"].as_str().unwrap(), r["status"].as_u64().unwrap()))
         .collect();
-    assert_eq!(statuses, [200, 200, 404]);
+    assert_eq!(
+        results,
+        [(ids[1].as_str(), 200), (ids[0].as_str(), 200), (missing.as_str(), 404)]
+    );
     let (status, _) = json(
         app.post_json(
             "/api/v1/fairs/hang-loat/registrations/bulk",
@@ -499,6 +503,55 @@ async fn bulk_decisions_report_each_application() {
     )
     .await;
     assert_eq!(list["total"], 2);
+}
+
+#[tokio::test]
+async fn a_bulk_decision_on_many_applications_takes_each_once() {
+    let app = spawn().await;
+    open_fair(&app, "nhieu").await;
+    let mut ids = Vec::new();
+    for i in 0..60 {
+        let mut body = application_body();
+        body["organization"] = json!(format!("Hộ kinh doanh số {i}"));
+        // Entered by an organizer: more than the public limit a minute from one address.
+        let (_, applied) = json(app.post_json("/api/v1/fairs/nhieu/registrations", &body).await).await;
+        ids.push(applied["id"].as_str().unwrap().to_owned());
+    }
+    // Every application listed, a third of them twice.
+    let listed: Vec<&String> = ids.iter().chain(ids.iter().step_by(3)).collect();
+    let (status, out) = json(
+        app.post_json(
+            "/api/v1/fairs/nhieu/registrations/bulk",
+            &json!({"action": "waitlist", "ids": listed, "reason": "chờ khu B"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 200, "{out}");
+    let results = out["results"].as_array().unwrap();
+    assert_eq!(results.len(), 60);
+    for (result, id) in results.iter().zip(&ids) {
+        assert_eq!(
+            (result["id"].as_str().unwrap(), result["status"].as_u64()),
+            (id.as_str(), Some(200))
+        );
+    }
+    let (_, list) = json(
+        app.get_as_organizer("/api/v1/fairs/nhieu/registrations?status=waitlisted")
+            .await,
+    )
+    .await;
+    assert_eq!(list["total"], 60);
+    for id in ids.iter().step_by(3) {
+        let (_, one) = json(app.get_as_organizer(&format!("/api/v1/registrations/{id}")).await).await;
+        let events: Vec<&str> = one["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["event"].as_str().unwrap())
+            .collect();
+        assert_eq!(events.len(), 2, "submitted, then waitlisted once: {events:?}");
+    }
 }
 
 #[tokio::test]

@@ -7,13 +7,14 @@ use actix_web::http::{header, StatusCode};
 use actix_web::web::{self, Data, Form, Path, Query};
 use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
+use futures_util::stream::{self, StreamExt};
 use hoicho_events::{streams, FairId, RegistrationId};
 
 use super::apply_pages::{history_line, product_line};
 use super::extract::{organizer_of, Organizer};
 use super::i18n::Lang;
 use super::pages::{csrf_ok, csrf_token, not_found_page, render, to_login, with_csrf, Frame};
-use super::registrations::{history, summary, warnings_text, Filters, ListQuery};
+use super::registrations::{distinct, history, summary, warnings_text, Filters, ListQuery, BULK_AT_ONCE};
 use crate::app::AppState;
 use crate::domain::registration::{decide, RegistrationCommand, RegistrationState};
 use crate::domain::{execute, CommandContext};
@@ -259,24 +260,32 @@ async fn bulk(
         };
         return render(StatusCode::OK, lang, &page);
     }
-    let mut done = 0;
-    for id in ids {
-        let (belongs, requested) = {
-            let projections = state.read();
-            let view = projections.registrations.get(&id);
-            (
-                view.is_some_and(|v| v.fair_id.as_str() == fair.as_str()),
-                view.map(|v| v.application.booth_request.count),
-            )
-        };
-        if !belongs {
-            continue;
+    let decide_one = |id: RegistrationId| {
+        let (state, organizer, fair, action, reason) = (&state, &organizer, &fair, &action, &reason);
+        async move {
+            let (belongs, requested) = {
+                let projections = state.read();
+                let view = projections.registrations.get(&id);
+                (
+                    view.is_some_and(|v| v.fair_id.as_str() == fair.as_str()),
+                    view.map(|v| v.application.booth_request.count),
+                )
+            };
+            belongs
+                && run(
+                    state,
+                    organizer,
+                    id,
+                    command_for(action, requested.unwrap_or(1), reason),
+                )
+                .await
         }
-        let command = command_for(&action, requested.unwrap_or(1), &reason);
-        if run(&state, &organizer, id, command).await {
-            done += 1;
-        }
-    }
+    };
+    let done = stream::iter(distinct(ids).into_iter().map(decide_one))
+        .buffer_unordered(BULK_AT_ONCE)
+        .filter(|taken| std::future::ready(*taken))
+        .count()
+        .await;
     HttpResponse::SeeOther()
         .insert_header((
             header::LOCATION,
