@@ -288,7 +288,8 @@ pub fn children_cpu() -> u64 {
             .and_then(|v| v.parse::<u64>().ok())
             .unwrap_or(0)
     };
-    // Fields 16 and 17 of the whole line are 14th and 15th after the name (state is 3rd).
+    // cutime and cstime are fields 16 and 17 of the line; after the name, field 3 (the state)
+    // comes first, so they are the 13th and 14th counted from 0.
     (field(13) + field(14)) * 10_000_000
 }
 

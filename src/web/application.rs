@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 
 use super::error::ApiError;
 use super::i18n::Lang;
-use super::input::Check;
+use super::input::{field, Check};
 
 /// What of the fair an application is checked against.
 pub struct FairContext<'a> {
@@ -77,14 +77,6 @@ impl Check {
             return None;
         }
         Some(text)
-    }
-}
-
-fn field(path: &str, key: &str) -> String {
-    if path.is_empty() {
-        key.to_owned()
-    } else {
-        format!("{path}.{key}")
     }
 }
 

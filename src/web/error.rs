@@ -7,6 +7,7 @@ use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 
+use super::i18n::Lang;
 use crate::domain::{CommandError, DomainError};
 use crate::store::StoreError;
 
@@ -58,11 +59,11 @@ impl ApiError {
 
     /// The 422 naming every bad field; its summary in `lang`, the language of the fields'
     /// messages.
-    pub fn invalid(fields: BTreeMap<String, String>, lang: super::i18n::Lang) -> Self {
+    pub fn invalid(fields: BTreeMap<String, String>, lang: Lang) -> Self {
         let count = fields.len();
         let message = match lang {
-            super::i18n::Lang::Vi => format!("{count} trường chưa hợp lệ"),
-            super::i18n::Lang::En => format!("{count} field(s) are not valid"),
+            Lang::Vi => format!("{count} trường chưa hợp lệ"),
+            Lang::En => format!("{count} field(s) are not valid"),
         };
         let mut err = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_fields", message);
         err.body.fields = fields;
@@ -125,7 +126,7 @@ impl From<DomainError> for ApiError {
             DomainError::NotFound(what) => ApiError::not_found(what),
             DomainError::Conflict { code, message } => ApiError::new(StatusCode::CONFLICT, code, message),
             // The domain names its problems in English.
-            DomainError::Invalid(fields) => ApiError::invalid(fields, super::i18n::Lang::En),
+            DomainError::Invalid(fields) => ApiError::invalid(fields, Lang::En),
         }
     }
 }

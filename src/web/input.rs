@@ -22,7 +22,8 @@ pub struct Check {
     pub lang: Lang,
 }
 
-fn join(path: &str, key: &str) -> String {
+/// The name of field `key` of the object at `path`, as errors name it: `products[0].name`.
+pub fn field(path: &str, key: &str) -> String {
     if path.is_empty() {
         key.to_owned()
     } else {
@@ -80,7 +81,7 @@ impl Check {
         };
         for key in obj.keys() {
             if !allowed.contains(&key.as_str()) {
-                self.fail2(join(path, key), "trường không được hỗ trợ", "unknown field");
+                self.fail2(field(path, key), "trường không được hỗ trợ", "unknown field");
             }
         }
         Some(obj)
@@ -90,7 +91,7 @@ impl Check {
         match obj.get(key) {
             None | Some(Value::Null) => {
                 if required {
-                    self.fail2(join(path, key), "bắt buộc", "is required");
+                    self.fail2(field(path, key), "bắt buộc", "is required");
                 }
                 None
             }
@@ -108,7 +109,7 @@ impl Check {
         required: bool,
     ) -> Option<String> {
         let value = self.present(obj, path, key, required)?;
-        let field = join(path, key);
+        let field = field(path, key);
         let Some(s) = value.as_str() else {
             self.fail2(field, "phải là chuỗi ký tự", "must be a string");
             return None;
@@ -159,7 +160,7 @@ impl Check {
             Some(s)
         } else {
             self.fail2(
-                join(path, key),
+                field(path, key),
                 "chỉ gồm chữ A-Z, chữ số, '-' và '_'",
                 "may hold only letters A-Z, digits, '-' and '_'",
             );
@@ -176,7 +177,7 @@ impl Check {
             Some(date) => Some(date),
             None => {
                 self.fail2(
-                    join(path, key),
+                    field(path, key),
                     "phải là ngày dạng YYYY-MM-DD",
                     "must be a date YYYY-MM-DD",
                 );
@@ -191,7 +192,7 @@ impl Check {
             Some(t) => Some(t.with_timezone(&Utc)),
             None => {
                 self.fail2(
-                    join(path, key),
+                    field(path, key),
                     "phải là thời điểm RFC 3339, ví dụ 2021-12-20T08:00:00+07:00",
                     "must be an RFC 3339 instant such as 2021-12-20T08:00:00+07:00",
                 );
@@ -211,7 +212,7 @@ impl Check {
         required: bool,
     ) -> Option<f64> {
         let value = self.present(obj, path, key, required)?;
-        let field = join(path, key);
+        let field = field(path, key);
         match value.as_f64() {
             Some(n) if n.is_finite() && n >= min && n <= max => Some(n),
             Some(_) => {
@@ -240,7 +241,7 @@ impl Check {
         required: bool,
     ) -> Option<i64> {
         let value = self.present(obj, path, key, required)?;
-        let field = join(path, key);
+        let field = field(path, key);
         match value.as_i64() {
             Some(n) if (min..=max).contains(&n) => Some(n),
             Some(_) => {
@@ -270,7 +271,7 @@ impl Check {
         max: usize,
     ) -> Option<&'v Vec<Value>> {
         let value = self.present(obj, path, key, true)?;
-        let field = join(path, key);
+        let field = field(path, key);
         match value.as_array() {
             Some(items) if items.len() <= max => Some(items),
             Some(_) => {

@@ -792,6 +792,29 @@ pub struct BulkOut {
 /// share group commits instead of waiting out one commit each, one after another.
 pub const BULK_AT_ONCE: usize = 32;
 
+/// The booths application `id` asks for, if it is one to `fair`: what a bulk decision acts on.
+pub fn booths_requested_in(state: &AppState, fair: &str, id: &RegistrationId) -> Option<u32> {
+    let projections = state.read();
+    projections
+        .registrations
+        .get(id)
+        .filter(|v| v.fair_id.as_str() == fair)
+        .map(|v| v.application.booth_request.count)
+}
+
+/// The decision an organizer's `action` (`approve`, `reject`, else waitlist) stands for.
+pub fn decision_for(action: &str, booths: u32, reason: Option<&str>) -> RegistrationCommand {
+    match action {
+        "approve" => RegistrationCommand::Approve { booths },
+        "reject" => RegistrationCommand::Reject {
+            reason: reason.unwrap_or_default().to_owned(),
+        },
+        _ => RegistrationCommand::Waitlist {
+            note: reason.map(str::to_owned),
+        },
+    }
+}
+
 /// `ids` in their order, each once: one decision per application however often it is listed.
 pub fn distinct(ids: Vec<RegistrationId>) -> Vec<RegistrationId> {
     let mut seen = std::collections::HashSet::new();
@@ -846,30 +869,14 @@ pub async fn bulk(
     let decide_one = |id: RegistrationId| {
         let (base, action, reason, state, fair) = (&base, &action, &reason, &state, &fair);
         async move {
-            let (belongs, requested) = {
-                let projections = state.read();
-                let view = projections.registrations.get(&id);
-                (
-                    view.is_some_and(|v| v.fair_id.as_str() == fair.as_str()),
-                    view.map(|v| v.application.booth_request.count),
-                )
-            };
-            if !belongs {
+            let Some(requested) = booths_requested_in(state, fair, &id) else {
                 return BulkResult {
                     id: id.to_string(),
                     status: 404,
                     error: Some("registration not found in this fair".into()),
                 };
-            }
-            let command = match action.as_deref() {
-                Some("approve") => RegistrationCommand::Approve {
-                    booths: requested.unwrap_or(1),
-                },
-                Some("reject") => RegistrationCommand::Reject {
-                    reason: reason.clone().unwrap_or_default(),
-                },
-                _ => RegistrationCommand::Waitlist { note: reason.clone() },
             };
+            let command = decision_for(action.as_deref().unwrap_or_default(), requested, reason.as_deref());
             // Each application is its own stream: with a key, each gets ids derived from it
             // and the registration, so a retried bulk request changes nothing twice.
             let mut ctx = base.clone();

@@ -14,7 +14,9 @@ use super::apply_pages::{history_line, product_line};
 use super::extract::{organizer_of, Organizer};
 use super::i18n::Lang;
 use super::pages::{csrf_ok, csrf_token, not_found_page, render, to_login, with_csrf, Frame};
-use super::registrations::{distinct, history, summary, warnings_text, Filters, ListQuery, BULK_AT_ONCE};
+use super::registrations::{
+    booths_requested_in, decision_for, distinct, history, summary, warnings_text, Filters, ListQuery, BULK_AT_ONCE,
+};
 use crate::app::AppState;
 use crate::domain::registration::{decide, RegistrationCommand, RegistrationState};
 use crate::domain::{execute, CommandContext};
@@ -260,25 +262,14 @@ async fn bulk(
         };
         return render(StatusCode::OK, lang, &page);
     }
+    let note = (!reason.is_empty()).then_some(reason.as_str());
     let decide_one = |id: RegistrationId| {
-        let (state, organizer, fair, action, reason) = (&state, &organizer, &fair, &action, &reason);
+        let (state, organizer, fair, action) = (&state, &organizer, &fair, &action);
         async move {
-            let (belongs, requested) = {
-                let projections = state.read();
-                let view = projections.registrations.get(&id);
-                (
-                    view.is_some_and(|v| v.fair_id.as_str() == fair.as_str()),
-                    view.map(|v| v.application.booth_request.count),
-                )
-            };
-            belongs
-                && run(
-                    state,
-                    organizer,
-                    id,
-                    command_for(action, requested.unwrap_or(1), reason),
-                )
-                .await
+            match booths_requested_in(state, fair, &id) {
+                Some(requested) => run(state, organizer, id, decision_for(action, requested, note)).await,
+                None => false,
+            }
         }
     };
     let done = stream::iter(distinct(ids).into_iter().map(decide_one))
@@ -292,17 +283,6 @@ async fn bulk(
             format!("/organizer/fairs/{fair}/registrations?done={done}&lang={}", lang.code()),
         ))
         .finish()
-}
-
-fn command_for(action: &str, booths: u32, reason: &str) -> RegistrationCommand {
-    let text = (!reason.is_empty()).then(|| reason.to_owned());
-    match action {
-        "approve" => RegistrationCommand::Approve { booths },
-        "reject" => RegistrationCommand::Reject {
-            reason: reason.to_owned(),
-        },
-        _ => RegistrationCommand::Waitlist { note: text },
-    }
 }
 
 /// Runs one decision; whether it was taken.
@@ -468,7 +448,11 @@ async fn decide_one(
         && !(action == "reject" && reason.is_empty())
         && requested.is_some();
     if valid {
-        let command = command_for(&action, booths.or(requested).unwrap_or(1), &reason);
+        let command = decision_for(
+            &action,
+            booths.or(requested).unwrap_or(1),
+            (!reason.is_empty()).then_some(reason.as_str()),
+        );
         run(&state, &organizer, id, command).await;
     }
     HttpResponse::SeeOther()
