@@ -3,6 +3,9 @@
 //! actix-web handler on this machine can reach). Target: at least 30% of the echo's
 //! throughput, p99 under 10 ms.
 //!
+//! Beside them, the floor under any durable write: the same bodies, each only appended as one
+//! event through the same SQLite store, with nothing checked, projected or emailed.
+//!
 //! The load comes from `wrk` (`apt-get install wrk`), a separate process: a load generator
 //! inside the benchmark took a core's worth of the two from the servers it measured.
 //!
@@ -16,6 +19,8 @@ use common::{arg, children_cpu, cpu_by_thread, cpu_per, cpu_total_per, ms, wrk};
 
 use actix_web::{web, App, HttpResponse, HttpServer};
 use hoicho::startup::{Application, Settings};
+use hoicho::store::{sqlite::SqliteStore, EventStore, ExpectedVersion};
+use hoicho_events::NewEvent;
 use serde_json::{json, Value};
 
 fn application(n: usize) -> Value {
@@ -35,6 +40,25 @@ fn application(n: usize) -> Value {
 
 async fn echo(body: web::Bytes) -> HttpResponse {
     HttpResponse::Created().content_type("application/json").body(body)
+}
+
+/// The floor under any durable write: the body appended as one event to a stream of its own
+/// through the same SQLite store (group commit, fsync), answered with its position. No
+/// validation, no projections, no email.
+async fn append(store: web::Data<SqliteStore>, body: web::Bytes) -> HttpResponse {
+    let event = NewEvent {
+        event_id: uuid::Uuid::now_v7(),
+        event_type: "BenchBody".into(),
+        schema_version: 1,
+        recorded_at: chrono::Utc::now(),
+        metadata: "{}".into(),
+        data: String::from_utf8_lossy(&body).into_owned(),
+    };
+    let stream = format!("bench-{}", event.event_id);
+    match store.append(&stream, ExpectedVersion::NoStream, vec![event]).await {
+        Ok(done) => HttpResponse::Created().json(json!({"position": done.position})),
+        Err(err) => HttpResponse::ServiceUnavailable().body(err.to_string()),
+    }
 }
 
 #[tokio::main]
@@ -81,6 +105,17 @@ async fn main() {
     let echo_port = echo_server.addrs()[0].port();
     tokio::spawn(echo_server.run());
     let echo_url = format!("http://127.0.0.1:{echo_port}/echo");
+    let floor_store = web::Data::new(SqliteStore::open(dir.path().join("floor.sqlite")).unwrap());
+    let floor_server = HttpServer::new(move || {
+        App::new()
+            .app_data(floor_store.clone())
+            .route("/append", web::post().to(append))
+    })
+    .workers(2)
+    .bind("127.0.0.1:0")
+    .unwrap();
+    let floor_url = format!("http://127.0.0.1:{}/append", floor_server.addrs()[0].port());
+    tokio::spawn(floor_server.run());
     let apply_url = format!("{base}/api/v1/fairs/bench/registrations");
     // `{n}` becomes a number of the request's own, as `application(n)` would give.
     let body = serde_json::to_string(&application(0))
@@ -95,6 +130,7 @@ async fn main() {
     // Warm both up, then measure them alternately.
     wrk(&echo_url, &body, clients, 1);
     wrk(&apply_url, &body, clients, 1);
+    wrk(&floor_url, &body, clients, 1);
     let (echo_cpu_before, echo_wrk_before) = (cpu_by_thread(), children_cpu());
     let echo_a = wrk(&echo_url, &body, clients, seconds);
     let (echo_cpu_after, echo_wrk_after) = (cpu_by_thread(), children_cpu());
@@ -151,6 +187,22 @@ async fn main() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let drained = drain.elapsed();
+    // With the emails sent, the floor: what the same bodies cost when each is only appended.
+    let floor_cpu_before = cpu_by_thread();
+    let floor = wrk(&floor_url, &body, clients, seconds);
+    let floor_cpu_after = cpu_by_thread();
+    let floor_requests = floor.per_second * seconds as f64;
+    println!(
+        "  floor, each body appended as one event, nothing else: {:>8.0} req/s  p50 {:.2} ms  p99 {:.2} ms  errors {}",
+        floor.per_second,
+        ms(floor.p50),
+        ms(floor.p99),
+        floor.errors
+    );
+    println!(
+        "  CPU per floor request, by thread: {}",
+        cpu_per(&floor_cpu_before, &floor_cpu_after, floor_requests)
+    );
     let echo_b = wrk(&echo_url, &body, clients, seconds);
     let echo_rate = (echo_a.per_second + echo_b.per_second) / 2.0;
     println!(
@@ -167,9 +219,11 @@ async fn main() {
         drained.as_secs_f64()
     );
     println!(
-        "  ratio: {:.0}% of the echo (target >= 30%); p99 {:.2} ms (target < 10 ms)",
+        "  ratio: {:.0}% of the echo (target >= 30%); p99 {:.2} ms (target < 10 ms); the floor {:.0}% of the echo, p99 {:.2} ms",
         100.0 * apply.per_second / echo_rate,
-        ms(apply.p99)
+        ms(apply.p99),
+        100.0 * floor.per_second / echo_rate,
+        ms(floor.p99)
     );
     let (_, list) = {
         let r = http
