@@ -127,7 +127,7 @@ async fn main() {
     println!(
         "hoicho applications benchmark: {clients} concurrent clients (wrk, a separate process), {seconds} s a run"
     );
-    // Warm both up, then measure them alternately.
+    // Warm all three up, then measure them alternately.
     wrk(&echo_url, &body, clients, 1);
     wrk(&apply_url, &body, clients, 1);
     wrk(&floor_url, &body, clients, 1);
