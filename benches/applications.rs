@@ -141,6 +141,7 @@ async fn main() {
     let applications = apply.per_second * seconds as f64;
     let echo_cpu = cpu_total_per(&echo_cpu_before, &echo_cpu_after, echo_requests);
     let application_cpu = cpu_total_per(&cpu_before, &cpu_after, applications);
+    let application_wrk = apply_wrk_after.saturating_sub(echo_wrk_after) as f64 / 1000.0 / applications;
     println!(
         "  applications (durable):       {:>8.0} req/s  p50 {:.2} ms  p99 {:.2} ms  errors {}",
         apply.per_second,
@@ -157,7 +158,7 @@ async fn main() {
     println!(
         "  CPU per request: application {application_cpu:.0} µs, echo {echo_cpu:.1} µs ({:.1}×); wrk {:.1} µs an application, {:.1} µs an echo",
         application_cpu / echo_cpu,
-        apply_wrk_after.saturating_sub(echo_wrk_after) as f64 / 1000.0 / applications,
+        application_wrk,
         echo_wrk_after.saturating_sub(echo_wrk_before) as f64 / 1000.0 / echo_requests,
     );
     // Each application's email is part of its cost: say how far mail kept up.
@@ -188,9 +189,9 @@ async fn main() {
     }
     let drained = drain.elapsed();
     // With the emails sent, the floor: what the same bodies cost when each is only appended.
-    let floor_cpu_before = cpu_by_thread();
+    let (floor_cpu_before, floor_wrk_before) = (cpu_by_thread(), children_cpu());
     let floor = wrk(&floor_url, &body, clients, seconds);
-    let floor_cpu_after = cpu_by_thread();
+    let (floor_cpu_after, floor_wrk_after) = (cpu_by_thread(), children_cpu());
     let floor_requests = floor.per_second * seconds as f64;
     println!(
         "  floor, each body appended as one event, nothing else: {:>8.0} req/s  p50 {:.2} ms  p99 {:.2} ms  errors {}",
@@ -199,12 +200,17 @@ async fn main() {
         ms(floor.p99),
         floor.errors
     );
+    let floor_wrk = floor_wrk_after.saturating_sub(floor_wrk_before) as f64 / 1000.0 / floor_requests;
     println!(
-        "  CPU per floor request, by thread: {}",
-        cpu_per(&floor_cpu_before, &floor_cpu_after, floor_requests)
+        "  CPU per floor request, by thread: {}; wrk {floor_wrk:.1} µs",
+        cpu_per(&floor_cpu_before, &floor_cpu_after, floor_requests),
     );
     let echo_b = wrk(&echo_url, &body, clients, seconds);
     let echo_rate = (echo_a.per_second + echo_b.per_second) / 2.0;
+    // The CPU the floor's run used a second, shared among 30% of the echo's rate, less what
+    // `wrk` takes to send an application: what an application may cost the server.
+    let floor_cpu = cpu_total_per(&floor_cpu_before, &floor_cpu_after, floor_requests);
+    let budget = floor.per_second * (floor_cpu + floor_wrk) / (0.3 * echo_rate) - application_wrk;
     println!(
         "  bare actix-web JSON echo:     {echo_rate:>8.0} req/s  p50 {:.2}/{:.2} ms  p99 {:.2}/{:.2} ms  (runs: {:.0}, {:.0})",
         ms(echo_a.p50),
@@ -224,6 +230,9 @@ async fn main() {
         ms(apply.p99),
         100.0 * floor.per_second / echo_rate,
         ms(floor.p99)
+    );
+    println!(
+        "  at 30% of the echo an application could cost the server about {budget:.0} µs of CPU (the floor's request {floor_cpu:.0} µs); it costs {application_cpu:.0} µs"
     );
     let (_, list) = {
         let r = http
