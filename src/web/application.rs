@@ -48,32 +48,30 @@ impl Check {
     /// without markup or emoji, with a letter or digit in it, not starting with a lone accent.
     fn name(&mut self, obj: &Map<String, Value>, path: &str, key: &str, max: usize, required: bool) -> Option<String> {
         let text = self.text(obj, path, key, max, required)?;
-        if text.chars().any(forbidden_in_names) {
-            self.fail2(
-                field(path, key),
+        let problem = if text.chars().any(forbidden_in_names) {
+            Some((
                 "không được chứa ký tự < > hoặc biểu tượng cảm xúc",
                 "must not contain < >, markup or emoji",
-            );
-            return None;
-        }
-        if !text.chars().any(char::is_alphanumeric) {
-            self.fail2(
-                field(path, key),
+            ))
+        } else if !text.chars().any(char::is_alphanumeric) {
+            Some((
                 "phải có ít nhất một chữ cái hoặc chữ số",
                 "must hold at least one letter or digit",
-            );
-            return None;
-        }
-        if text
+            ))
+        } else if text
             .chars()
             .next()
             .is_some_and(unicode_normalization::char::is_combining_mark)
         {
-            self.fail2(
-                field(path, key),
+            Some((
                 "không được bắt đầu bằng một dấu thanh đứng riêng",
                 "must not start with an accent on its own",
-            );
+            ))
+        } else {
+            None
+        };
+        if let Some((vi, en)) = problem {
+            self.fail2(field(path, key), vi, en);
             return None;
         }
         Some(text)

@@ -866,7 +866,7 @@ pub async fn bulk(
     }
     check.finish()?;
     let base = write_context(&req, who.actor(), &who.principal(), &body.0)?;
-    let decide_one = |id: RegistrationId| {
+    let take = |id: RegistrationId| {
         let (base, action, reason, state, fair) = (&base, &action, &reason, &state, &fair);
         async move {
             let Some(requested) = booths_requested_in(state, fair, &id) else {
@@ -908,7 +908,7 @@ pub async fn bulk(
             }
         }
     };
-    let results: Vec<BulkResult> = stream::iter(distinct(ids).into_iter().map(decide_one))
+    let results: Vec<BulkResult> = stream::iter(distinct(ids).into_iter().map(take))
         .buffered(BULK_AT_ONCE)
         .collect()
         .await;

@@ -263,7 +263,7 @@ async fn bulk(
         return render(StatusCode::OK, lang, &page);
     }
     let note = (!reason.is_empty()).then_some(reason.as_str());
-    let decide_one = |id: RegistrationId| {
+    let take = |id: RegistrationId| {
         let (state, organizer, fair, action) = (&state, &organizer, &fair, &action);
         async move {
             match booths_requested_in(state, fair, &id) {
@@ -272,7 +272,7 @@ async fn bulk(
             }
         }
     };
-    let done = stream::iter(distinct(ids).into_iter().map(decide_one))
+    let done = stream::iter(distinct(ids).into_iter().map(take))
         .buffer_unordered(BULK_AT_ONCE)
         .filter(|taken| std::future::ready(*taken))
         .count()
