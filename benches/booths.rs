@@ -128,7 +128,7 @@ async fn main() {
     let (slots, applicants, rules) = {
         let p = state.read();
         let fair = p.fairs.get("ocop-ha-tinh-2022").expect("the demo fair");
-        let (slots, applicants) = hoicho::web::allocations::proposal_input(&p, fair);
+        let (slots, applicants) = hoicho::service::allocations::proposal_input(&p, fair);
         // The demo has accepted its proposal already; propose again from a bare floor.
         let slots: Vec<Slot> = slots.into_iter().map(|s| Slot { holder: None, ..s }).collect();
         (slots, applicants, fair.rules.clone())

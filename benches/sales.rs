@@ -186,7 +186,7 @@ async fn main() {
     let base = format!("http://127.0.0.1:{}", app.port());
     let state = app.state.clone();
     tokio::spawn(app.run_until_stopped());
-    let organizer = hoicho::auth::add_organizer(&*state.store, "bench@hoicho.test")
+    let organizer = hoicho::service::organizers::add(&*state.store, "bench@hoicho.test")
         .await
         .unwrap();
     state.wait_for(organizer.position, Duration::from_secs(5)).await;
@@ -319,7 +319,7 @@ async fn main() {
         let p = app.state.read();
         let fair = p.fairs.get("ht2022").expect("the fair");
         let started = Instant::now();
-        let report = hoicho::web::sales::revenue(&p, fair, hoicho::web::i18n::Lang::Vi);
+        let report = hoicho::revenue::revenue(&p, fair, hoicho::i18n::Lang::Vi);
         times.push(started.elapsed());
         total = report.total_vnd;
     }

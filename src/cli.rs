@@ -181,7 +181,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Organizer(OrganizerCommand::Add { email, json, store }) => {
             let log = open_store(&store.data, store.store.as_deref()).await?;
-            let added = crate::auth::add_organizer(&*log, &email).await?;
+            let added = crate::service::organizers::add(&*log, &email).await?;
             if json {
                 println!("{}", serde_json::to_string(&added)?);
             } else {
@@ -193,7 +193,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Organizer(OrganizerCommand::Token { email, json, store }) => {
             let log = open_store(&store.data, store.store.as_deref()).await?;
-            let (token, _) = crate::auth::rotate_token(&*log, &email).await?;
+            let (token, _) = crate::service::organizers::rotate_token(&*log, &email).await?;
             if json {
                 println!(
                     "{}",

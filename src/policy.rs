@@ -6,12 +6,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use hoicho_events::{streams, Actor, FairId, ReleaseCause};
+use hoicho_events::{Actor, FairId, ReleaseCause};
 use hoicho_projections::{Projections, RegistrationStatus};
 
 use crate::app::AppState;
-use crate::domain::fair::{decide, FairCommand, FairState, Standing};
-use crate::domain::{execute, CommandContext};
+use crate::domain::fair::{FairCommand, Standing};
+use crate::service::{self, CommandContext};
 
 /// Registrations holding more booths than they may, with what they may keep.
 pub fn excess(p: &Projections) -> Vec<(FairId, Standing, ReleaseCause)> {
@@ -60,14 +60,8 @@ pub async fn release_booths(state: Arc<AppState>) {
                 chrono::Utc::now(),
             );
             let command = FairCommand::ReleaseExcess { registration, cause };
-            match execute::<FairState, _>(&*state.store, &streams::fair(&fair), &ctx, None, |s| {
-                decide(s, &command)
-            })
-            .await
-            {
-                Ok(done) => {
-                    state.wait_for(done.position, Duration::from_secs(5)).await;
-                }
+            match service::fairs::run(&state, &ctx, &fair, None, &command).await {
+                Ok(_) => {}
                 Err(err) => {
                     failed = true;
                     tracing::warn!(%fair, error = %err, "cannot release booths; will try again");

@@ -18,8 +18,8 @@ use crate::auth::Secret;
 use crate::clock::Clock;
 use crate::mail::{MailSettings, Mailer, Notifier};
 use crate::store::EventStore;
-use crate::web::extract::BodyLimit;
-use crate::web::pages::LoginLimiter;
+use crate::web::kit::extract::BodyLimit;
+use crate::web::organizers::login::LoginLimiter;
 
 /// Everything `serve` is told.
 #[derive(Debug, Clone)]
@@ -153,13 +153,15 @@ impl Application {
         tokio::spawn(Notifier::new(state.clone(), mailer.clone(), settings.clock.clone()).run());
         tokio::spawn(crate::policy::release_booths(state.clone()));
         let mailer = Data::from(mailer);
-        let booths_cache = Data::new(crate::web::fairs::BoothsCache::default());
+        let booths_cache = Data::new(crate::web::fairs::api::BoothsCache::default());
         let data = Data::from(state.clone());
         let limiter = Data::new(LoginLimiter::default());
-        let public_posts = Data::new(crate::web::limits::PublicPosts(crate::web::limits::RateLimiter::new(
-            settings.public_posts_per_minute,
-            std::time::Duration::from_secs(60),
-        )));
+        let public_posts = Data::new(crate::web::kit::limits::PublicPosts(
+            crate::web::kit::limits::RateLimiter::new(
+                settings.public_posts_per_minute,
+                std::time::Duration::from_secs(60),
+            ),
+        ));
         let limit = BodyLimit(settings.body_limit);
         let mut server = HttpServer::new(move || {
             App::new()

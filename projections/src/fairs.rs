@@ -1,6 +1,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use hoicho_events::{Booth, BoothCode, Envelope, Event, FairDetails, FairId, RegistrationId, Zone, ZoneCode};
 use serde::Serialize;
 
@@ -53,6 +53,37 @@ pub struct FairView {
 }
 
 impl FairView {
+    /// The fair's time zone, if it names one hoicho knows (fairs are checked on the way in).
+    fn zone(&self) -> Option<chrono_tz::Tz> {
+        self.details.time_zone.parse().ok()
+    }
+
+    /// The day it is at `now` in the fair's time zone: the one definition of "today" for
+    /// sales, the review and the scheduled emails.
+    pub fn today(&self, now: DateTime<Utc>) -> NaiveDate {
+        match self.zone() {
+            Some(tz) => now.with_timezone(&tz).date_naive(),
+            None => now.date_naive(),
+        }
+    }
+
+    /// `day` at `time` in the fair's zone, as an instant (the earlier one if the time is
+    /// ambiguous, the next valid one if it falls in a gap).
+    pub fn at(&self, day: NaiveDate, time: NaiveTime) -> DateTime<Utc> {
+        let local = day.and_time(time);
+        match self.zone() {
+            Some(tz) => match tz.from_local_datetime(&local) {
+                chrono::LocalResult::Single(t) | chrono::LocalResult::Ambiguous(t, _) => t.with_timezone(&Utc),
+                chrono::LocalResult::None => tz
+                    .from_local_datetime(&(local + Duration::hours(1)))
+                    .earliest()
+                    .map(|t| t.with_timezone(&Utc))
+                    .unwrap_or_else(|| Utc.from_utc_datetime(&local)),
+            },
+            None => Utc.from_utc_datetime(&local),
+        }
+    }
+
     /// Whether exhibitors may apply at `now`.
     pub fn registration_open(&self, now: DateTime<Utc>) -> bool {
         self.registration_override

@@ -17,7 +17,7 @@ pub use fairs::{BoothStatus, BoothView, FairView, Fairs};
 pub use idempotency::{Idempotency, IdempotentWrite};
 pub use notifications::{NotificationStatus, NotificationView, Notifications, WantedNotification};
 pub use organizers::{OrganizerAccount, Organizers};
-pub use registrations::{fold, RegistrationStatus, RegistrationView, Registrations};
+pub use registrations::{fold, valid_stars, RegistrationStatus, RegistrationView, Registrations};
 pub use sales::{FairSales, RegistrationSales, SaleEntryView, Sales};
 
 /// Every read model, at one log position.

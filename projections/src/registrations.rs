@@ -82,6 +82,12 @@ impl RegistrationView {
             .collect()
     }
 
+    /// The best OCOP stars among its products whose certificate is valid on `day` (the
+    /// fair's first day): what the allocation order and the OCOP share count.
+    pub fn valid_stars_on(&self, day: NaiveDate) -> Option<u8> {
+        valid_stars(self.all_products(), day)
+    }
+
     /// Whether every starred product's certificate is still valid on `day`.
     pub fn certificates_valid_on(&self, day: NaiveDate) -> bool {
         self.all_products()
@@ -95,6 +101,14 @@ impl RegistrationView {
             .split_whitespace()
             .all(|word| self.search_text.contains(word))
     }
+}
+
+/// The best OCOP stars among `products` whose certificate is valid on `day`.
+pub fn valid_stars<'a>(products: impl Iterator<Item = &'a hoicho_events::Product>, day: NaiveDate) -> Option<u8> {
+    products
+        .filter(|p| p.certificate_expires.is_some_and(|e| e >= day))
+        .filter_map(|p| p.stars)
+        .max()
 }
 
 /// Text for diacritic-insensitive search: "Nước mắm Đức Thọ" → "nuoc mam duc tho".

@@ -7,14 +7,14 @@
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use hoicho_events::{
-    streams, Actor, Address, Application, BoothCode, BoothRequest, FairId, Producer, ProducerType, Product,
-    RegistrationId, ZoneCode,
+    Actor, Address, Application, BoothCode, BoothRequest, FairId, Producer, ProducerType, Product, RegistrationId,
+    ZoneCode,
 };
 use unicode_normalization::UnicodeNormalization;
 
 use crate::app::AppState;
-use crate::domain::registration::{decide, By, RegistrationCommand, RegistrationState};
-use crate::domain::{execute, CommandContext};
+use crate::domain::registration::{By, RegistrationCommand};
+use crate::service::{self, CommandContext};
 
 /// xorshift64*: small, fast and the same everywhere, which is all demo data needs.
 pub(super) struct Rng(pub(super) u64);
@@ -350,7 +350,6 @@ pub async fn load(state: &AppState, fair: &FairId, fair_start: NaiveDate) -> any
     for (i, p) in planned.into_iter().enumerate() {
         let id = RegistrationId(uuid::Uuid::now_v7());
         let token = crate::auth::access_token(&state.secret, &id);
-        let stream = streams::registration(&id);
         let ctx = CommandContext::new(Actor::Public, p.at);
         let requested = p.application.booth_request.count;
         let submit = RegistrationCommand::Submit {
@@ -362,7 +361,7 @@ pub async fn load(state: &AppState, fair: &FairId, fair_start: NaiveDate) -> any
             by: By::Public,
             registration_open: true,
         };
-        execute::<RegistrationState, _>(&*state.store, &stream, &ctx, None, |s| decide(s, &submit)).await?;
+        service::registrations::run(state, &ctx, &id, None, &submit).await?;
         first_token.get_or_insert(token);
 
         let decided_at = vn(
@@ -400,7 +399,7 @@ pub async fn load(state: &AppState, fair: &FairId, fair_start: NaiveDate) -> any
                 organizer.clone()
             };
             let ctx = CommandContext::new(actor, decided_at);
-            execute::<RegistrationState, _>(&*state.store, &stream, &ctx, None, |s| decide(s, &decision)).await?;
+            service::registrations::run(state, &ctx, &id, None, &decision).await?;
         }
     }
     Ok(first_token.unwrap_or_default())

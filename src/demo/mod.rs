@@ -11,8 +11,8 @@ mod applications;
 mod sales;
 
 use crate::app::AppState;
-use crate::domain::fair::{decide, FairCommand, FairState};
-use crate::domain::{execute, CommandContext};
+use crate::domain::fair::{FairCommand, FairState};
+use crate::service::{self, CommandContext};
 
 pub const FAIR_ID: &str = "ocop-ha-tinh-2022";
 pub const ORGANIZER_EMAIL: &str = "bantochuc@hoicho.demo";
@@ -119,13 +119,13 @@ pub fn floor_plan() -> (Vec<Zone>, Vec<Booth>) {
 /// Blocks the organizers' own stands and accepts the automatic proposal for every approved
 /// application, as an organizer would on the first morning.
 async fn allocate(state: &AppState, fair_id: &FairId, ctx: &CommandContext) -> anyhow::Result<()> {
-    let stream = streams::fair(fair_id);
+    let _stream = streams::fair(fair_id);
     for (booth, reason) in [("A01", "Quầy thông tin của Ban tổ chức"), ("B01", "Quầy Ban tổ chức")] {
         let block = FairCommand::Block {
             booth: BoothCode::new_unchecked(booth),
             reason: Some(reason.into()),
         };
-        execute::<FairState, _>(&*state.store, &stream, ctx, None, |s| decide(s, &block)).await?;
+        service::fairs::run(state, ctx, fair_id, None, &block).await?;
     }
     state
         .wait_for(state.store.head().await?, std::time::Duration::from_secs(30))
@@ -135,19 +135,10 @@ async fn allocate(state: &AppState, fair_id: &FairId, ctx: &CommandContext) -> a
         let Some(fair) = p.fairs.by_id.get(fair_id) else {
             return Ok(());
         };
-        let (slots, applicants) = crate::web::allocations::proposal_input(&p, fair);
-        let proposal = crate::domain::proposal::propose(&slots, &applicants, &fair.rules);
-        proposal
-            .placements
-            .into_iter()
-            .filter_map(|pl| {
-                let standing = crate::web::allocations::standing(&p, fair_id, &pl.registration)?;
-                Some((pl.booth, standing))
-            })
-            .collect()
+        service::allocations::proposed_placements(&p, fair)
     };
     let accept = FairCommand::AllocateAll { placements };
-    execute::<FairState, _>(&*state.store, &stream, ctx, None, |s| decide(s, &accept)).await?;
+    service::fairs::run(state, ctx, fair_id, None, &accept).await?;
     Ok(())
 }
 
@@ -161,22 +152,16 @@ pub async fn ensure(state: &AppState, data_dir: &Path) -> anyhow::Result<()> {
         },
         Utc::now(),
     );
-    let (_, version) = crate::domain::execute::load::<FairState>(&*state.store, &streams::fair(&fair_id)).await?;
+    let (_, version) = service::load::<FairState>(&*state.store, &streams::fair(&fair_id)).await?;
     if version == 0 {
         let create = FairCommand::Create {
             fair_id: fair_id.clone(),
             details: details(),
         };
-        execute::<FairState, _>(&*state.store, &streams::fair(&fair_id), &ctx, None, |s| {
-            decide(s, &create)
-        })
-        .await?;
+        service::fairs::run(state, &ctx, &fair_id, None, &create).await?;
         let (zones, booths) = floor_plan();
         let plan = FairCommand::DefinePlan { zones, booths };
-        execute::<FairState, _>(&*state.store, &streams::fair(&fair_id), &ctx, None, |s| {
-            decide(s, &plan)
-        })
-        .await?;
+        service::fairs::run(state, &ctx, &fair_id, None, &plan).await?;
         tracing::info!(fair = FAIR_ID, "demo fair created");
     }
     let registrations_loaded = {
@@ -205,7 +190,7 @@ pub async fn ensure(state: &AppState, data_dir: &Path) -> anyhow::Result<()> {
     let credentials = match saved {
         Some(saved) => saved,
         None => {
-            let added = crate::auth::add_organizer(&*state.store, ORGANIZER_EMAIL).await?;
+            let added = crate::service::organizers::add(&*state.store, ORGANIZER_EMAIL).await?;
             DemoOrganizer {
                 email: added.email,
                 password: added.password,

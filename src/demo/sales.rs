@@ -3,12 +3,12 @@
 //! nobody reported.
 
 use chrono::{Datelike, Duration, NaiveDate, Weekday};
-use hoicho_events::{streams, Actor, FairId};
+use hoicho_events::{Actor, FairId};
 
 use super::applications::{vn, Rng};
 use crate::app::AppState;
-use crate::domain::sales::{decide, SalesCommand, SalesState};
-use crate::domain::{execute, CommandContext};
+use crate::domain::sales::SalesCommand;
+use crate::service::{self, CommandContext};
 
 /// Typical takings of a booth in a zone on a weekday, in thousands of đồng: (low, high).
 fn range(zone: &str) -> (usize, usize) {
@@ -33,7 +33,7 @@ pub async fn load(state: &AppState, fair_id: &FairId) -> anyhow::Result<()> {
             .filter_map(|r| {
                 let booths = fair.held_by(&r.id);
                 let zone = booths.first().and_then(|b| fair.booths.get(*b))?.booth.zone.to_string();
-                let mut situation = crate::web::sales::situation(&p, r)?;
+                let mut situation = service::sales::situation(&p, r, chrono::Utc::now())?;
                 // The demo fair is in the past; its days have all come.
                 situation.today = situation.last_day;
                 let producers = r.application.producers.iter().map(|p| p.organization.clone()).collect();
@@ -45,7 +45,7 @@ pub async fn load(state: &AppState, fair_id: &FairId) -> anyhow::Result<()> {
     };
     for (situation, zone, producers) in plan {
         let (low, high) = range(&zone);
-        let stream = streams::sales(fair_id, &situation.registration_id);
+        let registration = situation.registration_id;
         let actor = Actor::Exhibitor {
             registration_id: situation.registration_id.to_string(),
         };
@@ -76,9 +76,7 @@ pub async fn load(state: &AppState, fair_id: &FairId) -> anyhow::Result<()> {
             if rng.chance(3) {
                 // A slip of the thumb: ten times too much, voided and entered again.
                 let wrong = record(amount * 10);
-                let done =
-                    execute::<SalesState, _>(&*state.store, &stream, &ctx, None, |s| decide(s, &situation, &wrong))
-                        .await?;
+                let done = service::sales::run(state, &ctx, fair_id, &registration, &situation, &wrong).await?;
                 let entry_id = done.events.iter().find_map(|e| match e {
                     hoicho_events::Event::SaleRecorded(r) => Some(r.entry_id),
                     _ => None,
@@ -88,15 +86,11 @@ pub async fn load(state: &AppState, fair_id: &FairId) -> anyhow::Result<()> {
                         entry_id,
                         reason: "Nhập thừa một chữ số 0".into(),
                     };
-                    execute::<SalesState, _>(&*state.store, &stream, &ctx, None, |s| decide(s, &situation, &void))
-                        .await?;
+                    service::sales::run(state, &ctx, fair_id, &registration, &situation, &void).await?;
                 }
             }
             let right = record(amount);
-            crate::domain::execute::execute_appending::<SalesState, _>(&*state.store, &stream, &ctx, |s| {
-                decide(s, &situation, &right)
-            })
-            .await?;
+            service::sales::run(state, &ctx, fair_id, &registration, &situation, &right).await?;
             day += Duration::days(1);
         }
     }

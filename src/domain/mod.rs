@@ -1,16 +1,13 @@
 //! Commands and their pure decisions. Nothing here reads a clock or does I/O: time, actor
-//! and anything from other streams arrive in the command.
+//! and anything from other streams arrive in the command. [`crate::service`] runs them.
 
 use std::collections::BTreeMap;
 
-pub mod execute;
 pub mod fair;
 pub mod organizer;
 pub mod proposal;
 pub mod registration;
 pub mod sales;
-
-pub use execute::{execute, execute_new, CommandContext, CommandError, Outcome};
 
 /// A command's business failure: the client asked for something the rules forbid.
 /// Each variant's HTTP status is fixed here.

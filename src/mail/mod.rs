@@ -118,7 +118,7 @@ impl Mailer {
         let (mut revenue_total, mut top, mut attachments) = (None, Vec::new(), Vec::new());
         if let (Template::RevenueReport, Some(fair)) = (mail.template, fair) {
             let lang = render::lang_of(&mail.language);
-            let report = crate::web::sales::revenue(p, fair, lang);
+            let report = crate::revenue::revenue(p, fair, lang);
             revenue_total = Some(report.total_vnd);
             top = report
                 .breakdown("exhibitor")
@@ -128,7 +128,7 @@ impl Mailer {
                 .collect();
             // Only what is sent carries the workbook; organizers reading the email see it named.
             if reveal {
-                match crate::web::report::to_xlsx(&report, lang) {
+                match crate::revenue::to_xlsx(&report, lang) {
                     Ok(bytes) => attachments.push((
                         format!("doanh-thu-{}.xlsx", fair.id),
                         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),

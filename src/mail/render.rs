@@ -8,7 +8,7 @@ use lettre::message::header::{ContentTransferEncoding, ContentType};
 use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::Message;
 
-use crate::web::i18n::{date_vn, datetime_vn, Lang};
+use crate::i18n::{date_vn, datetime_vn, Lang};
 
 /// One email, as the notifier sends it.
 #[derive(Debug, Clone)]
@@ -354,8 +354,8 @@ pub fn render(mail: &Mail, ctx: &MailContext) -> Rendered {
                 .map(|(b, _)| {
                     format!(
                         "{} × {} m",
-                        crate::web::i18n::metres(b.booth.width_m),
-                        crate::web::i18n::metres(b.booth.depth_m)
+                        crate::i18n::metres(b.booth.width_m),
+                        crate::i18n::metres(b.booth.depth_m)
                     )
                 })
                 .unwrap_or_default();
@@ -485,10 +485,10 @@ pub fn render(mail: &Mail, ctx: &MailContext) -> Rendered {
             }
             facts.push((
                 if vi { "Tổng doanh thu" } else { "Total sales" }.into(),
-                crate::web::i18n::money_vnd(total),
+                crate::i18n::money_vnd(total),
             ));
             for (day, amount) in sales.map(|s| s.by_day.clone()).unwrap_or_default() {
-                facts.push((date_vn(day), crate::web::i18n::money_vnd(amount)));
+                facts.push((date_vn(day), crate::i18n::money_vnd(amount)));
             }
             fair_facts(&mut facts);
             link = private_link("Xem chi tiết", "See the details");
@@ -517,10 +517,10 @@ pub fn render(mail: &Mail, ctx: &MailContext) -> Rendered {
             }
             facts.push((
                 if vi { "Tổng doanh thu" } else { "Total revenue" }.into(),
-                crate::web::i18n::money_vnd(total),
+                crate::i18n::money_vnd(total),
             ));
             for (label, amount) in &ctx.top {
-                facts.push((label.clone(), crate::web::i18n::money_vnd(*amount)));
+                facts.push((label.clone(), crate::i18n::money_vnd(*amount)));
             }
             fair_facts(&mut facts);
             link = Some((
@@ -529,15 +529,12 @@ pub fn render(mail: &Mail, ctx: &MailContext) -> Rendered {
             ));
             if vi {
                 (
-                    format!(
-                        "[{fair_name}] Báo cáo doanh thu: {}",
-                        crate::web::i18n::money_vnd(total)
-                    ),
+                    format!("[{fair_name}] Báo cáo doanh thu: {}", crate::i18n::money_vnd(total)),
                     "Báo cáo doanh thu".to_owned(),
                 )
             } else {
                 (
-                    format!("[{fair_name}] Revenue report: {}", crate::web::i18n::money_vnd(total)),
+                    format!("[{fair_name}] Revenue report: {}", crate::i18n::money_vnd(total)),
                     "Revenue report".to_owned(),
                 )
             }

@@ -3,7 +3,7 @@
 //! the projections and the clock, with an id derived from its day, so every process plans
 //! the same emails and the claim decides who sends them.
 
-use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Duration, NaiveTime, Utc};
 use hoicho_events::{NotificationId, NotificationParams, Recipient, Template};
 use hoicho_projections::{FairView, Projections, RegistrationStatus, WantedNotification};
 
@@ -28,30 +28,6 @@ impl Default for Schedule {
     }
 }
 
-/// `day` at `time` in the fair's zone, as an instant (the earlier one if the time is
-/// ambiguous, the next valid one if it falls in a gap).
-pub fn at_fair_time(fair: &FairView, day: NaiveDate, time: NaiveTime) -> DateTime<Utc> {
-    let local = day.and_time(time);
-    match fair.details.time_zone.parse::<chrono_tz::Tz>() {
-        Ok(tz) => match tz.from_local_datetime(&local) {
-            chrono::LocalResult::Single(t) | chrono::LocalResult::Ambiguous(t, _) => t.with_timezone(&Utc),
-            chrono::LocalResult::None => tz
-                .from_local_datetime(&(local + Duration::hours(1)))
-                .earliest()
-                .map(|t| t.with_timezone(&Utc))
-                .unwrap_or_else(|| Utc.from_utc_datetime(&local)),
-        },
-        Err(_) => Utc.from_utc_datetime(&local),
-    }
-}
-
-fn fair_today(fair: &FairView, now: DateTime<Utc>) -> NaiveDate {
-    match fair.details.time_zone.parse::<chrono_tz::Tz>() {
-        Ok(tz) => now.with_timezone(&tz).date_naive(),
-        Err(_) => now.date_naive(),
-    }
-}
-
 /// The scheduled emails due at `now` and not yet claimed. A mailing is due for a day after
 /// its time; one missed for longer than a day (hoicho was down) is not sent late.
 pub fn due(p: &Projections, now: DateTime<Utc>, schedule: &Schedule) -> Vec<WantedNotification> {
@@ -73,12 +49,12 @@ fn digest(
     schedule: &Schedule,
     out: &mut Vec<WantedNotification>,
 ) {
-    let today = fair_today(fair, now);
+    let today = fair.today(now);
     let mut day = today;
-    let mut at = at_fair_time(fair, day, schedule.digest_at);
+    let mut at = fair.at(day, schedule.digest_at);
     if at > now {
         day = today.pred_opt().unwrap_or(today);
-        at = at_fair_time(fair, day, schedule.digest_at);
+        at = fair.at(day, schedule.digest_at);
     }
     if at > now || now - at >= Duration::hours(24) {
         return;
@@ -124,7 +100,7 @@ fn reminder(
 ) {
     let start = fair.details.start_date;
     let Some(eve) = start.pred_opt() else { return };
-    let at = at_fair_time(fair, eve, schedule.reminder_at);
+    let at = fair.at(eve, schedule.reminder_at);
     if at > now || now - at >= Duration::hours(24) {
         return;
     }
@@ -170,11 +146,11 @@ fn sales_reminder(
     if fair.books_closed {
         return;
     }
-    let today = fair_today(fair, now);
+    let today = fair.today(now);
     if today < fair.details.start_date || today > fair.details.end_date {
         return;
     }
-    let at = at_fair_time(fair, today, schedule.sales_reminder_at);
+    let at = fair.at(today, schedule.sales_reminder_at);
     if at > now {
         return;
     }

@@ -8,9 +8,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use super::error::{ErrorResponse, Result};
-use super::extract::Organizer;
 use crate::app::AppState;
+use crate::web::kit::error::{ErrorResponse, Result};
+use crate::web::kit::extract::Organizer;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/events", web::get().to(events))
@@ -105,7 +105,7 @@ pub async fn stream(
     let from = query.from.unwrap_or(1).max(1);
     let recorded = state.store.read_stream(&stream, from, limit).await?;
     if recorded.is_empty() && from == 1 {
-        return Err(super::error::ApiError::not_found("stream"));
+        return Err(crate::web::kit::error::ApiError::not_found("stream"));
     }
     let next = (recorded.len() == limit)
         .then(|| recorded.last().map(|e| e.version + 1))

@@ -1,30 +1,19 @@
 //! Everything web-facing: the JSON API under `/api/v1`, the pages, health and metrics.
+//! One folder a capability (fairs, registrations, allocations, sales, organizers), each
+//! with its API and its pages side by side and registering its own routes, over a small
+//! shared [`kit`]; every command goes through [`crate::service`].
 
 pub mod allocations;
-pub mod application;
-pub mod apply_pages;
 pub mod audit;
-pub mod board;
-pub mod directory;
-pub mod error;
-pub mod extract;
+pub mod emails;
 pub mod fairs;
 pub mod health;
-pub mod i18n;
-pub mod input;
-pub mod limits;
-pub mod mail;
+pub mod kit;
 pub mod openapi;
-pub mod pages;
-pub mod plan;
+pub mod organizers;
 pub mod registrations;
-pub mod report;
-pub mod review_pages;
 pub mod sales;
-pub mod sales_pages;
-pub mod session;
 pub mod span;
-pub mod write;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -35,7 +24,7 @@ use actix_web::{HttpRequest, HttpResponse};
 
 use crate::app::AppState;
 use crate::metrics::RequestLabels;
-use error::ApiError;
+use kit::error::ApiError;
 
 /// Every route, for `App::configure`.
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -60,21 +49,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         // Routes are tried in order: the busiest writes of a running fair (sales at every
         // booth, applications) come first.
         web::scope("/api/v1")
-            .configure(sales::routes)
-            .configure(registrations::routes)
-            .configure(fairs::routes)
+            .configure(sales::api_routes)
+            .configure(registrations::api_routes)
+            .configure(fairs::api_routes)
             .configure(audit::routes)
-            .configure(mail::api_routes)
-            .configure(allocations::routes)
-            .configure(directory::api_routes),
+            .configure(emails::api_routes)
+            .configure(allocations::api_routes),
     )
-    .configure(pages::routes)
-    .configure(apply_pages::routes)
-    .configure(review_pages::routes)
-    .configure(mail::page_routes)
-    .configure(directory::page_routes)
-    .configure(board::routes)
-    .configure(sales_pages::routes)
+    .configure(fairs::page_routes)
+    .configure(organizers::page_routes)
+    .configure(registrations::page_routes)
+    .configure(emails::page_routes)
+    .configure(allocations::page_routes)
+    .configure(sales::page_routes)
     .default_service(web::to(not_found));
 }
 
@@ -83,7 +70,7 @@ async fn not_found(req: HttpRequest) -> HttpResponse {
         use actix_web::ResponseError;
         ApiError::new(actix_web::http::StatusCode::NOT_FOUND, "not_found", "no such endpoint").error_response()
     } else {
-        pages::not_found_page(&req, "error.not_found")
+        kit::page::not_found_page(&req, "error.not_found")
     }
 }
 

@@ -4,7 +4,12 @@ use actix_web::HttpResponse;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{allocations, audit, directory, error, fairs, mail, registrations, sales};
+use super::allocations::{api as allocations, proposal};
+use super::fairs::{api as fairs, directory};
+use super::kit::error;
+use super::registrations::{api as registrations, queue};
+use super::sales::api as sales;
+use super::{audit, emails};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -12,12 +17,12 @@ use super::{allocations, audit, directory, error, fairs, mail, registrations, sa
     paths(
         fairs::list_fairs, fairs::create_fair, fairs::get_fair, fairs::amend_fair,
         fairs::list_booths, fairs::define_booths, fairs::open_registration, fairs::close_registration,
-        registrations::apply, registrations::list, registrations::bulk, registrations::get, registrations::amend,
+        registrations::apply, queue::list, queue::bulk, registrations::get, registrations::amend,
         registrations::withdraw, registrations::approve, registrations::reject, registrations::waitlist,
-        audit::events, audit::stream, mail::list, mail::get, mail::retry,
+        audit::events, audit::stream, emails::list, emails::get, emails::retry,
         allocations::allocate, allocations::release, allocations::move_booth, allocations::block,
-        allocations::unblock, allocations::history, allocations::proposal, allocations::accept_proposal,
-        allocations::set_rules, directory::directory, sales::record, sales::void, sales::list,
+        allocations::unblock, allocations::history, proposal::proposal, proposal::accept_proposal,
+        proposal::set_rules, directory::directory, sales::record, sales::void, sales::list,
         sales::close_books, sales::reopen_books, sales::revenue_handler,
     ),
     components(schemas(error::ErrorResponse, error::ErrorBody)),

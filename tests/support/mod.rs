@@ -63,7 +63,7 @@ pub async fn spawn_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     let address = format!("http://127.0.0.1:{}", app.port());
     let state = app.state.clone();
     tokio::spawn(app.run_until_stopped());
-    let added = hoicho::auth::add_organizer(&*state.store, "btc@hoicho.test")
+    let added = hoicho::service::organizers::add(&*state.store, "btc@hoicho.test")
         .await
         .expect("organizer");
     assert!(state.wait_for(added.position, std::time::Duration::from_secs(5)).await);

@@ -1,0 +1,370 @@
+//! The revenue review of a fair, from the projections: the totals, every breakdown (day,
+//! booth, zone, exhibitor, producer, product group, commune, former district, stars), the
+//! reporting rate and the comparison with the previous fair; as CSV and as a workbook
+//! ([`workbook`]), with SVG charts ([`charts`]) for the pages.
+
+pub mod charts;
+pub mod workbook;
+
+use std::collections::BTreeMap;
+
+use chrono::{NaiveDate, Utc};
+use hoicho_projections::{valid_stars, FairView, Projections};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::i18n::{date_vn, Lang};
+
+pub use workbook::to_xlsx;
+
+/// One line of a breakdown.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Line {
+    pub key: String,
+    pub label: String,
+    pub amount_vnd: i64,
+    /// Of the fair's total, 0–1.
+    pub share: f64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DayReporting {
+    pub day: NaiveDate,
+    /// Exhibitors holding a booth that recorded sales that day.
+    pub reported: usize,
+    pub rate: f64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Comparison {
+    pub fair: String,
+    pub name: String,
+    pub total_vnd: i64,
+    pub difference_vnd: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Revenue {
+    pub fair: String,
+    pub name: String,
+    pub books_closed: bool,
+    pub total_vnd: i64,
+    pub transactions: u64,
+    /// Sales of OCOP-certified goods (3★ and above, certificate valid on opening day).
+    pub ocop_vnd: i64,
+    pub ocop_share: f64,
+    pub booths: usize,
+    pub booths_allocated: usize,
+    pub occupancy: f64,
+    /// Exhibitors holding a booth.
+    pub exhibitors: usize,
+    pub reporting: Vec<DayReporting>,
+    pub by_day: Vec<Line>,
+    pub by_booth: Vec<Line>,
+    pub by_zone: Vec<Line>,
+    pub by_exhibitor: Vec<Line>,
+    pub by_producer: Vec<Line>,
+    pub by_product_group: Vec<Line>,
+    pub by_commune: Vec<Line>,
+    pub by_legacy_district: Vec<Line>,
+    pub by_stars: Vec<Line>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comparison: Option<Comparison>,
+}
+
+pub const BREAKDOWNS: [&str; 9] = [
+    "day",
+    "booth",
+    "zone",
+    "exhibitor",
+    "producer",
+    "product_group",
+    "commune",
+    "legacy_district",
+    "stars",
+];
+
+impl Revenue {
+    pub fn breakdown(&self, by: &str) -> &[Line] {
+        match by {
+            "day" => &self.by_day,
+            "booth" => &self.by_booth,
+            "zone" => &self.by_zone,
+            "exhibitor" => &self.by_exhibitor,
+            "producer" => &self.by_producer,
+            "product_group" => &self.by_product_group,
+            "commune" => &self.by_commune,
+            "legacy_district" => &self.by_legacy_district,
+            _ => &self.by_stars,
+        }
+    }
+}
+
+fn lines(map: BTreeMap<String, (String, i64)>, total: i64, sort_by_amount: bool) -> Vec<Line> {
+    let mut lines: Vec<Line> = map
+        .into_iter()
+        .map(|(key, (label, amount))| Line {
+            share: if total > 0 {
+                (amount as f64 / total as f64 * 1000.0).round() / 1000.0
+            } else {
+                0.0
+            },
+            key,
+            label,
+            amount_vnd: amount,
+        })
+        .collect();
+    if sort_by_amount {
+        lines.sort_by(|a, b| b.amount_vnd.cmp(&a.amount_vnd).then(a.key.cmp(&b.key)));
+    }
+    lines
+}
+
+/// The revenue review of `fair` from the projections: every figure from running totals, so
+/// it costs the same with a thousand entries or a million.
+pub fn revenue(p: &Projections, fair: &FairView, lang: Lang) -> Revenue {
+    let vi = lang == Lang::Vi;
+    let opening = fair.details.start_date;
+    let sales = p.sales.of_fair(&fair.id);
+    let total = sales.map_or(0, |s| s.total_vnd);
+    type Acc = BTreeMap<String, (String, i64)>;
+    let add = |acc: &mut Acc, key: String, label: String, amount: i64| {
+        acc.entry(key).or_insert((label, 0)).1 += amount;
+    };
+    let (mut booth, mut zone, mut exhibitor, mut producer, mut group, mut commune, mut district, mut stars) = (
+        Acc::new(),
+        Acc::new(),
+        Acc::new(),
+        Acc::new(),
+        Acc::new(),
+        Acc::new(),
+        Acc::new(),
+        Acc::new(),
+    );
+    let mut ocop = 0i64;
+    let mut transactions = 0u64;
+    let no_stars = if vi { "Chưa có sao OCOP" } else { "No OCOP stars" };
+    for (id, s) in sales.into_iter().flat_map(|s| s.registrations.iter()) {
+        if s.total_vnd == 0 && s.entries.is_empty() {
+            continue;
+        }
+        transactions += s.transactions;
+        let Some(r) = p.registrations.get(id) else { continue };
+        let a = &r.application;
+        let booths = fair.held_by(id);
+        let booth_key = if booths.is_empty() {
+            "—".to_owned()
+        } else {
+            booths.iter().map(|b| b.as_str()).collect::<Vec<_>>().join("+")
+        };
+        add(&mut booth, booth_key.clone(), booth_key, s.total_vnd);
+        let zone_code = booths
+            .first()
+            .and_then(|b| fair.booths.get(*b))
+            .map(|b| b.booth.zone.clone());
+        let (zone_key, zone_label) = match &zone_code {
+            Some(z) => (
+                z.to_string(),
+                fair.zones
+                    .get(z)
+                    .map_or_else(|| z.to_string(), |zone| format!("{z} — {}", zone.name)),
+            ),
+            None => ("—".into(), "—".into()),
+        };
+        add(&mut zone, zone_key, zone_label, s.total_vnd);
+        add(&mut exhibitor, r.id.to_string(), a.organization.clone(), s.total_vnd);
+        add(
+            &mut commune,
+            a.address.commune.clone(),
+            format!("{}, {}", a.address.commune, a.address.province),
+            s.total_vnd,
+        );
+        let district_name = a.address.legacy_district.clone().unwrap_or_else(|| "—".into());
+        add(&mut district, district_name.clone(), district_name, s.total_vnd);
+        // Split into what each producer sold and the rest, attributed to the registration's
+        // own products.
+        let mut slices: Vec<(String, i64, Option<u8>, Option<String>)> = Vec::new();
+        let mut rest = s.total_vnd;
+        for (name, amount) in &s.by_producer {
+            rest -= amount;
+            let maker = a.producers.iter().find(|p| &p.organization == name);
+            let products = maker.map(|m| m.products.as_slice()).unwrap_or(&[]);
+            slices.push((
+                name.clone(),
+                *amount,
+                valid_stars(products.iter(), opening),
+                products.first().map(|p| p.group.clone()),
+            ));
+        }
+        if rest != 0 || slices.is_empty() {
+            let own: Vec<&hoicho_events::Product> = if a.products.is_empty() {
+                r.all_products().collect()
+            } else {
+                a.products.iter().collect()
+            };
+            slices.push((
+                a.organization.clone(),
+                rest,
+                valid_stars(own.iter().copied(), opening),
+                own.first().map(|p| p.group.clone()),
+            ));
+        }
+        for (name, amount, star, product_group) in slices {
+            add(&mut producer, name.clone(), name, amount);
+            let (key, label) = match star {
+                Some(n) => (format!("{n}"), format!("{n} ★")),
+                None => ("0".into(), no_stars.into()),
+            };
+            add(&mut stars, key, label, amount);
+            if star.is_some_and(|n| n >= 3) {
+                ocop += amount;
+            }
+            let g = product_group.unwrap_or_else(|| "—".into());
+            add(&mut group, g.clone(), group_name(&g, vi), amount);
+        }
+    }
+    let by_day: Acc = sales
+        .map(|s| {
+            s.by_day
+                .iter()
+                .map(|(day, amount)| (day.to_string(), (date_vn(*day), *amount)))
+                .collect()
+        })
+        .unwrap_or_default();
+    let exhibitors = fair.holdings.len();
+    let today = fair.today(Utc::now());
+    let reporting = fair
+        .details
+        .start_date
+        .iter_days()
+        .take_while(|d| *d <= fair.details.end_date && *d <= today)
+        .map(|day| {
+            let reported = fair
+                .holdings
+                .keys()
+                .filter(|id| {
+                    sales
+                        .and_then(|s| s.registrations.get(id))
+                        .and_then(|r| r.entries_by_day.get(&day))
+                        .is_some_and(|n| *n > 0)
+                })
+                .count();
+            DayReporting {
+                day,
+                reported,
+                rate: if exhibitors > 0 {
+                    (reported as f64 / exhibitors as f64 * 1000.0).round() / 1000.0
+                } else {
+                    0.0
+                },
+            }
+        })
+        .collect();
+    let booths_allocated = fair.booths.values().filter(|b| b.holder.is_some()).count();
+    // The latest fair that ended before this one began.
+    let comparison = p
+        .fairs
+        .by_id
+        .values()
+        .filter(|f| f.details.end_date < fair.details.start_date)
+        .max_by_key(|f| f.details.end_date)
+        .map(|earlier| {
+            let before = p.sales.of_fair(&earlier.id).map_or(0, |s| s.total_vnd);
+            Comparison {
+                fair: earlier.id.to_string(),
+                name: earlier.details.name.clone(),
+                total_vnd: before,
+                difference_vnd: total - before,
+            }
+        });
+    let share = |part: i64| {
+        if total > 0 {
+            (part as f64 / total as f64 * 1000.0).round() / 1000.0
+        } else {
+            0.0
+        }
+    };
+    Revenue {
+        fair: fair.id.to_string(),
+        name: fair.details.name.clone(),
+        books_closed: fair.books_closed,
+        total_vnd: total,
+        transactions,
+        ocop_vnd: ocop,
+        ocop_share: share(ocop),
+        booths: fair.booths.len(),
+        booths_allocated,
+        occupancy: if fair.booths.is_empty() {
+            0.0
+        } else {
+            (booths_allocated as f64 / fair.booths.len() as f64 * 1000.0).round() / 1000.0
+        },
+        exhibitors,
+        reporting,
+        by_day: lines(by_day, total, false),
+        by_booth: lines(booth, total, true),
+        by_zone: lines(zone, total, true),
+        by_exhibitor: lines(exhibitor, total, true),
+        by_producer: lines(producer, total, true),
+        by_product_group: lines(group, total, true),
+        by_commune: lines(commune, total, true),
+        by_legacy_district: lines(district, total, true),
+        by_stars: lines(stars, total, false),
+        comparison,
+    }
+}
+
+/// The OCOP product groups of Decision 148/QĐ-TTg.
+fn group_name(code: &str, vi: bool) -> String {
+    let (v, e) = match code {
+        "I" => ("Thực phẩm", "Food"),
+        "II" => ("Đồ uống", "Drinks"),
+        "III" => (
+            "Dược liệu và sản phẩm từ dược liệu",
+            "Medicinal herbs and their products",
+        ),
+        "IV" => ("Thủ công mỹ nghệ", "Handicrafts"),
+        "V" => ("Sinh vật cảnh", "Ornamental plants and animals"),
+        "VI" => ("Dịch vụ du lịch cộng đồng", "Community tourism"),
+        _ => return code.to_owned(),
+    };
+    format!("{code} — {}", if vi { v } else { e })
+}
+
+/// The report as CSV: UTF-8 with a byte-order mark so Excel reads the Vietnamese right.
+pub fn to_csv(report: &Revenue, by: Option<&str>, lang: Lang) -> std::result::Result<Vec<u8>, csv::Error> {
+    let vi = lang == Lang::Vi;
+    let mut out = Vec::from("\u{feff}".as_bytes());
+    {
+        let mut w = csv::Writer::from_writer(&mut out);
+        w.write_record(if vi {
+            ["bảng", "mã", "tên", "doanh thu (đồng)", "tỷ lệ"]
+        } else {
+            ["breakdown", "key", "label", "amount_vnd", "share"]
+        })?;
+        let breakdowns: Vec<&str> = match by {
+            Some(by) => vec![by],
+            None => BREAKDOWNS.to_vec(),
+        };
+        for b in breakdowns {
+            for line in report.breakdown(b) {
+                w.write_record([
+                    b,
+                    &line.key,
+                    &line.label,
+                    &line.amount_vnd.to_string(),
+                    &format!("{:.3}", line.share),
+                ])?;
+            }
+            w.write_record([
+                b,
+                "",
+                if vi { "Tổng cộng" } else { "Total" },
+                &report.total_vnd.to_string(),
+                "1.000",
+            ])?;
+        }
+        w.flush()?;
+    }
+    Ok(out)
+}

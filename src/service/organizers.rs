@@ -1,0 +1,101 @@
+//! Organizer accounts: adding one with its first password and API token, and replacing the
+//! token. The credentials themselves (hashes, tokens) are [`crate::auth`]'s.
+
+use chrono::Utc;
+use hoicho_events::{streams, Actor, OrganizerAdded};
+
+use super::execute::{execute, CommandContext, CommandError};
+use crate::auth::{hash_password, organizer_id_for, random_token, token_hash};
+use crate::domain::organizer::{self, OrganizerState};
+use crate::store::EventStore;
+
+/// A new organizer's credentials, shown once.
+#[derive(Debug, serde::Serialize)]
+pub struct NewOrganizer {
+    pub email: String,
+    pub password: String,
+    pub token: String,
+    #[serde(skip)]
+    pub position: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AddOrganizerError {
+    #[error("{0:?} is not an email address")]
+    BadEmail(String),
+    #[error("an organizer with email {0} already exists")]
+    Exists(String),
+    #[error("there is no organizer with email {0}")]
+    Unknown(String),
+    #[error("password hashing failed: {0}")]
+    Hash(String),
+    #[error(transparent)]
+    Command(CommandError),
+}
+
+pub async fn add(store: &dyn EventStore, email: &str) -> Result<NewOrganizer, AddOrganizerError> {
+    let email = email.trim().to_lowercase();
+    if !crate::domain::looks_like_email(&email) {
+        return Err(AddOrganizerError::BadEmail(email));
+    }
+    let password = random_token(12);
+    let token = random_token(32);
+    let password_hash = {
+        let password = password.clone();
+        tokio::task::spawn_blocking(move || hash_password(&password))
+            .await
+            .map_err(|e| AddOrganizerError::Hash(e.to_string()))?
+            .map_err(|e| AddOrganizerError::Hash(e.to_string()))?
+    };
+    let id = organizer_id_for(&email);
+    let added = OrganizerAdded {
+        organizer_id: id,
+        email: email.clone(),
+        password_hash,
+        token_hash: token_hash(&token),
+    };
+    let ctx = CommandContext::new(
+        Actor::System {
+            component: "cli".into(),
+        },
+        Utc::now(),
+    );
+    let outcome = execute::<OrganizerState, _>(store, &streams::organizer(&id), &ctx, None, |state| {
+        organizer::add(state, &added)
+    })
+    .await
+    .map_err(|err| match err {
+        CommandError::Domain(_) => AddOrganizerError::Exists(email.clone()),
+        other => AddOrganizerError::Command(other),
+    })?;
+    Ok(NewOrganizer {
+        email,
+        password,
+        token,
+        position: outcome.position,
+    })
+}
+
+/// Replaces an organizer's API token (the old one stops working at once); returns the new
+/// token, shown once.
+pub async fn rotate_token(store: &dyn EventStore, email: &str) -> Result<(String, u64), AddOrganizerError> {
+    let email = email.trim().to_lowercase();
+    let id = organizer_id_for(&email);
+    let token = random_token(32);
+    let digest = token_hash(&token);
+    let ctx = CommandContext::new(
+        Actor::System {
+            component: "cli".into(),
+        },
+        Utc::now(),
+    );
+    let outcome = execute::<OrganizerState, _>(store, &streams::organizer(&id), &ctx, None, |state| {
+        organizer::issue_token(state, &digest)
+    })
+    .await
+    .map_err(|err| match err {
+        CommandError::Domain(_) => AddOrganizerError::Unknown(email.clone()),
+        other => AddOrganizerError::Command(other),
+    })?;
+    Ok((token, outcome.position))
+}

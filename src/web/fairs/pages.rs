@@ -1,0 +1,134 @@
+//! The public pages of fairs: the list of fairs and one fair with its floor plan.
+
+use actix_web::http::StatusCode;
+use actix_web::web::{self, Data, Path};
+use actix_web::{HttpRequest, HttpResponse};
+use askama::Template;
+use chrono::Utc;
+use hoicho_projections::FairView;
+
+use crate::app::AppState;
+use crate::i18n::{date_vn, datetime_vn, Lang};
+use crate::web::fairs::floor::plan;
+use crate::web::fairs::floor::Plan;
+use crate::web::kit::page::not_found_page;
+use crate::web::kit::page::render;
+use crate::web::kit::page::Frame;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", web::get().to(index))
+        .route("/fairs/{fair}", web::get().to(fair_page))
+        .route("/static/app.css", web::get().to(crate::web::kit::page::stylesheet));
+}
+
+pub struct FairCard {
+    pub id: String,
+    pub name: String,
+    pub venue: String,
+    pub dates: String,
+    pub booths: usize,
+}
+
+pub fn card(fair: &FairView) -> FairCard {
+    FairCard {
+        id: fair.id.to_string(),
+        name: fair.details.name.clone(),
+        venue: fair.details.venue.clone(),
+        dates: format!(
+            "{} – {}",
+            date_vn(fair.details.start_date),
+            date_vn(fair.details.end_date)
+        ),
+        booths: fair.booths.len(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "index.html")]
+struct IndexPage {
+    lang: Lang,
+    signed_in: bool,
+    switch_url: String,
+    fairs: Vec<FairCard>,
+}
+
+async fn index(state: Data<AppState>, req: HttpRequest) -> HttpResponse {
+    let Frame {
+        lang,
+        signed_in,
+        switch_url,
+    } = Frame::of(&req);
+    let mut fairs: Vec<FairCard> = state.read().fairs.by_id.values().map(card).collect();
+    fairs.sort_by(|a, b| b.dates.cmp(&a.dates));
+    render(
+        StatusCode::OK,
+        lang,
+        &IndexPage {
+            lang,
+            signed_in,
+            switch_url,
+            fairs,
+        },
+    )
+}
+
+struct FairInfo {
+    id: String,
+    name: String,
+    venue: String,
+    dates: String,
+    window: String,
+    registration_open: bool,
+}
+
+#[derive(Template)]
+#[template(path = "fair.html")]
+struct FairPage {
+    lang: Lang,
+    signed_in: bool,
+    switch_url: String,
+    fair: FairInfo,
+    plan: Plan,
+}
+
+async fn fair_page(state: Data<AppState>, req: HttpRequest, fair: Path<String>) -> HttpResponse {
+    let Frame {
+        lang,
+        signed_in,
+        switch_url,
+    } = Frame::of(&req);
+    // `?booth=A01` (the link in a booth email) picks a booth out on the plan.
+    let selected = req
+        .query_string()
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("booth="))
+        .map(str::to_owned);
+    let page = {
+        let projections = state.read();
+        projections.fairs.get(&fair).map(|view| {
+            let d = &view.details;
+            FairPage {
+                lang,
+                signed_in,
+                switch_url: switch_url.clone(),
+                fair: FairInfo {
+                    id: view.id.to_string(),
+                    name: d.name.clone(),
+                    venue: d.venue.clone(),
+                    dates: format!("{} – {}", date_vn(d.start_date), date_vn(d.end_date)),
+                    window: format!(
+                        "{} – {}",
+                        datetime_vn(d.registration_opens_at, &d.time_zone),
+                        datetime_vn(d.registration_closes_at, &d.time_zone)
+                    ),
+                    registration_open: view.registration_open(Utc::now()),
+                },
+                plan: plan(view, &projections.registrations, lang, selected.as_deref()),
+            }
+        })
+    };
+    match page {
+        Some(page) => render(StatusCode::OK, lang, &page),
+        None => not_found_page(&req, "fair.not_found"),
+    }
+}

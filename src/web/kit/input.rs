@@ -1,0 +1,304 @@
+//! Turning request JSON into validated values. Every bad field is collected, so one 422
+//! names them all; unknown fields are refused, so typos never vanish silently.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde_json::{Map, Value};
+use unicode_normalization::UnicodeNormalization;
+
+use crate::i18n::Lang;
+use crate::web::kit::error::ApiError;
+
+/// The bidirectional embeddings, overrides and isolates (and marks): Vietnamese has no use
+/// for them, and in a name they can make a page show text in another order than it was sent.
+fn turns_text_around(c: char) -> bool {
+    matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Collects every bad field, with messages in the client's language.
+pub struct Check {
+    pub errors: BTreeMap<String, String>,
+    pub lang: Lang,
+}
+
+/// The name of field `key` of the object at `path`, as errors name it: `products[0].name`.
+pub fn field(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_owned()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+/// `current` as a JSON object with the fields of `changes` written over it: what a PATCH
+/// asks for, ready to be checked whole.
+pub fn overlay(current: &impl serde::Serialize, changes: &Map<String, Value>) -> Option<Map<String, Value>> {
+    let Ok(Value::Object(mut merged)) = serde_json::to_value(current) else {
+        return None;
+    };
+    for (key, value) in changes {
+        merged.insert(key.clone(), value.clone());
+    }
+    Some(merged)
+}
+
+impl Check {
+    pub fn new(lang: Lang) -> Self {
+        Check {
+            errors: BTreeMap::new(),
+            lang,
+        }
+    }
+
+    /// The message in the client's language.
+    pub fn say(&self, vi: impl Into<String>, en: impl Into<String>) -> String {
+        match self.lang {
+            Lang::Vi => vi.into(),
+            Lang::En => en.into(),
+        }
+    }
+
+    /// Records a problem given in both languages.
+    pub fn fail2(&mut self, field: impl Into<String>, vi: impl Into<String>, en: impl Into<String>) {
+        let message = self.say(vi, en);
+        self.fail(field, message);
+    }
+
+    pub fn fail(&mut self, field: impl Into<String>, problem: impl Into<String>) {
+        self.errors.entry(field.into()).or_insert_with(|| problem.into());
+    }
+
+    /// The value as an object whose keys are all `allowed`.
+    pub fn object<'v>(&mut self, value: &'v Value, path: &str, allowed: &[&str]) -> Option<&'v Map<String, Value>> {
+        let Some(obj) = value.as_object() else {
+            self.fail2(
+                if path.is_empty() { "body" } else { path },
+                "phải là một đối tượng JSON",
+                "must be a JSON object",
+            );
+            return None;
+        };
+        for key in obj.keys() {
+            if !allowed.contains(&key.as_str()) {
+                self.fail2(field(path, key), "trường không được hỗ trợ", "unknown field");
+            }
+        }
+        Some(obj)
+    }
+
+    fn present<'v>(&mut self, obj: &'v Map<String, Value>, path: &str, key: &str, required: bool) -> Option<&'v Value> {
+        match obj.get(key) {
+            None | Some(Value::Null) => {
+                if required {
+                    self.fail2(field(path, key), "bắt buộc", "is required");
+                }
+                None
+            }
+            Some(v) => Some(v),
+        }
+    }
+
+    /// Text, trimmed and in Unicode NFC, 1..=`max` characters, no control characters.
+    pub fn text(
+        &mut self,
+        obj: &Map<String, Value>,
+        path: &str,
+        key: &str,
+        max: usize,
+        required: bool,
+    ) -> Option<String> {
+        let value = self.present(obj, path, key, required)?;
+        let field = field(path, key);
+        let Some(s) = value.as_str() else {
+            self.fail2(field, "phải là chuỗi ký tự", "must be a string");
+            return None;
+        };
+        let s = s.trim();
+        // Most text arrives composed already; the quick check spares it a full pass.
+        let s: String = match unicode_normalization::is_nfc_quick(s.chars()) {
+            unicode_normalization::IsNormalized::Yes => s.to_owned(),
+            _ => s.nfc().collect(),
+        };
+        if s.is_empty() {
+            if required {
+                self.fail2(field, "không được để trống", "must not be empty");
+            }
+            return None;
+        }
+        if s.chars().count() > max {
+            self.fail2(
+                field,
+                format!("tối đa {max} ký tự"),
+                format!("must be at most {max} characters"),
+            );
+            return None;
+        }
+        if s.chars().any(char::is_control) {
+            self.fail2(
+                field,
+                "không được chứa ký tự điều khiển hoặc xuống dòng",
+                "must not contain control characters or line breaks",
+            );
+            return None;
+        }
+        if s.chars().any(turns_text_around) {
+            self.fail2(
+                field,
+                "không được chứa ký tự đảo chiều văn bản",
+                "must not contain characters that change the direction of text",
+            );
+            return None;
+        }
+        Some(s)
+    }
+
+    /// A code such as a booth or zone code: letters, digits, `-` and `_`, 1..=`max`.
+    pub fn code(&mut self, obj: &Map<String, Value>, path: &str, key: &str, max: usize) -> Option<String> {
+        let s = self.text(obj, path, key, max, true)?;
+        if s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+            Some(s)
+        } else {
+            self.fail2(
+                field(path, key),
+                "chỉ gồm chữ A-Z, chữ số, '-' và '_'",
+                "may hold only letters A-Z, digits, '-' and '_'",
+            );
+            None
+        }
+    }
+
+    pub fn date(&mut self, obj: &Map<String, Value>, path: &str, key: &str) -> Option<NaiveDate> {
+        let value = self.present(obj, path, key, true)?;
+        match value
+            .as_str()
+            .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+        {
+            Some(date) => Some(date),
+            None => {
+                self.fail2(
+                    field(path, key),
+                    "phải là ngày dạng YYYY-MM-DD",
+                    "must be a date YYYY-MM-DD",
+                );
+                None
+            }
+        }
+    }
+
+    pub fn instant(&mut self, obj: &Map<String, Value>, path: &str, key: &str) -> Option<DateTime<Utc>> {
+        let value = self.present(obj, path, key, true)?;
+        match value.as_str().and_then(|s| DateTime::parse_from_rfc3339(s).ok()) {
+            Some(t) => Some(t.with_timezone(&Utc)),
+            None => {
+                self.fail2(
+                    field(path, key),
+                    "phải là thời điểm RFC 3339, ví dụ 2021-12-20T08:00:00+07:00",
+                    "must be an RFC 3339 instant such as 2021-12-20T08:00:00+07:00",
+                );
+                None
+            }
+        }
+    }
+
+    /// A finite number in `min..=max` (metres, positions).
+    pub fn number(
+        &mut self,
+        obj: &Map<String, Value>,
+        path: &str,
+        key: &str,
+        min: f64,
+        max: f64,
+        required: bool,
+    ) -> Option<f64> {
+        let value = self.present(obj, path, key, required)?;
+        let field = field(path, key);
+        match value.as_f64() {
+            Some(n) if n.is_finite() && n >= min && n <= max => Some(n),
+            Some(_) => {
+                self.fail2(
+                    field,
+                    format!("phải từ {min} đến {max}"),
+                    format!("must be between {min} and {max}"),
+                );
+                None
+            }
+            None => {
+                self.fail2(field, "phải là số", "must be a number");
+                None
+            }
+        }
+    }
+
+    /// A whole number in `min..=max` (money in VND, counts).
+    pub fn integer(
+        &mut self,
+        obj: &Map<String, Value>,
+        path: &str,
+        key: &str,
+        min: i64,
+        max: i64,
+        required: bool,
+    ) -> Option<i64> {
+        let value = self.present(obj, path, key, required)?;
+        let field = field(path, key);
+        match value.as_i64() {
+            Some(n) if (min..=max).contains(&n) => Some(n),
+            Some(_) => {
+                self.fail2(
+                    field,
+                    format!("phải từ {min} đến {max}"),
+                    format!("must be between {min} and {max}"),
+                );
+                None
+            }
+            None if value.is_number() => {
+                self.fail2(field, "phải là số nguyên", "must be a whole number");
+                None
+            }
+            None => {
+                self.fail2(field, "phải là số", "must be a number");
+                None
+            }
+        }
+    }
+
+    pub fn array<'v>(
+        &mut self,
+        obj: &'v Map<String, Value>,
+        path: &str,
+        key: &str,
+        max: usize,
+    ) -> Option<&'v Vec<Value>> {
+        let value = self.present(obj, path, key, true)?;
+        let field = field(path, key);
+        match value.as_array() {
+            Some(items) if items.len() <= max => Some(items),
+            Some(_) => {
+                self.fail2(
+                    field,
+                    format!("tối đa {max} mục"),
+                    format!("may hold at most {max} items"),
+                );
+                None
+            }
+            None => {
+                self.fail2(field, "phải là một danh sách", "must be an array");
+                None
+            }
+        }
+    }
+
+    /// `Ok(())` if nothing failed, else the 422 naming every bad field.
+    pub fn finish(self) -> Result<(), ApiError> {
+        if self.errors.is_empty() {
+            return Ok(());
+        }
+        Err(self.into_error())
+    }
+
+    /// The 422 naming every bad field, its summary in the client's language like the fields.
+    pub fn into_error(self) -> ApiError {
+        ApiError::invalid(self.errors, self.lang)
+    }
+}

@@ -1,0 +1,148 @@
+//! The frame of every page: its language and switch link, rendering a template, the
+//! not-found and sign-in answers, the CSRF token every form carries, the headers of a page
+//! reached through a private link, and the stylesheet.
+
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpRequest, HttpResponse};
+use askama::Template;
+use subtle::ConstantTimeEq;
+
+use crate::i18n::Lang;
+use crate::web::kit::extract::organizer_of;
+
+pub const CSRF_COOKIE: &str = "hoicho_csrf";
+
+/// What every page's frame needs.
+pub struct Frame {
+    pub lang: Lang,
+    pub signed_in: bool,
+    pub switch_url: String,
+}
+
+impl Frame {
+    pub fn of(req: &HttpRequest) -> Frame {
+        let lang = Lang::of(req);
+        let other = lang.other().code();
+        let query: Vec<&str> = req
+            .query_string()
+            .split('&')
+            .filter(|p| !p.is_empty() && !p.starts_with("lang="))
+            .collect();
+        let mut switch_url = format!("{}?lang={other}", req.path());
+        for pair in query {
+            switch_url.push('&');
+            switch_url.push_str(pair);
+        }
+        Frame {
+            lang,
+            signed_in: organizer_of(req).is_some(),
+            switch_url,
+        }
+    }
+}
+
+pub fn render(status: StatusCode, lang: Lang, page: &impl Template) -> HttpResponse {
+    match page.render() {
+        Ok(html) => {
+            let mut response = HttpResponse::build(status);
+            response.content_type("text/html; charset=utf-8");
+            response.cookie(
+                Cookie::build("lang", lang.code())
+                    .path("/")
+                    .same_site(SameSite::Lax)
+                    .finish(),
+            );
+            response.body(html)
+        }
+        Err(err) => {
+            tracing::error!(error = %err, "page failed to render");
+            HttpResponse::InternalServerError()
+                .content_type("text/plain; charset=utf-8")
+                .body("Lỗi hệ thống / Internal error")
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    lang: Lang,
+    signed_in: bool,
+    switch_url: String,
+    message: String,
+}
+
+/// Where a page for organizers sends a visitor who is not signed in.
+pub fn to_login(req: &HttpRequest) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, format!("/login?lang={}", Lang::of(req).code())))
+        .finish()
+}
+
+pub fn not_found_page(req: &HttpRequest, key: &str) -> HttpResponse {
+    let Frame {
+        lang,
+        signed_in,
+        switch_url,
+    } = Frame::of(req);
+    let message = lang.t(key).to_owned();
+    render(
+        StatusCode::NOT_FOUND,
+        lang,
+        &ErrorPage {
+            lang,
+            signed_in,
+            switch_url,
+            message,
+        },
+    )
+}
+
+pub fn with_csrf(mut response: HttpResponse, csrf: &str) -> HttpResponse {
+    let _ = response.add_cookie(&csrf_cookie(csrf));
+    response
+}
+
+pub fn csrf_cookie(token: &str) -> Cookie<'static> {
+    Cookie::build(CSRF_COOKIE, token.to_owned())
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .finish()
+}
+
+/// The form's CSRF token: the one in the visitor's cookie, or a new one.
+pub fn csrf_token(req: &HttpRequest) -> String {
+    req.cookie(CSRF_COOKIE)
+        .map(|c| c.value().to_owned())
+        .filter(|v| v.len() >= 32)
+        .unwrap_or_else(|| crate::auth::random_token(24))
+}
+
+/// The double-submit check: the form field equals the cookie.
+pub fn csrf_ok(req: &HttpRequest, submitted: &str) -> bool {
+    req.cookie(CSRF_COOKIE)
+        .is_some_and(|c| !submitted.is_empty() && bool::from(c.value().as_bytes().ct_eq(submitted.as_bytes())))
+}
+
+pub async fn stylesheet() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .body(include_str!("../../../static/app.css"))
+}
+
+/// Marks a page reached through a private link: no referrer leaves it, nothing caches it,
+/// and a search engine that is handed the link (pasted into a public post, say) keeps it out
+/// of its results.
+pub fn private(mut response: HttpResponse) -> HttpResponse {
+    let headers = response.headers_mut();
+    headers.insert(header::REFERRER_POLICY, header::HeaderValue::from_static("no-referrer"));
+    headers.insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+    headers.insert(
+        header::HeaderName::from_static("x-robots-tag"),
+        header::HeaderValue::from_static("noindex, nofollow"),
+    );
+    response
+}

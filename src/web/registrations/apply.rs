@@ -1,0 +1,510 @@
+//! The exhibitor's pages: the application form (phone first), and the private page behind
+//! the access token where the application is followed, amended and withdrawn.
+
+use std::collections::{BTreeMap, HashMap};
+
+use actix_web::http::{header, StatusCode};
+use actix_web::web::{self, Data, Form, Path};
+use actix_web::{HttpRequest, HttpResponse};
+use askama::Template;
+use hoicho_events::Actor;
+use hoicho_projections::FairView;
+use serde_json::{json, Map, Value};
+
+use crate::app::AppState;
+use crate::domain::registration::By;
+use crate::i18n::Lang;
+use crate::service::{self, CommandContext};
+use crate::web::kit::error::ApiError;
+use crate::web::kit::page::{csrf_cookie, csrf_ok, csrf_token, not_found_page, render, with_csrf, Frame};
+use crate::web::kit::write::form_mark;
+use crate::web::registrations::api::context;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/fairs/{fair}/apply", web::get().to(form))
+        .route("/fairs/{fair}/apply", web::post().to(submit));
+}
+
+/// Product rows the form offers.
+pub const ROWS: usize = 3;
+
+/// Producer rows the form offers a delegation.
+pub const PRODUCER_ROWS: usize = 4;
+
+const PRODUCER_TYPES: &[(&str, &str)] = &[
+    ("htx", "pt.htx"),
+    ("to_hop_tac", "pt.to_hop_tac"),
+    ("ho_kinh_doanh", "pt.ho_kinh_doanh"),
+    ("doanh_nghiep", "pt.doanh_nghiep"),
+    ("ca_nhan", "pt.ca_nhan"),
+    ("doan", "pt.doan"),
+];
+
+const GROUPS: &[(&str, &str)] = &[
+    ("I", "group.I"),
+    ("II", "group.II"),
+    ("III", "group.III"),
+    ("IV", "group.IV"),
+    ("V", "group.V"),
+    ("VI", "group.VI"),
+];
+
+#[derive(Template)]
+#[template(path = "apply.html")]
+pub struct ApplyPage {
+    pub lang: Lang,
+    pub signed_in: bool,
+    pub switch_url: String,
+    pub title: String,
+    pub submit: String,
+    pub action: String,
+    pub fair_name: String,
+    pub csrf: String,
+    pub values: HashMap<String, String>,
+    /// By the API's field names (`products[1].name`), in the form's row numbering.
+    pub errors: BTreeMap<String, String>,
+    pub rows: Vec<usize>,
+    pub producer_rows: Vec<usize>,
+    pub zones: Vec<(String, String)>,
+    pub kinds: Vec<String>,
+    pub producer_types: &'static [(&'static str, &'static str)],
+    /// A delegation's producers are not delegations themselves.
+    pub member_types: &'static [(&'static str, &'static str)],
+    pub groups: &'static [(&'static str, &'static str)],
+}
+
+impl ApplyPage {
+    fn v(&self, name: &str) -> &str {
+        self.values.get(name).map_or("", String::as_str)
+    }
+
+    fn is(&self, name: &str, value: &str) -> bool {
+        self.v(name) == value
+    }
+
+    fn pis(&self, row: &usize, field: &str, value: &str) -> bool {
+        self.pv(row, field) == value
+    }
+
+    fn has(&self, field: &str) -> bool {
+        self.errors.contains_key(field)
+    }
+
+    fn e(&self, field: &str) -> Option<&str> {
+        self.errors.get(field).map(String::as_str)
+    }
+
+    /// The first error of any field under `prefix` (a list's items).
+    fn e_prefix(&self, prefix: &str) -> Option<&str> {
+        self.errors
+            .iter()
+            .find(|(k, _)| k.starts_with(prefix))
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn pv(&self, row: &usize, field: &str) -> &str {
+        self.values
+            .get(&format!("products.{row}.{field}"))
+            .map_or("", String::as_str)
+    }
+
+    fn pe(&self, row: &usize, field: &str) -> Option<&str> {
+        self.errors.get(&format!("products[{row}].{field}")).map(String::as_str)
+    }
+
+    /// A delegation's producer row: its value, error and selection.
+    fn rv(&self, row: &usize, field: &str) -> &str {
+        self.values
+            .get(&format!("producers.{row}.{field}"))
+            .map_or("", String::as_str)
+    }
+
+    fn re(&self, row: &usize, field: &str) -> Option<&str> {
+        self.errors
+            .get(&format!("producers[{row}].{field}"))
+            .map(String::as_str)
+    }
+
+    fn ris(&self, row: &usize, field: &str, value: &str) -> bool {
+        self.rv(row, field) == value
+    }
+
+    fn kind_name(&self, kind: &str) -> String {
+        let key = format!("kind.{kind}");
+        match self.lang.t(&key) {
+            same if same == key => kind.to_owned(),
+            text => text.to_owned(),
+        }
+    }
+
+    /// A field's label for the list of problems at the top of the form.
+    fn label(&self, field: &str) -> String {
+        let (base, row) = match field.split_once('[') {
+            Some((list, rest)) => {
+                let (index, tail) = rest.split_once(']').unwrap_or((rest, ""));
+                (format!("{list}{tail}"), index.parse::<usize>().ok())
+            }
+            None => (field.to_owned(), None),
+        };
+        let key = match base.as_str() {
+            "address.commune" => "field.commune",
+            "address.province" => "field.province",
+            "address.line" => "field.address_line",
+            "address.legacy_district" => "field.legacy_district",
+            "products.name" => "field.product_name",
+            "products.group" => "field.group",
+            "products.stars" => "field.stars",
+            "products.certificate_no" => "field.certificate_no",
+            "products.certificate_expires" => "field.certificate_expires",
+            "products" => "apply.products",
+            "producers" => "apply.producers",
+            "producers.organization" => "field.organization",
+            "producers.tax_code" => "field.tax_code",
+            "producers.producer_type" => "field.producer_type",
+            "producers.products[0].name" => "field.product_name",
+            "producers.products[0].certificate_no" => "field.certificate_no",
+            "producers.products[0].certificate_expires" => "field.certificate_expires",
+            "producers.products[0].stars" => "field.stars",
+            "booth_request.count" => "field.booth_count",
+            "booth_request.zone" => "field.zone",
+            "booth_request.kind" => "field.kind",
+            "booth_request.preferred_booths" => "field.preferred_booths",
+            "booth_request.note" => "field.note",
+            other => return self.field_label(other),
+        };
+        let label = self.lang.t(key).to_owned();
+        match (base.split('.').next(), row) {
+            (Some("products"), Some(i)) if base.contains('.') => {
+                format!("{} {} — {label}", self.lang.t("apply.product"), i + 1)
+            }
+            (Some("producers"), Some(i)) if base.contains('.') => {
+                format!("{} {} — {label}", self.lang.t("apply.producer_row"), i + 1)
+            }
+            _ => label,
+        }
+    }
+
+    fn field_label(&self, field: &str) -> String {
+        let key = format!("field.{field}");
+        match self.lang.t(&key) {
+            same if same == key => field.to_owned(),
+            text => text.to_owned(),
+        }
+    }
+}
+
+pub fn page_for(fair: &FairView, frame: Frame, csrf: String, action: String, amend: bool) -> ApplyPage {
+    let lang = frame.lang;
+    let mut kinds: Vec<String> = fair.booths.values().map(|b| b.booth.kind.clone()).collect();
+    kinds.sort();
+    kinds.dedup();
+    ApplyPage {
+        lang,
+        signed_in: frame.signed_in,
+        switch_url: frame.switch_url,
+        title: lang
+            .t(if amend { "apply.amend_title" } else { "apply.title" })
+            .to_owned(),
+        submit: lang
+            .t(if amend { "apply.amend_submit" } else { "apply.submit" })
+            .to_owned(),
+        action,
+        fair_name: fair.details.name.clone(),
+        csrf,
+        values: HashMap::from([("booth_request.count".to_owned(), "1".to_owned())]),
+        errors: BTreeMap::new(),
+        rows: (0..ROWS).collect(),
+        producer_rows: (0..PRODUCER_ROWS).collect(),
+        zones: fair
+            .zones
+            .values()
+            .map(|z| (z.code.to_string(), z.name.clone()))
+            .collect(),
+        kinds,
+        producer_types: PRODUCER_TYPES,
+        member_types: &PRODUCER_TYPES[..PRODUCER_TYPES.len() - 1],
+        groups: GROUPS,
+    }
+}
+
+async fn form(state: Data<AppState>, req: HttpRequest, fair: Path<String>) -> HttpResponse {
+    let csrf = csrf_token(&req);
+    let page = {
+        let projections = state.read();
+        let Some(view) = projections.fairs.get(&fair) else {
+            return not_found_page(&req, "fair.not_found");
+        };
+        let mut page = page_for(
+            view,
+            Frame::of(&req),
+            csrf.clone(),
+            format!("/fairs/{fair}/apply?lang={}", Lang::of(&req).code()),
+            false,
+        );
+        if !view.registration_open(chrono::Utc::now()) {
+            page.errors
+                .insert("registration".into(), page.lang.t("apply.closed").into());
+        }
+        page
+    };
+    with_csrf(render(StatusCode::OK, page.lang, &page), &csrf)
+}
+
+/// The form's fields as the API's JSON. Empty product rows are left out; the second value
+/// maps the JSON's product indexes back to the form's rows.
+pub fn form_json(fields: &[(String, String)], lang: Lang) -> (Value, Rows) {
+    let get = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim())
+            .filter(|v| !v.is_empty())
+    };
+    let mut root = Map::new();
+    for key in [
+        "organization",
+        "producer_type",
+        "tax_code",
+        "representative",
+        "phone",
+        "email",
+    ] {
+        if let Some(v) = get(key) {
+            root.insert(key.into(), json!(v));
+        }
+    }
+    root.insert("language".into(), json!(lang.code()));
+    let mut address = Map::new();
+    for key in ["line", "commune", "province", "legacy_district"] {
+        if let Some(v) = get(&format!("address.{key}")) {
+            address.insert(key.into(), json!(v));
+        }
+    }
+    root.insert("address".into(), Value::Object(address));
+    let mut products = Vec::new();
+    let mut rows = Vec::new();
+    for row in 0..ROWS {
+        let field = |name: &str| get(&format!("products.{row}.{name}"));
+        if field("name").is_none()
+            && field("certificate_no").is_none()
+            && field("certificate_expires").is_none()
+            && field("stars").is_none()
+        {
+            continue;
+        }
+        let mut p = Map::new();
+        for key in ["name", "group", "certificate_no", "certificate_expires"] {
+            if let Some(v) = field(key) {
+                p.insert(key.into(), json!(v));
+            }
+        }
+        p.insert(
+            "stars".into(),
+            field("stars")
+                .and_then(|s| s.parse::<u8>().ok())
+                .map_or(Value::Null, |s| json!(s)),
+        );
+        products.push(Value::Object(p));
+        rows.push(row);
+    }
+    root.insert("products".into(), Value::Array(products));
+    let mut producers = Vec::new();
+    let mut producer_rows = Vec::new();
+    for row in 0..PRODUCER_ROWS {
+        let field = |name: &str| get(&format!("producers.{row}.{name}"));
+        if field("organization").is_none() && field("product.name").is_none() {
+            continue;
+        }
+        let mut producer = Map::new();
+        for key in ["organization", "producer_type", "tax_code"] {
+            if let Some(v) = field(key) {
+                producer.insert(key.into(), json!(v));
+            }
+        }
+        let mut product = Map::new();
+        for key in ["name", "group", "certificate_no", "certificate_expires"] {
+            if let Some(v) = field(&format!("product.{key}")) {
+                product.insert(key.into(), json!(v));
+            }
+        }
+        let stars = field("product.stars").and_then(|s| s.parse::<u8>().ok());
+        product.insert("stars".into(), stars.map_or(Value::Null, |s| json!(s)));
+        producer.insert("products".into(), json!([Value::Object(product)]));
+        producers.push(Value::Object(producer));
+        producer_rows.push(row);
+    }
+    if get("producer_type") == Some("doan") || !producers.is_empty() {
+        root.insert("producers".into(), Value::Array(producers));
+    }
+    let mut booth = Map::new();
+    booth.insert(
+        "count".into(),
+        get("booth_request.count").map_or(Value::Null, |c| {
+            c.parse::<i64>().map_or_else(|_| json!(c), |n| json!(n))
+        }),
+    );
+    for key in ["kind", "zone", "note"] {
+        if let Some(v) = get(&format!("booth_request.{key}")) {
+            booth.insert(key.into(), json!(v));
+        }
+    }
+    let preferred: Vec<&str> = get("booth_request.preferred_booths")
+        .map(|v| v.split([',', ' ', ';']).filter(|s| !s.is_empty()).collect())
+        .unwrap_or_default();
+    booth.insert("preferred_booths".into(), json!(preferred));
+    booth.insert(
+        "needs_power".into(),
+        json!(get("booth_request.needs_power") == Some("on")),
+    );
+    root.insert("booth_request".into(), Value::Object(booth));
+    (
+        Value::Object(root),
+        Rows {
+            products: rows,
+            producers: producer_rows,
+        },
+    )
+}
+
+/// Which form row each JSON list item came from (empty rows are left out of the JSON).
+pub struct Rows {
+    products: Vec<usize>,
+    producers: Vec<usize>,
+}
+
+/// The errors of a 422 with list indexes turned back into form rows.
+pub fn form_errors(err: &ApiError, rows: &Rows) -> BTreeMap<String, String> {
+    let to_row = |field: &str, list: &str, rows: &[usize]| {
+        let (index, tail) = field.strip_prefix(list)?.strip_prefix('[')?.split_once(']')?;
+        let row = index
+            .parse::<usize>()
+            .ok()
+            .and_then(|i| rows.get(i).copied())
+            .unwrap_or(0);
+        Some(format!("{list}[{row}]{tail}"))
+    };
+    err.body
+        .fields
+        .iter()
+        .map(|(field, message)| {
+            let field = to_row(field, "products", &rows.products)
+                .or_else(|| to_row(field, "producers", &rows.producers))
+                .unwrap_or_else(|| field.clone());
+            (field, message.clone())
+        })
+        .collect()
+}
+
+/// The form's values as the form shows them back.
+pub fn form_values(fields: Vec<(String, String)>) -> HashMap<String, String> {
+    fields.into_iter().filter(|(k, _)| k != "csrf").collect()
+}
+
+/// A form post counts as an idempotent request keyed by its CSRF token: a double tap on
+/// "send" over a flaky connection makes one application, and both taps get its page.
+fn form_context(actor: Actor, principal: &str, csrf: &str, fields: &[(String, String)]) -> CommandContext {
+    let mut ctx = CommandContext::new(actor, chrono::Utc::now());
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    ctx.idempotency = Some(form_mark(principal, format!("form:{csrf}"), &fields));
+    ctx
+}
+
+async fn submit(
+    state: Data<AppState>,
+    req: HttpRequest,
+    fair: Path<String>,
+    fields: Form<Vec<(String, String)>>,
+) -> HttpResponse {
+    let fields = fields.into_inner();
+    let frame = Frame::of(&req);
+    let lang = frame.lang;
+    let submitted_csrf = fields
+        .iter()
+        .find(|(k, _)| k == "csrf")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
+    let csrf = csrf_token(&req);
+    let organizer = crate::web::kit::extract::organizer_of(&req);
+    let action = format!("/fairs/{fair}/apply?lang={}", lang.code());
+    // The form again, with what was typed and what is wrong.
+    let again = |status: StatusCode, errors: BTreeMap<String, String>, values: HashMap<String, String>| {
+        let projections = state.read();
+        match projections.fairs.get(&fair) {
+            Some(view) => {
+                let mut page = page_for(view, Frame::of(&req), csrf.clone(), action.clone(), false);
+                page.values = values;
+                page.errors = errors;
+                with_csrf(render(status, lang, &page), &csrf)
+            }
+            None => not_found_page(&req, "fair.not_found"),
+        }
+    };
+    if !csrf_ok(&req, &submitted_csrf) {
+        let errors = BTreeMap::from([("form".to_owned(), lang.t("login.expired").to_owned())]);
+        return again(StatusCode::FORBIDDEN, errors, form_values(fields));
+    }
+    if organizer.is_none() {
+        if let Err(err) = crate::web::kit::limits::public_post(&req) {
+            return again(
+                err.status,
+                BTreeMap::from([("form".to_owned(), err.body.message)]),
+                form_values(fields),
+            );
+        }
+    }
+    let (value, rows) = form_json(&fields, lang);
+    let parsed = {
+        let projections = state.read();
+        let Some(view) = projections.fairs.get(&fair) else {
+            return not_found_page(&req, "fair.not_found");
+        };
+        crate::web::registrations::input::parse(&value, &context(view), lang)
+            .map(|a| (a, view.id.clone(), view.registration_open(chrono::Utc::now())))
+    };
+    let (application, fair_id, open) = match parsed {
+        Ok(parsed) => parsed,
+        Err(err) => {
+            return again(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                form_errors(&err, &rows),
+                form_values(fields),
+            )
+        }
+    };
+    let (actor, principal, by) = match &organizer {
+        Some(o) => (o.actor(), o.principal(), By::Organizer),
+        None => (Actor::Public, "public".to_owned(), By::Public),
+    };
+    let ctx = form_context(actor, &principal, &submitted_csrf, &fields);
+    let token = crate::auth::access_token(&state.secret, &service::registrations::new_id(&ctx));
+    let to_private = |token: &str| {
+        // A fresh CSRF token: the next application from this phone is a new request.
+        HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, format!("/r/{token}?submitted=1&lang={}", lang.code())))
+            .insert_header((header::REFERRER_POLICY, "no-referrer"))
+            .cookie(csrf_cookie(&crate::auth::random_token(24)))
+            .finish()
+    };
+    if let Ok(Some(_)) = crate::web::kit::write::replay(&state, &ctx).await {
+        return to_private(&token);
+    }
+    match service::registrations::submit(&state, &ctx, fair_id, application, by, open).await {
+        Ok((_, token)) => to_private(&token),
+        Err(err) => {
+            let err = ApiError::from(err);
+            again(
+                err.status,
+                BTreeMap::from([("form".to_owned(), localized(&err, lang))]),
+                form_values(fields),
+            )
+        }
+    }
+}
+
+/// A domain error's message for people, in their language where hoicho knows it.
+pub fn localized(err: &ApiError, lang: Lang) -> String {
+    match err.body.code.as_str() {
+        "registration_closed" => lang.t("apply.closed").to_owned(),
+        _ => err.body.message.clone(),
+    }
+}

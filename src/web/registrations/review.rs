@@ -1,0 +1,458 @@
+//! The organizers' review: the list of applications with filters and search, one
+//! application with its history, decisions one by one or in bulk (with a confirmation).
+
+use std::collections::HashMap;
+
+use actix_web::http::{header, StatusCode};
+use actix_web::web::{self, Data, Form, Path, Query};
+use actix_web::{HttpRequest, HttpResponse};
+use askama::Template;
+use futures_util::stream::{self, StreamExt};
+use hoicho_events::{FairId, RegistrationId};
+
+use crate::app::AppState;
+use crate::domain::registration::RegistrationCommand;
+use crate::i18n::Lang;
+use crate::service::{self, CommandContext};
+use crate::web::kit::extract::{organizer_of, Organizer};
+use crate::web::kit::page::{csrf_ok, csrf_token, not_found_page, render, to_login, with_csrf, Frame};
+use crate::web::registrations::api::{history, warnings_text};
+use crate::web::registrations::private::{history_line, product_line};
+use crate::web::registrations::queue::{
+    booths_requested_in, decision_for, distinct, summary, Filters, ListQuery, BULK_AT_ONCE,
+};
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/organizer/fairs/{fair}/registrations", web::get().to(list))
+        .route("/organizer/fairs/{fair}/registrations/bulk", web::post().to(bulk))
+        .route("/organizer/registrations/{id}", web::get().to(detail))
+        .route("/organizer/registrations/{id}/decide", web::post().to(decide_one));
+}
+
+struct Row {
+    id: String,
+    organization: String,
+    status: String,
+    status_text: String,
+    stars: String,
+    zone: String,
+    commune: String,
+    booths: String,
+    certificates_valid: bool,
+}
+
+#[derive(Template)]
+#[template(path = "review.html")]
+struct ReviewPage {
+    lang: Lang,
+    signed_in: bool,
+    switch_url: String,
+    fair_id: String,
+    fair_name: String,
+    csrf: String,
+    flash: Option<String>,
+    error: Option<String>,
+    rows: Vec<Row>,
+    q: String,
+    status: String,
+    zone: String,
+    product_group: String,
+    stars: String,
+    certificate: String,
+    statuses: [&'static str; 5],
+    zones: Vec<(String, String)>,
+    groups: [&'static str; 6],
+}
+
+impl ReviewPage {
+    fn status_key(&self, status: &str) -> &'static str {
+        match status {
+            "submitted" => "status.submitted",
+            "approved" => "status.approved",
+            "waitlisted" => "status.waitlisted",
+            "rejected" => "status.rejected",
+            _ => "status.withdrawn",
+        }
+    }
+}
+
+fn review_page(
+    state: &AppState,
+    req: &HttpRequest,
+    fair: &str,
+    query: &ListQuery,
+    flash: Option<String>,
+) -> Result<ReviewPage, Box<HttpResponse>> {
+    let frame = Frame::of(req);
+    let lang = frame.lang;
+    let (filters, error) = match Filters::parse(query, lang) {
+        Ok(filters) => (filters, None),
+        Err(err) => {
+            let message = err.body.fields.values().cloned().collect::<Vec<_>>().join("; ");
+            (
+                Filters::parse(&ListQuery::default(), lang)
+                    .map_err(|_| Box::new(not_found_page(req, "error.not_found")))?,
+                Some(message),
+            )
+        }
+    };
+    let projections = state.read();
+    let view = projections
+        .fairs
+        .get(fair)
+        .ok_or_else(|| Box::new(not_found_page(req, "fair.not_found")))?;
+    let start = view.details.start_date;
+    let rows = projections
+        .registrations
+        .of_fair(&FairId::new_unchecked(fair))
+        .filter(|r| filters.keep(r, start))
+        .map(|r| {
+            let s = summary(r, start);
+            Row {
+                status_text: lang.t(&format!("status.{}", s.status)).to_owned(),
+                stars: s.stars.map_or(String::new(), |n| n.to_string()),
+                zone: s.zone.clone().unwrap_or_default(),
+                booths: if s.approved_booths > 0 {
+                    format!("{}/{}", s.approved_booths, s.requested_booths)
+                } else {
+                    s.requested_booths.to_string()
+                },
+                id: s.id,
+                organization: s.organization,
+                status: s.status,
+                commune: s.commune,
+                certificates_valid: s.certificates_valid,
+            }
+        })
+        .collect();
+    Ok(ReviewPage {
+        lang,
+        signed_in: frame.signed_in,
+        switch_url: frame.switch_url,
+        fair_id: fair.to_owned(),
+        fair_name: view.details.name.clone(),
+        csrf: csrf_token(req),
+        flash,
+        error,
+        rows,
+        q: query.q.clone().unwrap_or_default(),
+        status: query.status.clone().unwrap_or_default(),
+        zone: query.zone.clone().unwrap_or_default(),
+        product_group: query.product_group.clone().unwrap_or_default(),
+        stars: query.stars.clone().unwrap_or_default(),
+        certificate: query.certificate.clone().unwrap_or_default(),
+        statuses: ["submitted", "approved", "waitlisted", "rejected", "withdrawn"],
+        zones: view
+            .zones
+            .values()
+            .map(|z| (z.code.to_string(), z.name.clone()))
+            .collect(),
+        groups: ["I", "II", "III", "IV", "V", "VI"],
+    })
+}
+
+async fn list(state: Data<AppState>, req: HttpRequest, fair: Path<String>) -> HttpResponse {
+    if organizer_of(&req).is_none() {
+        return to_login(&req);
+    }
+    // Unknown parameters are ignored here (a page keeps working with stray links).
+    let pairs: HashMap<String, String> = Query::<HashMap<String, String>>::from_query(req.query_string())
+        .map(|q| q.into_inner())
+        .unwrap_or_default();
+    let query = ListQuery::from_pairs(&pairs);
+    let flash = pairs
+        .get("done")
+        .map(|n| format!("{}: {n}", Lang::of(&req).t("review.done")));
+    match review_page(&state, &req, &fair, &query, flash) {
+        Ok(page) => {
+            let csrf = page.csrf.clone();
+            with_csrf(render(StatusCode::OK, page.lang, &page), &csrf)
+        }
+        Err(response) => *response,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "review_confirm.html")]
+struct ConfirmPage {
+    lang: Lang,
+    signed_in: bool,
+    switch_url: String,
+    fair_id: String,
+    csrf: String,
+    what: String,
+    names: Vec<String>,
+    ids: Vec<String>,
+    action: String,
+    reason: Option<String>,
+    reason_value: String,
+}
+
+async fn bulk(
+    state: Data<AppState>,
+    req: HttpRequest,
+    fair: Path<String>,
+    form: Form<Vec<(String, String)>>,
+) -> HttpResponse {
+    let Some(organizer) = organizer_of(&req) else {
+        return to_login(&req);
+    };
+    let lang = Lang::of(&req);
+    let get = |name: &str| {
+        form.iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim().to_owned())
+            .unwrap_or_default()
+    };
+    let ids: Vec<RegistrationId> = form
+        .iter()
+        .filter(|(k, _)| k == "ids")
+        .filter_map(|(_, v)| v.parse().ok().map(RegistrationId))
+        .collect();
+    let action = get("action");
+    let reason: String = get("reason").chars().filter(|c| !c.is_control()).take(1000).collect();
+    let problem = if !csrf_ok(&req, &get("csrf")) {
+        Some(lang.t("login.expired"))
+    } else if ids.is_empty() {
+        Some(lang.t("review.none_selected"))
+    } else if action == "reject" && reason.is_empty() {
+        Some(lang.t("review.reason_needed"))
+    } else if !matches!(action.as_str(), "approve" | "reject" | "waitlist") {
+        Some(lang.t("review.action"))
+    } else {
+        None
+    };
+    if let Some(problem) = problem {
+        return match review_page(&state, &req, &fair, &ListQuery::default(), None) {
+            Ok(mut page) => {
+                page.error = Some(problem.to_owned());
+                let csrf = page.csrf.clone();
+                with_csrf(render(StatusCode::UNPROCESSABLE_ENTITY, lang, &page), &csrf)
+            }
+            Err(response) => *response,
+        };
+    }
+    if get("confirm") != "yes" {
+        let frame = Frame::of(&req);
+        let names = {
+            let projections = state.read();
+            ids.iter()
+                .filter_map(|id| projections.registrations.get(id))
+                .filter(|r| r.fair_id.as_str() == fair.as_str())
+                .map(|r| r.application.organization.clone())
+                .collect::<Vec<_>>()
+        };
+        let what = format!(
+            "{} — {} {}",
+            lang.t(&format!("review.{action}")),
+            names.len(),
+            lang.t("review.applications")
+        );
+        let page = ConfirmPage {
+            lang,
+            signed_in: frame.signed_in,
+            switch_url: frame.switch_url,
+            fair_id: fair.to_string(),
+            csrf: csrf_token(&req),
+            what,
+            names,
+            ids: ids.iter().map(|id| id.to_string()).collect(),
+            action,
+            reason: (!reason.is_empty()).then(|| reason.clone()),
+            reason_value: reason,
+        };
+        return render(StatusCode::OK, lang, &page);
+    }
+    let note = (!reason.is_empty()).then_some(reason.as_str());
+    let take = |id: RegistrationId| {
+        let (state, organizer, fair, action) = (&state, &organizer, &fair, &action);
+        async move {
+            match booths_requested_in(state, fair, &id) {
+                Some(requested) => run(state, organizer, id, decision_for(action, requested, note)).await,
+                None => false,
+            }
+        }
+    };
+    let done = stream::iter(distinct(ids).into_iter().map(take))
+        .buffer_unordered(BULK_AT_ONCE)
+        .filter(|taken| std::future::ready(*taken))
+        .count()
+        .await;
+    HttpResponse::SeeOther()
+        .insert_header((
+            header::LOCATION,
+            format!("/organizer/fairs/{fair}/registrations?done={done}&lang={}", lang.code()),
+        ))
+        .finish()
+}
+
+/// Runs one decision; whether it was taken.
+async fn run(state: &AppState, organizer: &Organizer, id: RegistrationId, command: RegistrationCommand) -> bool {
+    let ctx = CommandContext::new(organizer.actor(), chrono::Utc::now());
+    match service::registrations::run(state, &ctx, &id, None, &command).await {
+        Ok(_) => true,
+        Err(err) => {
+            tracing::info!(registration = %id, error = %err, "decision not taken");
+            false
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "review_detail.html")]
+struct DetailPage {
+    lang: Lang,
+    signed_in: bool,
+    switch_url: String,
+    id: String,
+    fair_id: String,
+    csrf: String,
+    organization: String,
+    status: &'static str,
+    status_text: String,
+    approved_booths: u32,
+    requested: u32,
+    reason: Option<String>,
+    warnings: Vec<String>,
+    facts: Vec<(String, String)>,
+    products: Vec<String>,
+    history: Vec<String>,
+    can_decide: bool,
+}
+
+async fn detail(state: Data<AppState>, req: HttpRequest, id: Path<String>) -> HttpResponse {
+    if organizer_of(&req).is_none() {
+        return to_login(&req);
+    }
+    let Ok(id) = id.parse().map(RegistrationId) else {
+        return not_found_page(&req, "error.not_found");
+    };
+    let frame = Frame::of(&req);
+    let lang = frame.lang;
+    let history = history(&state, id).await.unwrap_or_default();
+    let csrf = csrf_token(&req);
+    let page = {
+        let projections = state.read();
+        let Some(view) = projections.registrations.get(&id) else {
+            return not_found_page(&req, "error.not_found");
+        };
+        let fair = projections.fairs.get(view.fair_id.as_str());
+        let zone = fair.map_or("UTC", |f| f.details.time_zone.as_str());
+        let a = &view.application;
+        let t = |key: &str| lang.t(key).to_owned();
+        let producer_type = serde_json::to_value(a.producer_type)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        let mut facts = vec![
+            (t("field.producer_type"), t(&format!("pt.{producer_type}"))),
+            (t("field.tax_code"), a.tax_code.clone().unwrap_or_default()),
+            (t("field.representative"), a.representative.clone()),
+            (t("field.phone"), a.phone.clone()),
+            (t("field.email"), a.email.clone()),
+            (t("field.commune"), a.address.commune.clone()),
+            (t("field.province"), a.address.province.clone()),
+        ];
+        if let Some(district) = &a.address.legacy_district {
+            facts.push((t("field.legacy_district"), district.clone()));
+        }
+        let r = &a.booth_request;
+        facts.push((t("field.booth_count"), r.count.to_string()));
+        if let Some(z) = &r.zone {
+            facts.push((t("field.zone"), z.to_string()));
+        }
+        if let Some(k) = &r.kind {
+            facts.push((t("field.kind"), k.clone()));
+        }
+        if !r.preferred_booths.is_empty() {
+            facts.push((
+                t("field.preferred_booths"),
+                r.preferred_booths
+                    .iter()
+                    .map(|b| b.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ));
+        }
+        if r.needs_power {
+            facts.push((t("field.needs_power"), "✓".into()));
+        }
+        if let Some(note) = &r.note {
+            facts.push((t("field.note"), note.clone()));
+        }
+        let mut products = Vec::new();
+        let describe = |p: &hoicho_events::Product| product_line(p, lang);
+        products.extend(a.products.iter().map(describe));
+        for producer in &a.producers {
+            products.extend(
+                producer
+                    .products
+                    .iter()
+                    .map(|p| format!("{}: {}", producer.organization, describe(p))),
+            );
+        }
+        let status = view.status.as_str();
+        DetailPage {
+            lang,
+            signed_in: frame.signed_in,
+            switch_url: frame.switch_url,
+            id: id.to_string(),
+            fair_id: view.fair_id.to_string(),
+            csrf: csrf.clone(),
+            organization: a.organization.clone(),
+            status,
+            status_text: t(&format!("status.{status}")),
+            approved_booths: view.approved_booths,
+            requested: r.count,
+            reason: view.reason.clone(),
+            warnings: warnings_text(a, fair, lang),
+            facts,
+            products,
+            history: history.iter().map(|h| history_line(h, zone, lang)).collect(),
+            can_decide: !matches!(status, "withdrawn" | "rejected"),
+        }
+    };
+    with_csrf(render(StatusCode::OK, lang, &page), &csrf)
+}
+
+async fn decide_one(
+    state: Data<AppState>,
+    req: HttpRequest,
+    id: Path<String>,
+    form: Form<HashMap<String, String>>,
+) -> HttpResponse {
+    let Some(organizer) = organizer_of(&req) else {
+        return to_login(&req);
+    };
+    let Ok(id) = id.parse().map(RegistrationId) else {
+        return not_found_page(&req, "error.not_found");
+    };
+    let lang = Lang::of(&req);
+    let get = |name: &str| form.get(name).map(|v| v.trim().to_owned()).unwrap_or_default();
+    let reason: String = get("reason").chars().filter(|c| !c.is_control()).take(1000).collect();
+    let action = get("action");
+    let booths = get("booths").parse::<u32>().ok().filter(|b| (1..=20).contains(b));
+    let requested = state
+        .read()
+        .registrations
+        .get(&id)
+        .map(|v| v.application.booth_request.count);
+    let valid = csrf_ok(&req, &get("csrf"))
+        && matches!(action.as_str(), "approve" | "reject" | "waitlist")
+        && !(action == "reject" && reason.is_empty())
+        && requested.is_some();
+    if valid {
+        let command = decision_for(
+            &action,
+            booths.or(requested).unwrap_or(1),
+            (!reason.is_empty()).then_some(reason.as_str()),
+        );
+        run(&state, &organizer, id, command).await;
+    }
+    HttpResponse::SeeOther()
+        .insert_header((
+            header::LOCATION,
+            format!("/organizer/registrations/{id}?lang={}", lang.code()),
+        ))
+        .finish()
+}

@@ -1,0 +1,515 @@
+//! Sales on pages: the exhibitor records its day at the booth through its private link, on a
+//! phone; organizers watch the day's takings live and read the revenue review.
+
+use std::collections::{BTreeMap, HashMap};
+
+use actix_web::http::{header, StatusCode};
+use actix_web::web::{self, Data, Form, Path};
+use actix_web::{HttpRequest, HttpResponse};
+use hoicho_events::{Actor, FairId, RegistrationId};
+use serde_json::{json, Value};
+
+use crate::app::AppState;
+use crate::domain::fair::FairCommand;
+use crate::domain::sales::SalesCommand;
+use crate::i18n::{date_vn, datetime_vn, money_vnd, Lang};
+use crate::revenue::{charts, revenue};
+use crate::service;
+use crate::service::CommandContext;
+use crate::web::kit::error::ApiError;
+use crate::web::kit::extract::organizer_of;
+use crate::web::kit::page::private;
+use crate::web::kit::page::{csrf_ok, csrf_token, not_found_page, render, to_login, with_csrf, Frame};
+use crate::web::kit::write::{form_mark, replay};
+use crate::web::registrations::api::registration_for_token;
+use crate::web::sales::api::parse_entry;
+use hoicho_events::IdempotencyMark;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/r/{token}/sales", web::get().to(sales_page))
+        .route("/r/{token}/sales", web::post().to(record))
+        .route("/r/{token}/sales/{entry}/void", web::post().to(void))
+        .route("/organizer/fairs/{fair}/revenue", web::get().to(revenue_page))
+        .route("/organizer/fairs/{fair}/books", web::post().to(books));
+}
+
+struct EntryRow {
+    id: String,
+    day: String,
+    amount: String,
+    detail: String,
+    voided: Option<String>,
+}
+
+#[derive(askama::Template)]
+#[template(path = "sales.html")]
+struct SalesPage {
+    lang: Lang,
+    signed_in: bool,
+    switch_url: String,
+    private_url: String,
+    csrf: String,
+    /// Names this rendering of the entry form, so sending it twice records one entry.
+    form_id: String,
+    organization: String,
+    fair_name: String,
+    booths: String,
+    total: String,
+    days: Vec<(String, String)>,
+    producers: Vec<String>,
+    entries: Vec<EntryRow>,
+    by_day: Vec<(String, String)>,
+    can_record: bool,
+    books_closed: bool,
+    flash: Option<String>,
+    errors: BTreeMap<String, String>,
+    values: HashMap<String, String>,
+}
+
+impl SalesPage {
+    fn value(&self, key: &str) -> &str {
+        self.values.get(key).map(String::as_str).unwrap_or("")
+    }
+
+    fn error(&self, key: &str) -> &str {
+        self.errors.get(key).map(String::as_str).unwrap_or("")
+    }
+}
+
+fn build_page(
+    state: &AppState,
+    req: &HttpRequest,
+    token: &str,
+    id: RegistrationId,
+    errors: BTreeMap<String, String>,
+    values: HashMap<String, String>,
+) -> Option<SalesPage> {
+    let frame = Frame::of(req);
+    let lang = frame.lang;
+    let p = state.read();
+    let r = p.registrations.get(&id)?;
+    let fair = p.fairs.by_id.get(&r.fair_id)?;
+    let out = crate::web::sales::api::sales_out(&p, r);
+    let held: Vec<String> = fair.held_by(&id).iter().map(|b| b.to_string()).collect();
+    let today = fair.today(chrono::Utc::now());
+    let days = fair
+        .details
+        .start_date
+        .iter_days()
+        .take_while(|d| *d <= fair.details.end_date && *d <= today)
+        .map(|d| (d.to_string(), date_vn(d)))
+        .collect::<Vec<_>>();
+    let zone = fair.details.time_zone.as_str();
+    let flash = req
+        .query_string()
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("done="))
+        .map(|done| lang.t(&format!("sales.done.{done}")).to_owned());
+    Some(SalesPage {
+        lang,
+        signed_in: frame.signed_in,
+        switch_url: frame.switch_url,
+        private_url: format!("/r/{token}"),
+        csrf: csrf_token(req),
+        form_id: crate::auth::random_token(16),
+        organization: r.application.organization.clone(),
+        fair_name: fair.details.name.clone(),
+        booths: held.join(", "),
+        total: money_vnd(out.total_vnd_value()),
+        can_record: !held.is_empty() && !fair.books_closed && !days.is_empty(),
+        books_closed: fair.books_closed,
+        days,
+        producers: r.application.producers.iter().map(|p| p.organization.clone()).collect(),
+        entries: p
+            .sales
+            .of(&r.fair_id, &id)
+            .map(|s| {
+                s.entries
+                    .iter()
+                    .rev()
+                    .map(|e| {
+                        let mut detail = datetime_vn(e.recorded_at, zone);
+                        if let Some(n) = e.transactions {
+                            detail.push_str(&format!(" · {n} {}", lang.t("sales.transactions_short")));
+                        }
+                        if let Some(producer) = &e.producer {
+                            detail.push_str(&format!(" · {producer}"));
+                        }
+                        if let Some(note) = &e.note {
+                            detail.push_str(&format!(" · {note}"));
+                        }
+                        EntryRow {
+                            id: e.entry_id.to_string(),
+                            day: date_vn(e.day),
+                            amount: money_vnd(e.amount_vnd),
+                            detail,
+                            voided: e.voided.clone(),
+                        }
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        by_day: p
+            .sales
+            .of(&r.fair_id, &id)
+            .map(|s| s.by_day.iter().map(|(d, a)| (date_vn(*d), money_vnd(*a))).collect())
+            .unwrap_or_default(),
+        flash,
+        errors,
+        values,
+    })
+}
+
+async fn sales_page(state: Data<AppState>, req: HttpRequest, token: Path<String>) -> HttpResponse {
+    let Some(id) = registration_for_token(&state, &token) else {
+        return private(not_found_page(&req, "mine.not_found"));
+    };
+    match build_page(&state, &req, &token, id, BTreeMap::new(), HashMap::new()) {
+        Some(page) => {
+            let csrf = page.csrf.clone();
+            private(with_csrf(render(StatusCode::OK, page.lang, &page), &csrf))
+        }
+        None => private(not_found_page(&req, "mine.not_found")),
+    }
+}
+
+/// "3.500.000", "3 500 000" or "3500000" → 3500000; anything else is left for the checks to
+/// name ("3,5" is a decimal comma: not whole đồng).
+fn amount_value(text: &str) -> Value {
+    let digits: String = text.chars().filter(|c| !matches!(c, '.' | ' ' | '\u{a0}')).collect();
+    match digits.parse::<i64>() {
+        Ok(n) => json!(n),
+        Err(_) if text.trim().is_empty() => Value::Null,
+        Err(_) => json!(text.trim()),
+    }
+}
+
+async fn record(
+    state: Data<AppState>,
+    req: HttpRequest,
+    token: Path<String>,
+    form: Form<HashMap<String, String>>,
+) -> HttpResponse {
+    let Some(id) = registration_for_token(&state, &token) else {
+        return private(not_found_page(&req, "mine.not_found"));
+    };
+    let lang = Lang::of(&req);
+    let get = |k: &str| form.get(k).map(|v| v.trim().to_owned()).unwrap_or_default();
+    let mut value = json!({"day": get("day"), "amount_vnd": amount_value(&get("amount"))});
+    if !get("transactions").is_empty() {
+        value["transactions"] = get("transactions")
+            .parse::<i64>()
+            .map(Value::from)
+            .unwrap_or(json!(get("transactions")));
+    }
+    for key in ["producer", "note"] {
+        if !get(key).is_empty() {
+            value[key] = json!(get(key));
+        }
+    }
+    let outcome: Result<(), ApiError> = async {
+        if !csrf_ok(&req, &get("csrf")) {
+            return Err(ApiError::new(StatusCode::FORBIDDEN, "csrf", lang.t("board.err.csrf")));
+        }
+        let mut ctx = CommandContext::new(
+            Actor::Exhibitor {
+                registration_id: id.to_string(),
+            },
+            chrono::Utc::now(),
+        );
+        // The page names each form it renders: the same form sent twice is one entry, with
+        // the entry's id derived from it, so even two racing copies append once.
+        let form_id = get("form_id");
+        if !form_id.is_empty() {
+            let mut fields: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            fields.sort_unstable();
+            let mark = form_mark(&format!("exhibitor:{id}"), String::new(), &fields);
+            ctx.idempotency = Some(IdempotencyMark {
+                key: format!("sales-form:{form_id}:{}", mark.request_hash),
+                ..mark
+            });
+        }
+        let (fair, situation, command) = {
+            let p = state.read();
+            let r = p
+                .registrations
+                .get(&id)
+                .ok_or_else(|| ApiError::not_found("registration"))?;
+            let situation =
+                service::sales::situation(&p, r, chrono::Utc::now()).ok_or_else(|| ApiError::not_found("fair"))?;
+            let input = parse_entry(&value, r, &situation, lang)?;
+            let command = SalesCommand::Record {
+                entry_id: ctx.new_id("sale"),
+                day: input.day,
+                amount_vnd: input.amount_vnd,
+                transactions: input.transactions,
+                producer: input.producer,
+                note: input.note,
+            };
+            (r.fair_id.clone(), situation, command)
+        };
+        if replay(&state, &ctx).await?.is_some() {
+            return Ok(()); // the same form again (a double tap, a resend): recorded once
+        }
+        service::sales::run(&state, &ctx, &fair, &id, &situation, &command)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(())
+    }
+    .await;
+    match outcome {
+        Ok(()) => private(
+            HttpResponse::SeeOther()
+                .insert_header((
+                    header::LOCATION,
+                    format!("/r/{token}/sales?done=recorded&lang={}", lang.code()),
+                ))
+                .finish(),
+        ),
+        Err(err) => {
+            let mut errors = err.body.fields.clone();
+            if errors.is_empty() {
+                errors.insert(
+                    "form".into(),
+                    match lang.t(&format!("sales.err.{}", err.body.code)) {
+                        same if same.starts_with("sales.err.") => err.body.message.clone(),
+                        text => text.to_owned(),
+                    },
+                );
+            }
+            let values: HashMap<String, String> = form.into_inner();
+            match build_page(&state, &req, &token, id, errors, values) {
+                Some(page) => {
+                    let csrf = page.csrf.clone();
+                    private(with_csrf(render(StatusCode::UNPROCESSABLE_ENTITY, lang, &page), &csrf))
+                }
+                None => private(not_found_page(&req, "mine.not_found")),
+            }
+        }
+    }
+}
+
+async fn void(
+    state: Data<AppState>,
+    req: HttpRequest,
+    path: Path<(String, String)>,
+    form: Form<HashMap<String, String>>,
+) -> HttpResponse {
+    let (token, entry) = path.into_inner();
+    let Some(id) = registration_for_token(&state, &token) else {
+        return private(not_found_page(&req, "mine.not_found"));
+    };
+    let lang = Lang::of(&req);
+    let reason: String = form
+        .get("reason")
+        .map(|r| r.trim().chars().filter(|c| !c.is_control()).take(500).collect())
+        .unwrap_or_default();
+    let csrf = form.get("csrf").map(String::as_str).unwrap_or("");
+    let mut done = "void_refused";
+    if let (true, false, Ok(entry_id)) = (csrf_ok(&req, csrf), reason.is_empty(), entry.parse()) {
+        let found = {
+            let p = state.read();
+            p.registrations
+                .get(&id)
+                .and_then(|r| Some((r.fair_id.clone(), service::sales::situation(&p, r, chrono::Utc::now())?)))
+        };
+        if let Some((fair, situation)) = found {
+            let ctx = CommandContext::new(
+                Actor::Exhibitor {
+                    registration_id: id.to_string(),
+                },
+                chrono::Utc::now(),
+            );
+            let command = SalesCommand::Void { entry_id, reason };
+            if service::sales::run(&state, &ctx, &fair, &id, &situation, &command)
+                .await
+                .is_ok()
+            {
+                done = "voided";
+            }
+        }
+    }
+    private(
+        HttpResponse::SeeOther()
+            .insert_header((
+                header::LOCATION,
+                format!("/r/{token}/sales?done={done}&lang={}", lang.code()),
+            ))
+            .finish(),
+    )
+}
+
+// ---- organizers ----
+
+/// A breakdown on the page: its title, its `by` name, and (label, amount, share) rows.
+type Section = (String, &'static str, Vec<(String, String, String)>);
+
+#[derive(askama::Template)]
+#[template(path = "revenue.html")]
+struct RevenuePage {
+    lang: Lang,
+    signed_in: bool,
+    switch_url: String,
+    fair_id: String,
+    fair_name: String,
+    csrf: String,
+    books_closed: bool,
+    /// The fair is on and its books open: the page refreshes itself every minute.
+    running: bool,
+    total: String,
+    ocop: String,
+    ocop_share: String,
+    occupancy: String,
+    today: String,
+    today_total: String,
+    today_by_zone: Vec<(String, String)>,
+    reported_today: Vec<String>,
+    missing_today: Vec<String>,
+    reporting: Vec<(String, String)>,
+    sections: Vec<Section>,
+    comparison: Option<String>,
+    /// (title, SVG drawn by plotters, which escapes every text it writes).
+    charts: Vec<(String, String)>,
+}
+
+fn percent(share: f64) -> String {
+    format!("{:.1}%", share * 100.0).replace('.', ",")
+}
+
+async fn revenue_page(state: Data<AppState>, req: HttpRequest, fair: Path<String>) -> HttpResponse {
+    if organizer_of(&req).is_none() {
+        return to_login(&req);
+    }
+    let frame = Frame::of(&req);
+    let lang = frame.lang;
+    let csrf = csrf_token(&req);
+    let page = {
+        let p = state.read();
+        let Some(view) = p.fairs.get(&fair) else {
+            return not_found_page(&req, "fair.not_found");
+        };
+        let report = revenue(&p, view, lang);
+        let today = view.today(chrono::Utc::now());
+        let sales = p.sales.of_fair(&view.id);
+        // Today, live: the total, by zone, who has and has not reported.
+        let mut by_zone: BTreeMap<String, i64> = BTreeMap::new();
+        let (mut reported, mut missing) = (Vec::new(), Vec::new());
+        for (id, booths) in &view.holdings {
+            let Some(r) = p.registrations.get(id) else { continue };
+            let amount = sales
+                .and_then(|s| s.registrations.get(id))
+                .and_then(|s| s.by_day.get(&today).copied())
+                .unwrap_or(0);
+            let has = sales
+                .and_then(|s| s.registrations.get(id))
+                .and_then(|s| s.entries_by_day.get(&today))
+                .is_some_and(|n| *n > 0);
+            if let Some(booth) = booths.first().and_then(|b| view.booths.get(b)) {
+                *by_zone.entry(booth.booth.zone.to_string()).or_default() += amount;
+            }
+            if has {
+                reported.push(format!("{} — {}", r.application.organization, money_vnd(amount)));
+            } else {
+                missing.push(r.application.organization.clone());
+            }
+        }
+        let section_names = [
+            ("day", "revenue.by_day"),
+            ("zone", "revenue.by_zone"),
+            ("product_group", "revenue.by_product_group"),
+            ("commune", "revenue.by_commune"),
+            ("legacy_district", "revenue.by_legacy_district"),
+            ("stars", "revenue.by_stars"),
+            ("exhibitor", "revenue.by_exhibitor"),
+            ("producer", "revenue.by_producer"),
+            ("booth", "revenue.by_booth"),
+        ];
+        let sections = section_names
+            .iter()
+            .map(|(by, key)| {
+                let rows = report
+                    .breakdown(by)
+                    .iter()
+                    .map(|l| (l.label.clone(), money_vnd(l.amount_vnd), percent(l.share)))
+                    .collect();
+                (lang.t(key).to_owned(), *by, rows)
+            })
+            .collect();
+        RevenuePage {
+            lang,
+            signed_in: frame.signed_in,
+            switch_url: frame.switch_url,
+            fair_id: view.id.to_string(),
+            fair_name: view.details.name.clone(),
+            csrf: csrf.clone(),
+            books_closed: view.books_closed,
+            running: !view.books_closed && today >= view.details.start_date && today <= view.details.end_date,
+            total: money_vnd(report.total_vnd),
+            ocop: money_vnd(report.ocop_vnd),
+            ocop_share: percent(report.ocop_share),
+            occupancy: format!(
+                "{}/{} ({})",
+                report.booths_allocated,
+                report.booths,
+                percent(report.occupancy)
+            ),
+            today: date_vn(today),
+            today_total: money_vnd(by_zone.values().sum()),
+            today_by_zone: by_zone.into_iter().map(|(z, a)| (z, money_vnd(a))).collect(),
+            reported_today: reported,
+            missing_today: missing,
+            reporting: report
+                .reporting
+                .iter()
+                .map(|d| (date_vn(d.day), format!("{} ({})", d.reported, percent(d.rate))))
+                .collect(),
+            sections,
+            charts: charts::charts(&report, lang),
+            comparison: report.comparison.as_ref().map(|c| {
+                let sign = if c.difference_vnd >= 0 { "+" } else { "" };
+                format!(
+                    "{}: {} ({sign}{})",
+                    c.name,
+                    money_vnd(c.total_vnd),
+                    money_vnd(c.difference_vnd)
+                )
+            }),
+        }
+    };
+    with_csrf(render(StatusCode::OK, lang, &page), &csrf)
+}
+
+async fn books(
+    state: Data<AppState>,
+    req: HttpRequest,
+    fair: Path<String>,
+    form: Form<HashMap<String, String>>,
+) -> HttpResponse {
+    let Some(organizer) = organizer_of(&req) else {
+        return to_login(&req);
+    };
+    let lang = Lang::of(&req);
+    let fair_id = FairId::new_unchecked(fair.as_str());
+    let get = |k: &str| form.get(k).map(|v| v.trim().to_owned()).unwrap_or_default();
+    let reason: String = get("reason").chars().filter(|c| !c.is_control()).take(500).collect();
+    let command = match get("action").as_str() {
+        "close" => Some(FairCommand::CloseBooks),
+        "reopen" if !reason.is_empty() => Some(FairCommand::ReopenBooks { reason }),
+        _ => None,
+    };
+    if let (true, Some(command)) = (csrf_ok(&req, &get("csrf")), command) {
+        let ctx = CommandContext::new(organizer.actor(), chrono::Utc::now());
+        let booth = hoicho_events::BoothCode::new_unchecked("");
+        if let Err(err) =
+            crate::web::allocations::api::command_on_fair(&state, &ctx, &fair_id, None, &command, &booth).await
+        {
+            tracing::info!(fair = %fair_id, error = %err, "books not changed");
+        }
+    }
+    HttpResponse::SeeOther()
+        .insert_header((
+            header::LOCATION,
+            format!("/organizer/fairs/{fair_id}/revenue?lang={}", lang.code()),
+        ))
+        .finish()
+}

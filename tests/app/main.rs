@@ -1,0 +1,18 @@
+//! The application as its users reach it: the JSON API and the pages over HTTP against the
+//! real server on port 0 with a fresh data directory each, the emails through a real SMTP
+//! server, and the `hoicho` binary as an operator runs it. One test binary, so the crate is
+//! linked once.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod allocations;
+mod cli;
+mod fairs;
+mod mail;
+mod pages;
+mod pages_board;
+mod pages_registrations;
+mod pages_sales;
+mod registrations;
+mod sales;

@@ -1,0 +1,293 @@
+//! The application pages and the organizers' review pages, over HTTP.
+
+use crate::support::{application_body, open_fair, spawn, CSRF};
+use serde_json::json;
+
+fn location(response: &reqwest::Response) -> String {
+    response.headers()["location"].to_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn the_form_applies_and_redirects_to_the_private_page() {
+    let app = spawn().await;
+    open_fair(&app, "form").await;
+    let form = app.get("/fairs/form/apply").await;
+    assert_eq!(form.status().as_u16(), 200);
+    let html = form.text().await.unwrap();
+    assert!(html.contains("Đăng ký tham gia hội chợ") && html.contains("name=\"products.0.name\""));
+
+    let cookie = format!("hoicho_csrf={CSRF}");
+    let fields = [
+        ("organization", "HTX Chè Tân Lâm"),
+        ("producer_type", "htx"),
+        ("tax_code", "0312687878"),
+        ("representative", "Phan Thị Hoa"),
+        ("phone", "0392 111 222"),
+        ("email", "tanlam@example.vn"),
+        ("address.commune", "Hương Long"),
+        ("address.province", "Hà Tĩnh"),
+        ("products.0.name", "Chè xanh Tân Lâm"),
+        ("products.0.group", "II"),
+        ("products.0.stars", ""),
+        ("products.1.group", "I"),
+        ("booth_request.count", "1"),
+        ("booth_request.zone", "A"),
+    ];
+    let response = app.post_form("/fairs/form/apply", &cookie, &fields).await;
+    assert_eq!(response.status().as_u16(), 303);
+    let private = location(&response);
+    assert!(private.starts_with("/r/"), "{private}");
+    // A second tap on "send" with the same form makes no second application.
+    let again = app.post_form("/fairs/form/apply", &cookie, &fields).await;
+    assert_eq!(location(&again), private);
+    let (_, list) = crate::support::json(app.get_as_organizer("/api/v1/fairs/form/registrations").await).await;
+    assert_eq!(list["total"], 1);
+
+    let page = app.get(&private).await;
+    assert_eq!(page.headers()["referrer-policy"], "no-referrer");
+    assert_eq!(page.headers()["cache-control"], "no-store");
+    assert_eq!(page.headers()["x-robots-tag"], "noindex, nofollow");
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("Ban tổ chức đã nhận hồ sơ") && html.contains("HTX Chè Tân Lâm") && html.contains("+84392111222")
+    );
+}
+
+#[tokio::test]
+async fn the_form_shows_each_problem_beside_its_field_and_keeps_what_was_typed() {
+    let app = spawn().await;
+    open_fair(&app, "loi").await;
+    let cookie = format!("hoicho_csrf={CSRF}");
+    let response = app
+        .post_form(
+            "/fairs/loi/apply",
+            &cookie,
+            &[
+                ("organization", "HTX <b>Sơn</b>"),
+                ("tax_code", "123"),
+                ("products.1.name", "Cam"),
+                ("products.1.stars", "4"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status().as_u16(), 422);
+    let html = response.text().await.unwrap();
+    assert!(
+        html.contains("HTX &lt;b&gt;Sơn&lt;/b&gt;") || html.contains("HTX &#60;b&#62;Sơn&#60;/b&#62;"),
+        "kept, escaped"
+    );
+    assert!(html.contains("không được chứa ký tự &lt; &gt;") || html.contains("không được chứa ký tự &#60; &#62;"));
+    assert!(
+        html.contains("Sản phẩm 2 — Số giấy chứng nhận"),
+        "the second row's certificate is named"
+    );
+    let forged = app
+        .post_form(
+            "/fairs/loi/apply",
+            "hoicho_csrf=other-token-other-token-other-token",
+            &[("organization", "x")],
+        )
+        .await;
+    assert_eq!(forged.status().as_u16(), 403);
+}
+
+#[tokio::test]
+async fn the_private_page_amends_and_withdraws_and_a_wrong_link_finds_nothing() {
+    let app = spawn().await;
+    open_fair(&app, "rieng-tu").await;
+    let (_, applied) = app.apply("rieng-tu", &application_body()).await;
+    let private = applied["private_url"].as_str().unwrap().to_owned();
+    let edit = app.get(&format!("{private}/edit")).await.text().await.unwrap();
+    assert!(
+        edit.contains("value=\"HTX Nông nghiệp Sơn Kim\""),
+        "the form shows the application"
+    );
+    let cookie = format!("hoicho_csrf={CSRF}");
+    let mut fields: Vec<(&str, &str)> = vec![
+        ("organization", "HTX Nông nghiệp Sơn Kim"),
+        ("producer_type", "htx"),
+        ("tax_code", "0312687878"),
+        ("representative", "Nguyễn Thị Lan"),
+        ("phone", "0912345678"),
+        ("email", "htx.sonkim@example.vn"),
+        ("address.commune", "Sơn Kim 1"),
+        ("address.province", "Hà Tĩnh"),
+        ("products.0.name", "Cam bù Hương Sơn"),
+        ("products.0.group", "I"),
+        ("booth_request.count", "2"),
+    ];
+    let saved = app.post_form(&format!("{private}/edit"), &cookie, &fields).await;
+    assert_eq!(saved.status().as_u16(), 303);
+    let html = app.get(&private).await.text().await.unwrap();
+    assert!(html.contains("Nguyễn Thị Lan"));
+    fields.retain(|(k, _)| *k != "phone");
+    let bad = app.post_form(&format!("{private}/edit"), &cookie, &fields).await;
+    assert_eq!(bad.status().as_u16(), 422);
+
+    let unconfirmed = app
+        .post_form(&format!("{private}/withdraw"), &cookie, &[("reason", "Bận mùa vụ")])
+        .await;
+    assert_eq!(unconfirmed.status().as_u16(), 303);
+    assert!(
+        app.get(&private).await.text().await.unwrap().contains("Đã nộp"),
+        "not withdrawn without the confirmation"
+    );
+    app.post_form(
+        &format!("{private}/withdraw"),
+        &cookie,
+        &[("reason", "Bận mùa vụ"), ("confirm", "yes")],
+    )
+    .await;
+    let html = app.get(&private).await.text().await.unwrap();
+    assert!(html.contains("Đã rút") && html.contains("Bận mùa vụ"));
+
+    let wrong = app.get("/r/not-a-real-token").await;
+    assert_eq!(wrong.status().as_u16(), 404);
+    assert_eq!(wrong.headers()["referrer-policy"], "no-referrer");
+}
+
+#[tokio::test]
+async fn organizers_review_search_and_decide_in_bulk_after_confirming() {
+    let app = spawn().await;
+    open_fair(&app, "duyet").await;
+    let mut ids = Vec::new();
+    for name in ["Cơ sở Nước mắm Cửa Hội", "HTX Chè Đức Thọ", "HTX Cam Vũ Quang"] {
+        let mut body = application_body();
+        body["organization"] = json!(name);
+        let (_, applied) = app.apply("duyet", &body).await;
+        ids.push(applied["id"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(
+        app.get("/organizer/fairs/duyet/registrations").await.status().as_u16(),
+        303,
+        "sign in first"
+    );
+    let cookie = app.organizer_cookie().await;
+    let html = app
+        .get_page("/organizer/fairs/duyet/registrations?q=duc+tho", &cookie)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("HTX Chè Đức Thọ") && !html.contains("Nước mắm"),
+        "searched without diacritics"
+    );
+
+    let confirm = app
+        .post_form(
+            "/organizer/fairs/duyet/registrations/bulk",
+            &cookie,
+            &[("action", "approve"), ("ids", &ids[0]), ("ids", &ids[1])],
+        )
+        .await;
+    assert_eq!(confirm.status().as_u16(), 200);
+    let html = confirm.text().await.unwrap();
+    assert!(html.contains("Xác nhận") && html.contains("Cơ sở Nước mắm Cửa Hội"));
+    let (_, list) = crate::support::json(
+        app.get_as_organizer("/api/v1/fairs/duyet/registrations?status=approved")
+            .await,
+    )
+    .await;
+    assert_eq!(list["total"], 0, "nothing changes before the confirmation");
+    let done = app
+        .post_form(
+            "/organizer/fairs/duyet/registrations/bulk",
+            &cookie,
+            &[
+                ("action", "approve"),
+                ("ids", &ids[0]),
+                ("ids", &ids[1]),
+                ("confirm", "yes"),
+            ],
+        )
+        .await;
+    assert_eq!(done.status().as_u16(), 303);
+    let (_, list) = crate::support::json(
+        app.get_as_organizer("/api/v1/fairs/duyet/registrations?status=approved")
+            .await,
+    )
+    .await;
+    assert_eq!(list["total"], 2);
+
+    let no_reason = app
+        .post_form(
+            "/organizer/fairs/duyet/registrations/bulk",
+            &cookie,
+            &[("action", "reject"), ("ids", &ids[2])],
+        )
+        .await;
+    assert_eq!(no_reason.status().as_u16(), 422);
+
+    let detail = app
+        .get_page(&format!("/organizer/registrations/{}", ids[2]), &cookie)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(detail.contains("HTX Cam Vũ Quang") && detail.contains("Nộp hồ sơ"));
+    app.post_form(
+        &format!("/organizer/registrations/{}/decide", ids[2]),
+        &cookie,
+        &[("action", "reject"), ("reason", "Trùng hồ sơ")],
+    )
+    .await;
+    let detail = app
+        .get_page(&format!("/organizer/registrations/{}", ids[2]), &cookie)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(detail.contains("Không được duyệt") && detail.contains("Trùng hồ sơ"));
+}
+
+#[tokio::test]
+async fn a_delegation_applies_for_its_producers_through_the_form() {
+    let app = spawn().await;
+    open_fair(&app, "doan-form").await;
+    let cookie = format!("hoicho_csrf={CSRF}");
+    let mut fields = vec![
+        ("organization", "UBND xã Sơn Kim 1"),
+        ("producer_type", "doan"),
+        ("representative", "Trần Văn Bình"),
+        ("phone", "0987 654 321"),
+        ("email", "sonkim1@example.vn"),
+        ("address.commune", "Sơn Kim 1"),
+        ("address.province", "Hà Tĩnh"),
+        ("producers.0.organization", "HTX Cam Sơn Kim"),
+        ("producers.0.producer_type", "htx"),
+        ("producers.0.tax_code", "0312687878"),
+        ("producers.0.product.name", "Cam bù"),
+        ("producers.0.product.group", "I"),
+        ("producers.2.organization", "Hộ Nguyễn Văn Tâm"),
+        ("producers.2.producer_type", "ho_kinh_doanh"),
+        ("producers.2.product.name", "Mật ong rừng"),
+        ("producers.2.product.group", "I"),
+        ("producers.2.product.stars", "3"),
+        ("booth_request.count", "2"),
+    ];
+    // The third row's rated product lacks its certificate: the error names that row.
+    let response = app.post_form("/fairs/doan-form/apply", &cookie, &fields).await;
+    assert_eq!(response.status().as_u16(), 422);
+    let html = response.text().await.unwrap();
+    assert!(
+        html.contains("Cơ sở 3 — Số giấy chứng nhận"),
+        "the producer row is named"
+    );
+    let expires = (chrono::Utc::now().date_naive() + chrono::Duration::days(200)).to_string();
+    fields.push(("producers.2.product.certificate_no", "45/QĐ-UBND"));
+    fields.push(("producers.2.product.certificate_expires", &expires));
+    let response = app.post_form("/fairs/doan-form/apply", &cookie, &fields).await;
+    assert_eq!(response.status().as_u16(), 303);
+    let (_, list) = crate::support::json(
+        app.get_as_organizer("/api/v1/fairs/doan-form/registrations?q=mat+ong")
+            .await,
+    )
+    .await;
+    assert_eq!(list["total"], 1);
+    let id = list["registrations"][0]["id"].as_str().unwrap();
+    let (_, one) = crate::support::json(app.get_as_organizer(&format!("/api/v1/registrations/{id}")).await).await;
+    let producers = one["application"]["producers"].as_array().unwrap();
+    assert_eq!(producers.len(), 2);
+    assert_eq!(producers[1]["products"][0]["stars"], 3);
+}

@@ -1,0 +1,389 @@
+//! The pages in a real browser: Debian's Chromium driven through ChromeDriver, on a
+//! phone-sized window. `scripts/test` installs both; without them this test fails, it
+//! never skips.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+use std::os::unix::process::CommandExt;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+
+struct Driver(Child, #[allow(dead_code)] tempfile::TempDir);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        // ChromeDriver leads its own process group; ending the group ends the browsers it
+        // started too, even when a failed assertion skipped `close()`.
+        let group = format!("-{}", self.0.id());
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+async fn browser() -> (Driver, Client) {
+    let chromedriver = which("chromedriver");
+    let chromium = which("chromium");
+    let port = free_port();
+    let child = Command::new(&chromedriver)
+        .arg(format!("--port={port}"))
+        .process_group(0)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| {
+            panic!("ChromeDriver ({chromedriver}) does not start: {e}; run ./scripts/test to install it")
+        });
+    let profile = tempfile::tempdir().expect("profile dir");
+    let caps = json!({
+        "goog:chromeOptions": {
+            "binary": chromium,
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+                "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--window-size=390,844", "--lang=vi-VN",
+                format!("--user-data-dir={}", profile.path().display()),
+            ]
+        }
+    });
+    let caps = caps.as_object().cloned().expect("capabilities");
+    let driver = Driver(child, profile);
+    let url = format!("http://127.0.0.1:{port}");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        match ClientBuilder::new(connector)
+            .capabilities(caps.clone())
+            .connect(&url)
+            .await
+        {
+            Ok(client) => {
+                println!("browser: {} through {chromedriver}", version(&chromium));
+                return (driver, client);
+            }
+            Err(err) if Instant::now() > deadline => panic!("no browser session: {err}"),
+            Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+        }
+    }
+}
+
+/// Signs the test organizer in through the login form.
+async fn sign_in(client: &Client, app: &crate::support::TestApp) {
+    client.goto(&app.url("/login")).await.unwrap();
+    client
+        .find(Locator::Id("email"))
+        .await
+        .unwrap()
+        .send_keys(&app.organizer_email)
+        .await
+        .unwrap();
+    client
+        .find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys(&app.organizer_password)
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("form.form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client.wait().for_element(Locator::Css("main strong")).await.unwrap();
+}
+
+fn which(name: &str) -> String {
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {name}"))
+        .output()
+        .expect("sh");
+    let path = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    assert!(
+        !path.is_empty(),
+        "{name} is not installed; run ./scripts/test, which installs it"
+    );
+    path
+}
+
+fn version(chromium: &str) -> String {
+    Command::new(chromium)
+        .arg("--version")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn the_floor_plan_and_sign_in_work_in_chromium_on_a_phone() {
+    let app = crate::support::spawn().await;
+    assert_eq!(app.create_fair("trinh-duyet").await.status().as_u16(), 201);
+    assert_eq!(
+        app.put_booths("trinh-duyet", &crate::support::plan_body())
+            .await
+            .status()
+            .as_u16(),
+        200
+    );
+    let (_driver, client) = browser().await;
+
+    client.goto(&app.url("/fairs/trinh-duyet")).await.expect("page opens");
+    let heading = client.find(Locator::Css("h1")).await.unwrap().text().await.unwrap();
+    assert_eq!(heading, "Hội chợ sản phẩm OCOP và đặc sản Hà Tĩnh 2022");
+    let booths = client.find_all(Locator::Css("#floor-plan rect.booth")).await.unwrap();
+    assert_eq!(booths.len(), 3);
+    // The plan is drawn at a readable size even on a 390 px screen (it scrolls sideways).
+    let width = client
+        .execute(
+            "return document.querySelector('#floor-plan').getBoundingClientRect().width",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(width.as_f64().unwrap() >= 600.0, "plan width {width}");
+    // Tapping a booth shows its row in the booth list.
+    client
+        .find(Locator::Css("a[href='#booth-B01']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let url = client.current_url().await.unwrap();
+    assert_eq!(url.fragment(), Some("booth-B01"));
+    let row = client
+        .find(Locator::Id("booth-B01"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(row.contains("1.250.000 ₫"), "{row}");
+
+    sign_in(&client, &app).await;
+    assert_eq!(client.current_url().await.unwrap().path(), "/organizer");
+    let body = client.find(Locator::Css("main")).await.unwrap().text().await.unwrap();
+    assert!(body.contains(&app.organizer_email), "{body}");
+    client.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn an_exhibitor_applies_on_a_phone_and_opens_the_private_link() {
+    let app = crate::support::spawn().await;
+    crate::support::open_fair(&app, "dang-ky-tren-dien-thoai").await;
+    let (_driver, client) = browser().await;
+    // Vietnamese, as the province's phones are set (a cookie keeps the choice).
+    client
+        .goto(&app.url("/fairs/dang-ky-tren-dien-thoai?lang=vi"))
+        .await
+        .unwrap();
+    client
+        .find(Locator::Id("apply-link"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client.wait().for_element(Locator::Id("organization")).await.unwrap();
+
+    let fill = |id: &'static str, text: &'static str| {
+        let client = client.clone();
+        async move {
+            client
+                .find(Locator::Id(id))
+                .await
+                .unwrap()
+                .send_keys(text)
+                .await
+                .unwrap()
+        }
+    };
+    fill("organization", "HTX Nông nghiệp Sơn Kim").await;
+    fill("tax_code", "0312687878").await;
+    fill("representative", "Nguyễn Văn An").await;
+    fill("phone", "0912 345 67").await; // one digit short
+    fill("email", "htx.sonkim@example.vn").await;
+    fill("address.commune", "Sơn Kim 1").await;
+    fill("address.province", "Hà Tĩnh").await;
+    fill("products.0.name", "Cam bù Hương Sơn").await;
+    client
+        .find(Locator::Css("form.apply button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+
+    // The form comes back with the phone named, in Vietnamese, and what was typed kept.
+    let error = client
+        .wait()
+        .for_element(Locator::Css("#form-errors"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(error.contains("Số điện thoại di động"), "{error}");
+    let kept = client
+        .find(Locator::Id("organization"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(kept.as_deref(), Some("HTX Nông nghiệp Sơn Kim"));
+    let phone = client.find(Locator::Id("phone")).await.unwrap();
+    phone.clear().await.unwrap();
+    phone.send_keys("0912 345 678").await.unwrap();
+    client
+        .find(Locator::Css("form.apply button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+
+    let notice = client
+        .wait()
+        .for_element(Locator::Id("submitted"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(notice.contains("Ban tổ chức đã nhận hồ sơ"), "{notice}");
+    let link = client
+        .find(Locator::Css(".private-link a"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(link.starts_with("/r/") && link.len() > 40, "{link}");
+    let status = client.find(Locator::Id("status")).await.unwrap().text().await.unwrap();
+    assert_eq!(status, "Đã nộp");
+
+    // The private link opens the application again, as a bookmark would.
+    client.goto(&app.url(&link)).await.unwrap();
+    let heading = client.find(Locator::Css("h1")).await.unwrap().text().await.unwrap();
+    assert_eq!(heading, "HTX Nông nghiệp Sơn Kim");
+    let (_, list) = crate::support::json(
+        app.get_as_organizer("/api/v1/fairs/dang-ky-tren-dien-thoai/registrations")
+            .await,
+    )
+    .await;
+    assert_eq!(list["total"], 1);
+    assert_eq!(list["registrations"][0]["organization"], "HTX Nông nghiệp Sơn Kim");
+    client.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn plans_follow_allocations_live_and_an_organizer_allocates_by_tapping() {
+    let app = crate::support::spawn().await;
+    crate::support::open_fair(&app, "ht2022").await;
+    let approve = |name: &'static str| {
+        let app = &app;
+        async move {
+            let mut body = crate::support::application_body();
+            body["organization"] = json!(name);
+            let (_, applied) =
+                crate::support::json(app.post_json("/api/v1/fairs/ht2022/registrations", &body).await).await;
+            let id = applied["id"].as_str().unwrap().to_owned();
+            app.post_json(&format!("/api/v1/registrations/{id}/approve"), &json!({"booths": 1}))
+                .await;
+            id
+        }
+    };
+    let elsewhere = approve("HTX Bàn Bên").await;
+    approve("HTX Nông nghiệp Sơn Kim").await;
+    let (_driver, client) = browser().await;
+
+    // A visitor watches the public plan while an organizer elsewhere allocates A01.
+    client.goto(&app.url("/fairs/ht2022")).await.unwrap();
+    let class_of = |code: &'static str| {
+        let client = client.clone();
+        async move {
+            client
+                .execute(
+                    &format!("return document.querySelector('rect[data-code=\"{code}\"]').getAttribute('class')"),
+                    vec![],
+                )
+                .await
+                .unwrap()
+                .as_str()
+                .unwrap_or("")
+                .to_owned()
+        }
+    };
+    assert_eq!(class_of("A01").await, "booth available");
+    let allocated = app
+        .post_json(
+            "/api/v1/fairs/ht2022/allocations",
+            &json!({"booth": "A01", "registration": elsewhere}),
+        )
+        .await;
+    assert_eq!(allocated.status().as_u16(), 201);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !class_of("A01").await.contains("allocated") {
+        assert!(Instant::now() < deadline, "the plan did not follow the allocation");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let url = client.current_url().await.unwrap();
+    assert_eq!(url.path(), "/fairs/ht2022", "no reload, no navigation");
+
+    // The organizer signs in on the phone, picks the application and taps a booth.
+    sign_in(&client, &app).await;
+    client
+        .goto(&app.url("/organizer/fairs/ht2022/board?lang=vi"))
+        .await
+        .unwrap();
+    client
+        .find(Locator::LinkText("HTX Nông nghiệp Sơn Kim"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::Css(".wanting li.selected"))
+        .await
+        .unwrap();
+    client
+        .execute(
+            "document.getElementById('tap-A02').dispatchEvent(new MouseEvent('click', {bubbles: true}))",
+            vec![],
+        )
+        .await
+        .unwrap();
+    client.wait().for_element(Locator::Id("booth-panel")).await.unwrap();
+    let button = client.find(Locator::Id("allocate")).await.unwrap();
+    assert_eq!(button.text().await.unwrap(), "Giao gian A02");
+    button.click().await.unwrap();
+    let flash = client.wait().for_element(Locator::Id("flash")).await.unwrap();
+    assert_eq!(flash.text().await.unwrap(), "Đã giao gian.");
+    assert!(class_of("A02").await.contains("allocated"));
+    let panel = client
+        .find(Locator::Id("booth-panel"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(panel.contains("HTX Nông nghiệp Sơn Kim"), "{panel}");
+    client.close().await.unwrap();
+}

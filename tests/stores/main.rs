@@ -1,0 +1,13 @@
+//! The event stores: the conformance suite every backend passes (SQLite on a real file,
+//! PostgreSQL on the machine's server, EventStoreDB where one is named), and PostgreSQL
+//! under several instances, faults and a transfer from SQLite.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod esdb;
+mod postgres;
+mod postgres_faults;
+mod postgres_instances;
+mod postgres_transfer;
+mod sqlite;
