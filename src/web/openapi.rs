@@ -26,7 +26,7 @@ use super::{audit, emails};
         sales::close_books, sales::reopen_books, sales::revenue_handler,
     ),
     components(schemas(error::ErrorResponse, error::ErrorBody)),
-    modifiers(&Bearer)
+    modifiers(&Bearer, &CommonErrors)
 )]
 pub struct ApiDoc;
 
@@ -39,6 +39,75 @@ impl Modify for Bearer {
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
+    }
+}
+
+/// The answers any operation can give besides its own, listed on every operation they apply
+/// to, so the document names every status a client can meet: 400 for a request HTTP itself
+/// finds malformed (path, query, headers, JSON), 503 while the log cannot be reached or the
+/// server is starting; 401 where a token is required; 413, 415 and 422 where a body is read;
+/// 422 where a query is checked; 412 where `If-Match` is taken.
+struct CommonErrors;
+
+impl Modify for CommonErrors {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::path::{HttpMethod, ParameterIn};
+        use utoipa::openapi::{RefOr, ResponseBuilder};
+        let error = |description: &str| {
+            RefOr::T(
+                ResponseBuilder::new()
+                    .description(description)
+                    .content(
+                        "application/json",
+                        utoipa::openapi::ContentBuilder::new()
+                            .schema(Some(utoipa::openapi::Ref::from_schema_name("ErrorResponse")))
+                            .build(),
+                    )
+                    .build(),
+            )
+        };
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                (HttpMethod::Get, item.get.as_mut()),
+                (HttpMethod::Post, item.post.as_mut()),
+                (HttpMethod::Put, item.put.as_mut()),
+                (HttpMethod::Patch, item.patch.as_mut()),
+                (HttpMethod::Delete, item.delete.as_mut()),
+            ];
+            for (method, operation) in operations {
+                let Some(op) = operation else { continue };
+                let params = op.parameters.as_deref().unwrap_or_default();
+                let query = params.iter().any(|p| p.parameter_in == ParameterIn::Query);
+                let if_match = params.iter().any(|p| p.name == "If-Match");
+                let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
+                let writes = method != HttpMethod::Get;
+                let mut add = |status: &str, description: &str| {
+                    op.responses
+                        .responses
+                        .entry(status.to_owned())
+                        .or_insert_with(|| error(description));
+                };
+                add(
+                    "400",
+                    "malformed_request: the path, query, headers or JSON are not well-formed",
+                );
+                add("503", "unavailable: the log cannot be reached, or hoicho is starting");
+                if secured {
+                    add("401", "unauthorized: no valid token");
+                }
+                if writes {
+                    add("413", "payload_too_large: the body is over the limit");
+                    add("415", "unsupported_media_type: the body is not JSON");
+                    add("422", "invalid: fields named in error.fields");
+                }
+                if query {
+                    add("422", "invalid: query parameters named in error.fields");
+                }
+                if if_match {
+                    add("412", "precondition_failed: If-Match names another version");
+                }
+            }
+        }
     }
 }
 
