@@ -111,6 +111,11 @@ pub struct Standing {
     pub approved_booths: Option<u32>,
 }
 
+/// The longest reason for reopening closed books, in characters.
+pub const REOPEN_REASON_MAX_CHARS: usize = 500;
+/// The longest reason a blocked booth may carry, in characters.
+pub const BLOCK_REASON_MAX_CHARS: usize = 500;
+
 /// What an organizer can ask of a fair.
 #[derive(Debug, Clone)]
 pub enum FairCommand {
@@ -156,7 +161,8 @@ pub enum FairCommand {
     },
     /// Freeze the sales tallies.
     CloseBooks,
-    /// Unfreeze them; the reason stays in the history.
+    /// Unfreeze them; the reason (at most [`REOPEN_REASON_MAX_CHARS`] characters) stays in
+    /// the history.
     ReopenBooks {
         reason: String,
     },

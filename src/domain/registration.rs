@@ -58,6 +58,64 @@ pub enum By {
     Public,
 }
 
+/// The longest reason or note a decision or a withdrawal may carry, in characters.
+pub const REASON_MAX_CHARS: usize = 1000;
+/// The most booths one application may be approved for.
+pub const MAX_APPROVED_BOOTHS: u32 = 20;
+
+/// What an organizer decides on an application.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Approve,
+    Reject,
+    Waitlist,
+}
+
+impl Verdict {
+    pub fn parse(s: &str) -> Option<Verdict> {
+        match s {
+            "approve" => Some(Verdict::Approve),
+            "reject" => Some(Verdict::Reject),
+            "waitlist" => Some(Verdict::Waitlist),
+            _ => None,
+        }
+    }
+
+    /// A rejection says why; the others may.
+    pub fn needs_reason(self) -> bool {
+        self == Verdict::Reject
+    }
+}
+
+/// An organizer's decision, as every face takes it (one application or many, from the API
+/// or the review pages): the verdict, the booths to approve (the application's own request
+/// when none is given) and the reason or note. The reason's length and the booth count are
+/// checked where the input is read, against [`REASON_MAX_CHARS`] and
+/// [`MAX_APPROVED_BOOTHS`].
+#[derive(Debug, Clone)]
+pub struct Decision {
+    pub verdict: Verdict,
+    pub booths: Option<u32>,
+    pub reason: Option<String>,
+}
+
+impl Decision {
+    /// The command for an application that asked for `requested` booths.
+    pub fn command(&self, requested: u32) -> RegistrationCommand {
+        match self.verdict {
+            Verdict::Approve => RegistrationCommand::Approve {
+                booths: self.booths.unwrap_or(requested),
+            },
+            Verdict::Reject => RegistrationCommand::Reject {
+                reason: self.reason.clone().unwrap_or_default(),
+            },
+            Verdict::Waitlist => RegistrationCommand::Waitlist {
+                note: self.reason.clone(),
+            },
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub enum RegistrationCommand {
     /// `registration_open`: whether the fair takes applications at `at` (looked up first).

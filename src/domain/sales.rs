@@ -64,6 +64,9 @@ pub struct Situation {
     pub holds_booth: bool,
 }
 
+/// The longest reason a voided entry may carry, in characters.
+pub const VOID_REASON_MAX_CHARS: usize = 500;
+
 #[derive(Debug, Clone)]
 pub enum SalesCommand {
     Record {

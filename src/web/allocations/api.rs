@@ -13,7 +13,7 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use crate::app::AppState;
-use crate::domain::fair::FairCommand;
+use crate::domain::fair::{FairCommand, BLOCK_REASON_MAX_CHARS};
 use crate::domain::DomainError;
 use crate::i18n::Lang;
 use crate::service::allocations::standing;
@@ -21,6 +21,7 @@ use crate::service::{self, Written};
 use crate::service::{CommandContext, CommandError};
 use crate::web::kit::error::{ApiError, ErrorResponse, Result};
 use crate::web::kit::extract::{if_match, json_body, write_context, Body, Organizer};
+use crate::web::kit::input::form_text;
 use crate::web::kit::write::replay;
 
 #[derive(Deserialize, ToSchema)]
@@ -318,8 +319,7 @@ pub async fn block(
         let input: BlockInput = parse(&req, &body, lang)?;
         input
             .reason
-            .map(|r| r.chars().filter(|c| !c.is_control()).take(500).collect::<String>())
-            .map(|r| r.trim().to_owned())
+            .map(|r| form_text(&r, BLOCK_REASON_MAX_CHARS))
             .filter(|r| !r.is_empty())
     };
     run(&state, &req, &who, &body, &fair, StatusCode::OK, |_| {

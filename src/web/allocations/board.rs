@@ -13,7 +13,7 @@ use hoicho_events::{BoothCode, FairId, RegistrationId, ReleaseCause};
 use hoicho_projections::{BoothStatus, Projections, RegistrationStatus};
 
 use crate::app::AppState;
-use crate::domain::fair::FairCommand;
+use crate::domain::fair::{FairCommand, BLOCK_REASON_MAX_CHARS};
 use crate::i18n::{datetime_vn, Lang};
 use crate::service::allocations::standing;
 use crate::service::CommandContext;
@@ -22,6 +22,7 @@ use crate::web::allocations::proposal::build_proposal;
 use crate::web::fairs::floor::{plan, Plan};
 use crate::web::kit::error::ApiError;
 use crate::web::kit::extract::{organizer_of, Organizer};
+use crate::web::kit::input::form_text;
 use crate::web::kit::page::{csrf_ok, csrf_token, not_found_page, render, to_login, with_csrf, Frame};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -352,14 +353,7 @@ async fn run_action(
         },
         "block" => FairCommand::Block {
             booth: code.clone(),
-            reason: Some(
-                get("reason")
-                    .chars()
-                    .filter(|c| !c.is_control())
-                    .take(500)
-                    .collect::<String>(),
-            )
-            .filter(|r| !r.is_empty()),
+            reason: Some(form_text(&get("reason"), BLOCK_REASON_MAX_CHARS)).filter(|r| !r.is_empty()),
         },
         "unblock" => FairCommand::Unblock { booth: code.clone() },
         "accept" => {

@@ -302,3 +302,9 @@ impl Check {
         ApiError::invalid(self.errors, self.lang)
     }
 }
+
+/// Text typed into a page's form field: trimmed, control characters dropped, at most `max`
+/// characters (the field's `maxlength` says so to the browser first).
+pub fn form_text(raw: &str, max: usize) -> String {
+    raw.trim().chars().filter(|c| !c.is_control()).take(max).collect()
+}

@@ -13,7 +13,7 @@ use subtle::ConstantTimeEq;
 use utoipa::ToSchema;
 
 use crate::app::AppState;
-use crate::domain::registration::{By, RegistrationCommand};
+use crate::domain::registration::{By, RegistrationCommand, MAX_APPROVED_BOOTHS, REASON_MAX_CHARS};
 use crate::i18n::Lang;
 use crate::service::Written;
 use crate::service::{self};
@@ -413,7 +413,7 @@ fn text_body(req: &HttpRequest, body: &Body, key: &str, required: bool) -> Resul
     let mut check = Check::new(Lang::of(req));
     let text = check
         .object(&value, "", &[key])
-        .and_then(|o| check.text(o, "", key, 1000, required));
+        .and_then(|o| check.text(o, "", key, REASON_MAX_CHARS, required));
     check.finish()?;
     Ok(text)
 }
@@ -456,7 +456,7 @@ pub async fn approve(state: Data<AppState>, req: HttpRequest, id: Path<String>, 
         let mut check = Check::new(Lang::of(&req));
         let booths = check
             .object(&value, "", &["booths"])
-            .and_then(|o| check.integer(o, "", "booths", 1, 20, false));
+            .and_then(|o| check.integer(o, "", "booths", 1, MAX_APPROVED_BOOTHS.into(), false));
         check.finish()?;
         let requested = state
             .read()

@@ -2,10 +2,11 @@
 //! followed through its history, amended and withdrawn.
 
 use crate::app::AppState;
-use crate::domain::registration::{By, RegistrationCommand};
+use crate::domain::registration::{By, RegistrationCommand, REASON_MAX_CHARS};
 use crate::i18n::{date_vn, datetime_vn, Lang};
 use crate::service::{self, CommandContext};
 use crate::web::kit::error::ApiError;
+use crate::web::kit::input::form_text;
 use crate::web::kit::page::private;
 use crate::web::kit::page::{csrf_ok, csrf_token, not_found_page, render, with_csrf, Frame};
 use crate::web::registrations::api::{context, history, registration_for_token, warnings_text, HistoryEntry};
@@ -399,13 +400,7 @@ async fn withdraw(
                 .finish(),
         );
     }
-    let reason: String = form
-        .reason
-        .trim()
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(500)
-        .collect();
+    let reason = form_text(&form.reason, REASON_MAX_CHARS);
     let ctx = CommandContext::new(
         Actor::Exhibitor {
             registration_id: id.to_string(),

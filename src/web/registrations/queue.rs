@@ -2,7 +2,7 @@
 //! search, and decisions taken in bulk.
 
 use crate::app::AppState;
-use crate::domain::registration::RegistrationCommand;
+use crate::domain::registration::{Decision, Verdict, REASON_MAX_CHARS};
 use crate::i18n::Lang;
 use crate::service::{self};
 use crate::web::kit::error::{ApiError, ErrorResponse, Result};
@@ -252,19 +252,6 @@ pub fn booths_requested_in(state: &AppState, fair: &str, id: &RegistrationId) ->
         .map(|v| v.application.booth_request.count)
 }
 
-/// The decision an organizer's `action` (`approve`, `reject`, else waitlist) stands for.
-pub fn decision_for(action: &str, booths: u32, reason: Option<&str>) -> RegistrationCommand {
-    match action {
-        "approve" => RegistrationCommand::Approve { booths },
-        "reject" => RegistrationCommand::Reject {
-            reason: reason.unwrap_or_default().to_owned(),
-        },
-        _ => RegistrationCommand::Waitlist {
-            note: reason.map(str::to_owned),
-        },
-    }
-}
-
 /// `ids` in their order, each once: one decision per application however often it is listed.
 pub fn distinct(ids: Vec<RegistrationId>) -> Vec<RegistrationId> {
     let mut seen = std::collections::HashSet::new();
@@ -289,7 +276,14 @@ pub async fn bulk(
         .cloned()
         .unwrap_or_default();
     let action = check.text(&obj, "", "action", 16, true);
-    let reason = check.text(&obj, "", "reason", 1000, action.as_deref() == Some("reject"));
+    let verdict = action.as_deref().and_then(Verdict::parse);
+    let reason = check.text(
+        &obj,
+        "",
+        "reason",
+        REASON_MAX_CHARS,
+        verdict.is_some_and(Verdict::needs_reason),
+    );
     let ids: Vec<RegistrationId> = check
         .array(&obj, "", "ids", 500)
         .cloned()
@@ -307,7 +301,7 @@ pub async fn bulk(
             parsed
         })
         .collect();
-    if !matches!(action.as_deref(), None | Some("approve" | "reject" | "waitlist")) {
+    if action.is_some() && verdict.is_none() {
         check.fail2(
             "action",
             "phải là approve, reject hoặc waitlist",
@@ -315,9 +309,17 @@ pub async fn bulk(
         );
     }
     check.finish()?;
+    let Some(verdict) = verdict else {
+        return Err(ApiError::malformed("action is missing"));
+    };
+    let decision = Decision {
+        verdict,
+        booths: None,
+        reason,
+    };
     let base = write_context(&req, who.actor(), &who.principal(), &body.0)?;
     let take = |id: RegistrationId| {
-        let (base, action, reason, state, fair) = (&base, &action, &reason, &state, &fair);
+        let (base, decision, state, fair) = (&base, &decision, &state, &fair);
         async move {
             let Some(requested) = booths_requested_in(state, fair, &id) else {
                 return BulkResult {
@@ -326,7 +328,7 @@ pub async fn bulk(
                     error: Some("registration not found in this fair".into()),
                 };
             };
-            let command = decision_for(action.as_deref().unwrap_or_default(), requested, reason.as_deref());
+            let command = decision.command(requested);
             // Each application is its own stream: with a key, each gets ids derived from it
             // and the registration, so a retried bulk request changes nothing twice.
             let mut ctx = base.clone();

@@ -11,16 +11,15 @@ use futures_util::stream::{self, StreamExt};
 use hoicho_events::{FairId, RegistrationId};
 
 use crate::app::AppState;
-use crate::domain::registration::RegistrationCommand;
+use crate::domain::registration::{Decision, RegistrationCommand, Verdict, MAX_APPROVED_BOOTHS, REASON_MAX_CHARS};
 use crate::i18n::Lang;
 use crate::service::{self, CommandContext};
 use crate::web::kit::extract::{organizer_of, Organizer};
+use crate::web::kit::input::form_text;
 use crate::web::kit::page::{csrf_ok, csrf_token, not_found_page, render, to_login, with_csrf, Frame};
 use crate::web::registrations::api::{history, warnings_text};
 use crate::web::registrations::private::{history_line, product_line};
-use crate::web::registrations::queue::{
-    booths_requested_in, decision_for, distinct, summary, Filters, ListQuery, BULK_AT_ONCE,
-};
+use crate::web::registrations::queue::{booths_requested_in, distinct, summary, Filters, ListQuery, BULK_AT_ONCE};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/organizer/fairs/{fair}/registrations", web::get().to(list))
@@ -210,28 +209,33 @@ async fn bulk(
         .filter_map(|(_, v)| v.parse().ok().map(RegistrationId))
         .collect();
     let action = get("action");
-    let reason: String = get("reason").chars().filter(|c| !c.is_control()).take(1000).collect();
+    let verdict = Verdict::parse(&action);
+    let reason = form_text(&get("reason"), REASON_MAX_CHARS);
     let problem = if !csrf_ok(&req, &get("csrf")) {
         Some(lang.t("login.expired"))
     } else if ids.is_empty() {
         Some(lang.t("review.none_selected"))
-    } else if action == "reject" && reason.is_empty() {
+    } else if verdict.is_some_and(Verdict::needs_reason) && reason.is_empty() {
         Some(lang.t("review.reason_needed"))
-    } else if !matches!(action.as_str(), "approve" | "reject" | "waitlist") {
+    } else if verdict.is_none() {
         Some(lang.t("review.action"))
     } else {
         None
     };
-    if let Some(problem) = problem {
-        return match review_page(&state, &req, &fair, &ListQuery::default(), None) {
-            Ok(mut page) => {
-                page.error = Some(problem.to_owned());
-                let csrf = page.csrf.clone();
-                with_csrf(render(StatusCode::UNPROCESSABLE_ENTITY, lang, &page), &csrf)
-            }
-            Err(response) => *response,
-        };
-    }
+    let verdict = match (verdict, problem) {
+        (Some(verdict), None) => verdict,
+        (_, problem) => {
+            let problem = problem.unwrap_or_else(|| lang.t("review.action"));
+            return match review_page(&state, &req, &fair, &ListQuery::default(), None) {
+                Ok(mut page) => {
+                    page.error = Some(problem.to_owned());
+                    let csrf = page.csrf.clone();
+                    with_csrf(render(StatusCode::UNPROCESSABLE_ENTITY, lang, &page), &csrf)
+                }
+                Err(response) => *response,
+            };
+        }
+    };
     if get("confirm") != "yes" {
         let frame = Frame::of(&req);
         let names = {
@@ -263,12 +267,16 @@ async fn bulk(
         };
         return render(StatusCode::OK, lang, &page);
     }
-    let note = (!reason.is_empty()).then_some(reason.as_str());
+    let decision = Decision {
+        verdict,
+        booths: None,
+        reason: (!reason.is_empty()).then_some(reason),
+    };
     let take = |id: RegistrationId| {
-        let (state, organizer, fair, action) = (&state, &organizer, &fair, &action);
+        let (state, organizer, fair, decision) = (&state, &organizer, &fair, &decision);
         async move {
             match booths_requested_in(state, fair, &id) {
-                Some(requested) => run(state, organizer, id, decision_for(action, requested, note)).await,
+                Some(requested) => run(state, organizer, id, decision.command(requested)).await,
                 None => false,
             }
         }
@@ -429,25 +437,26 @@ async fn decide_one(
     };
     let lang = Lang::of(&req);
     let get = |name: &str| form.get(name).map(|v| v.trim().to_owned()).unwrap_or_default();
-    let reason: String = get("reason").chars().filter(|c| !c.is_control()).take(1000).collect();
-    let action = get("action");
-    let booths = get("booths").parse::<u32>().ok().filter(|b| (1..=20).contains(b));
+    let reason = form_text(&get("reason"), REASON_MAX_CHARS);
+    let verdict = Verdict::parse(&get("action"));
+    let booths = get("booths")
+        .parse::<u32>()
+        .ok()
+        .filter(|b| (1..=MAX_APPROVED_BOOTHS).contains(b));
     let requested = state
         .read()
         .registrations
         .get(&id)
         .map(|v| v.application.booth_request.count);
-    let valid = csrf_ok(&req, &get("csrf"))
-        && matches!(action.as_str(), "approve" | "reject" | "waitlist")
-        && !(action == "reject" && reason.is_empty())
-        && requested.is_some();
-    if valid {
-        let command = decision_for(
-            &action,
-            booths.or(requested).unwrap_or(1),
-            (!reason.is_empty()).then_some(reason.as_str()),
-        );
-        run(&state, &organizer, id, command).await;
+    let decision = verdict
+        .filter(|v| !(v.needs_reason() && reason.is_empty()))
+        .map(|verdict| Decision {
+            verdict,
+            booths,
+            reason: (!reason.is_empty()).then_some(reason),
+        });
+    if let (true, Some(decision), Some(requested)) = (csrf_ok(&req, &get("csrf")), decision, requested) {
+        run(&state, &organizer, id, decision.command(requested)).await;
     }
     HttpResponse::SeeOther()
         .insert_header((

@@ -12,8 +12,8 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::app::AppState;
-use crate::domain::fair::FairCommand;
-use crate::domain::sales::{SalesCommand, Situation, MAX_ENTRY_VND};
+use crate::domain::fair::{FairCommand, REOPEN_REASON_MAX_CHARS};
+use crate::domain::sales::{SalesCommand, Situation, MAX_ENTRY_VND, VOID_REASON_MAX_CHARS};
 use crate::i18n::{date_vn, Lang};
 use crate::revenue::to_csv;
 use crate::revenue::Revenue;
@@ -214,7 +214,7 @@ pub async fn void(
         let mut check = Check::new(lang);
         let reason = check
             .object(&value, "", &["reason"])
-            .and_then(|o| check.text(o, "", "reason", 500, true));
+            .and_then(|o| check.text(o, "", "reason", VOID_REASON_MAX_CHARS, true));
         check.finish()?;
         Ok(SalesCommand::Void {
             entry_id: entry,
@@ -356,7 +356,7 @@ pub async fn reopen_books(
     let mut check = Check::new(lang);
     let reason = check
         .object(&value, "", &["reason"])
-        .and_then(|o| check.text(o, "", "reason", 500, true));
+        .and_then(|o| check.text(o, "", "reason", REOPEN_REASON_MAX_CHARS, true));
     check.finish()?;
     let reason = reason.unwrap_or_default();
     crate::web::allocations::api::run(&state, &req, &who, &body, &fair, StatusCode::OK, |_| {

@@ -11,13 +11,15 @@ use serde_json::{json, Value};
 
 use crate::app::AppState;
 use crate::domain::fair::FairCommand;
-use crate::domain::sales::SalesCommand;
+use crate::domain::fair::REOPEN_REASON_MAX_CHARS;
+use crate::domain::sales::{SalesCommand, VOID_REASON_MAX_CHARS};
 use crate::i18n::{date_vn, datetime_vn, money_vnd, Lang};
 use crate::revenue::{charts, revenue};
 use crate::service;
 use crate::service::CommandContext;
 use crate::web::kit::error::ApiError;
 use crate::web::kit::extract::organizer_of;
+use crate::web::kit::input::form_text;
 use crate::web::kit::page::private;
 use crate::web::kit::page::{csrf_ok, csrf_token, not_found_page, render, to_login, with_csrf, Frame};
 use crate::web::kit::write::{form_mark, replay};
@@ -300,10 +302,7 @@ async fn void(
         return private(not_found_page(&req, "mine.not_found"));
     };
     let lang = Lang::of(&req);
-    let reason: String = form
-        .get("reason")
-        .map(|r| r.trim().chars().filter(|c| !c.is_control()).take(500).collect())
-        .unwrap_or_default();
+    let reason = form_text(form.get("reason").map_or("", String::as_str), VOID_REASON_MAX_CHARS);
     let csrf = form.get("csrf").map(String::as_str).unwrap_or("");
     let mut done = "void_refused";
     if let (true, false, Ok(entry_id)) = (csrf_ok(&req, csrf), reason.is_empty(), entry.parse()) {
@@ -491,7 +490,7 @@ async fn books(
     let lang = Lang::of(&req);
     let fair_id = FairId::new_unchecked(fair.as_str());
     let get = |k: &str| form.get(k).map(|v| v.trim().to_owned()).unwrap_or_default();
-    let reason: String = get("reason").chars().filter(|c| !c.is_control()).take(500).collect();
+    let reason = form_text(&get("reason"), REOPEN_REASON_MAX_CHARS);
     let command = match get("action").as_str() {
         "close" => Some(FairCommand::CloseBooks),
         "reopen" if !reason.is_empty() => Some(FairCommand::ReopenBooks { reason }),
