@@ -6,40 +6,6 @@ use std::time::Duration;
 use crate::support::{application_body, json, open_fair, spawn, TestApp};
 use serde_json::{json, Value};
 
-/// An application entered by the organizer, approved for `booths` (0: left submitted).
-async fn approved(app: &TestApp, fair: &str, name: &str, booths: u32) -> String {
-    let mut body = application_body();
-    body["organization"] = json!(name);
-    let (status, applied) = json(
-        app.post_json(&format!("/api/v1/fairs/{fair}/registrations"), &body)
-            .await,
-    )
-    .await;
-    assert_eq!(status, 201, "{applied}");
-    let id = applied["id"].as_str().unwrap().to_owned();
-    if booths > 0 {
-        let response = app
-            .post_json(
-                &format!("/api/v1/registrations/{id}/approve"),
-                &json!({"booths": booths}),
-            )
-            .await;
-        assert_eq!(response.status().as_u16(), 200);
-    }
-    id
-}
-
-async fn allocate(app: &TestApp, booth: &str, registration: &str) -> (u16, Value) {
-    json(
-        app.post_json(
-            "/api/v1/fairs/ht2022/allocations",
-            &json!({"booth": booth, "registration": registration}),
-        )
-        .await,
-    )
-    .await
-}
-
 async fn booths(app: &TestApp, organizer: bool) -> Value {
     let response = if organizer {
         app.get_as_organizer("/api/v1/fairs/ht2022/booths").await
@@ -68,9 +34,9 @@ async fn fair_version(app: &TestApp) -> u64 {
 async fn an_approved_registration_gets_booths_and_everyone_sees_who_is_there() {
     let app = spawn().await;
     open_fair(&app, "ht2022").await;
-    let son_kim = approved(&app, "ht2022", "HTX Nông nghiệp Sơn Kim", 2).await;
+    let son_kim = app.approved("ht2022", "HTX Nông nghiệp Sơn Kim", 2).await;
 
-    let (status, body) = allocate(&app, "A01", &son_kim).await;
+    let (status, body) = app.allocate("ht2022", "A01", &son_kim).await;
     assert_eq!(status, 201, "{body}");
     assert_eq!(body["changes"], 1);
     assert_eq!(body["booths"][0]["registration"], son_kim.as_str());
@@ -90,7 +56,7 @@ async fn an_approved_registration_gets_booths_and_everyone_sees_who_is_there() {
     assert_eq!(booth(&public, "A02")["status"], "available");
 
     // The same allocation again changes nothing.
-    let (status, body) = allocate(&app, "A01", &son_kim).await;
+    let (status, body) = app.allocate("ht2022", "A01", &son_kim).await;
     assert_eq!(status, 201);
     assert_eq!(body["changes"], 0);
 
@@ -135,34 +101,34 @@ async fn an_approved_registration_gets_booths_and_everyone_sees_who_is_there() {
 async fn every_refusal_names_its_reason_and_writes_nothing() {
     let app = spawn().await;
     open_fair(&app, "ht2022").await;
-    let one = approved(&app, "ht2022", "HTX Một Gian", 1).await;
-    let other = approved(&app, "ht2022", "HTX Thạch Hà", 1).await;
-    let waiting = approved(&app, "ht2022", "Hộ kinh doanh Chờ Duyệt", 0).await;
-    let (status, _) = allocate(&app, "A01", &one).await;
+    let one = app.approved("ht2022", "HTX Một Gian", 1).await;
+    let other = app.approved("ht2022", "HTX Thạch Hà", 1).await;
+    let waiting = app.approved("ht2022", "Hộ kinh doanh Chờ Duyệt", 0).await;
+    let (status, _) = app.allocate("ht2022", "A01", &one).await;
     assert_eq!(status, 201);
     let before = fair_version(&app).await;
 
-    let (status, body) = allocate(&app, "Z99", &one).await;
+    let (status, body) = app.allocate("ht2022", "Z99", &one).await;
     assert_eq!(
         (status, body["error"]["code"].as_str()),
         (404, Some("not_found")),
         "{body}"
     );
-    let (status, _) = allocate(&app, "A02", &uuid::Uuid::now_v7().to_string()).await;
+    let (status, _) = app.allocate("ht2022", "A02", &uuid::Uuid::now_v7().to_string()).await;
     assert_eq!(status, 404);
-    let (status, body) = allocate(&app, "A02", &waiting).await;
+    let (status, body) = app.allocate("ht2022", "A02", &waiting).await;
     assert_eq!(
         (status, body["error"]["code"].as_str()),
         (409, Some("not_approved")),
         "{body}"
     );
-    let (status, body) = allocate(&app, "A02", &one).await;
+    let (status, body) = app.allocate("ht2022", "A02", &one).await;
     assert_eq!(
         (status, body["error"]["code"].as_str()),
         (409, Some("over_approved_count")),
         "{body}"
     );
-    let (status, body) = allocate(&app, "A01", &other).await;
+    let (status, body) = app.allocate("ht2022", "A01", &other).await;
     assert_eq!(
         (status, body["error"]["code"].as_str()),
         (409, Some("booth_taken")),
@@ -170,7 +136,7 @@ async fn every_refusal_names_its_reason_and_writes_nothing() {
     );
     assert_eq!(body["error"]["details"]["holder"]["registration"], one.as_str());
     assert_eq!(body["error"]["details"]["holder"]["organization"], "HTX Một Gian");
-    let (status, body) = allocate(&app, " ", "not-a-uuid").await;
+    let (status, body) = app.allocate("ht2022", " ", "not-a-uuid").await;
     assert_eq!(status, 422);
     assert!(body["error"]["fields"]["booth"].is_string(), "{body}");
     let bad = app
@@ -225,7 +191,7 @@ async fn every_refusal_names_its_reason_and_writes_nothing() {
         .await;
     assert_eq!(block.status().as_u16(), 200);
     let before = fair_version(&app).await;
-    let (status, body) = allocate(&app, "A02", &other).await;
+    let (status, body) = app.allocate("ht2022", "A02", &other).await;
     assert_eq!((status, body["error"]["code"].as_str()), (409, Some("booth_blocked")));
     let (status, body) = json(app.post_json("/api/v1/fairs/ht2022/booths/A01/block", &json!({})).await).await;
     assert_eq!((status, body["error"]["code"].as_str()), (409, Some("booth_taken")));
@@ -244,7 +210,7 @@ async fn every_refusal_names_its_reason_and_writes_nothing() {
         .post_json("/api/v1/fairs/ht2022/booths/A02/unblock", &json!({}))
         .await;
     assert_eq!(unblock.status().as_u16(), 200);
-    let (status, _) = allocate(&app, "A02", &other).await;
+    let (status, _) = app.allocate("ht2022", "A02", &other).await;
     assert_eq!(status, 201);
 }
 
@@ -252,12 +218,12 @@ async fn every_refusal_names_its_reason_and_writes_nothing() {
 async fn withdrawing_rejecting_or_approving_fewer_gives_booths_back() {
     let app = spawn().await;
     open_fair(&app, "ht2022").await;
-    let leaving = approved(&app, "ht2022", "HTX Rút Đơn", 1).await;
-    let rejected = approved(&app, "ht2022", "HTX Bị Từ Chối", 1).await;
-    let waitlisted = approved(&app, "ht2022", "HTX Danh Sách Chờ", 1).await;
-    assert_eq!(allocate(&app, "A01", &leaving).await.0, 201);
-    assert_eq!(allocate(&app, "A02", &rejected).await.0, 201);
-    assert_eq!(allocate(&app, "B01", &waitlisted).await.0, 201);
+    let leaving = app.approved("ht2022", "HTX Rút Đơn", 1).await;
+    let rejected = app.approved("ht2022", "HTX Bị Từ Chối", 1).await;
+    let waitlisted = app.approved("ht2022", "HTX Danh Sách Chờ", 1).await;
+    assert_eq!(app.allocate("ht2022", "A01", &leaving).await.0, 201);
+    assert_eq!(app.allocate("ht2022", "A02", &rejected).await.0, 201);
+    assert_eq!(app.allocate("ht2022", "B01", &waitlisted).await.0, 201);
 
     let withdraw = app
         .post_json(&format!("/api/v1/registrations/{leaving}/withdraw"), &json!({}))
@@ -299,9 +265,9 @@ async fn withdrawing_rejecting_or_approving_fewer_gives_booths_back() {
     assert_eq!(last["by"], "system");
 
     // Approved again for one booth instead of two: the booth later in code order goes back.
-    let fewer = approved(&app, "ht2022", "HTX Ít Gian Hơn", 2).await;
-    assert_eq!(allocate(&app, "A02", &fewer).await.0, 201);
-    assert_eq!(allocate(&app, "A01", &fewer).await.0, 201);
+    let fewer = app.approved("ht2022", "HTX Ít Gian Hơn", 2).await;
+    assert_eq!(app.allocate("ht2022", "A02", &fewer).await.0, 201);
+    assert_eq!(app.allocate("ht2022", "A01", &fewer).await.0, 201);
     let again = app
         .post_json(&format!("/api/v1/registrations/{fewer}/approve"), &json!({"booths": 1}))
         .await;
@@ -328,7 +294,7 @@ async fn racing_organizers_never_get_the_same_booth() {
     open_fair(&app, "ht2022").await;
     let mut registrations = Vec::new();
     for i in 0..24 {
-        registrations.push(approved(&app, "ht2022", &format!("HTX Đua Nhau {i}"), 1).await);
+        registrations.push(app.approved("ht2022", &format!("HTX Đua Nhau {i}"), 1).await);
     }
     // Every registration asks for A01 and every other booth at the same moment, twice over.
     let mut requests = Vec::new();
@@ -377,22 +343,6 @@ async fn racing_organizers_never_get_the_same_booth() {
     assert_eq!(won.len(), 3, "exactly one winner per booth: {won:#?}");
 }
 
-async fn entered(app: &TestApp, name: &str, body: Value, booths: u32) -> String {
-    let mut body = body;
-    body["organization"] = json!(name);
-    let (status, applied) = json(app.post_json("/api/v1/fairs/ht2022/registrations", &body).await).await;
-    assert_eq!(status, 201, "{applied}");
-    let id = applied["id"].as_str().unwrap().to_owned();
-    let response = app
-        .post_json(
-            &format!("/api/v1/registrations/{id}/approve"),
-            &json!({"booths": booths}),
-        )
-        .await;
-    assert_eq!(response.status().as_u16(), 200);
-    id
-}
-
 #[tokio::test]
 async fn the_proposal_is_drawn_from_the_log_and_accepted_as_one_change() {
     let app = spawn().await;
@@ -403,13 +353,15 @@ async fn the_proposal_is_drawn_from_the_log_and_accepted_as_one_change() {
     plain["products"][0]["certificate_expires"] = json!(null);
     plain["booth_request"]["preferred_booths"] = json!([]);
     // Arrives first, but has no stars: the four-star producer goes before it.
-    let early = entered(&app, "Hộ kinh doanh Đến Sớm", plain.clone(), 1).await;
-    let starred = entered(&app, "HTX Bốn Sao", application_body(), 1).await;
+    let early = app
+        .approved_with("ht2022", "Hộ kinh doanh Đến Sớm", plain.clone(), 1)
+        .await;
+    let starred = app.approved_with("ht2022", "HTX Bốn Sao", application_body(), 1).await;
     let mut double = plain.clone();
     double["booth_request"]["zone"] = json!("B");
     double["booth_request"]["kind"] = json!("double");
-    let in_b = entered(&app, "Sở Công Thương", double, 1).await;
-    let late = entered(&app, "HTX Đến Muộn", plain.clone(), 1).await;
+    let in_b = app.approved_with("ht2022", "Sở Công Thương", double, 1).await;
+    let late = app.approved_with("ht2022", "HTX Đến Muộn", plain.clone(), 1).await;
 
     let (status, proposal) = json(
         app.post_json("/api/v1/fairs/ht2022/allocations/proposal", &json!({}))
@@ -524,7 +476,7 @@ async fn the_proposal_is_drawn_from_the_log_and_accepted_as_one_change() {
 async fn the_public_directory_shows_who_is_where_and_finds_them_without_diacritics() {
     let app = spawn().await;
     open_fair(&app, "ht2022").await;
-    let son_kim = approved(&app, "ht2022", "HTX Nông nghiệp Sơn Kim", 1).await;
+    let son_kim = app.approved("ht2022", "HTX Nông nghiệp Sơn Kim", 1).await;
     let mut delegation = application_body();
     let expires = application_body()["products"][0]["certificate_expires"].clone();
     delegation["producer_type"] = json!("doan");
@@ -535,10 +487,10 @@ async fn the_public_directory_shows_who_is_where_and_finds_them_without_diacriti
         {"organization": "Hộ kinh doanh Bánh đa Đức Thọ", "producer_type": "ho_kinh_doanh",
          "products": [{"name": "Bánh đa vừng", "group": "I"}]}
     ]);
-    let doan = entered(&app, "Đoàn huyện Lộc Hà", delegation, 1).await;
-    assert_eq!(allocate(&app, "A02", &son_kim).await.0, 201);
-    assert_eq!(allocate(&app, "A01", &doan).await.0, 201);
-    let waiting = approved(&app, "ht2022", "HTX Chưa Có Gian", 1).await;
+    let doan = app.approved_with("ht2022", "Đoàn huyện Lộc Hà", delegation, 1).await;
+    assert_eq!(app.allocate("ht2022", "A02", &son_kim).await.0, 201);
+    assert_eq!(app.allocate("ht2022", "A01", &doan).await.0, 201);
+    let waiting = app.approved("ht2022", "HTX Chưa Có Gian", 1).await;
     let _ = waiting;
 
     let (status, body) = json(app.get("/api/v1/fairs/ht2022/directory").await).await;

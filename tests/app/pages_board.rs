@@ -1,24 +1,8 @@
 //! The organizers' allocation board over plain HTTP forms (no JavaScript): pick, tap,
 //! allocate; refusals shown in Vietnamese; the proposal drawn, accepted and discarded.
 
-use crate::support::{application_body, json, open_fair, spawn, TestApp};
-use serde_json::{json, Value};
-
-async fn approved(app: &TestApp, name: &str, booths: u32) -> String {
-    let mut body = application_body();
-    body["organization"] = json!(name);
-    let (status, applied) = json(app.post_json("/api/v1/fairs/ht2022/registrations", &body).await).await;
-    assert_eq!(status, 201);
-    let id = applied["id"].as_str().unwrap().to_owned();
-    let approve = app
-        .post_json(
-            &format!("/api/v1/registrations/{id}/approve"),
-            &json!({"booths": booths}),
-        )
-        .await;
-    assert_eq!(approve.status().as_u16(), 200);
-    id
-}
+use crate::support::{json, open_fair, spawn, TestApp};
+use serde_json::Value;
 
 fn location(response: &reqwest::Response) -> String {
     response.headers()["location"].to_str().unwrap().to_owned()
@@ -38,8 +22,8 @@ async fn holder(app: &TestApp, code: &str) -> Option<String> {
 async fn an_organizer_picks_an_application_taps_a_booth_and_allocates_it() {
     let app = spawn().await;
     open_fair(&app, "ht2022").await;
-    let son_kim = approved(&app, "HTX Nông nghiệp Sơn Kim", 1).await;
-    let other = approved(&app, "HTX Thạch Hà", 1).await;
+    let son_kim = app.approved("ht2022", "HTX Nông nghiệp Sơn Kim", 1).await;
+    let other = app.approved("ht2022", "HTX Thạch Hà", 1).await;
     let cookie = app.organizer_cookie().await;
 
     let anonymous = app.get("/organizer/fairs/ht2022/board").await;
@@ -140,8 +124,8 @@ async fn an_organizer_picks_an_application_taps_a_booth_and_allocates_it() {
 async fn the_proposal_is_drawn_on_the_board_and_accepted_in_one_go() {
     let app = spawn().await;
     open_fair(&app, "ht2022").await;
-    let first = approved(&app, "HTX Một", 1).await;
-    let second = approved(&app, "HTX Hai", 1).await;
+    let first = app.approved("ht2022", "HTX Một", 1).await;
+    let second = app.approved("ht2022", "HTX Hai", 1).await;
     let cookie = app.organizer_cookie().await;
     let html = app
         .get_page("/organizer/fairs/ht2022/board?proposal=1", &cookie)

@@ -286,7 +286,7 @@ async fn a_delegation_applies_for_its_producers_through_the_form() {
     .await;
     assert_eq!(list["total"], 1);
     let id = list["registrations"][0]["id"].as_str().unwrap();
-    let (_, one) = crate::support::json(app.get_as_organizer(&format!("/api/v1/registrations/{id}")).await).await;
+    let (_, one) = app.registration(id).await;
     let producers = one["application"]["producers"].as_array().unwrap();
     assert_eq!(producers.len(), 2);
     assert_eq!(producers[1]["products"][0]["stars"], 3);

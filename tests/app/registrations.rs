@@ -355,11 +355,7 @@ async fn organizers_approve_reject_and_waitlist() {
         )
         .await;
     assert_eq!(approve.status().as_u16(), 200);
-    let (status, body) = json(
-        app.post_json(&format!("/api/v1/registrations/{}/reject", ids[1]), &json!({}))
-            .await,
-    )
-    .await;
+    let (status, body) = app.decide(&ids[1], "reject", &json!({})).await;
     assert_eq!(status, 422, "a rejection needs a reason: {body}");
     let reject = app
         .post_json(
@@ -378,11 +374,7 @@ async fn organizers_approve_reject_and_waitlist() {
         200,
         "a waitlisted application can be approved later"
     );
-    let (status, body) = json(
-        app.post_json(&format!("/api/v1/registrations/{}/approve", ids[1]), &json!({}))
-            .await,
-    )
-    .await;
+    let (status, body) = app.decide(&ids[1], "approve", &json!({})).await;
     assert_eq!(
         (status, body["error"]["code"].as_str()),
         (409, Some("registration_final"))
@@ -541,7 +533,7 @@ async fn a_bulk_decision_on_many_applications_takes_each_once() {
     .await;
     assert_eq!(list["total"], 60);
     for id in ids.iter().step_by(3) {
-        let (_, one) = json(app.get_as_organizer(&format!("/api/v1/registrations/{id}")).await).await;
+        let (_, one) = app.registration(id).await;
         let events: Vec<&str> = one["history"]
             .as_array()
             .unwrap()

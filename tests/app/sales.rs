@@ -23,36 +23,24 @@ async fn exhibitor(app: &TestApp, name: &str, body: Value, booth: Option<&str>) 
     crate::support::exhibitor(app, "ht2026", body, booth).await
 }
 
-async fn sell(app: &TestApp, id: &str, token: &str, body: &Value) -> (u16, Value) {
-    json(
-        app.post_with_token(&format!("/api/v1/registrations/{id}/sales"), token, body)
-            .await,
-    )
-    .await
-}
-
-async fn sales(app: &TestApp, id: &str) -> Value {
-    let (status, body) = json(app.get_as_organizer(&format!("/api/v1/registrations/{id}/sales")).await).await;
-    assert_eq!(status, 200);
-    body
-}
-
 #[tokio::test]
 async fn exhibitors_record_their_days_and_every_bad_entry_is_named() {
     let app = spawn().await;
     let (yesterday, today, tomorrow) = running_fair(&app).await;
     let (id, token) = exhibitor(&app, "HTX Nông nghiệp Sơn Kim", application_body(), Some("A02")).await;
 
-    let (status, body) = sell(
-        &app,
-        &id,
-        &token,
-        &json!({"day": yesterday, "amount_vnd": 3_500_000, "transactions": 42, "note": "Cam bù bán chạy"}),
-    )
-    .await;
+    let (status, body) = app
+        .sell(
+            &id,
+            &token,
+            &json!({"day": yesterday, "amount_vnd": 3_500_000, "transactions": 42, "note": "Cam bù bán chạy"}),
+        )
+        .await;
     assert_eq!(status, 201, "{body}");
     assert_eq!(body["total_vnd"], 3_500_000);
-    let (status, _) = sell(&app, &id, &token, &json!({"day": today, "amount_vnd": 1_250_000})).await;
+    let (status, _) = app
+        .sell(&id, &token, &json!({"day": today, "amount_vnd": 1_250_000}))
+        .await;
     assert_eq!(status, 201);
     // An organizer enters one for it (a producer who phoned in).
     let by_organizer = app
@@ -62,7 +50,7 @@ async fn exhibitors_record_their_days_and_every_bad_entry_is_named() {
         )
         .await;
     assert_eq!(by_organizer.status().as_u16(), 201);
-    let list = sales(&app, &id).await;
+    let list = app.sales(&id).await;
     assert_eq!(list["total_vnd"], 5_500_000);
     assert_eq!(list["transactions"], 42);
     assert_eq!(
@@ -71,13 +59,13 @@ async fn exhibitors_record_their_days_and_every_bad_entry_is_named() {
     );
 
     // Every bad field, named; nothing written.
-    let (status, body) = sell(
-        &app,
-        &id,
-        &token,
-        &json!({"day": tomorrow, "amount_vnd": -5, "transactions": 1.5, "producer": "HTX Lạ", "colour": "red"}),
-    )
-    .await;
+    let (status, body) = app
+        .sell(
+            &id,
+            &token,
+            &json!({"day": tomorrow, "amount_vnd": -5, "transactions": 1.5, "producer": "HTX Lạ", "colour": "red"}),
+        )
+        .await;
     assert_eq!(status, 422, "{body}");
     let fields = body["error"]["fields"].as_object().unwrap();
     for field in ["day", "amount_vnd", "transactions", "producer", "colour"] {
@@ -90,11 +78,13 @@ async fn exhibitors_record_their_days_and_every_bad_entry_is_named() {
         json!(20_000_000_000i64),
         json!(null),
     ] {
-        let (status, body) = sell(&app, &id, &token, &json!({"day": today, "amount_vnd": bad})).await;
+        let (status, body) = app.sell(&id, &token, &json!({"day": today, "amount_vnd": bad})).await;
         assert_eq!(status, 422, "{bad}: {body}");
         assert!(body["error"]["fields"]["amount_vnd"].is_string(), "{body}");
     }
-    let (status, body) = sell(&app, &id, &token, &json!({"day": "2020-01-01", "amount_vnd": 1})).await;
+    let (status, body) = app
+        .sell(&id, &token, &json!({"day": "2020-01-01", "amount_vnd": 1}))
+        .await;
     assert_eq!(status, 422);
     assert!(
         body["error"]["fields"]["day"]
@@ -115,11 +105,13 @@ async fn exhibitors_record_their_days_and_every_bad_entry_is_named() {
     )
     .await;
     assert_eq!(status, 400);
-    assert_eq!(sales(&app, &id).await["total_vnd"], 5_500_000, "nothing was written");
+    assert_eq!(app.sales(&id).await["total_vnd"], 5_500_000, "nothing was written");
 
     // Another exhibitor's token reaches nothing here; no token is 401.
     let (other, other_token) = exhibitor(&app, "HTX Thạch Hà", application_body(), Some("B01")).await;
-    let (status, _) = sell(&app, &id, &other_token, &json!({"day": today, "amount_vnd": 1})).await;
+    let (status, _) = app
+        .sell(&id, &other_token, &json!({"day": today, "amount_vnd": 1}))
+        .await;
     assert_eq!(status, 404, "an exhibitor records for another");
     let anonymous = app
         .client
@@ -131,13 +123,9 @@ async fn exhibitors_record_their_days_and_every_bad_entry_is_named() {
     assert_eq!(anonymous.status().as_u16(), 401);
     // Without a booth there are no sales to record.
     let (boothless, boothless_token) = exhibitor(&app, "HTX Chưa Có Gian", application_body(), None).await;
-    let (status, body) = sell(
-        &app,
-        &boothless,
-        &boothless_token,
-        &json!({"day": today, "amount_vnd": 1}),
-    )
-    .await;
+    let (status, body) = app
+        .sell(&boothless, &boothless_token, &json!({"day": today, "amount_vnd": 1}))
+        .await;
     assert_eq!((status, body["error"]["code"].as_str()), (409, Some("no_booth")));
 
     // The same Idempotency-Key twice: one entry.
@@ -153,7 +141,7 @@ async fn exhibitors_record_their_days_and_every_bad_entry_is_named() {
             .unwrap();
         assert_eq!(response.status().as_u16(), 201);
     }
-    assert_eq!(sales(&app, &other).await["entries"].as_array().unwrap().len(), 1);
+    assert_eq!(app.sales(&other).await["entries"].as_array().unwrap().len(), 1);
 }
 
 #[tokio::test]
@@ -168,15 +156,15 @@ async fn voids_closed_books_and_the_revenue_review() {
     plain["address"]["commune"] = json!("Cẩm Xuyên");
     let (other, other_token) = exhibitor(&app, "Hộ kinh doanh Bánh đa", plain, Some("B01")).await;
 
-    let (_, first) = sell(&app, &id, &token, &json!({"day": yesterday, "amount_vnd": 4_000_000})).await;
-    let (_, _) = sell(&app, &id, &token, &json!({"day": today, "amount_vnd": 2_000_000})).await;
-    let (_, _) = sell(
-        &app,
-        &other,
-        &other_token,
-        &json!({"day": today, "amount_vnd": 1_000_000}),
-    )
-    .await;
+    let (_, first) = app
+        .sell(&id, &token, &json!({"day": yesterday, "amount_vnd": 4_000_000}))
+        .await;
+    let (_, _) = app
+        .sell(&id, &token, &json!({"day": today, "amount_vnd": 2_000_000}))
+        .await;
+    let (_, _) = app
+        .sell(&other, &other_token, &json!({"day": today, "amount_vnd": 1_000_000}))
+        .await;
     // A mistake: voided with a reason, entered again.
     let entry = first["entry_id"].as_str().unwrap();
     let void = |body: Value| {
@@ -200,9 +188,11 @@ async fn voids_closed_books_and_the_revenue_review() {
         )
         .await;
     assert_eq!(missing.status().as_u16(), 404);
-    let (status, _) = sell(&app, &id, &token, &json!({"day": yesterday, "amount_vnd": 400_000})).await;
+    let (status, _) = app
+        .sell(&id, &token, &json!({"day": yesterday, "amount_vnd": 400_000}))
+        .await;
     assert_eq!(status, 201);
-    let list = sales(&app, &id).await;
+    let list = app.sales(&id).await;
     assert_eq!(list["total_vnd"], 2_400_000);
     assert_eq!(
         list["entries"][0]["voided"], "Nhập nhầm 4 triệu, đúng là 400 nghìn",
@@ -306,7 +296,9 @@ async fn voids_closed_books_and_the_revenue_review() {
     // The books close: nothing more is recorded or voided; reopening needs a reason.
     let close = app.post_json("/api/v1/fairs/ht2026/books/close", &json!({})).await;
     assert_eq!(close.status().as_u16(), 200);
-    let (status, body) = sell(&app, &other, &other_token, &json!({"day": today, "amount_vnd": 5})).await;
+    let (status, body) = app
+        .sell(&other, &other_token, &json!({"day": today, "amount_vnd": 5}))
+        .await;
     assert_eq!((status, body["error"]["code"].as_str()), (409, Some("books_closed")));
     let (status, body) = json(app.post_json("/api/v1/fairs/ht2026/books/reopen", &json!({})).await).await;
     assert_eq!(status, 422, "{body}");
@@ -319,7 +311,9 @@ async fn voids_closed_books_and_the_revenue_review() {
     )
     .await;
     assert_eq!(status, 200);
-    let (status, _) = sell(&app, &other, &other_token, &json!({"day": today, "amount_vnd": 5})).await;
+    let (status, _) = app
+        .sell(&other, &other_token, &json!({"day": today, "amount_vnd": 5}))
+        .await;
     assert_eq!(status, 201);
 
     // An earlier fair with its own sales: the review compares with it.

@@ -348,3 +348,82 @@ pub async fn exhibitor(app: &TestApp, fair: &str, body: Value, booth: Option<&st
     }
     (id, token)
 }
+
+/// The API's calls by what they do, so a test names the action rather than its URL.
+impl Api {
+    /// An application the organizer enters for `name` at `fair`, from `body`: its id.
+    pub async fn enter(&self, fair: &str, name: &str, mut body: Value) -> String {
+        body["organization"] = json!(name);
+        let (status, applied) = json(
+            self.post_json(&format!("/api/v1/fairs/{fair}/registrations"), &body)
+                .await,
+        )
+        .await;
+        assert_eq!(status, 201, "{applied}");
+        applied["id"].as_str().unwrap().to_owned()
+    }
+
+    /// The standard application for `name`, entered and approved for `booths` (0: left
+    /// submitted): its id.
+    pub async fn approved(&self, fair: &str, name: &str, booths: u32) -> String {
+        self.approved_with(fair, name, application_body(), booths).await
+    }
+
+    /// An application from `body` for `name`, entered and approved for `booths` (0: left
+    /// submitted): its id.
+    pub async fn approved_with(&self, fair: &str, name: &str, body: Value, booths: u32) -> String {
+        let id = self.enter(fair, name, body).await;
+        if booths > 0 {
+            let (status, body) = self.decide(&id, "approve", &json!({"booths": booths})).await;
+            assert_eq!(status, 200, "{body}");
+        }
+        id
+    }
+
+    /// A decision on (or the withdrawal of) an application: `approve`, `reject`,
+    /// `waitlist`, `withdraw`, as the organizer.
+    pub async fn decide(&self, id: &str, action: &str, body: &Value) -> (u16, Value) {
+        json(
+            self.post_json(&format!("/api/v1/registrations/{id}/{action}"), body)
+                .await,
+        )
+        .await
+    }
+
+    /// An application as the organizer reads it.
+    pub async fn registration(&self, id: &str) -> (u16, Value) {
+        json(self.get_as_organizer(&format!("/api/v1/registrations/{id}")).await).await
+    }
+
+    /// `booth` at `fair` given to `registration`.
+    pub async fn allocate(&self, fair: &str, booth: &str, registration: &str) -> (u16, Value) {
+        json(
+            self.post_json(
+                &format!("/api/v1/fairs/{fair}/allocations"),
+                &json!({"booth": booth, "registration": registration}),
+            )
+            .await,
+        )
+        .await
+    }
+
+    /// A sales entry recorded for registration `id` with `token` (its own, or an organizer's).
+    pub async fn sell(&self, id: &str, token: &str, body: &Value) -> (u16, Value) {
+        json(
+            self.post_with_token(&format!("/api/v1/registrations/{id}/sales"), token, body)
+                .await,
+        )
+        .await
+    }
+
+    /// Registration `id`'s sales as the organizer reads them.
+    pub async fn sales(&self, id: &str) -> Value {
+        let (status, body) = json(
+            self.get_as_organizer(&format!("/api/v1/registrations/{id}/sales"))
+                .await,
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        body
+    }
+}
