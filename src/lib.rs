@@ -14,6 +14,7 @@ pub mod policy;
 pub mod replay;
 pub mod revenue;
 pub mod service;
+pub mod spreadsheet;
 pub mod startup;
 pub mod store;
 pub mod transfer;

@@ -14,6 +14,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::i18n::{date_vn, Lang};
+use crate::spreadsheet::cell;
 
 pub use workbook::to_xlsx;
 
@@ -331,7 +332,8 @@ fn group_name(code: &str, vi: bool) -> String {
     format!("{code} — {}", if vi { v } else { e })
 }
 
-/// The report as CSV: UTF-8 with a byte-order mark so Excel reads the Vietnamese right.
+/// The report as CSV: UTF-8 with a byte-order mark so Excel reads the Vietnamese right, and
+/// no text cell a spreadsheet would run as a formula.
 pub fn to_csv(report: &Revenue, by: Option<&str>, lang: Lang) -> std::result::Result<Vec<u8>, csv::Error> {
     let vi = lang == Lang::Vi;
     let mut out = Vec::from("\u{feff}".as_bytes());
@@ -348,10 +350,11 @@ pub fn to_csv(report: &Revenue, by: Option<&str>, lang: Lang) -> std::result::Re
         };
         for b in breakdowns {
             for line in report.breakdown(b) {
+                // Keys and labels are people's text (an organization's name): never a formula.
                 w.write_record([
                     b,
-                    &line.key,
-                    &line.label,
+                    &cell(&line.key),
+                    &cell(&line.label),
                     &line.amount_vnd.to_string(),
                     &format!("{:.3}", line.share),
                 ])?;

@@ -373,3 +373,53 @@ async fn voids_closed_books_and_the_revenue_review() {
         3_400_005
     );
 }
+
+#[tokio::test]
+async fn no_cell_of_the_revenue_csv_is_a_formula() {
+    let app = spawn().await;
+    let (_, today, _) = running_fair(&app).await;
+    let names = [
+        "=HYPERLINK(\"http://evil.example\",\"Bấm vào đây\")",
+        "-1+HTX Trừ",
+        "@SUM(A1) Hộ kinh doanh",
+    ];
+    for (i, name) in names.iter().enumerate() {
+        let booth = ["A01", "A02", "B01"][i];
+        let (id, token) = exhibitor(&app, name, application_body(), Some(booth)).await;
+        let (status, body) = app
+            .sell(&id, &token, &json!({"day": today, "amount_vnd": 1_000_000}))
+            .await;
+        assert_eq!(status, 201, "{body}");
+    }
+    for query in [
+        "format=csv",
+        "format=csv&by=exhibitor",
+        "format=csv&by=producer",
+        "format=csv&lang=en",
+    ] {
+        let response = app
+            .get_as_organizer(&format!("/api/v1/fairs/ht2026/revenue?{query}"))
+            .await;
+        assert_eq!(response.status().as_u16(), 200);
+        let bytes = response.bytes().await.unwrap();
+        let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(&bytes[3..]);
+        let mut seen = Vec::new();
+        for record in reader.records() {
+            for field in record.unwrap().iter() {
+                assert!(
+                    !field.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                    "{query}: a spreadsheet would run {field:?}"
+                );
+                seen.push(field.to_owned());
+            }
+        }
+        if query.contains("exhibitor") {
+            for name in names {
+                assert!(
+                    seen.contains(&format!("'{name}")),
+                    "{query}: {name} kept, quoted: {seen:?}"
+                );
+            }
+        }
+    }
+}
