@@ -609,3 +609,24 @@ async fn public_applications_are_rate_limited_per_client() {
     .await;
     assert_eq!(status, 201);
 }
+
+#[tokio::test]
+async fn invisible_characters_in_names_are_refused_and_named() {
+    let app = spawn().await;
+    open_fair(&app, "ht2022").await;
+    for (field, text) in [
+        ("representative", "Nguyễn\u{200b} Văn An"),
+        ("representative", "Nguyễn Văn\u{2028}An"),
+        ("organization", "\u{feff}HTX Nông nghiệp Sơn Kim"),
+        ("organization", "HTX Sơn\u{2060}Kim"),
+    ] {
+        let mut body = application_body();
+        body[field] = json!(text);
+        let (status, answer) = app.apply("ht2022", &body).await;
+        assert_eq!(status, 422, "{text:?}: {answer}");
+        let said = answer["error"]["fields"][field].as_str().unwrap_or_default();
+        assert!(said.contains("vô hình"), "{text:?}: {answer}");
+    }
+    let (_, list) = json(app.get_as_organizer("/api/v1/fairs/ht2022/registrations").await).await;
+    assert_eq!(list["total"], 0, "nothing written");
+}

@@ -35,8 +35,37 @@ const FIELDS: &[&str] = &[
 ];
 
 /// Characters no name needs and that mean markup or pictures: `<`, `>` and emoji.
+/// Characters that show nothing or break a line: zero-width spaces and joiners, the word
+/// joiner and invisible operators, the byte-order mark, the soft hyphen, Hangul fillers,
+/// variation selectors, tags, the line and paragraph separators. Two names that differ only
+/// by them look the same on every page.
+fn invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00ad}'
+            | '\u{034f}'
+            | '\u{115f}'
+            | '\u{1160}'
+            | '\u{17b4}'
+            | '\u{17b5}'
+            | '\u{180b}'..='\u{180f}'
+            | '\u{200b}'..='\u{200d}'
+            | '\u{2028}'
+            | '\u{2029}'
+            | '\u{2060}'..='\u{2065}'
+            | '\u{206a}'..='\u{206f}'
+            | '\u{3164}'
+            | '\u{fe00}'..='\u{fe0f}'
+            | '\u{feff}'
+            | '\u{ffa0}'
+            | '\u{fff9}'..='\u{fffb}'
+            | '\u{1d173}'..='\u{1d17a}'
+            | '\u{e0000}'..='\u{e0fff}'
+    )
+}
+
 fn forbidden_in_names(c: char) -> bool {
-    matches!(c, '<' | '>' | '\u{200d}' | '\u{fe0f}' | '\u{20e3}')
+    matches!(c, '<' | '>' | '\u{20e3}')
         || ('\u{1f000}'..='\u{1faff}').contains(&c)
         || ('\u{2600}'..='\u{27bf}').contains(&c)
         || ('\u{2b00}'..='\u{2bff}').contains(&c)
@@ -52,6 +81,11 @@ impl Check {
             Some((
                 "không được chứa ký tự < > hoặc biểu tượng cảm xúc",
                 "must not contain < >, markup or emoji",
+            ))
+        } else if text.chars().any(invisible) {
+            Some((
+                "không được chứa ký tự vô hình (khoảng trắng độ rộng 0, dấu nối ẩn…)",
+                "must not contain invisible characters (zero-width spaces, joiners, separators)",
             ))
         } else if !text.chars().any(char::is_alphanumeric) {
             Some((
@@ -564,7 +598,7 @@ mod tests {
     }
 
     #[test]
-    fn a_name_is_refused_for_markup_emoji_no_letters_a_lone_accent_or_a_direction_override() {
+    fn a_name_is_refused_for_markup_emoji_no_letters_a_lone_accent_a_direction_override_or_invisible_characters() {
         for good in [
             "Cam bù Hương Sơn",
             "Nu\u{031b}o\u{031b}\u{0301}c ma\u{0306}\u{0301}m",
@@ -585,6 +619,12 @@ mod tests {
             ("Cam \u{202e}nớc", "direction of text"),
             ("\u{2067}Cam", "direction of text"),
             ("Cam\u{200f}", "direction of text"),
+            ("Nguyễn\u{200b} Văn An", "invisible"),
+            ("\u{feff}HTX Sơn Kim", "invisible"),
+            ("HTX Sơn\u{2060}Kim", "invisible"),
+            ("Nguyễn Văn\u{2028}An", "invisible"),
+            ("Cam\u{200d}bù", "invisible"),
+            ("Cam\u{00ad}bù", "invisible"),
         ] {
             let (name, errors) = named(Value::from(bad));
             assert_eq!(name, None, "{bad:?}");
