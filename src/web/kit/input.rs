@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde_json::{Map, Value};
 use unicode_normalization::UnicodeNormalization;
 
@@ -14,6 +14,22 @@ use crate::web::kit::error::ApiError;
 /// for them, and in a name they can make a page show text in another order than it was sent.
 fn turns_text_around(c: char) -> bool {
     matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// The years a day hoicho takes may fall in: fairs, sales days, certificates' expiry.
+pub const FIRST_YEAR: i32 = 2000;
+pub const LAST_YEAR: i32 = 2099;
+
+/// `YYYY-MM-DD` exactly (chrono's `%Y` would also take a sign and five digits).
+fn parse_day(s: &str) -> Option<NaiveDate> {
+    let b = s.as_bytes();
+    let shaped = b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+    shaped.then(|| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()).flatten()
 }
 
 /// Collects every bad field, with messages in the client's language.
@@ -168,13 +184,20 @@ impl Check {
         }
     }
 
+    /// A day written `YYYY-MM-DD`, four digits of year, within [`FIRST_YEAR`]..=[`LAST_YEAR`]
+    /// (API.md "Conventions"): what hoicho answers with is then what it took.
     pub fn date(&mut self, obj: &Map<String, Value>, path: &str, key: &str) -> Option<NaiveDate> {
         let value = self.present(obj, path, key, true)?;
-        match value
-            .as_str()
-            .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
-        {
-            Some(date) => Some(date),
+        match value.as_str().and_then(parse_day) {
+            Some(date) if (FIRST_YEAR..=LAST_YEAR).contains(&date.year()) => Some(date),
+            Some(_) => {
+                self.fail2(
+                    field(path, key),
+                    format!("phải là ngày từ năm {FIRST_YEAR} đến năm {LAST_YEAR}"),
+                    format!("must be a day from {FIRST_YEAR} to {LAST_YEAR}"),
+                );
+                None
+            }
             None => {
                 self.fail2(
                     field(path, key),
