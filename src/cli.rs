@@ -53,6 +53,9 @@ pub struct ServeArgs {
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "HOICHO_BODY_LIMIT", default_value_t = 1024 * 1024)]
     pub body_limit: usize,
+    /// How long a request body may take to arrive (408 past it).
+    #[arg(long, env = "HOICHO_BODY_TIMEOUT", default_value = "30s", value_parser = humantime::parse_duration)]
+    pub body_timeout: std::time::Duration,
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "HOICHO_WORKERS")]
     pub workers: Option<usize>,
@@ -242,6 +245,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         store: args.store.store,
         demo: args.demo,
         body_limit: args.body_limit,
+        body_timeout: args.body_timeout,
         workers: args.workers,
         public_posts_per_minute: args.public_posts_per_minute,
         mail: args.mail.settings(),

@@ -18,7 +18,7 @@ use crate::auth::Secret;
 use crate::clock::Clock;
 use crate::mail::{MailSettings, Mailer, Notifier};
 use crate::store::EventStore;
-use crate::web::kit::extract::BodyLimit;
+use crate::web::kit::extract::{BodyLimit, BodyTimeout};
 use crate::web::organizers::login::LoginLimiter;
 
 /// Everything `serve` is told.
@@ -31,6 +31,9 @@ pub struct Settings {
     pub store: Option<String>,
     pub demo: bool,
     pub body_limit: usize,
+    /// How long a request body may take to arrive, from its first byte to its last (408 past
+    /// it): a client sending a byte a second does not hold a connection for ever.
+    pub body_timeout: std::time::Duration,
     pub workers: Option<usize>,
     /// Applications one client address may send a minute without signing in.
     pub public_posts_per_minute: u32,
@@ -48,6 +51,7 @@ impl Settings {
             store: None,
             demo: false,
             body_limit: 1024 * 1024,
+            body_timeout: std::time::Duration::from_secs(30),
             workers: None,
             public_posts_per_minute: 30,
             mail: MailSettings {
@@ -163,6 +167,7 @@ impl Application {
             ),
         ));
         let limit = BodyLimit(settings.body_limit);
+        let body_timeout = BodyTimeout(settings.body_timeout);
         let mut server = HttpServer::new(move || {
             App::new()
                 .wrap(from_fn(crate::web::frame))
@@ -174,6 +179,7 @@ impl Application {
                 .app_data(booths_cache.clone())
                 .app_data(public_posts.clone())
                 .app_data(limit)
+                .app_data(body_timeout)
                 .configure(crate::web::configure)
         })
         .listen(listener)?

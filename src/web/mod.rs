@@ -20,7 +20,7 @@ use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::web::{self, Data};
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse};
 
 use crate::app::AppState;
 use crate::metrics::RequestLabels;
@@ -39,7 +39,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .app_data(
         web::FormConfig::default()
             .limit(16 * 1024)
-            .error_handler(|err, _| ApiError::malformed(format!("the form is not valid: {err}")).into()),
+            .error_handler(|err, _| match &err {
+                actix_web::error::UrlencodedError::Payload(p) if kit::extract::timed_out(p) => {
+                    kit::extract::too_slow().into()
+                }
+                _ => ApiError::malformed(format!("the form is not valid: {err}")).into(),
+            }),
     )
     .route("/healthz", web::get().to(health::healthz))
     .route("/readyz", web::get().to(health::readyz))
@@ -76,7 +81,7 @@ async fn not_found(req: HttpRequest) -> HttpResponse {
 
 /// Security headers on every answer, and the request count for `/metrics`.
 pub async fn frame(
-    req: ServiceRequest,
+    mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let state = req.app_data::<Data<AppState>>().cloned();
@@ -90,6 +95,10 @@ pub async fn frame(
             let busy = ApiError::unavailable("hoicho is starting; try again in a moment").error_response();
             return Ok(req.into_response(busy).map_into_right_body());
         }
+    }
+    if let Some(timeout) = req.app_data::<kit::extract::BodyTimeout>().map(|t| t.0) {
+        let payload = req.take_payload();
+        req.set_payload(kit::extract::timed_payload(payload, timeout));
     }
     let mut response = next.call(req).await?.map_into_left_body();
     let headers = response.headers_mut();

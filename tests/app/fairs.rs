@@ -564,3 +564,141 @@ async fn replaying_the_whole_log_into_empty_projections_equals_the_live_state() 
     assert_eq!(replayed.position, live.position);
     assert_eq!(replayed, live);
 }
+
+/// Open file descriptors of this process (the server runs in it).
+fn open_descriptors() -> usize {
+    std::fs::read_dir("/proc/self/fd").map_or(0, |d| d.count())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_bodies_are_cut_off_and_do_not_exhaust_the_server() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = crate::support::spawn_with(|s| s.body_timeout = std::time::Duration::from_secs(2)).await;
+    crate::support::open_fair(&app, "cham").await;
+    let addr = app.address.trim_start_matches("http://").to_owned();
+    let before = open_descriptors();
+    // Each client sends its headers, then one byte of its body a second, for as long as the
+    // server lets it: 3,000 at once (6,000 descriptors in this process, server and clients).
+    const SLOW: usize = 3_000;
+    let started = std::time::Instant::now();
+    let mut clients = tokio::task::JoinSet::new();
+    for _ in 0..SLOW {
+        let addr = addr.clone();
+        clients.spawn(async move {
+            let mut stream = tokio::net::TcpStream::connect(&addr).await.expect("connect");
+            let head = "POST /api/v1/fairs/cham/registrations HTTP/1.1\r\nHost: hoicho\r\n\
+                        Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{";
+            stream.write_all(head.as_bytes()).await.expect("headers");
+            let mut answer = Vec::new();
+            loop {
+                let mut buf = [0u8; 512];
+                tokio::select! {
+                    read = stream.read(&mut buf) => match read {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => answer.extend_from_slice(&buf[..n]),
+                    },
+                    _ = tokio::time::sleep(std::time::Duration::from_secs(1)) => {
+                        if stream.write_all(b" ").await.is_err() { break }
+                    }
+                }
+                if answer.windows(4).any(|w| w == b"\r\n\r\n") {
+                    break;
+                }
+            }
+            String::from_utf8_lossy(&answer).lines().next().unwrap_or("").to_owned()
+        });
+    }
+    // Meanwhile the server answers everyone else at once.
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let quick = std::time::Instant::now();
+    assert_eq!(app.get("/healthz").await.status().as_u16(), 200);
+    assert!(
+        quick.elapsed() < std::time::Duration::from_secs(2),
+        "{:?}",
+        quick.elapsed()
+    );
+    let mut statuses = std::collections::BTreeMap::new();
+    while let Some(line) = clients.join_next().await {
+        *statuses.entry(line.unwrap()).or_insert(0) += 1;
+    }
+    let took = started.elapsed();
+    assert!(took < std::time::Duration::from_secs(15), "cut off after {took:?}");
+    assert_eq!(
+        statuses.get("HTTP/1.1 408 Request Timeout").copied(),
+        Some(SLOW),
+        "{statuses:?}"
+    );
+    // Their descriptors are given back, and the API takes a whole application again.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert!(
+        open_descriptors() < before + 100,
+        "{} open, {before} before",
+        open_descriptors()
+    );
+    let (status, body) = app.apply("cham", &crate::support::application_body()).await;
+    assert_eq!(status, 201, "{body}");
+}
+
+#[tokio::test]
+async fn days_are_four_digit_years_in_a_sensible_range() {
+    let app = spawn().await;
+    for (start, problem) in [
+        ("+10000-01-01", "YYYY-MM-DD"),
+        ("10000-01-01", "YYYY-MM-DD"),
+        ("2022-1-21", "YYYY-MM-DD"),
+        (" 2022-01-21", "YYYY-MM-DD"),
+        ("1999-12-31", "from 2000 to 2099"),
+        ("2100-01-01", "from 2000 to 2099"),
+    ] {
+        let mut body = fair_body("nam");
+        body["start_date"] = json!(start);
+        body["end_date"] = json!("2022-01-25");
+        let response = app
+            .client
+            .post(app.url("/api/v1/fairs"))
+            .bearer_auth(&app.token)
+            .header("accept-language", "en")
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let (status, answer) = json(response).await;
+        assert_eq!(status, 422, "{start}: {answer}");
+        let said = answer["error"]["fields"]["start_date"].as_str().unwrap_or_default();
+        assert!(said.contains(problem), "{start}: {answer}");
+    }
+    assert_eq!(
+        app.get("/api/v1/fairs/nam").await.status().as_u16(),
+        404,
+        "nothing written"
+    );
+}
+
+#[tokio::test]
+async fn a_number_json_cannot_hold_is_named_by_its_field() {
+    let app = spawn().await;
+    let send = |body: &'static str| {
+        app.client
+            .post(app.url("/api/v1/fairs"))
+            .bearer_auth(&app.token)
+            .header("content-type", "application/json")
+            .header("accept-language", "en")
+            .body(body)
+            .send()
+    };
+    for (body, field) in [
+        (r#"{"id": "so", "start_date": 1e999}"#, "start_date"),
+        (r#"{"zones": [{"code": "A"}, {"code": -1e999}]}"#, "zones[1].code"),
+    ] {
+        let (status, answer) = json(send(body).await.unwrap()).await;
+        assert_eq!(
+            (status, answer["error"]["code"].as_str()),
+            (400, Some("malformed_request")),
+            "{answer}"
+        );
+        assert_eq!(
+            answer["error"]["fields"][field], "number out of range",
+            "{body}: {answer}"
+        );
+    }
+}

@@ -14,6 +14,7 @@ use hoicho_events::{Actor, IdempotencyMark, OrganizerId};
 use sha2::{Digest, Sha256};
 
 use crate::app::AppState;
+use crate::i18n::Lang;
 use crate::service::CommandContext;
 use crate::web::kit::error::ApiError;
 use crate::web::kit::session;
@@ -21,6 +22,58 @@ use crate::web::kit::session;
 /// Largest request body accepted, in bytes.
 #[derive(Clone, Copy)]
 pub struct BodyLimit(pub usize);
+
+/// How long a request body may take to arrive, first byte to last.
+#[derive(Clone, Copy)]
+pub struct BodyTimeout(pub std::time::Duration);
+
+/// `payload` cut off with a timed-out error once `timeout` has passed since the first read:
+/// every extractor (JSON, forms, [`Body`]) reads through it.
+pub fn timed_payload(payload: Payload, timeout: std::time::Duration) -> Payload {
+    use actix_web::error::PayloadError;
+    struct Timed {
+        inner: Payload,
+        deadline: Option<tokio::time::Instant>,
+        done: bool,
+    }
+    let start = Timed {
+        inner: payload,
+        deadline: None,
+        done: false,
+    };
+    let stream = futures_util::stream::unfold(start, move |mut t| async move {
+        if t.done {
+            return None;
+        }
+        let deadline = *t.deadline.get_or_insert_with(|| tokio::time::Instant::now() + timeout);
+        match tokio::time::timeout_at(deadline, t.inner.next()).await {
+            Ok(Some(item)) => Some((item, t)),
+            Ok(None) => None,
+            Err(_) => {
+                t.done = true;
+                let late = std::io::Error::new(std::io::ErrorKind::TimedOut, "the request body took too long");
+                Some((Err(PayloadError::Io(late)), t))
+            }
+        }
+    });
+    Payload::Stream {
+        payload: Box::pin(stream),
+    }
+}
+
+/// Whether reading the body failed because it took too long.
+pub fn timed_out(err: &actix_web::error::PayloadError) -> bool {
+    matches!(err, actix_web::error::PayloadError::Io(e) if e.kind() == std::io::ErrorKind::TimedOut)
+}
+
+/// The 408 for a body that did not arrive in time.
+pub fn too_slow() -> ApiError {
+    ApiError::new(
+        StatusCode::REQUEST_TIMEOUT,
+        "request_timeout",
+        "the request body took too long to arrive; send it again",
+    )
+}
 
 /// The raw request body, refused with 413 past the configured limit.
 pub struct Body(pub Bytes);
@@ -50,8 +103,13 @@ impl FromRequest for Body {
             }
             let mut body = BytesMut::new();
             while let Some(chunk) = payload.next().await {
-                let chunk =
-                    chunk.map_err(|e| ApiError::malformed(format!("the request body could not be read: {e}")))?;
+                let chunk = chunk.map_err(|e| {
+                    if timed_out(&e) {
+                        too_slow()
+                    } else {
+                        ApiError::malformed(format!("the request body could not be read: {e}"))
+                    }
+                })?;
                 if body.len() + chunk.len() > limit {
                     return Err(too_large());
                 }
@@ -75,7 +133,30 @@ pub fn json_body(req: &HttpRequest, body: &Body) -> Result<serde_json::Value, Ap
             "send the body as application/json",
         ));
     }
-    serde_json::from_slice(&body.0).map_err(|e| ApiError::malformed(format!("the body is not valid JSON: {e}")))
+    // Read through serde_path_to_error, so a value JSON cannot hold (`1e999`) is named by its
+    // field, not only by its line and column.
+    let mut reader = serde_json::Deserializer::from_slice(&body.0);
+    let read: Result<serde_json::Value, _> = serde_path_to_error::deserialize(&mut reader);
+    let value = read.map_err(|err| {
+        let path = err.path().to_string();
+        let inner = err.into_inner();
+        let mut api = ApiError::malformed(format!("the body is not valid JSON: {inner}"));
+        if !path.is_empty() && path != "." && !inner.is_eof() {
+            let out_of_range = inner.to_string().starts_with("number out of range");
+            let problem = match (Lang::of(req), out_of_range) {
+                (Lang::Vi, true) => "số quá lớn, không ghi được".to_owned(),
+                (Lang::En, true) => "number out of range".to_owned(),
+                (Lang::Vi, false) => format!("không đọc được: {inner}"),
+                (Lang::En, false) => format!("cannot be read: {inner}"),
+            };
+            api.body.fields.insert(path, problem);
+        }
+        api
+    })?;
+    reader
+        .end()
+        .map_err(|e| ApiError::malformed(format!("the body is not valid JSON: {e}")))?;
+    Ok(value)
 }
 
 /// A signed-in organizer, by API token or (for pages) session cookie.
