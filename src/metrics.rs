@@ -23,6 +23,7 @@ pub struct Metrics {
     pub mail_sent: Counter,
     pub mail_deferred: Counter,
     pub mail_failed: Counter,
+    pub password_checks: Counter,
 }
 
 impl Default for Metrics {
@@ -60,8 +61,15 @@ impl Default for Metrics {
         );
         let mail_failed = Counter::default();
         registry.register("mail_failed", "Emails given up on", mail_failed.clone());
+        let password_checks = Counter::default();
+        registry.register(
+            "password_checks",
+            "Passwords verified (argon2id) at sign-in",
+            password_checks.clone(),
+        );
         Metrics {
             registry,
+            password_checks,
             mail_sent,
             mail_deferred,
             mail_failed,

@@ -218,3 +218,67 @@ async fn repeated_failed_sign_ins_are_limited() {
     assert_eq!(statuses.iter().filter(|s| **s == 401).count(), 8, "{statuses:?}");
     assert_eq!(statuses.last(), Some(&429));
 }
+
+/// Passwords verified so far, from `/metrics`.
+async fn password_checks(app: &crate::support::TestApp) -> u64 {
+    let text = app.get("/metrics").await.text().await.unwrap();
+    text.lines()
+        .find_map(|l| l.strip_prefix("hoicho_password_checks_total "))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no password check counter in {text}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_of_guesses_is_counted_before_checking_and_the_right_password_still_gets_in() {
+    let app = spawn().await;
+    let form = app.get("/login").await;
+    let csrf_cookie = cookie(&form, "hoicho_csrf").unwrap();
+    let token = csrf_cookie.split_once('=').unwrap().1.to_owned();
+    let sign_in = |client: reqwest::Client, password: &'static str| {
+        let (url, cookie, token, email) = (
+            app.url("/login"),
+            csrf_cookie.clone(),
+            token.clone(),
+            app.organizer_email.clone(),
+        );
+        async move {
+            client
+                .post(url)
+                .header("cookie", cookie)
+                .form(&[
+                    ("email", email.as_str()),
+                    ("password", password),
+                    ("csrf", token.as_str()),
+                ])
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    let before = password_checks(&app).await;
+    // 64 wrong guesses at once from one address.
+    let burst = (0..64).map(|_| sign_in(app.client.clone(), "wrong"));
+    let statuses = futures_util::future::join_all(burst).await;
+    let count = |code: u16| statuses.iter().filter(|s| **s == code).count();
+    assert_eq!((count(401), count(429)), (8, 56), "{statuses:?}");
+    assert_eq!(password_checks(&app).await - before, 8, "no more checks than the limit");
+
+    // The organizer, from another address, with the right password: in, after a short wait.
+    let elsewhere = reqwest::Client::builder()
+        .local_address(std::net::IpAddr::from([127, 0, 0, 2]))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let started = std::time::Instant::now();
+    let password: &'static str = Box::leak(app.organizer_password.clone().into_boxed_str());
+    assert_eq!(sign_in(elsewhere.clone(), password).await, 303);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(35),
+        "{:?}",
+        started.elapsed()
+    );
+    // The guesser's address stays refused for that email.
+    assert_eq!(sign_in(app.client.clone(), "wrong").await, 429);
+}

@@ -49,6 +49,14 @@ impl RateLimiter {
         (entry.0 > self.max).then(|| self.window.saturating_sub(entry.1.elapsed()))
     }
 
+    /// How many events `key` has counted in its current window.
+    pub fn count(&self, key: &str) -> u32 {
+        let hits = self.hits.lock().unwrap_or_else(|p| p.into_inner());
+        hits.get(key)
+            .filter(|(_, since)| since.elapsed() < self.window)
+            .map_or(0, |(n, _)| *n)
+    }
+
     pub fn clear(&self, key: &str) {
         self.hits.lock().unwrap_or_else(|p| p.into_inner()).remove(key);
     }

@@ -1,7 +1,8 @@
 //! Signing in (email and password, argon2id; failed attempts limited per address and email)
 //! and signing out.
 
-use std::time::Duration;
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
 
 use actix_web::http::{header, StatusCode};
 use actix_web::web::{self, Data, Form};
@@ -74,25 +75,85 @@ struct LoginForm {
 }
 
 /// Failed sign-ins per email and client address in a sliding window.
-pub struct LoginLimiter(RateLimiter);
+/// The limits on signing in. Every attempt is counted before its password is verified, so a
+/// burst of concurrent guesses gets no more verifications than the limit:
+/// - one email from one address: [`PAIR_ATTEMPTS`] in 15 minutes, then 429 for that pair only;
+/// - one address, any email: [`ADDRESS_ATTEMPTS`] in 15 minutes (one guesser spraying emails);
+/// - one email, any address: past [`FREE_FAILURES`] failures its attempts are spaced out,
+///   one after another, by a delay that doubles with each failure up to [`MAX_DELAY`] —
+///   never a lock: the right password still gets in, from anywhere, after the wait;
+/// - the whole server: at most [`CONCURRENT_CHECKS`] argon2 verifications at once.
+pub struct LoginLimiter {
+    pair: RateLimiter,
+    address: RateLimiter,
+    failures: RateLimiter,
+    next_slot: std::sync::Mutex<HashMap<String, Instant>>,
+    checks: tokio::sync::Semaphore,
+}
+
+pub const PAIR_ATTEMPTS: u32 = 8;
+pub const ADDRESS_ATTEMPTS: u32 = 30;
+pub const FREE_FAILURES: u32 = 5;
+pub const MAX_DELAY: Duration = Duration::from_secs(30);
+pub const CONCURRENT_CHECKS: usize = 2;
+const WINDOW: Duration = Duration::from_secs(15 * 60);
 
 impl Default for LoginLimiter {
     fn default() -> Self {
-        LoginLimiter(RateLimiter::new(8, Duration::from_secs(15 * 60)))
+        LoginLimiter {
+            pair: RateLimiter::new(PAIR_ATTEMPTS, WINDOW),
+            address: RateLimiter::new(ADDRESS_ATTEMPTS, WINDOW),
+            failures: RateLimiter::new(u32::MAX, WINDOW),
+            next_slot: std::sync::Mutex::new(HashMap::new()),
+            checks: tokio::sync::Semaphore::new(CONCURRENT_CHECKS),
+        }
     }
 }
 
+/// Whether an attempt may go on, and after how long.
+enum Admission {
+    /// Verify the password after waiting this long.
+    After(Duration),
+    /// Refused now; try again after this long.
+    Refused(Duration),
+}
+
 impl LoginLimiter {
-    fn blocked(&self, key: &str) -> bool {
-        self.0.blocked(key).is_some()
+    /// Counts an attempt for `email` from `address` and says when it may be verified.
+    fn admit(&self, email: &str, address: &str) -> Admission {
+        if let Some(wait) = self.address.hit(address) {
+            return Admission::Refused(wait);
+        }
+        if let Some(wait) = self.pair.hit(&format!("{email}|{address}")) {
+            return Admission::Refused(wait);
+        }
+        let failures = self.failures.count(email);
+        if failures < FREE_FAILURES {
+            return Admission::After(Duration::ZERO);
+        }
+        let delay = Duration::from_secs(1 << (failures - FREE_FAILURES).min(5)).min(MAX_DELAY);
+        let now = Instant::now();
+        let mut slots = self.next_slot.lock().unwrap_or_else(|p| p.into_inner());
+        if slots.len() > 10_000 {
+            slots.retain(|_, at| *at > now);
+        }
+        let start = slots.get(email).copied().filter(|at| *at > now).unwrap_or(now);
+        let wait = start - now;
+        if wait > MAX_DELAY {
+            return Admission::Refused(wait);
+        }
+        slots.insert(email.to_owned(), start + delay);
+        Admission::After(wait)
     }
 
-    fn failed(&self, key: &str) {
-        self.0.hit(key);
+    fn failed(&self, email: &str) {
+        self.failures.hit(email);
     }
 
-    fn succeeded(&self, key: &str) {
-        self.0.clear(key);
+    fn succeeded(&self, email: &str, address: &str) {
+        self.pair.clear(&format!("{email}|{address}"));
+        self.failures.clear(email);
+        self.next_slot.lock().unwrap_or_else(|p| p.into_inner()).remove(email);
     }
 }
 
@@ -108,13 +169,16 @@ async fn login(
         return login_page(&req, StatusCode::FORBIDDEN, email, Some("login.expired"));
     }
     let client = crate::web::kit::limits::client_address(&req);
-    let key = format!("{email}|{client}");
-    if limiter.blocked(&key) {
-        let mut response = login_page(&req, StatusCode::TOO_MANY_REQUESTS, email, Some("login.too_many"));
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, header::HeaderValue::from_static("900"));
-        return response;
+    match limiter.admit(&email, &client) {
+        Admission::After(wait) => tokio::time::sleep(wait).await,
+        Admission::Refused(wait) => {
+            let mut response = login_page(&req, StatusCode::TOO_MANY_REQUESTS, email, Some("login.too_many"));
+            let seconds = wait.as_secs().max(1).to_string();
+            if let Ok(value) = header::HeaderValue::from_str(&seconds) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+            return response;
+        }
     }
     let account = state.read().organizers.by_email(&email).cloned();
     let password = form.password;
@@ -123,12 +187,19 @@ async fn login(
         .as_ref()
         .map(|a| a.password_hash.clone())
         .unwrap_or_else(|| DUMMY_HASH.to_owned());
-    let verified = web::block(move || crate::auth::verify_password(&hash, &password))
-        .await
-        .unwrap_or(false);
+    let verified = {
+        // The server's ceiling on argon2 work: the rest wait their turn.
+        let Ok(_permit) = limiter.checks.acquire().await else {
+            return login_page(&req, StatusCode::SERVICE_UNAVAILABLE, email, Some("login.failed"));
+        };
+        state.metrics.password_checks.inc();
+        web::block(move || crate::auth::verify_password(&hash, &password))
+            .await
+            .unwrap_or(false)
+    };
     match account {
         Some(account) if verified => {
-            limiter.succeeded(&key);
+            limiter.succeeded(&email, &client);
             let secure = req.connection_info().scheme() == "https";
             HttpResponse::SeeOther()
                 .insert_header((header::LOCATION, format!("/organizer?lang={}", Lang::of(&req).code())))
@@ -136,7 +207,7 @@ async fn login(
                 .finish()
         }
         _ => {
-            limiter.failed(&key);
+            limiter.failed(&email);
             login_page(&req, StatusCode::UNAUTHORIZED, email, Some("login.failed"))
         }
     }
