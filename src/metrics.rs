@@ -156,6 +156,18 @@ impl EventStore for Metered {
             .await
     }
 
+    async fn append_guarded(
+        &self,
+        stream: &str,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+        guards: Vec<crate::store::Guard>,
+    ) -> Result<AppendResult, StoreError> {
+        let count = events.len() as u64;
+        self.appended(count, self.inner.append_guarded(stream, expected, events, guards))
+            .await
+    }
+
     async fn read_stream(
         &self,
         stream: &str,

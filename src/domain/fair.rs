@@ -100,8 +100,10 @@ impl Aggregate for FairState {
 }
 
 /// What the allocation rules need to know of a registration, read from the projections
-/// when the command is made (a withdrawal racing an allocation is put right by the release
-/// policy, which frees booths held by registrations that may not hold them).
+/// when the command is made. The append carries a guard on the registration's stream at the
+/// version this was read at (`service::allocations::guards`), so a withdrawal that commits
+/// first refuses the allocation; the release policy frees the booths a registration held
+/// before it left.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Standing {
     pub registration_id: RegistrationId,

@@ -2,11 +2,13 @@
 //! through [`super::fairs::run`]; what they need from other streams — where a registration
 //! stands, the proposal's inputs — is read here from the projections, once for every face.
 
-use hoicho_events::{BoothCode, FairId, RegistrationId};
+use hoicho_events::{streams, BoothCode, FairId, RegistrationId};
 use hoicho_projections::{BoothStatus, FairView, Projections, RegistrationStatus};
 
-use crate::domain::fair::Standing;
+use crate::domain::fair::{FairCommand, Standing};
 use crate::domain::proposal::{propose, Applicant, Slot};
+use crate::domain::DomainError;
+use crate::store::{ExpectedVersion, Guard};
 
 /// Where `registration` stands for an allocation at `fair`, as the projections say.
 pub fn standing(p: &Projections, fair: &FairId, registration: &RegistrationId) -> Option<Standing> {
@@ -16,6 +18,66 @@ pub fn standing(p: &Projections, fair: &FairId, registration: &RegistrationId) -
         of_this_fair: &view.fair_id == fair,
         approved_booths: (view.status == RegistrationStatus::Approved).then_some(view.approved_booths),
     })
+}
+
+/// The guards an allocation's append carries (ADR 007): each registration it gives booths
+/// to, or whose booth it moves, at the version whose standing the command holds. A
+/// withdrawal, rejection or waitlisting that commits first — projected yet or not — makes the
+/// store refuse the allocation; a standing that no longer matches the projections is refused
+/// before anything is tried.
+pub fn guards(p: &Projections, fair: &FairId, command: &FairCommand) -> Result<Vec<Guard>, DomainError> {
+    let mut named: Vec<(RegistrationId, Option<Standing>)> = Vec::new();
+    match command {
+        FairCommand::Allocate { registration, .. } => named.push((registration.registration_id, Some(*registration))),
+        FairCommand::AllocateAll { placements } => {
+            named.extend(placements.iter().map(|(_, s)| (s.registration_id, Some(*s))));
+        }
+        FairCommand::Move { from, .. } => {
+            let holder = p
+                .fairs
+                .by_id
+                .get(fair)
+                .and_then(|f| f.booths.get(from))
+                .and_then(|b| b.holder);
+            if let Some(holder) = holder {
+                let approved = p
+                    .registrations
+                    .get(&holder)
+                    .is_some_and(|r| r.status == RegistrationStatus::Approved);
+                if !approved {
+                    return Err(DomainError::conflict(
+                        "not_approved",
+                        format!("the holder of booth {from} is no longer approved: its booths are being released"),
+                    ));
+                }
+                named.push((holder, None));
+            }
+        }
+        _ => {}
+    }
+    named.sort_by_key(|(id, _)| *id);
+    named.dedup_by_key(|(id, _)| *id);
+    let mut guards = Vec::with_capacity(named.len());
+    for (id, held) in named {
+        if let Some(held) = held {
+            if standing(p, fair, &id) != Some(held) {
+                return Err(DomainError::conflict(
+                    "registration_changed",
+                    format!("application {id} changed meanwhile; look at it again"),
+                ));
+            }
+        }
+        let version = p.registrations.get(&id).map_or(0, |r| r.version);
+        guards.push(Guard {
+            stream: streams::registration(&id),
+            expected: if version == 0 {
+                ExpectedVersion::NoStream
+            } else {
+                ExpectedVersion::Exact(version)
+            },
+        });
+    }
+    Ok(guards)
 }
 
 /// The automatic proposal's inputs: the plan's booths and the fair's approved applications.

@@ -7,7 +7,7 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::domain::{Aggregate, DomainError};
-use crate::store::{EventStore, ExpectedVersion, StoreError};
+use crate::store::{EventStore, ExpectedVersion, Guard, StoreError};
 
 /// How often a command is decided again after losing a race before giving up.
 const MAX_ATTEMPTS: usize = 8;
@@ -114,6 +114,10 @@ pub enum CommandError {
     Contended(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// 409: a stream the command depended on (a registration an allocation names) changed
+    /// after it was read; nothing was written.
+    #[error("{0} changed meanwhile; look again")]
+    Stale(String),
     /// The stream holds an event this build cannot read.
     #[error("stream {stream} cannot be read: {reason}")]
     Unreadable { stream: String, reason: String },
@@ -156,7 +160,25 @@ where
     A: Aggregate,
     F: Fn(&A) -> Result<Vec<Event>, DomainError>,
 {
-    run(store, stream, ctx, if_match, decide, false).await
+    run(store, stream, ctx, if_match, &[], decide, false).await
+}
+
+/// Like [`execute`], the append committing only while every guard's stream is where it was
+/// read (see [`Guard`]); a guard that no longer holds is [`CommandError::Stale`].
+#[tracing::instrument(name = "command", skip_all, fields(stream = %stream))]
+pub async fn execute_guarded<A, F>(
+    store: &dyn EventStore,
+    stream: &str,
+    ctx: &CommandContext,
+    if_match: Option<u64>,
+    guards: &[Guard],
+    decide: F,
+) -> Result<Outcome<A>, CommandError>
+where
+    A: Aggregate,
+    F: Fn(&A) -> Result<Vec<Event>, DomainError>,
+{
+    run(store, stream, ctx, if_match, guards, decide, false).await
 }
 
 /// Like [`execute`] for a command that starts a stream under a fresh id: it decides against
@@ -173,7 +195,7 @@ where
     A: Aggregate,
     F: Fn(&A) -> Result<Vec<Event>, DomainError>,
 {
-    run(store, stream, ctx, None, decide, true).await
+    run(store, stream, ctx, None, &[], decide, true).await
 }
 
 /// For a command whose rules do not depend on its stream's past (a new sales entry stands
@@ -227,6 +249,7 @@ async fn run<A, F>(
     stream: &str,
     ctx: &CommandContext,
     if_match: Option<u64>,
+    guards: &[Guard],
     decide: F,
     mut assume_new: bool,
 ) -> Result<Outcome<A>, CommandError>
@@ -270,7 +293,12 @@ where
         } else {
             ExpectedVersion::Exact(version)
         };
-        match store.append(stream, expected, encoded).await {
+        let appended = if guards.is_empty() {
+            store.append(stream, expected, encoded).await
+        } else {
+            store.append_guarded(stream, expected, encoded, guards.to_vec()).await
+        };
+        match appended {
             Ok(done) => {
                 for event in &events {
                     state.apply(event);
@@ -282,6 +310,9 @@ where
                     events,
                     state,
                 });
+            }
+            Err(StoreError::Conflict { stream: other, .. }) if other != stream => {
+                return Err(CommandError::Stale(other));
             }
             Err(StoreError::Conflict { actual, .. }) if if_match.is_some() => {
                 return Err(CommandError::PreconditionFailed {

@@ -4,7 +4,7 @@
 
 use hoicho_events::{streams, FairId};
 
-use super::execute::{execute, CommandContext, CommandError};
+use super::execute::{execute_guarded, CommandContext, CommandError};
 use super::{settled, Written};
 use crate::app::AppState;
 use crate::domain::fair::{decide, FairCommand, FairState};
@@ -18,9 +18,10 @@ pub async fn run(
     expected: Option<u64>,
     command: &FairCommand,
 ) -> Result<Written, CommandError> {
-    let outcome = execute::<FairState, _>(&*state.store, &streams::fair(fair), ctx, expected, |s| {
-        decide(s, command)
-    })
-    .await?;
+    // An allocation commits only while the registrations it names stand as they were read.
+    let guards = super::allocations::guards(&state.read(), fair, command)?;
+    let stream = streams::fair(fair);
+    let outcome =
+        execute_guarded::<FairState, _>(&*state.store, &stream, ctx, expected, &guards, |s| decide(s, command)).await?;
     Ok(settled(state, outcome).await)
 }

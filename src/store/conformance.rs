@@ -27,6 +27,7 @@ macro_rules! store_conformance_tests {
         $crate::store_conformance_tests!(@each #[cfg(all())] $make;
             an_event_id_reused_elsewhere_is_refused,
             positions_are_consecutive_from_one,
+            a_guarded_append_commits_only_while_its_guard_holds,
         );
     };
     (core: $make:expr) => {
@@ -177,6 +178,87 @@ pub async fn an_event_id_reused_elsewhere_is_refused(store: Arc<dyn EventStore>)
         "{new_then_old:?}"
     );
     assert_eq!(positions(&*store).await.len(), 1, "nothing else was written");
+}
+
+/// Guards (ADR 007): an append that names another stream's version commits only while that
+/// stream is there, in the commit order — under a race too.
+pub async fn a_guarded_append_commits_only_while_its_guard_holds(store: Arc<dyn EventStore>) {
+    use crate::store::Guard;
+    let guard = |v: u64| {
+        vec![Guard {
+            stream: "registration".into(),
+            expected: ExpectedVersion::Exact(v),
+        }]
+    };
+    store
+        .append("registration", ExpectedVersion::NoStream, vec![event(1)])
+        .await
+        .unwrap();
+    let first = vec![event(2)];
+    let done = store
+        .append_guarded("fair", ExpectedVersion::NoStream, first.clone(), guard(1))
+        .await
+        .unwrap();
+    store
+        .append("registration", ExpectedVersion::Exact(1), vec![event(3)])
+        .await
+        .unwrap();
+    let before = positions(&*store).await.len();
+    let refused = store
+        .append_guarded("fair", ExpectedVersion::Exact(1), vec![event(4)], guard(1))
+        .await;
+    assert!(
+        matches!(&refused, Err(StoreError::Conflict { stream, actual: 2, .. }) if stream == "registration"),
+        "{refused:?}"
+    );
+    assert_eq!(positions(&*store).await.len(), before, "a refused guard wrote nothing");
+    let retried = store
+        .append_guarded("fair", ExpectedVersion::NoStream, first, guard(1))
+        .await
+        .unwrap();
+    assert_eq!(
+        retried, done,
+        "a retry of a guarded append that committed gets its first result"
+    );
+
+    // Guarded appends racing the guard's stream: none commits after the stream moved on.
+    let mut tasks = Vec::new();
+    for n in 0..32u64 {
+        let racer = store.clone();
+        tasks.push(tokio::spawn(async move {
+            racer
+                .append_guarded(
+                    &format!("fair-{n}"),
+                    ExpectedVersion::NoStream,
+                    vec![event(100 + n)],
+                    guard(2),
+                )
+                .await
+        }));
+        if n == 16 {
+            let store = store.clone();
+            tasks.push(tokio::spawn(async move {
+                store
+                    .append("registration", ExpectedVersion::Exact(2), vec![event(99)])
+                    .await
+            }));
+        }
+    }
+    let mut committed = Vec::new();
+    let mut moved = None;
+    for task in tasks {
+        match task.await.unwrap() {
+            Ok(done) if done.version == 3 && moved.is_none() => moved = Some(done.position),
+            Ok(done) => committed.push(done.position),
+            Err(StoreError::Conflict { stream, .. }) => assert_eq!(stream, "registration"),
+            Err(other) => panic!("{other:?}"),
+        }
+    }
+    let moved = moved.expect("the guard's stream moved on");
+    assert!(
+        committed.iter().all(|p| *p < moved),
+        "a guarded append committed after {moved}: {committed:?}"
+    );
 }
 
 pub async fn positions_are_consecutive_from_one(store: Arc<dyn EventStore>) {

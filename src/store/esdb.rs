@@ -246,6 +246,18 @@ async fn tick(client: Client, prefix: String, head: u64, changes: watch::Sender<
 
 #[async_trait]
 impl EventStore for EsdbStore {
+    /// EventStoreDB appends to one stream at a time and cannot check another's version in
+    /// the same step: the guards are read first (ADR 010).
+    async fn append_guarded(
+        &self,
+        stream: &str,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+        guards: Vec<super::Guard>,
+    ) -> Result<AppendResult, StoreError> {
+        super::guards_then_append(self, stream, expected, events, guards).await
+    }
+
     async fn append(
         &self,
         stream: &str,

@@ -37,6 +37,44 @@ impl ExpectedVersion {
     }
 }
 
+/// Another stream an append depends on: the append commits only if `stream` is at
+/// `expected` at that point of the log, checked under the same commit order. An allocation
+/// names the registration it gives booths to, so a withdrawal that commits first refuses it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Guard {
+    pub stream: String,
+    pub expected: ExpectedVersion,
+}
+
+/// The guards checked by reading their streams, then the append: for a backend that cannot
+/// check them in the append's own transaction. A write between the two goes unseen.
+pub async fn guards_then_append(
+    store: &dyn EventStore,
+    stream: &str,
+    expected: ExpectedVersion,
+    events: Vec<NewEvent>,
+    guards: Vec<Guard>,
+) -> Result<AppendResult, StoreError> {
+    for guard in &guards {
+        let mut version = 0;
+        loop {
+            let batch = store.read_stream(&guard.stream, version + 1, 1000).await?;
+            match batch.last() {
+                Some(last) => version = last.version,
+                None => break,
+            }
+        }
+        if !guard.expected.admits(version) {
+            return Err(StoreError::Conflict {
+                stream: guard.stream.clone(),
+                expected: guard.expected,
+                actual: version,
+            });
+        }
+    }
+    store.append(stream, expected, events).await
+}
+
 /// Moves the head `changes` reports forward to `position` (never back), waking the
 /// followers only when it moved.
 pub fn advance(changes: &watch::Sender<u64>, position: u64) {
@@ -52,6 +90,8 @@ pub(crate) struct WriteRequest {
     pub stream: String,
     pub expected: ExpectedVersion,
     pub events: Vec<NewEvent>,
+    /// Other streams that must be where the append expects them (see [`Guard`]).
+    pub guards: Vec<Guard>,
     /// Bookkeeping no request waits for (see [`EventStore::append_background`]).
     pub background: bool,
     pub reply: tokio::sync::oneshot::Sender<Result<AppendResult, StoreError>>,
@@ -72,6 +112,7 @@ impl Job {
         stream: &str,
         expected: ExpectedVersion,
         events: Vec<NewEvent>,
+        guards: Vec<Guard>,
         background: bool,
     ) -> (Job, tokio::sync::oneshot::Receiver<Result<AppendResult, StoreError>>) {
         let (reply, answer) = tokio::sync::oneshot::channel();
@@ -79,6 +120,7 @@ impl Job {
             stream: stream.to_owned(),
             expected,
             events,
+            guards,
             background,
             reply,
         };
@@ -242,6 +284,20 @@ pub trait EventStore: Send + Sync + 'static {
     ) -> Result<AppendResult, StoreError> {
         self.append(stream, expected, events).await
     }
+
+    /// [`EventStore::append`] that commits only if every guard's stream is at its expected
+    /// version at that point of the log; otherwise a [`StoreError::Conflict`] naming the
+    /// guard's stream, and nothing is written. SQLite and PostgreSQL check the guards in the
+    /// append's own transaction, under the commit order; EventStoreDB has no such check and
+    /// reads them first ([`guards_then_append`], ADR 010), which leaves a window. Required,
+    /// so a wrapper cannot fall back to the weaker check unawares.
+    async fn append_guarded(
+        &self,
+        stream: &str,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+        guards: Vec<Guard>,
+    ) -> Result<AppendResult, StoreError>;
 
     /// Up to `limit` events of `stream` with version ≥ `from_version`, in version order.
     async fn read_stream(
@@ -444,7 +500,7 @@ mod tests {
     }
 
     fn append_job(stream: &str, background: bool) -> Job {
-        Job::append(stream, ExpectedVersion::Any, Vec::new(), background).0
+        Job::append(stream, ExpectedVersion::Any, Vec::new(), Vec::new(), background).0
     }
 
     fn streams(group: &[WriteRequest]) -> Vec<&str> {

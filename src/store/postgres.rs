@@ -21,7 +21,7 @@ use tokio::task::JoinHandle;
 use tokio_postgres::{AsyncMessage, Client, Config, NoTls, Row, Statement};
 use uuid::Uuid;
 
-use super::{AppendResult, EventStore, ExpectedVersion, Job, StoreError, WriteRequest};
+use super::{AppendResult, EventStore, ExpectedVersion, Guard, Job, StoreError, WriteRequest};
 
 const MIGRATIONS: &[&str] = &[include_str!("../../migrations/postgres/001_events.sql")];
 /// The advisory lock that keeps two instances starting at once from migrating together.
@@ -108,9 +108,10 @@ impl PostgresStore {
         stream: &str,
         expected: ExpectedVersion,
         events: Vec<NewEvent>,
+        guards: Vec<Guard>,
         background: bool,
     ) -> Result<AppendResult, StoreError> {
-        let (job, answer) = Job::append(stream, expected, events, background);
+        let (job, answer) = Job::append(stream, expected, events, guards, background);
         self.writer.send(job).map_err(|_| unavailable("the writer stopped"))?;
         answer.await.map_err(|_| unavailable("the writer stopped"))?
     }
@@ -324,13 +325,17 @@ impl Writer {
             .iter()
             .map(|request| repeated_id(&request.events).map(|id| Err(StoreError::EventIdReused(id))))
             .collect();
-        let sent: Vec<&WriteRequest> = group
-            .iter()
-            .zip(&results)
-            .filter(|(_, r)| r.is_none())
-            .map(|(request, _)| request)
-            .collect();
-        if !sent.is_empty() {
+        // Appends with guards commit one at a time, each checking its guards in its own
+        // transaction under the head lock; the rest share one.
+        let pending: Vec<usize> = (0..group.len()).filter(|&i| results[i].is_none()).collect();
+        let (guarded, plain): (Vec<usize>, Vec<usize>) =
+            pending.into_iter().partition(|&i| !group[i].guards.is_empty());
+        let mut batches: Vec<Vec<usize>> = guarded.into_iter().map(|i| vec![i]).collect();
+        if !plain.is_empty() {
+            batches.insert(0, plain);
+        }
+        for batch in batches {
+            let sent: Vec<&WriteRequest> = batch.iter().map(|&i| &group[i]).collect();
             let written = tokio::time::timeout(WRITE_TIMEOUT, self.write(&sent)).await;
             let answers = match written {
                 Ok(Ok(rows)) => rows,
@@ -348,9 +353,8 @@ impl Writer {
                     ]
                 }
             };
-            let mut answers = answers.into_iter();
-            for result in results.iter_mut().filter(|r| r.is_none()) {
-                *result = answers.next();
+            for (i, answer) in batch.into_iter().zip(answers) {
+                results[i] = Some(answer);
             }
         }
         let results: Vec<Result<AppendResult, StoreError>> = results
@@ -393,6 +397,12 @@ impl Writer {
         }
         let (client, statements) = self.ready().await?;
         let tx = client.transaction().await.map_err(unavailable)?;
+        if let [request] = group {
+            if let Some(refusal) = guard_refusal(&tx, request).await? {
+                tx.rollback().await.map_err(unavailable)?;
+                return Ok(vec![Err(refusal)]);
+            }
+        }
         let rows = tx
             .query(
                 &statements.group,
@@ -535,6 +545,50 @@ impl Writer {
     }
 }
 
+/// Why `request` may not commit now, if one of its guards' streams is not where it expects:
+/// checked under the head lock, so every commit before it is visible and none can come
+/// between. A retry of an append that committed already (its first id is in the log) goes on
+/// to the append, which answers it with the first result.
+async fn guard_refusal(
+    tx: &tokio_postgres::Transaction<'_>,
+    request: &WriteRequest,
+) -> Result<Option<StoreError>, StoreError> {
+    if request.guards.is_empty() {
+        return Ok(None);
+    }
+    tx.query_one("SELECT position FROM hoicho_head FOR UPDATE", &[])
+        .await
+        .map_err(unavailable)?;
+    for guard in &request.guards {
+        let row = tx
+            .query_one(
+                "SELECT COALESCE(MAX(version), 0) FROM hoicho_events WHERE stream = $1",
+                &[&guard.stream],
+            )
+            .await
+            .map_err(unavailable)?;
+        let actual = row.get::<_, i64>(0) as u64;
+        if guard.expected.admits(actual) {
+            continue;
+        }
+        if let Some(first) = request.events.first() {
+            let known = tx
+                .query_opt("SELECT 1 FROM hoicho_events WHERE event_id = $1", &[&first.event_id])
+                .await
+                .map_err(unavailable)?;
+            if known.is_some() {
+                return Ok(None);
+            }
+        }
+        return Ok(Some(StoreError::Conflict {
+            stream: guard.stream.clone(),
+            expected: guard.expected,
+            actual,
+        }));
+    }
+    Ok(None)
+}
+
 fn repeated_id(events: &[NewEvent]) -> Option<Uuid> {
     repeated_id_of(events.iter().map(|e| e.event_id))
 }
@@ -591,7 +645,17 @@ impl EventStore for PostgresStore {
         expected: ExpectedVersion,
         events: Vec<NewEvent>,
     ) -> Result<AppendResult, StoreError> {
-        self.write(stream, expected, events, false).await
+        self.write(stream, expected, events, Vec::new(), false).await
+    }
+
+    async fn append_guarded(
+        &self,
+        stream: &str,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+        guards: Vec<Guard>,
+    ) -> Result<AppendResult, StoreError> {
+        self.write(stream, expected, events, guards, false).await
     }
 
     async fn append_background(
@@ -600,7 +664,7 @@ impl EventStore for PostgresStore {
         expected: ExpectedVersion,
         events: Vec<NewEvent>,
     ) -> Result<AppendResult, StoreError> {
-        self.write(stream, expected, events, true).await
+        self.write(stream, expected, events, Vec::new(), true).await
     }
 
     async fn import(&self, events: Vec<RecordedEvent>) -> Result<(), StoreError> {

@@ -14,7 +14,7 @@ use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBeha
 use tokio::sync::{oneshot, watch};
 use uuid::Uuid;
 
-use super::{AppendResult, EventStore, ExpectedVersion, Job, StoreError, WriteRequest};
+use super::{AppendResult, EventStore, ExpectedVersion, Guard, Job, StoreError, WriteRequest};
 
 const MIGRATIONS: &[&str] = &[include_str!("../../migrations/sqlite/001_events.sql")];
 /// Most appends one commit groups; bounds the latency a large group adds.
@@ -192,9 +192,10 @@ impl SqliteStore {
         stream: &str,
         expected: ExpectedVersion,
         events: Vec<NewEvent>,
+        guards: Vec<Guard>,
         background: bool,
     ) -> Result<AppendResult, StoreError> {
-        let (job, answer) = Job::append(stream, expected, events, background);
+        let (job, answer) = Job::append(stream, expected, events, guards, background);
         self.send(job)?;
         answer.await.map_err(|_| unavailable("the writer thread stopped"))?
     }
@@ -436,6 +437,26 @@ fn recorded(out: &mut Vec<RecordedEvent>, stream: String, events: Vec<hoicho_eve
 fn append_one(tx: &rusqlite::Transaction<'_>, request: &WriteRequest) -> Result<(AppendResult, bool), StoreError> {
     let stream = request.stream.as_str();
     let retried = || already_appended(tx, stream, &request.events);
+    let version_of = |s: &str| {
+        tx.prepare_cached("SELECT COALESCE(MAX(version), 0) FROM events WHERE stream = ?1")
+            .and_then(|mut stmt| stmt.query_row([s], |row| row.get::<_, i64>(0)))
+            .map(|v| v as u64)
+            .map_err(unavailable)
+    };
+    // Inside the append's own transaction, after every earlier append of its group.
+    for guard in &request.guards {
+        let actual = version_of(&guard.stream)?;
+        if !guard.expected.admits(actual) {
+            if let Some(done) = retried()? {
+                return Ok((done, false));
+            }
+            return Err(StoreError::Conflict {
+                stream: guard.stream.clone(),
+                expected: guard.expected,
+                actual,
+            });
+        }
+    }
     let current: u64 = tx
         .prepare_cached("SELECT COALESCE(MAX(version), 0) FROM events WHERE stream = ?1")
         .and_then(|mut stmt| stmt.query_row([stream], |row| row.get::<_, i64>(0)))
@@ -559,7 +580,17 @@ impl EventStore for SqliteStore {
         expected: ExpectedVersion,
         events: Vec<NewEvent>,
     ) -> Result<AppendResult, StoreError> {
-        self.write(stream, expected, events, false).await
+        self.write(stream, expected, events, Vec::new(), false).await
+    }
+
+    async fn append_guarded(
+        &self,
+        stream: &str,
+        expected: ExpectedVersion,
+        events: Vec<NewEvent>,
+        guards: Vec<Guard>,
+    ) -> Result<AppendResult, StoreError> {
+        self.write(stream, expected, events, guards, false).await
     }
 
     async fn append_background(
@@ -568,7 +599,7 @@ impl EventStore for SqliteStore {
         expected: ExpectedVersion,
         events: Vec<NewEvent>,
     ) -> Result<AppendResult, StoreError> {
-        self.write(stream, expected, events, true).await
+        self.write(stream, expected, events, Vec::new(), true).await
     }
 
     async fn import(&self, events: Vec<RecordedEvent>) -> Result<(), StoreError> {

@@ -549,3 +549,29 @@ async fn the_public_directory_shows_who_is_where_and_finds_them_without_diacriti
     assert!(plan.contains("Cam bù Hương Sơn ★★★★"), "{plan}");
     assert!(plan.contains("booth allocated selected"), "{plan}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_booth_goes_to_an_application_withdrawn_at_that_point_of_the_log() {
+    let app = spawn().await;
+    crate::support::open_fair_with_booths(&app, "ht2022", 50).await;
+    let accepted = crate::support::race_allocations_and_withdrawals(&app, "ht2022", 50, 1_000, 25).await;
+    let given = crate::support::allocations_follow_approval(&app).await;
+    assert_eq!(
+        given, accepted,
+        "every accepted allocation is in the log, and only those"
+    );
+    assert!(
+        accepted > 0 && accepted < 1_000,
+        "both sides won some races: {accepted} of 1,000"
+    );
+    // The booths of those that withdrew after getting one are given back.
+    crate::support::binary::until("every booth is free again", || async {
+        let (_, list) = json(app.get_as_organizer("/api/v1/fairs/ht2022/booths").await).await;
+        list["booths"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|b| b["status"] == "available")
+    })
+    .await;
+}

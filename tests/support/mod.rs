@@ -427,3 +427,91 @@ impl Api {
         body
     }
 }
+
+/// A fair `fair` open for applications with one zone of `booths` booths, A01, A02, …
+pub async fn open_fair_with_booths(app: &TestApp, fair: &str, booths: usize) {
+    open_fair(app, fair).await;
+    let list: Vec<Value> = (1..=booths)
+        .map(|i| {
+            json!({"code": format!("A{i:02}"), "zone": "A", "kind": "standard", "width_m": 3, "depth_m": 3,
+                   "price_vnd": 4000000, "x": (i % 20) as f64 * 3.0, "y": (i / 20) as f64 * 4.0})
+        })
+        .collect();
+    let plan = json!({"zones": [{"code": "A", "name": "Khu A"}], "booths": list});
+    let response = app.put_booths(fair, &plan).await;
+    assert_eq!(response.status().as_u16(), 200);
+}
+
+/// `rounds` races, `at_once` at a time, each between an organizer giving an approved
+/// application a booth and the exhibitor withdrawing it. Returns how many allocations were
+/// accepted.
+pub async fn race_allocations_and_withdrawals(
+    app: &TestApp,
+    fair: &str,
+    booths: usize,
+    rounds: usize,
+    at_once: usize,
+) -> usize {
+    let mut accepted = 0;
+    for start in (0..rounds).step_by(at_once) {
+        let races = (start..(start + at_once).min(rounds)).map(|round| async move {
+            let id = app.approved(fair, &format!("HTX Đua {round}"), 1).await;
+            let booth = format!("A{:02}", round % booths + 1);
+            let nothing = json!({});
+            let (allocated, withdrawn) =
+                tokio::join!(app.allocate(fair, &booth, &id), app.decide(&id, "withdraw", &nothing));
+            assert_eq!(withdrawn.0, 200, "{}", withdrawn.1);
+            assert!(matches!(allocated.0, 201 | 409), "{}", allocated.1);
+            allocated.0 == 201
+        });
+        accepted += futures_util::future::join_all(races)
+            .await
+            .into_iter()
+            .filter(|a| *a)
+            .count();
+    }
+    accepted
+}
+
+/// Folds the whole log position by position: every booth given (allocated, or moved to)
+/// goes to an application approved at that point of the log. Returns how many were given.
+pub async fn allocations_follow_approval(app: &TestApp) -> usize {
+    use hoicho_events::{streams, Envelope, Event};
+    let mut standing: std::collections::HashMap<String, &'static str> = Default::default();
+    let (mut after, mut given) = (0, 0);
+    loop {
+        let batch = app.state.store.read_all(after, 1000).await.unwrap();
+        let Some(last) = batch.last() else { break };
+        after = last.position;
+        for recorded in &batch {
+            let envelope = Envelope::decode(recorded).unwrap();
+            let status = match &envelope.event {
+                Event::RegistrationSubmitted(_) => Some("submitted"),
+                Event::RegistrationApproved(_) => Some("approved"),
+                Event::RegistrationRejected(_) => Some("rejected"),
+                Event::RegistrationWaitlisted(_) => Some("waitlisted"),
+                Event::RegistrationWithdrawn(_) => Some("withdrawn"),
+                _ => None,
+            };
+            if let Some(status) = status {
+                standing.insert(envelope.stream.clone(), status);
+            }
+            let to = match &envelope.event {
+                Event::BoothAllocated(e) => Some(e.registration_id),
+                Event::BoothMoved(e) => Some(e.registration_id),
+                _ => None,
+            };
+            if let Some(registration) = to {
+                given += 1;
+                let now = standing.get(&streams::registration(&registration)).copied();
+                assert_eq!(
+                    now,
+                    Some("approved"),
+                    "position {}: a booth went to {registration}, {now:?} there",
+                    envelope.position
+                );
+            }
+        }
+    }
+    given
+}

@@ -163,6 +163,11 @@ impl From<CommandError> for ApiError {
                 "precondition_failed",
                 format!("If-Match names version {expected}, but the resource is at version {current}"),
             ),
+            CommandError::Stale(_) => ApiError::new(
+                StatusCode::CONFLICT,
+                "registration_changed",
+                "an application this change names changed meanwhile; look again",
+            ),
             CommandError::Contended(_) => ApiError::new(
                 StatusCode::CONFLICT,
                 "contended",
