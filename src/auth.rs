@@ -57,10 +57,19 @@ pub fn random_token(bytes: usize) -> String {
 /// secret key (ADR 005). The log keeps only its digest; the server can derive it again, for a
 /// retried request and for the email that carries the private link.
 pub fn access_token(secret: &Secret, registration: &hoicho_events::RegistrationId) -> String {
+    access_token_at(secret, registration, 0)
+}
+
+/// The access token of `registration`'s link number `generation` (0: the first, as
+/// [`access_token`] derives it; each reissue counts one more).
+pub fn access_token_at(secret: &Secret, registration: &hoicho_events::RegistrationId, generation: u32) -> String {
     use hmac::{Hmac, Mac};
     let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret.0.master()).expect("HMAC takes a key of any length");
     mac.update(b"access-token\0");
     mac.update(registration.0.as_bytes());
+    if generation > 0 {
+        mac.update(&generation.to_be_bytes());
+    }
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
 }
 

@@ -193,6 +193,22 @@ impl Lang {
             "mine.history" => ("Lịch sử hồ sơ", "History"),
             "mine.amend" => ("Sửa hồ sơ", "Amend the application"),
             "mine.withdraw" => ("Rút hồ sơ", "Withdraw the application"),
+            "mine.link" => ("Đường dẫn riêng", "Your private link"),
+            "mine.link_hint" => (
+                "Ai có đường dẫn này đều xem và sửa được hồ sơ. Nếu lỡ gửi cho người khác, hãy đổi đường dẫn: đường dẫn cũ thôi mở được ngay, đường dẫn mới được gửi tới email của hồ sơ.",
+                "Anyone with this link can see and change the application. If it went to someone it should not have, replace it: the old link stops opening at once, and the new one is emailed to the application's address.",
+            ),
+            "mine.new_link" => ("Đổi đường dẫn riêng", "Replace my private link"),
+            "mine.new_link_done" => (
+                "Đã đổi đường dẫn. Đường dẫn cũ không còn mở được; hãy lưu đường dẫn của trang này (đã gửi tới email của hồ sơ).",
+                "The link is replaced. The old one no longer opens; keep this page's link (it has been emailed too).",
+            ),
+            "review.new_link" => ("Cấp lại đường dẫn riêng", "Issue a new private link"),
+            "review.new_link_hint" => (
+                "Khi đường dẫn của đơn vị bị lộ hoặc bị mất: đường dẫn cũ thôi mở được ngay, đường dẫn mới được gửi tới email của hồ sơ.",
+                "When the exhibitor's link leaked or was lost: the old one stops opening at once, the new one is emailed to the application's address.",
+            ),
+            "review.new_link_done" => ("Đã cấp lại đường dẫn riêng và gửi email cho đơn vị.", "A new private link was issued and emailed."),
             "mine.withdraw_reason" => ("Lý do rút (không bắt buộc)", "Why (optional)"),
             "mine.withdraw_confirm" => ("Tôi muốn rút hồ sơ này", "I want to withdraw this application"),
             "mine.not_found" => ("Đường dẫn không đúng hoặc đã hết hiệu lực.", "This link is not valid."),

@@ -112,6 +112,7 @@ events! {
     SaleVoided(SaleVoided) = 1,
     BooksClosed(BooksClosed) = 1,
     BooksReopened(BooksReopened) = 1,
+    AccessLinkReissued(AccessLinkReissued) = 1,
 }
 
 /// Turns the stored shape of `event_type` at version `from` into the shape of `from + 1`.

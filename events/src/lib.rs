@@ -33,8 +33,9 @@ pub use notification::{
 };
 pub use organizer::{OrganizerAdded, OrganizerTokenIssued};
 pub use registration::{
-    Address, Application, BoothRequest, Producer, ProducerType, Product, RegistrationAmended, RegistrationApproved,
-    RegistrationId, RegistrationRejected, RegistrationSubmitted, RegistrationWaitlisted, RegistrationWithdrawn,
+    AccessLinkReissued, Address, Application, BoothRequest, Producer, ProducerType, Product, RegistrationAmended,
+    RegistrationApproved, RegistrationId, RegistrationRejected, RegistrationSubmitted, RegistrationWaitlisted,
+    RegistrationWithdrawn,
 };
 pub use sales::{BooksClosed, BooksReopened, SaleRecorded, SaleVoided};
 

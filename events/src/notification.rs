@@ -80,10 +80,12 @@ pub enum Template {
     SalesSummary,
     /// To each organizer when the books close: the review, with the workbook attached.
     RevenueReport,
+    /// To the exhibitor: its private link was replaced; the new one.
+    AccessLinkReissued,
 }
 
 impl Template {
-    pub const ALL: [Template; 13] = [
+    pub const ALL: [Template; 14] = [
         Template::ApplicationReceived,
         Template::ApplicationApproved,
         Template::ApplicationRejected,
@@ -97,6 +99,7 @@ impl Template {
         Template::SalesReminder,
         Template::SalesSummary,
         Template::RevenueReport,
+        Template::AccessLinkReissued,
     ];
 
     pub fn as_str(&self) -> &'static str {
@@ -114,6 +117,7 @@ impl Template {
             Template::SalesReminder => "sales_reminder",
             Template::SalesSummary => "sales_summary",
             Template::RevenueReport => "revenue_report",
+            Template::AccessLinkReissued => "access_link_reissued",
         }
     }
 

@@ -152,6 +152,17 @@ pub struct RegistrationRejected {
     pub reason: String,
 }
 
+/// The exhibitor's private link was replaced (by the exhibitor or an organizer): the old one
+/// stops working at once. `generation` counts the links, the first being 0; the server
+/// derives the link from the id, the generation and its secret key (ADR 005).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccessLinkReissued {
+    pub registration_id: RegistrationId,
+    pub fair_id: FairId,
+    pub token_hash: String,
+    pub generation: u32,
+}
+
 /// An organizer put the application on the waiting list.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RegistrationWaitlisted {

@@ -179,6 +179,14 @@ impl Notifications {
                 };
                 self.want(env, e.registration_id, Template::ApplicationWithdrawn, params);
             }
+            Event::AccessLinkReissued(e) => {
+                self.want(
+                    env,
+                    e.registration_id,
+                    Template::AccessLinkReissued,
+                    NotificationParams::default(),
+                );
+            }
             Event::BoothAllocated(e) => {
                 let params = NotificationParams {
                     booth: Some(e.booth.clone()),

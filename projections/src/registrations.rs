@@ -56,6 +56,8 @@ pub struct RegistrationView {
     /// The stream version, served as the ETag.
     pub version: u64,
     pub token_hash: String,
+    /// Which of its private links is the current one (0: the first).
+    pub token_generation: u32,
     /// Everything searchable, folded (lower case, no diacritics, đ → d).
     pub search_text: String,
 }
@@ -220,6 +222,7 @@ impl Registrations {
                         submitted_position: env.position,
                         version: env.version,
                         token_hash: e.token_hash.clone(),
+                        token_generation: 0,
                     },
                 );
             }
@@ -229,6 +232,16 @@ impl Registrations {
                     r.application = e.application.clone();
                     r.updated_at = at;
                     r.version = env.version;
+                }
+            }
+            Event::AccessLinkReissued(e) => {
+                if let Some(r) = self.by_id.get_mut(&e.registration_id) {
+                    self.by_token_hash.remove(&r.token_hash);
+                    r.token_hash = e.token_hash.clone();
+                    r.token_generation = e.generation;
+                    r.updated_at = at;
+                    r.version = env.version;
+                    self.by_token_hash.insert(e.token_hash.clone(), e.registration_id);
                 }
             }
             Event::RegistrationWithdrawn(e) => self.change(&e.registration_id, env, |r| {

@@ -17,6 +17,8 @@ pub struct RegistrationState {
     pub status: Option<Status>,
     pub approved_booths: u32,
     pub application: Option<Application>,
+    /// The current private link's number.
+    pub link_generation: u32,
 }
 
 impl Aggregate for RegistrationState {
@@ -45,6 +47,7 @@ impl Aggregate for RegistrationState {
                 self.status = Some(Status::Waitlisted);
                 self.approved_booths = 0;
             }
+            Event::AccessLinkReissued(e) => self.link_generation = e.generation,
             _ => {}
         }
     }
@@ -144,6 +147,11 @@ pub enum RegistrationCommand {
     Waitlist {
         note: Option<String>,
     },
+    /// A new private link replaces the current one: `generation` is the next one's number.
+    ReissueLink {
+        token_hash: String,
+        generation: u32,
+    },
 }
 
 fn final_state(status: Status) -> DomainError {
@@ -193,6 +201,21 @@ pub fn decide(state: &RegistrationState, command: &RegistrationCommand) -> Resul
     let done = matches!(status, Status::Withdrawn | Status::Rejected);
     Ok(match command {
         RegistrationCommand::Submit { .. } => Vec::new(),
+        // Whatever the application's state: a leaked link is closed even after it ended.
+        RegistrationCommand::ReissueLink { token_hash, generation } => {
+            if *generation != state.link_generation + 1 {
+                return Err(DomainError::conflict(
+                    "link_changed",
+                    "the private link was replaced meanwhile; look again",
+                ));
+            }
+            vec![Event::AccessLinkReissued(hoicho_events::AccessLinkReissued {
+                registration_id,
+                fair_id,
+                token_hash: token_hash.clone(),
+                generation: *generation,
+            })]
+        }
         RegistrationCommand::Amend { application, by } => {
             if done {
                 return Err(final_state(status));

@@ -93,7 +93,7 @@ impl Mailer {
         let public_url = self.settings.public_url.trim_end_matches('/');
         let registration = mail.registration_id.and_then(|id| p.registrations.get(&id));
         let private_link = registration.and_then(|r| {
-            let token = crate::auth::access_token(secret, &r.id);
+            let token = crate::auth::access_token_at(secret, &r.id, r.token_generation);
             // A registration from before tokens were derived has a token no one can derive:
             // its email says nothing rather than something wrong.
             (crate::auth::token_hash(&token) == r.token_hash).then(|| {

@@ -259,6 +259,33 @@ pub fn render(mail: &Mail, ctx: &MailContext) -> Rendered {
                 )
             }
         }
+        Template::AccessLinkReissued => {
+            if vi {
+                paragraphs.push(format!(
+                    "Đường dẫn riêng tới đơn đăng ký của {organization} vừa được thay bằng đường dẫn dưới đây. Đường dẫn cũ không còn mở được nữa. Xin giữ đường dẫn mới và đừng chuyển cho người khác."
+                ));
+            } else {
+                paragraphs.push(format!(
+                    "The private link to the application of {organization} has just been replaced by the one below. The old link no longer opens. Keep the new one to yourself."
+                ));
+            }
+            fair_facts(&mut facts);
+            link = private_link(
+                "Mở đơn đăng ký bằng đường dẫn mới",
+                "Open the application with the new link",
+            );
+            if vi {
+                (
+                    format!("[{fair_name}] Đường dẫn riêng mới cho đơn đăng ký của {organization}"),
+                    "Đường dẫn riêng mới".to_owned(),
+                )
+            } else {
+                (
+                    format!("[{fair_name}] A new private link for {organization}'s application"),
+                    "A new private link".to_owned(),
+                )
+            }
+        }
         Template::ApplicationWithdrawn => {
             if vi {
                 paragraphs.push(format!(

@@ -55,3 +55,24 @@ pub async fn run(
     .await?;
     Ok(settled(state, outcome).await)
 }
+
+/// A new private link for application `id` in place of the current one, which stops working
+/// at once; the new one is emailed. Returns what was written and the new access token.
+pub async fn reissue_link(
+    state: &AppState,
+    ctx: &CommandContext,
+    id: &RegistrationId,
+) -> Result<(Written, String), CommandError> {
+    let generation = state
+        .read()
+        .registrations
+        .get(id)
+        .map(|r| r.token_generation + 1)
+        .ok_or(crate::domain::DomainError::NotFound("registration"))?;
+    let token = crate::auth::access_token_at(&state.secret, id, generation);
+    let command = RegistrationCommand::ReissueLink {
+        token_hash: crate::auth::token_hash(&token),
+        generation,
+    };
+    Ok((run(state, ctx, id, None, &command).await?, token))
+}

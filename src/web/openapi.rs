@@ -18,7 +18,7 @@ use super::{audit, emails};
         fairs::list_fairs, fairs::create_fair, fairs::get_fair, fairs::amend_fair,
         fairs::list_booths, fairs::define_booths, fairs::open_registration, fairs::close_registration,
         registrations::apply, queue::list, queue::bulk, registrations::get, registrations::amend,
-        registrations::withdraw, registrations::approve, registrations::reject, registrations::waitlist,
+        registrations::withdraw, registrations::reissue_link, registrations::approve, registrations::reject, registrations::waitlist,
         audit::events, audit::stream, emails::list, emails::get, emails::retry,
         allocations::allocate, allocations::release, allocations::move_booth, allocations::block,
         allocations::unblock, allocations::history, proposal::proposal, proposal::accept_proposal,

@@ -291,3 +291,57 @@ async fn a_delegation_applies_for_its_producers_through_the_form() {
     assert_eq!(producers.len(), 2);
     assert_eq!(producers[1]["products"][0]["stars"], 3);
 }
+
+#[tokio::test]
+async fn an_exhibitor_replaces_its_link_from_its_page_and_an_organizer_from_the_review() {
+    let app = spawn().await;
+    open_fair(&app, "doi-link").await;
+    let (_, applied) = crate::support::json(
+        app.post_json("/api/v1/fairs/doi-link/registrations", &application_body())
+            .await,
+    )
+    .await;
+    let (id, token) = (
+        applied["id"].as_str().unwrap().to_owned(),
+        applied["access_token"].as_str().unwrap().to_owned(),
+    );
+    let cookie = format!("hoicho_csrf={CSRF}");
+    let html = app
+        .get_page(&format!("/r/{token}"), &cookie)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("id=\"new-link\"") && html.contains("Đổi đường dẫn riêng"),
+        "{html}"
+    );
+    let moved = app.post_form(&format!("/r/{token}/new-link"), &cookie, &[]).await;
+    assert_eq!(moved.status().as_u16(), 303);
+    let location = moved.headers()["location"].to_str().unwrap().to_owned();
+    assert!(
+        location.contains("new_link=1") && !location.contains(&token),
+        "{location}"
+    );
+    assert_eq!(
+        app.get_page(&format!("/r/{token}"), &cookie).await.status().as_u16(),
+        404
+    );
+    let html = app.get_page(&location, &cookie).await.text().await.unwrap();
+    assert!(html.contains("id=\"new-link-done\""), "{html}");
+
+    let both = app.organizer_cookie().await;
+    let done = app
+        .post_form(&format!("/organizer/registrations/{id}/new-link"), &both, &[])
+        .await;
+    assert_eq!(done.status().as_u16(), 303);
+    let back = done.headers()["location"].to_str().unwrap().to_owned();
+    assert!(back.contains("done=new_link"), "{back}");
+    assert_eq!(
+        app.get_page(&location, &cookie).await.status().as_u16(),
+        404,
+        "the exhibitor's second link died"
+    );
+    let html = app.get_page(&back, &both).await.text().await.unwrap();
+    assert!(html.contains("id=\"new-link-done\""), "{html}");
+}

@@ -630,3 +630,83 @@ async fn invisible_characters_in_names_are_refused_and_named() {
     let (_, list) = json(app.get_as_organizer("/api/v1/fairs/ht2022/registrations").await).await;
     assert_eq!(list["total"], 0, "nothing written");
 }
+
+#[tokio::test]
+async fn a_leaked_private_link_is_replaced_and_stops_working_at_once() {
+    let app = spawn().await;
+    open_fair(&app, "ht2022").await;
+    let (status, applied) = app.apply("ht2022", &application_body()).await;
+    assert_eq!(status, 201, "{applied}");
+    let id = applied["id"].as_str().unwrap().to_owned();
+    let first = applied["access_token"].as_str().unwrap().to_owned();
+    let read = |token: String| {
+        let (app, id) = (&app, id.clone());
+        async move {
+            app.get_with_token(&format!("/api/v1/registrations/{id}"), &token)
+                .await
+                .status()
+                .as_u16()
+        }
+    };
+    let page = |token: String| {
+        let app = &app;
+        async move { app.get(&format!("/r/{token}")).await.status().as_u16() }
+    };
+    assert_eq!((read(first.clone()).await, page(first.clone()).await), (200, 200));
+
+    // The exhibitor replaces it with its own token.
+    let (status, fresh) = json(
+        app.post_with_token(&format!("/api/v1/registrations/{id}/access-link"), &first, &json!({}))
+            .await,
+    )
+    .await;
+    assert_eq!(status, 201, "{fresh}");
+    let second = fresh["access_token"].as_str().unwrap().to_owned();
+    assert_ne!(second, first);
+    assert_eq!(fresh["private_url"], format!("/r/{second}"));
+    assert_eq!(
+        (read(first.clone()).await, page(first.clone()).await),
+        (401, 404),
+        "the old link is dead"
+    );
+    assert_eq!((read(second.clone()).await, page(second.clone()).await), (200, 200));
+
+    // An organizer replaces it again; the exhibitor's second link dies too.
+    let (status, again) = json(
+        app.post_json(&format!("/api/v1/registrations/{id}/access-link"), &json!({}))
+            .await,
+    )
+    .await;
+    assert_eq!(status, 201, "{again}");
+    let third = again["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(page(second).await, 404);
+    assert_eq!(page(third).await, 200);
+
+    // Each new link is emailed: two emails, each carrying a link that opens (the organizers'
+    // copy masks it).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let sent = loop {
+        let (_, list) = json(app.get_as_organizer("/api/v1/fairs/ht2022/mail").await).await;
+        let sent: Vec<Value> = list["notifications"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|n| n["template"] == "access_link_reissued" && n["status"] == "sent")
+            .cloned()
+            .collect();
+        if sent.len() == 2 || std::time::Instant::now() > deadline {
+            break sent;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert_eq!(sent.len(), 2, "{sent:?}");
+    for n in sent {
+        let (_, detail) = json(
+            app.get_as_organizer(&format!("/api/v1/notifications/{}", n["id"].as_str().unwrap()))
+                .await,
+        )
+        .await;
+        let text = detail["content"]["text"].as_str().unwrap();
+        assert!(text.contains("đường dẫn mới") && text.contains("/r/………"), "{text}");
+    }
+}

@@ -432,6 +432,56 @@ pub async fn withdraw(state: Data<AppState>, req: HttpRequest, id: Path<String>,
     .await
 }
 
+#[derive(Serialize, ToSchema)]
+pub struct NewLink {
+    id: String,
+    /// The new private key to the application: shown once, and emailed to the exhibitor.
+    access_token: String,
+    /// The new private page, for people.
+    private_url: String,
+    version: u64,
+    position: u64,
+}
+
+#[utoipa::path(post, path = "/api/v1/registrations/{id}/access-link", tag = "registrations",
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key")),
+    responses((status = 201, body = NewLink), (status = 401, body = ErrorResponse), (status = 404, body = ErrorResponse),
+        (status = 409, body = ErrorResponse, description = "link_changed: replaced meanwhile")),
+    security(("bearer" = [])))]
+/// A new private link in place of the current one (a leaked link is closed at once); for the
+/// organizers or the exhibitor with its current token.
+pub async fn reissue_link(
+    state: Data<AppState>,
+    req: HttpRequest,
+    id: Path<String>,
+    body: Body,
+) -> Result<HttpResponse> {
+    let id = parse_id(&id)?;
+    let caller = caller_for(&state, &req, id)?;
+    let ctx = write_context(&req, caller.actor(), &caller.principal(), &body.0)?;
+    let (written, token) = match replay(&state, &ctx).await? {
+        Some(first) => {
+            let generation = first.events.iter().find_map(|e| match e {
+                hoicho_events::Event::AccessLinkReissued(e) => Some(e.generation),
+                _ => None,
+            });
+            let token = crate::auth::access_token_at(&state.secret, &id, generation.unwrap_or(0));
+            (first, token)
+        }
+        None => service::registrations::reissue_link(&state, &ctx, &id).await?,
+    };
+    Ok(HttpResponse::Created()
+        .insert_header(etag(written.version))
+        .insert_header((header::REFERRER_POLICY, "no-referrer"))
+        .json(NewLink {
+            id: id.to_string(),
+            private_url: format!("/r/{token}"),
+            access_token: token,
+            version: written.version,
+            position: written.position,
+        }))
+}
+
 fn organizer_only(caller: &Caller) -> Result<()> {
     match caller {
         Caller::Organizer(_) => Ok(()),

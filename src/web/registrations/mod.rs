@@ -25,6 +25,7 @@ pub fn api_routes(cfg: &mut ServiceConfig) {
             .route(web::patch().to(api::amend)),
     )
     .route("/registrations/{id}/withdraw", web::post().to(api::withdraw))
+    .route("/registrations/{id}/access-link", web::post().to(api::reissue_link))
     .route("/registrations/{id}/approve", web::post().to(api::approve))
     .route("/registrations/{id}/reject", web::post().to(api::reject))
     .route("/registrations/{id}/waitlist", web::post().to(api::waitlist));

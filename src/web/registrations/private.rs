@@ -28,7 +28,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/r/{token}", web::get().to(mine))
         .route("/r/{token}/edit", web::get().to(edit_form))
         .route("/r/{token}/edit", web::post().to(edit))
-        .route("/r/{token}/withdraw", web::post().to(withdraw));
+        .route("/r/{token}/withdraw", web::post().to(withdraw))
+        .route("/r/{token}/new-link", web::post().to(new_link));
 }
 
 #[derive(Template)]
@@ -38,6 +39,8 @@ struct MinePage {
     signed_in: bool,
     switch_url: String,
     just_submitted: bool,
+    /// The page was just opened through a new private link.
+    new_link: bool,
     private_url: String,
     csrf: String,
     fair_name: String,
@@ -111,6 +114,7 @@ async fn mine(state: Data<AppState>, req: HttpRequest, token: Path<String>) -> H
             signed_in: frame.signed_in,
             switch_url: frame.switch_url,
             just_submitted: req.query_string().contains("submitted=1"),
+            new_link: req.query_string().contains("new_link=1"),
             private_url: format!("/r/{}", token.as_str()),
             csrf: csrf.clone(),
             fair_name: fair.map(|f| f.details.name.clone()).unwrap_or_default(),
@@ -381,6 +385,48 @@ struct WithdrawForm {
     reason: String,
     #[serde(default)]
     confirm: String,
+}
+
+#[derive(serde::Deserialize)]
+struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// The exhibitor replaces its own link (it leaked, or was shared too widely): the old one
+/// stops working at once, the new one opens the page and is emailed.
+async fn new_link(state: Data<AppState>, req: HttpRequest, token: Path<String>, form: Form<CsrfForm>) -> HttpResponse {
+    let Some(id) = registration_for_token(&state, &token) else {
+        return private(not_found_page(&req, "mine.not_found"));
+    };
+    let lang = Lang::of(&req);
+    let back = |token: &str, extra: &str| {
+        private(
+            HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, format!("/r/{token}?lang={}{extra}", lang.code())))
+                .finish(),
+        )
+    };
+    if !csrf_ok(&req, &form.csrf) {
+        return back(&token, "");
+    }
+    let ctx = CommandContext::new(
+        Actor::Exhibitor {
+            registration_id: id.to_string(),
+        },
+        chrono::Utc::now(),
+    );
+    match service::registrations::reissue_link(&state, &ctx, &id).await {
+        Ok((_, fresh)) => back(&fresh, "&new_link=1"),
+        Err(err) => {
+            let err = ApiError::from(err);
+            private(
+                HttpResponse::build(err.status)
+                    .content_type("text/plain; charset=utf-8")
+                    .body(localized(&err, lang)),
+            )
+        }
+    }
 }
 
 async fn withdraw(

@@ -25,7 +25,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/organizer/fairs/{fair}/registrations", web::get().to(list))
         .route("/organizer/fairs/{fair}/registrations/bulk", web::post().to(bulk))
         .route("/organizer/registrations/{id}", web::get().to(detail))
-        .route("/organizer/registrations/{id}/decide", web::post().to(decide_one));
+        .route("/organizer/registrations/{id}/decide", web::post().to(decide_one))
+        .route("/organizer/registrations/{id}/new-link", web::post().to(new_link));
 }
 
 struct Row {
@@ -326,6 +327,8 @@ struct DetailPage {
     products: Vec<String>,
     history: Vec<String>,
     can_decide: bool,
+    /// A new private link was just issued.
+    new_link: bool,
 }
 
 async fn detail(state: Data<AppState>, req: HttpRequest, id: Path<String>) -> HttpResponse {
@@ -418,9 +421,41 @@ async fn detail(state: Data<AppState>, req: HttpRequest, id: Path<String>) -> Ht
             products,
             history: history.iter().map(|h| history_line(h, zone, lang)).collect(),
             can_decide: !matches!(status, "withdrawn" | "rejected"),
+            new_link: req.query_string().contains("done=new_link"),
         }
     };
     with_csrf(render(StatusCode::OK, lang, &page), &csrf)
+}
+
+/// An organizer issues a new private link (the exhibitor lost it, or it leaked): the old one
+/// stops working at once and the new one is emailed; the organizer never sees it.
+async fn new_link(
+    state: Data<AppState>,
+    req: HttpRequest,
+    id: Path<String>,
+    form: Form<HashMap<String, String>>,
+) -> HttpResponse {
+    let Some(organizer) = organizer_of(&req) else {
+        return to_login(&req);
+    };
+    let Ok(id) = id.parse().map(RegistrationId) else {
+        return not_found_page(&req, "error.not_found");
+    };
+    let lang = Lang::of(&req);
+    let csrf = form.get("csrf").map(String::as_str).unwrap_or("");
+    let mut done = "";
+    if csrf_ok(&req, csrf) {
+        let ctx = CommandContext::new(organizer.actor(), chrono::Utc::now());
+        if service::registrations::reissue_link(&state, &ctx, &id).await.is_ok() {
+            done = "&done=new_link";
+        }
+    }
+    HttpResponse::SeeOther()
+        .insert_header((
+            header::LOCATION,
+            format!("/organizer/registrations/{id}?lang={}{done}", lang.code()),
+        ))
+        .finish()
 }
 
 async fn decide_one(
