@@ -56,6 +56,10 @@ pub struct ServeArgs {
     /// How long a request body may take to arrive (408 past it).
     #[arg(long, env = "HOICHO_BODY_TIMEOUT", default_value = "30s", value_parser = humantime::parse_duration)]
     pub body_timeout: std::time::Duration,
+    /// How long an organizer's session lasts after its last request (at most 12 hours from
+    /// signing in).
+    #[arg(long, env = "HOICHO_SESSION_IDLE", default_value = "2h", value_parser = humantime::parse_duration)]
+    pub session_idle: std::time::Duration,
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "HOICHO_WORKERS")]
     pub workers: Option<usize>,
@@ -246,6 +250,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         demo: args.demo,
         body_limit: args.body_limit,
         body_timeout: args.body_timeout,
+        sessions: crate::web::kit::session::SessionPolicy {
+            idle: args.session_idle,
+            ..Default::default()
+        },
         workers: args.workers,
         public_posts_per_minute: args.public_posts_per_minute,
         mail: args.mail.settings(),

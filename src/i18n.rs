@@ -101,6 +101,11 @@ impl Lang {
             "login.password" => ("Mật khẩu", "Password"),
             "login.submit" => ("Đăng nhập", "Sign in"),
             "login.failed" => ("Email hoặc mật khẩu không đúng.", "Wrong email or password."),
+            "login.unavailable" => (
+                "Hệ thống tạm thời không ghi được; xin thử lại sau ít phút.",
+                "hoicho cannot write just now; try again in a few minutes.",
+            ),
+            "organizer.logout_everywhere" => ("Đăng xuất trên mọi thiết bị", "Sign out on every device"),
             "login.too_many" => (
                 "Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau ít phút.",
                 "Too many failed sign-ins. Please try again in a few minutes.",

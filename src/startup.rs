@@ -34,6 +34,8 @@ pub struct Settings {
     /// How long a request body may take to arrive, from its first byte to its last (408 past
     /// it): a client sending a byte a second does not hold a connection for ever.
     pub body_timeout: std::time::Duration,
+    /// How long an organizer's session lasts, from signing in and since its last request.
+    pub sessions: crate::web::kit::session::SessionPolicy,
     pub workers: Option<usize>,
     /// Applications one client address may send a minute without signing in.
     pub public_posts_per_minute: u32,
@@ -52,6 +54,7 @@ impl Settings {
             demo: false,
             body_limit: 1024 * 1024,
             body_timeout: std::time::Duration::from_secs(30),
+            sessions: Default::default(),
             workers: None,
             public_posts_per_minute: 30,
             mail: MailSettings {
@@ -168,6 +171,7 @@ impl Application {
         ));
         let limit = BodyLimit(settings.body_limit);
         let body_timeout = BodyTimeout(settings.body_timeout);
+        let sessions = settings.sessions;
         let mut server = HttpServer::new(move || {
             App::new()
                 .wrap(from_fn(crate::web::frame))
@@ -180,6 +184,7 @@ impl Application {
                 .app_data(public_posts.clone())
                 .app_data(limit)
                 .app_data(body_timeout)
+                .app_data(sessions)
                 .configure(crate::web::configure)
         })
         .listen(listener)?

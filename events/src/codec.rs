@@ -113,6 +113,9 @@ events! {
     BooksClosed(BooksClosed) = 1,
     BooksReopened(BooksReopened) = 1,
     AccessLinkReissued(AccessLinkReissued) = 1,
+    OrganizerSignedIn(OrganizerSignedIn) = 1,
+    OrganizerSignedOut(OrganizerSignedOut) = 1,
+    OrganizerSessionsEnded(OrganizerSessionsEnded) = 1,
 }
 
 /// Turns the stored shape of `event_type` at version `from` into the shape of `from + 1`.

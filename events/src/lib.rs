@@ -31,7 +31,9 @@ pub use notification::{
     FirstAttempt, NotificationAttempted, NotificationClaimed, NotificationDeferred, NotificationFailed, NotificationId,
     NotificationParams, NotificationRetried, NotificationSent, Recipient, Template,
 };
-pub use organizer::{OrganizerAdded, OrganizerTokenIssued};
+pub use organizer::{
+    OrganizerAdded, OrganizerSessionsEnded, OrganizerSignedIn, OrganizerSignedOut, OrganizerTokenIssued,
+};
 pub use registration::{
     AccessLinkReissued, Address, Application, BoothRequest, Producer, ProducerType, Product, RegistrationAmended,
     RegistrationApproved, RegistrationId, RegistrationRejected, RegistrationSubmitted, RegistrationWaitlisted,

@@ -18,3 +18,25 @@ pub struct OrganizerTokenIssued {
     pub organizer_id: OrganizerId,
     pub token_hash: String,
 }
+
+/// An organizer signed in: a session began. `session` is the SHA-256 (hex) of the session's
+/// random id; the id itself is only ever in the organizer's signed cookie.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrganizerSignedIn {
+    pub organizer_id: OrganizerId,
+    pub session: String,
+}
+
+/// One session ended: the organizer signed out.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrganizerSignedOut {
+    pub organizer_id: OrganizerId,
+    pub session: String,
+}
+
+/// Every session the organizer had ended at once, on every instance sharing the log: signed
+/// out everywhere, or a new API token issued.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrganizerSessionsEnded {
+    pub organizer_id: OrganizerId,
+}

@@ -9,6 +9,8 @@ pub struct OrganizerAccount {
     pub email: String,
     pub password_hash: String,
     pub token_hash: String,
+    /// Sessions begun and not ended (digests of their ids), with when each began.
+    pub sessions: HashMap<String, chrono::DateTime<chrono::Utc>>,
 }
 
 /// Organizer accounts, found by id, email or API-token hash.
@@ -42,6 +44,7 @@ impl Organizers {
                         email: e.email.clone(),
                         password_hash: e.password_hash.clone(),
                         token_hash: e.token_hash.clone(),
+                        sessions: HashMap::new(),
                     },
                 );
             }
@@ -52,7 +55,28 @@ impl Organizers {
                     self.by_token_hash.insert(e.token_hash.clone(), e.organizer_id);
                 }
             }
+            Event::OrganizerSignedIn(e) => {
+                if let Some(account) = self.by_id.get_mut(&e.organizer_id) {
+                    // Sessions past the longest a session may last are of no more use.
+                    let oldest = env.recorded_at - chrono::Duration::hours(SESSION_HOURS);
+                    account.sessions.retain(|_, began| *began > oldest);
+                    account.sessions.insert(e.session.clone(), env.recorded_at);
+                }
+            }
+            Event::OrganizerSignedOut(e) => {
+                if let Some(account) = self.by_id.get_mut(&e.organizer_id) {
+                    account.sessions.remove(&e.session);
+                }
+            }
+            Event::OrganizerSessionsEnded(e) => {
+                if let Some(account) = self.by_id.get_mut(&e.organizer_id) {
+                    account.sessions.clear();
+                }
+            }
             _ => {}
         }
     }
 }
+
+/// The longest a session may last, from signing in, in hours.
+pub const SESSION_HOURS: i64 = 12;

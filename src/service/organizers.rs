@@ -99,3 +99,65 @@ pub async fn rotate_token(store: &dyn EventStore, email: &str) -> Result<(String
     })?;
     Ok((token, outcome.position))
 }
+
+/// A session begins for `organizer`: a fresh random id (the cookie carries it; the log keeps
+/// its digest). Returns the id once the projections hold the session.
+pub async fn sign_in(
+    state: &crate::app::AppState,
+    organizer: hoicho_events::OrganizerId,
+) -> Result<String, CommandError> {
+    let session = random_token(32);
+    let digest = token_hash(&session);
+    let ctx = CommandContext::new(
+        Actor::Organizer {
+            organizer_id: organizer,
+        },
+        Utc::now(),
+    );
+    let outcome = execute::<OrganizerState, _>(&*state.store, &streams::organizer(&organizer), &ctx, None, |s| {
+        organizer::sign_in(s, &digest)
+    })
+    .await?;
+    super::settle(state, outcome.position).await;
+    Ok(session)
+}
+
+/// The session `session` of `organizer` ends.
+pub async fn sign_out(
+    state: &crate::app::AppState,
+    organizer: hoicho_events::OrganizerId,
+    session: &str,
+) -> Result<(), CommandError> {
+    let digest = token_hash(session);
+    let ctx = CommandContext::new(
+        Actor::Organizer {
+            organizer_id: organizer,
+        },
+        Utc::now(),
+    );
+    let outcome = execute::<OrganizerState, _>(&*state.store, &streams::organizer(&organizer), &ctx, None, |s| {
+        organizer::sign_out(s, &digest)
+    })
+    .await?;
+    super::settle(state, outcome.position).await;
+    Ok(())
+}
+
+/// Every session of `organizer` ends, on every instance ("sign out everywhere").
+pub async fn end_sessions(
+    state: &crate::app::AppState,
+    organizer: hoicho_events::OrganizerId,
+) -> Result<(), CommandError> {
+    let ctx = CommandContext::new(
+        Actor::Organizer {
+            organizer_id: organizer,
+        },
+        Utc::now(),
+    );
+    let outcome = execute::<OrganizerState, _>(&*state.store, &streams::organizer(&organizer), &ctx, None, |s| {
+        organizer::end_sessions(s)
+    })
+    .await?;
+    super::settle(state, outcome.position).await;
+    Ok(())
+}

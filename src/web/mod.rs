@@ -100,7 +100,19 @@ pub async fn frame(
         let payload = req.take_payload();
         req.set_payload(kit::extract::timed_payload(payload, timeout));
     }
+    // A session in use keeps its cookie fresh, so its idle limit counts from the last request.
+    let renewed = state.as_ref().and_then(|state| {
+        let session = kit::session::Session::read(req.request(), &state.secret)?.renewed()?;
+        let policy = kit::session::policy(req.request());
+        session.valid(&state.read(), &policy).then(|| {
+            let secure = req.connection_info().scheme() == "https";
+            session.cookie(&state.secret, secure, &policy)
+        })
+    });
     let mut response = next.call(req).await?.map_into_left_body();
+    if let Some(cookie) = renewed {
+        let _ = response.response_mut().add_cookie(&cookie);
+    }
     let headers = response.headers_mut();
     // A handler may set a stricter policy of its own (the sandboxed email preview).
     if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {

@@ -282,3 +282,60 @@ async fn a_burst_of_guesses_is_counted_before_checking_and_the_right_password_st
     // The guesser's address stays refused for that email.
     assert_eq!(sign_in(app.client.clone(), "wrong").await, 429);
 }
+
+#[tokio::test]
+async fn signing_out_ends_the_session_for_every_copy_of_its_cookie() {
+    let app = spawn().await;
+    let first = app.organizer_cookie().await;
+    let second = app.organizer_cookie().await;
+    assert_ne!(first, second, "two sign-ins in one second are two sessions");
+    let opens = |cookie: String| {
+        let app = &app;
+        async move {
+            let page = app.get_page("/organizer", &cookie).await.status().as_u16();
+            let api = app.get_page("/api/v1/events?limit=1", &cookie).await.status().as_u16();
+            (page, api)
+        }
+    };
+    assert_eq!(opens(first.clone()).await, (200, 200));
+    assert_eq!(opens(second.clone()).await, (200, 200));
+
+    // Signing out with the first: a copy of its cookie opens nothing; the second is still on.
+    assert_eq!(app.post_form("/logout", &first, &[]).await.status().as_u16(), 303);
+    assert_eq!(opens(first.clone()).await, (303, 401), "the copied cookie after logout");
+    assert_eq!(opens(second.clone()).await, (200, 200));
+
+    // Signing out everywhere ends every session at once.
+    let third = app.organizer_cookie().await;
+    assert_eq!(
+        app.post_form("/logout/everywhere", &second, &[])
+            .await
+            .status()
+            .as_u16(),
+        303
+    );
+    assert_eq!(opens(second).await, (303, 401));
+    assert_eq!(opens(third).await, (303, 401));
+
+    // A new API token ends the sessions too.
+    let fourth = app.organizer_cookie().await;
+    assert_eq!(opens(fourth.clone()).await, (200, 200));
+    let (_, position) = hoicho::service::organizers::rotate_token(&*app.state.store, &app.organizer_email)
+        .await
+        .unwrap();
+    assert!(app.state.wait_for(position, std::time::Duration::from_secs(5)).await);
+    assert_eq!(opens(fourth).await, (303, 401));
+}
+
+#[tokio::test]
+async fn an_idle_session_ends() {
+    let app = crate::support::spawn_with(|s| s.sessions.idle = std::time::Duration::from_secs(2)).await;
+    let cookie = app.organizer_cookie().await;
+    assert_eq!(app.get_page("/organizer", &cookie).await.status().as_u16(), 200);
+    tokio::time::sleep(std::time::Duration::from_millis(3100)).await;
+    assert_eq!(
+        app.get_page("/organizer", &cookie).await.status().as_u16(),
+        303,
+        "idle too long"
+    );
+}

@@ -193,8 +193,8 @@ pub fn organizer_of(req: &HttpRequest) -> Option<Organizer> {
             email: account.email.clone(),
         });
     }
-    let id = session::organizer_id(req, &state.secret)?;
     let projections = state.read();
+    let id = session::organizer_id(req, &state.secret, &projections)?;
     let account = projections.organizers.by_id.get(&id)?;
     Some(Organizer {
         id: account.id,

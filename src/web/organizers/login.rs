@@ -23,7 +23,8 @@ use crate::web::kit::session;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/login", web::get().to(login_form))
         .route("/login", web::post().to(login))
-        .route("/logout", web::post().to(logout));
+        .route("/logout", web::post().to(logout))
+        .route("/logout/everywhere", web::post().to(logout_everywhere));
 }
 
 #[derive(Template)]
@@ -201,9 +202,15 @@ async fn login(
         Some(account) if verified => {
             limiter.succeeded(&email, &client);
             let secure = req.connection_info().scheme() == "https";
+            // Each sign-in its own session, recorded in the log so that signing out ends it
+            // on every instance.
+            let Ok(id) = crate::service::organizers::sign_in(&state, account.id).await else {
+                return login_page(&req, StatusCode::SERVICE_UNAVAILABLE, email, Some("login.unavailable"));
+            };
+            let session = session::Session::new(account.id, id);
             HttpResponse::SeeOther()
                 .insert_header((header::LOCATION, format!("/organizer?lang={}", Lang::of(&req).code())))
-                .cookie(session::cookie(account.id, &state.secret, secure))
+                .cookie(session.cookie(&state.secret, secure, &session::policy(&req)))
                 .finish()
         }
         _ => {
@@ -223,14 +230,51 @@ struct LogoutForm {
     csrf: String,
 }
 
-async fn logout(req: HttpRequest, form: Form<LogoutForm>) -> HttpResponse {
+/// Signing out ends this session in the log: a copy of the cookie opens nothing after it.
+async fn logout(state: Data<AppState>, req: HttpRequest, form: Form<LogoutForm>) -> HttpResponse {
     if !csrf_ok(&req, &form.csrf) {
         return HttpResponse::Forbidden()
             .content_type("text/plain; charset=utf-8")
             .body("CSRF");
     }
+    if let Some(session) = session::Session::read(&req, &state.secret) {
+        if let Err(err) = crate::service::organizers::sign_out(&state, session.organizer, &session.id).await {
+            tracing::warn!(error = %err, "the session could not be ended in the log");
+            return login_page(
+                &req,
+                StatusCode::SERVICE_UNAVAILABLE,
+                String::new(),
+                Some("login.unavailable"),
+            );
+        }
+    }
     HttpResponse::SeeOther()
         .insert_header((header::LOCATION, "/"))
+        .cookie(session::removal())
+        .finish()
+}
+
+/// Signing out everywhere ends every session of the organizer, on every instance.
+async fn logout_everywhere(state: Data<AppState>, req: HttpRequest, form: Form<LogoutForm>) -> HttpResponse {
+    if !csrf_ok(&req, &form.csrf) {
+        return HttpResponse::Forbidden()
+            .content_type("text/plain; charset=utf-8")
+            .body("CSRF");
+    }
+    let Some(organizer) = crate::web::kit::extract::organizer_of(&req) else {
+        return crate::web::kit::page::to_login(&req);
+    };
+    if let Err(err) = crate::service::organizers::end_sessions(&state, organizer.id).await {
+        tracing::warn!(error = %err, "the sessions could not be ended in the log");
+        return login_page(
+            &req,
+            StatusCode::SERVICE_UNAVAILABLE,
+            String::new(),
+            Some("login.unavailable"),
+        );
+    }
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, format!("/login?lang={}", Lang::of(&req).code())))
         .cookie(session::removal())
         .finish()
 }
