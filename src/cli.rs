@@ -149,6 +149,23 @@ pub enum OrganizerCommand {
         #[command(flatten)]
         store: StoreArgs,
     },
+    /// Give an organizer a new password, printed once; every session it had ends.
+    Password {
+        #[arg(long, env = "HOICHO_ORGANIZER_EMAIL")]
+        email: String,
+        /// Print one JSON object {"email", "password"}.
+        #[arg(long, env = "HOICHO_JSON")]
+        json: bool,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
+    /// Revoke an organizer: no sign-in, no API token, every session ended, at once.
+    Revoke {
+        #[arg(long, env = "HOICHO_ORGANIZER_EMAIL")]
+        email: String,
+        #[command(flatten)]
+        store: StoreArgs,
+    },
     /// Issue a new API token for an organizer; the old one stops working at once.
     Token {
         #[arg(long, env = "HOICHO_ORGANIZER_EMAIL")]
@@ -213,6 +230,27 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 );
                 println!("  API token: {token}");
             }
+            Ok(())
+        }
+        Command::Organizer(OrganizerCommand::Password { email, json, store }) => {
+            let log = open_store(&store.data, store.store.as_deref()).await?;
+            let (password, _) = crate::service::organizers::change_password(&*log, &email).await?;
+            let email = email.trim().to_lowercase();
+            if json {
+                println!("{}", serde_json::json!({"email": email, "password": password}));
+            } else {
+                println!("New password for {email} (every session it had has ended):");
+                println!("  password:  {password}");
+            }
+            Ok(())
+        }
+        Command::Organizer(OrganizerCommand::Revoke { email, store }) => {
+            let log = open_store(&store.data, store.store.as_deref()).await?;
+            crate::service::organizers::revoke(&*log, &email).await?;
+            println!(
+                "Organizer {} revoked: signed out everywhere, token and password no longer work.",
+                email.trim().to_lowercase()
+            );
             Ok(())
         }
         Command::Export(args) => {

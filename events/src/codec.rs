@@ -116,6 +116,8 @@ events! {
     OrganizerSignedIn(OrganizerSignedIn) = 1,
     OrganizerSignedOut(OrganizerSignedOut) = 1,
     OrganizerSessionsEnded(OrganizerSessionsEnded) = 1,
+    OrganizerPasswordChanged(OrganizerPasswordChanged) = 1,
+    OrganizerRevoked(OrganizerRevoked) = 1,
 }
 
 /// Turns the stored shape of `event_type` at version `from` into the shape of `from + 1`.

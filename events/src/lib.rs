@@ -32,7 +32,8 @@ pub use notification::{
     NotificationParams, NotificationRetried, NotificationSent, Recipient, Template,
 };
 pub use organizer::{
-    OrganizerAdded, OrganizerSessionsEnded, OrganizerSignedIn, OrganizerSignedOut, OrganizerTokenIssued,
+    OrganizerAdded, OrganizerPasswordChanged, OrganizerRevoked, OrganizerSessionsEnded, OrganizerSignedIn,
+    OrganizerSignedOut, OrganizerTokenIssued,
 };
 pub use registration::{
     AccessLinkReissued, Address, Application, BoothRequest, Producer, ProducerType, Product, RegistrationAmended,

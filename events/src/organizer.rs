@@ -40,3 +40,16 @@ pub struct OrganizerSignedOut {
 pub struct OrganizerSessionsEnded {
     pub organizer_id: OrganizerId,
 }
+
+/// The organizer's password was replaced (its argon2id PHC string).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrganizerPasswordChanged {
+    pub organizer_id: OrganizerId,
+    pub password_hash: String,
+}
+
+/// The organizer may no longer sign in or use the API.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrganizerRevoked {
+    pub organizer_id: OrganizerId,
+}

@@ -68,6 +68,19 @@ impl Organizers {
                     account.sessions.remove(&e.session);
                 }
             }
+            Event::OrganizerPasswordChanged(e) => {
+                if let Some(account) = self.by_id.get_mut(&e.organizer_id) {
+                    account.password_hash = e.password_hash.clone();
+                }
+            }
+            // Kept by id (the log's history names it), found by neither email nor token.
+            Event::OrganizerRevoked(e) => {
+                if let Some(account) = self.by_id.get_mut(&e.organizer_id) {
+                    self.by_email.remove(&account.email.to_lowercase());
+                    self.by_token_hash.remove(&account.token_hash);
+                    account.sessions.clear();
+                }
+            }
             Event::OrganizerSessionsEnded(e) => {
                 if let Some(account) = self.by_id.get_mut(&e.organizer_id) {
                     account.sessions.clear();

@@ -1,8 +1,8 @@
 //! Organizer accounts (stream `organizer-{id}`).
 
 use hoicho_events::{
-    Event, OrganizerAdded, OrganizerId, OrganizerSessionsEnded, OrganizerSignedIn, OrganizerSignedOut,
-    OrganizerTokenIssued,
+    Event, OrganizerAdded, OrganizerId, OrganizerPasswordChanged, OrganizerRevoked, OrganizerSessionsEnded,
+    OrganizerSignedIn, OrganizerSignedOut, OrganizerTokenIssued,
 };
 
 use super::{Aggregate, DomainError};
@@ -10,12 +10,15 @@ use super::{Aggregate, DomainError};
 #[derive(Debug, Default, Clone)]
 pub struct OrganizerState {
     pub id: Option<OrganizerId>,
+    pub revoked: bool,
 }
 
 impl Aggregate for OrganizerState {
     fn apply(&mut self, event: &Event) {
-        if let Event::OrganizerAdded(e) = event {
-            self.id = Some(e.organizer_id);
+        match event {
+            Event::OrganizerAdded(e) => self.id = Some(e.organizer_id),
+            Event::OrganizerRevoked(_) => self.revoked = true,
+            _ => {}
         }
     }
 }
@@ -30,10 +33,40 @@ pub fn add(state: &OrganizerState, added: &OrganizerAdded) -> Result<Vec<Event>,
     Ok(vec![Event::OrganizerAdded(added.clone())])
 }
 
+/// The organizer, if it exists and is not revoked.
+fn active(state: &OrganizerState) -> Result<OrganizerId, DomainError> {
+    match state.id {
+        Some(_) if state.revoked => Err(DomainError::conflict("organizer_revoked", "this organizer was revoked")),
+        Some(id) => Ok(id),
+        None => Err(DomainError::NotFound("organizer")),
+    }
+}
+
+/// A new password; every session ends.
+pub fn change_password(state: &OrganizerState, password_hash: &str) -> Result<Vec<Event>, DomainError> {
+    let organizer_id = active(state)?;
+    Ok(vec![
+        Event::OrganizerPasswordChanged(OrganizerPasswordChanged {
+            organizer_id,
+            password_hash: password_hash.to_owned(),
+        }),
+        Event::OrganizerSessionsEnded(OrganizerSessionsEnded { organizer_id }),
+    ])
+}
+
+/// The organizer is out: no sign-in, no API token, every session ended.
+pub fn revoke(state: &OrganizerState) -> Result<Vec<Event>, DomainError> {
+    let organizer_id = active(state)?;
+    Ok(vec![
+        Event::OrganizerRevoked(OrganizerRevoked { organizer_id }),
+        Event::OrganizerSessionsEnded(OrganizerSessionsEnded { organizer_id }),
+    ])
+}
+
 /// A new API token; the old one stops working, and so does every session: whoever had the
 /// old credentials is out.
 pub fn issue_token(state: &OrganizerState, token_hash: &str) -> Result<Vec<Event>, DomainError> {
-    let organizer_id = state.id.ok_or(DomainError::NotFound("organizer"))?;
+    let organizer_id = active(state)?;
     Ok(vec![
         Event::OrganizerTokenIssued(OrganizerTokenIssued {
             organizer_id,
@@ -45,7 +78,7 @@ pub fn issue_token(state: &OrganizerState, token_hash: &str) -> Result<Vec<Event
 
 /// A session begins (`session`: the digest of its random id).
 pub fn sign_in(state: &OrganizerState, session: &str) -> Result<Vec<Event>, DomainError> {
-    let organizer_id = state.id.ok_or(DomainError::NotFound("organizer"))?;
+    let organizer_id = active(state)?;
     Ok(vec![Event::OrganizerSignedIn(OrganizerSignedIn {
         organizer_id,
         session: session.to_owned(),

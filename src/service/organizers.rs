@@ -100,6 +100,54 @@ pub async fn rotate_token(store: &dyn EventStore, email: &str) -> Result<(String
     Ok((token, outcome.position))
 }
 
+/// A new password for the organizer with `email`, shown once; every session ends.
+pub async fn change_password(store: &dyn EventStore, email: &str) -> Result<(String, u64), AddOrganizerError> {
+    let email = email.trim().to_lowercase();
+    let id = organizer_id_for(&email);
+    let password = random_token(12);
+    let hash = {
+        let password = password.clone();
+        tokio::task::spawn_blocking(move || hash_password(&password))
+            .await
+            .map_err(|e| AddOrganizerError::Hash(e.to_string()))?
+            .map_err(|e| AddOrganizerError::Hash(e.to_string()))?
+    };
+    let ctx = CommandContext::new(
+        Actor::System {
+            component: "cli".into(),
+        },
+        Utc::now(),
+    );
+    let outcome = execute::<OrganizerState, _>(store, &streams::organizer(&id), &ctx, None, |state| {
+        organizer::change_password(state, &hash)
+    })
+    .await
+    .map_err(|err| match err {
+        CommandError::Domain(_) => AddOrganizerError::Unknown(email.clone()),
+        other => AddOrganizerError::Command(other),
+    })?;
+    Ok((password, outcome.position))
+}
+
+/// The organizer with `email` can no longer sign in or use its token; every session ends.
+pub async fn revoke(store: &dyn EventStore, email: &str) -> Result<u64, AddOrganizerError> {
+    let email = email.trim().to_lowercase();
+    let id = organizer_id_for(&email);
+    let ctx = CommandContext::new(
+        Actor::System {
+            component: "cli".into(),
+        },
+        Utc::now(),
+    );
+    let outcome = execute::<OrganizerState, _>(store, &streams::organizer(&id), &ctx, None, organizer::revoke)
+        .await
+        .map_err(|err| match err {
+            CommandError::Domain(_) => AddOrganizerError::Unknown(email.clone()),
+            other => AddOrganizerError::Command(other),
+        })?;
+    Ok(outcome.position)
+}
+
 /// A session begins for `organizer`: a fresh random id (the cookie carries it; the log keeps
 /// its digest). Returns the id once the projections hold the session.
 pub async fn sign_in(

@@ -1,6 +1,6 @@
 //! The pages people see, over HTTP against the real server.
 
-use crate::support::{fair_body, plan_body, spawn};
+use crate::support::{fair_body, plan_body, spawn, CSRF};
 use serde_json::json;
 
 async fn fair_with_plan(app: &crate::support::TestApp, id: &str) {
@@ -338,4 +338,52 @@ async fn an_idle_session_ends() {
         303,
         "idle too long"
     );
+}
+
+#[tokio::test]
+async fn a_new_password_or_a_revocation_ends_every_session() {
+    let app = spawn().await;
+    let store = &*app.state.store;
+    let session = app.organizer_cookie().await;
+    assert_eq!(app.get_page("/organizer", &session).await.status().as_u16(), 200);
+    let (password, position) = hoicho::service::organizers::change_password(store, &app.organizer_email)
+        .await
+        .unwrap();
+    assert!(app.state.wait_for(position, std::time::Duration::from_secs(5)).await);
+    assert_eq!(
+        app.get_page("/organizer", &session).await.status().as_u16(),
+        303,
+        "the old session"
+    );
+    let sign_in = |password: String| {
+        let app = &app;
+        async move {
+            app.client
+                .post(app.url("/login"))
+                .header("cookie", format!("hoicho_csrf={CSRF}"))
+                .form(&[
+                    ("email", app.organizer_email.as_str()),
+                    ("password", password.as_str()),
+                    ("csrf", CSRF),
+                ])
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(sign_in(app.organizer_password.clone()).await, 401, "the old password");
+    assert_eq!(sign_in(password.clone()).await, 303, "the new one");
+
+    // Revoked: the session, the token and the password all stop at once.
+    let position = hoicho::service::organizers::revoke(store, &app.organizer_email)
+        .await
+        .unwrap();
+    assert!(app.state.wait_for(position, std::time::Duration::from_secs(5)).await);
+    assert_eq!(
+        app.get_as_organizer("/api/v1/events?limit=1").await.status().as_u16(),
+        401
+    );
+    assert_eq!(sign_in(password).await, 401);
 }
