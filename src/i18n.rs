@@ -403,6 +403,7 @@ impl Lang {
             "tpl.booth_allocated" => ("Bố trí gian hàng", "Booth allocated"),
             "tpl.booth_moved" => ("Chuyển gian hàng", "Booth moved"),
             "tpl.booth_released" => ("Thu hồi gian hàng", "Booth released"),
+            "tpl.access_link_reissued" => ("Đường dẫn riêng mới", "New private link"),
             "tpl.sales_reminder" => ("Nhắc báo doanh thu", "Sales reminder"),
             "tpl.sales_summary" => ("Tổng kết doanh thu", "Sales summary"),
             "tpl.revenue_report" => ("Báo cáo doanh thu", "Revenue report"),
