@@ -148,6 +148,25 @@ pub async fn revoke(store: &dyn EventStore, email: &str) -> Result<u64, AddOrgan
     Ok(outcome.position)
 }
 
+/// Runs `decide` on `organizer`'s stream for the organizer itself and waits until the
+/// projections hold it.
+async fn as_organizer(
+    state: &crate::app::AppState,
+    organizer: hoicho_events::OrganizerId,
+    decide: impl Fn(&OrganizerState) -> Result<Vec<hoicho_events::Event>, crate::domain::DomainError>,
+) -> Result<(), CommandError> {
+    let ctx = CommandContext::new(
+        Actor::Organizer {
+            organizer_id: organizer,
+        },
+        Utc::now(),
+    );
+    let outcome =
+        execute::<OrganizerState, _>(&*state.store, &streams::organizer(&organizer), &ctx, None, decide).await?;
+    super::settle(state, outcome.position).await;
+    Ok(())
+}
+
 /// A session begins for `organizer`: a fresh random id (the cookie carries it; the log keeps
 /// its digest). Returns the id once the projections hold the session.
 pub async fn sign_in(
@@ -156,17 +175,7 @@ pub async fn sign_in(
 ) -> Result<String, CommandError> {
     let session = random_token(32);
     let digest = token_hash(&session);
-    let ctx = CommandContext::new(
-        Actor::Organizer {
-            organizer_id: organizer,
-        },
-        Utc::now(),
-    );
-    let outcome = execute::<OrganizerState, _>(&*state.store, &streams::organizer(&organizer), &ctx, None, |s| {
-        organizer::sign_in(s, &digest)
-    })
-    .await?;
-    super::settle(state, outcome.position).await;
+    as_organizer(state, organizer, |s| organizer::sign_in(s, &digest)).await?;
     Ok(session)
 }
 
@@ -177,18 +186,7 @@ pub async fn sign_out(
     session: &str,
 ) -> Result<(), CommandError> {
     let digest = token_hash(session);
-    let ctx = CommandContext::new(
-        Actor::Organizer {
-            organizer_id: organizer,
-        },
-        Utc::now(),
-    );
-    let outcome = execute::<OrganizerState, _>(&*state.store, &streams::organizer(&organizer), &ctx, None, |s| {
-        organizer::sign_out(s, &digest)
-    })
-    .await?;
-    super::settle(state, outcome.position).await;
-    Ok(())
+    as_organizer(state, organizer, |s| organizer::sign_out(s, &digest)).await
 }
 
 /// Every session of `organizer` ends, on every instance ("sign out everywhere").
@@ -196,16 +194,5 @@ pub async fn end_sessions(
     state: &crate::app::AppState,
     organizer: hoicho_events::OrganizerId,
 ) -> Result<(), CommandError> {
-    let ctx = CommandContext::new(
-        Actor::Organizer {
-            organizer_id: organizer,
-        },
-        Utc::now(),
-    );
-    let outcome = execute::<OrganizerState, _>(&*state.store, &streams::organizer(&organizer), &ctx, None, |s| {
-        organizer::end_sessions(s)
-    })
-    .await?;
-    super::settle(state, outcome.position).await;
-    Ok(())
+    as_organizer(state, organizer, organizer::end_sessions).await
 }

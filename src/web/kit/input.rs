@@ -32,6 +32,44 @@ fn parse_day(s: &str) -> Option<NaiveDate> {
     shaped.then(|| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()).flatten()
 }
 
+/// Characters that show nothing or break a line: zero-width spaces and joiners, the word
+/// joiner and invisible operators, the byte-order mark, the soft hyphen, Hangul fillers,
+/// variation selectors, tags, the line and paragraph separators. Two names that differ only
+/// by them look the same on every page.
+fn invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00ad}'
+            | '\u{034f}'
+            | '\u{115f}'
+            | '\u{1160}'
+            | '\u{17b4}'
+            | '\u{17b5}'
+            | '\u{180b}'..='\u{180f}'
+            | '\u{200b}'..='\u{200d}'
+            | '\u{2028}'
+            | '\u{2029}'
+            | '\u{2060}'..='\u{2065}'
+            | '\u{206a}'..='\u{206f}'
+            | '\u{3164}'
+            | '\u{fe00}'..='\u{fe0f}'
+            | '\u{feff}'
+            | '\u{ffa0}'
+            | '\u{fff9}'..='\u{fffb}'
+            | '\u{1d173}'..='\u{1d17a}'
+            | '\u{e0000}'..='\u{e0fff}'
+    )
+}
+
+/// Characters no name needs and that mean markup or pictures: `<`, `>` and emoji.
+fn forbidden_in_names(c: char) -> bool {
+    matches!(c, '<' | '>' | '\u{20e3}')
+        || ('\u{1f000}'..='\u{1faff}').contains(&c)
+        || ('\u{2600}'..='\u{27bf}').contains(&c)
+        || ('\u{2b00}'..='\u{2bff}').contains(&c)
+        || ('\u{e0000}'..='\u{e007f}').contains(&c)
+}
+
 /// Collects every bad field, with messages in the client's language.
 pub struct Check {
     pub errors: BTreeMap<String, String>,
@@ -330,4 +368,51 @@ impl Check {
 /// characters (the field's `maxlength` says so to the browser first).
 pub fn form_text(raw: &str, max: usize) -> String {
     raw.trim().chars().filter(|c| !c.is_control()).take(max).collect()
+}
+
+impl Check {
+    /// A name (of an organization, a person, a product, a place; a certificate's number): text
+    /// without markup or emoji, with a letter or digit in it, not starting with a lone accent.
+    pub fn name(
+        &mut self,
+        obj: &Map<String, Value>,
+        path: &str,
+        key: &str,
+        max: usize,
+        required: bool,
+    ) -> Option<String> {
+        let text = self.text(obj, path, key, max, required)?;
+        let problem = if text.chars().any(forbidden_in_names) {
+            Some((
+                "không được chứa ký tự < > hoặc biểu tượng cảm xúc",
+                "must not contain < >, markup or emoji",
+            ))
+        } else if text.chars().any(invisible) {
+            Some((
+                "không được chứa ký tự vô hình (khoảng trắng độ rộng 0, dấu nối ẩn…)",
+                "must not contain invisible characters (zero-width spaces, joiners, separators)",
+            ))
+        } else if !text.chars().any(char::is_alphanumeric) {
+            Some((
+                "phải có ít nhất một chữ cái hoặc chữ số",
+                "must hold at least one letter or digit",
+            ))
+        } else if text
+            .chars()
+            .next()
+            .is_some_and(unicode_normalization::char::is_combining_mark)
+        {
+            Some((
+                "không được bắt đầu bằng một dấu thanh đứng riêng",
+                "must not start with an accent on its own",
+            ))
+        } else {
+            None
+        };
+        if let Some((vi, en)) = problem {
+            self.fail2(field(path, key), vi, en);
+            return None;
+        }
+        Some(text)
+    }
 }
