@@ -51,6 +51,7 @@ fn synthetic_log(total: usize) -> Vec<RecordedEvent> {
             Event::FairCreated(FairCreated {
                 fair_id: FairId::new_unchecked(&fair_id),
                 details: hoicho::demo::details(),
+                copied_from: None,
             }),
             &mut events,
         );

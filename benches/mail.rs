@@ -177,7 +177,9 @@ async fn main() {
             time_zone: "Asia/Ho_Chi_Minh".into(),
             registration_opens_at: Utc::now(),
             registration_closes_at: Utc::now() + chrono::Duration::days(30),
+            ..Default::default()
         },
+        copied_from: None,
     };
     state
         .store

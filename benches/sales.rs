@@ -56,6 +56,7 @@ fn synthetic_log(exhibitors: usize, per: usize) -> Vec<RecordedEvent> {
         Event::FairCreated(FairCreated {
             fair_id: fair_id.clone(),
             details: FairDetails { ..details.clone() },
+            copied_from: None,
         }),
         &mut events,
     );

@@ -4,7 +4,9 @@ use serde::{Deserialize, Serialize};
 use crate::{BoothCode, FairId, ZoneCode};
 
 /// What an organizer says about a fair: the parts that can be amended later.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+///
+/// The address, description and contacts came later: events without them read as empty.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct FairDetails {
     pub name: String,
     pub venue: String,
@@ -16,6 +18,17 @@ pub struct FairDetails {
     pub time_zone: String,
     pub registration_opens_at: DateTime<Utc>,
     pub registration_closes_at: DateTime<Utc>,
+    /// The street address of the venue.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub address: String,
+    /// What exhibitors are told about the fair on its page.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    /// The organizers' hotline, shown to exhibitors.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub contact_phone: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub contact_email: String,
 }
 
 /// A fair was created. The first event of stream `fair-{id}`.
@@ -23,6 +36,9 @@ pub struct FairDetails {
 pub struct FairCreated {
     pub fair_id: FairId,
     pub details: FairDetails,
+    /// The earlier edition this one was copied from (its plan, kinds, prices and rules).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub copied_from: Option<FairId>,
 }
 
 /// A fair's details were replaced by new ones.
@@ -37,6 +53,9 @@ pub struct FairAmended {
 pub struct Zone {
     pub code: ZoneCode,
     pub name: String,
+    /// The zone's colour on the plan, `#rrggbb`; none: the plan's default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub colour: Option<String>,
 }
 
 /// A zone was added to the plan (`ZoneDefined`) or its name changed (`ZoneChanged`).

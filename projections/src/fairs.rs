@@ -50,6 +50,12 @@ pub struct FairView {
     pub holdings: BTreeMap<RegistrationId, BTreeSet<BoothCode>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Who made the fair's latest change (the "changed by X at hh:mm" of a stale form).
+    #[serde(skip)]
+    pub updated_by: Option<hoicho_events::Actor>,
+    /// The edition this fair was copied from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub copied_from: Option<FairId>,
 }
 
 impl FairView {
@@ -140,6 +146,8 @@ impl Fairs {
                     books_closed_at: None,
                     created_at: env.recorded_at,
                     updated_at: env.recorded_at,
+                    updated_by: Some(env.metadata.actor.clone()),
+                    copied_from: e.copied_from.clone(),
                 },
             );
             return;
@@ -167,6 +175,7 @@ impl Fairs {
         };
         fair.version = env.version;
         fair.updated_at = env.recorded_at;
+        fair.updated_by = Some(env.metadata.actor.clone());
         match &env.event {
             Event::FairAmended(e) => fair.details = e.details.clone(),
             Event::ZoneDefined(e) | Event::ZoneChanged(e) => {

@@ -46,6 +46,12 @@ pub fn details() -> FairDetails {
         time_zone: "Asia/Ho_Chi_Minh".into(),
         registration_opens_at: vn(2021, 12, 20, 8),
         registration_closes_at: vn(2022, 1, 10, 17),
+        address: "Đường Hà Huy Tập, TP Hà Tĩnh, tỉnh Hà Tĩnh".into(),
+        description: "Hội chợ giới thiệu sản phẩm OCOP và đặc sản của các địa phương trong tỉnh.\n\
+            Gian hàng tiêu chuẩn 3 × 3 m; chủ thể có sản phẩm OCOP được hỗ trợ theo quy định."
+            .into(),
+        contact_phone: "0239 3855 123".into(),
+        contact_email: ORGANIZER_EMAIL.into(),
     }
 }
 
@@ -71,15 +77,16 @@ fn booth(code: String, zone: &str, kind: &str, x: f64, y: f64) -> Booth {
 /// back-to-back rows, the provincial departments and fresh produce beside them, food along
 /// the far side.
 pub fn floor_plan() -> (Vec<Zone>, Vec<Booth>) {
-    let zone = |code: &str, name: &str| Zone {
+    let zone = |code: &str, name: &str, colour: &str| Zone {
         code: ZoneCode::new_unchecked(code),
         name: name.into(),
+        colour: Some(colour.into()),
     };
     let zones = vec![
-        zone("A", "Khu các huyện, thị xã, thành phố"),
-        zone("B", "Khu các sở, ban, ngành"),
-        zone("C", "Khu nông sản tươi"),
-        zone("D", "Khu ẩm thực và đặc sản"),
+        zone("A", "Khu các huyện, thị xã, thành phố", "#2e7d32"),
+        zone("B", "Khu các sở, ban, ngành", "#1565c0"),
+        zone("C", "Khu nông sản tươi", "#ef6c00"),
+        zone("D", "Khu ẩm thực và đặc sản", "#6a1b9a"),
     ];
     let mut booths = Vec::new();
     let mut row = |prefix: &str, start: usize, count: usize, x0: f64, y: f64, corners: bool, kind: &str| {

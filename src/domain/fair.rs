@@ -125,8 +125,22 @@ pub enum FairCommand {
         fair_id: FairId,
         details: FairDetails,
     },
+    /// Replace the details. With `seen` (the [`fingerprint`] of the details the organizer's
+    /// form showed), refused as `details_changed` when someone changed them meanwhile.
     Amend {
         details: FairDetails,
+        seen: Option<String>,
+    },
+    /// Create a fair as the next edition of another: the plan, blocked booths and rules come
+    /// along in the same change; applications and sales do not.
+    CreateCopy {
+        fair_id: FairId,
+        details: FairDetails,
+        from: FairId,
+        zones: Vec<Zone>,
+        booths: Vec<Booth>,
+        blocked: Vec<(BoothCode, Option<String>)>,
+        rules: AllocationRules,
     },
     /// Replace the floor plan. The plan has been checked for duplicates and unknown zones.
     DefinePlan {
@@ -184,24 +198,79 @@ pub enum FairCommand {
     },
 }
 
+/// A short digest of a fair's details: what a form remembers of the details it showed, to
+/// tell on saving whether someone changed them in between.
+pub fn fingerprint(details: &FairDetails) -> String {
+    use sha2::{Digest, Sha256};
+    let json = serde_json::to_vec(details).unwrap_or_default();
+    hex::encode(&Sha256::digest(json)[..12])
+}
+
 pub fn decide(state: &FairState, command: &FairCommand) -> Result<Vec<Event>, DomainError> {
-    if let FairCommand::Create { fair_id, details } = command {
+    let fresh = |fair_id: &FairId| {
         if state.id.is_some() {
-            return Err(DomainError::conflict(
+            Err(DomainError::conflict(
                 "fair_exists",
                 format!("a fair with id {fair_id} already exists"),
-            ));
+            ))
+        } else {
+            Ok(())
         }
+    };
+    if let FairCommand::Create { fair_id, details } = command {
+        fresh(fair_id)?;
         return Ok(vec![Event::FairCreated(FairCreated {
             fair_id: fair_id.clone(),
             details: details.clone(),
+            copied_from: None,
         })]);
+    }
+    if let FairCommand::CreateCopy {
+        fair_id,
+        details,
+        from,
+        zones,
+        booths,
+        blocked,
+        rules,
+    } = command
+    {
+        fresh(fair_id)?;
+        let mut events = vec![Event::FairCreated(FairCreated {
+            fair_id: fair_id.clone(),
+            details: details.clone(),
+            copied_from: Some(from.clone()),
+        })];
+        events.extend(plan_changes(&FairState::default(), fair_id, zones, booths));
+        events.extend(blocked.iter().map(|(booth, reason)| {
+            Event::BoothBlocked(BoothBlocked {
+                fair_id: fair_id.clone(),
+                booth: booth.clone(),
+                reason: reason.clone(),
+            })
+        }));
+        if rules != &AllocationRules::default() {
+            events.push(Event::AllocationRulesSet(AllocationRulesSet {
+                fair_id: fair_id.clone(),
+                rules: rules.clone(),
+            }));
+        }
+        return Ok(events);
     }
     let fair_id = state.id.clone().ok_or(DomainError::NotFound("fair"))?;
     Ok(match command {
-        FairCommand::Create { .. } => unreachable_create(),
-        FairCommand::Amend { details } => {
-            if state.details.as_ref() == Some(details) {
+        FairCommand::Create { .. } | FairCommand::CreateCopy { .. } => unreachable_create(),
+        FairCommand::Amend { details, seen } => {
+            let current = state.details.as_ref();
+            if let (Some(seen), Some(current)) = (seen, current) {
+                if &fingerprint(current) != seen && current != details {
+                    return Err(DomainError::conflict(
+                        "details_changed",
+                        "the fair's details were changed by someone else after this form was opened",
+                    ));
+                }
+            }
+            if current == Some(details) {
                 vec![]
             } else {
                 vec![Event::FairAmended(FairAmended {
@@ -430,7 +499,7 @@ fn allocate(
     })])
 }
 
-// `Create` returns before the match above; this keeps the match exhaustive without a panic.
+// `Create` and `CreateCopy` return before the match above; this keeps the match exhaustive without a panic.
 fn unreachable_create() -> Vec<Event> {
     Vec::new()
 }
@@ -494,6 +563,7 @@ mod tests {
             time_zone: "Asia/Ho_Chi_Minh".into(),
             registration_opens_at: "2021-12-20T01:00:00Z".parse().unwrap(),
             registration_closes_at: "2022-01-10T10:00:00Z".parse().unwrap(),
+            ..Default::default()
         }
     }
 
@@ -514,6 +584,7 @@ mod tests {
         Zone {
             code: ZoneCode::new_unchecked(code),
             name: format!("Khu {code}"),
+            colour: None,
         }
     }
 
@@ -530,6 +601,7 @@ mod tests {
         Event::FairCreated(FairCreated {
             fair_id: FairId::new_unchecked("f"),
             details: details(),
+            copied_from: None,
         })
     }
 
@@ -760,5 +832,69 @@ mod tests {
             })
             .collect();
         assert_eq!(booths, ["A02", "A03"]);
+    }
+
+    #[test]
+    fn an_amendment_from_a_stale_form_is_refused_unless_it_changes_nothing() {
+        let state = given(&[created()]);
+        let seen = fingerprint(&details());
+        let renamed = FairDetails {
+            name: "Hội chợ mới".into(),
+            ..details()
+        };
+        let amend = |details: FairDetails, seen: &str| FairCommand::Amend {
+            details,
+            seen: Some(seen.to_owned()),
+        };
+        assert_eq!(decide(&state, &amend(renamed.clone(), &seen)).unwrap().len(), 1);
+        let history = after(&[created()], amend(renamed.clone(), &seen));
+        let moved = FairDetails {
+            venue: "Nhà văn hóa".into(),
+            ..details()
+        };
+        assert_eq!(refusal(&history, amend(moved, &seen)), "details_changed");
+        assert!(
+            decide(&given(&history), &amend(renamed, &seen)).unwrap().is_empty(),
+            "saving what is already there is no conflict"
+        );
+    }
+
+    #[test]
+    fn a_copy_is_one_change_with_its_plan_blocks_and_rules() {
+        let source = given(&planned());
+        let rules = AllocationRules {
+            zone_quotas: vec![hoicho_events::ZoneQuota {
+                zone: ZoneCode::new_unchecked("A"),
+                locality: hoicho_events::Locality::Commune,
+                max: 2,
+            }],
+        };
+        let copy = FairCommand::CreateCopy {
+            fair_id: FairId::new_unchecked("g"),
+            details: details(),
+            from: FairId::new_unchecked("f"),
+            zones: source.zones.values().cloned().collect(),
+            booths: source.booths.values().cloned().collect(),
+            blocked: vec![(code("A01"), Some("Ban tổ chức".into()))],
+            rules,
+        };
+        let events = decide(&given(&[]), &copy).unwrap();
+        let types: Vec<_> = events.iter().map(|e| e.event_type()).collect();
+        assert_eq!(
+            types,
+            [
+                "FairCreated",
+                "ZoneDefined",
+                "BoothDefined",
+                "BoothDefined",
+                "BoothDefined",
+                "BoothBlocked",
+                "AllocationRulesSet"
+            ]
+        );
+        let copied = given(&events);
+        assert_eq!(copied.booths, source.booths);
+        assert!(copied.holders.is_empty());
+        assert_eq!(refusal(&events, copy), "fair_exists");
     }
 }

@@ -25,3 +25,38 @@ pub async fn run(
         execute_guarded::<FairState, _>(&*state.store, &stream, ctx, expected, &guards, |s| decide(s, command)).await?;
     Ok(settled(state, outcome).await)
 }
+
+/// Creates `fair_id` as the next edition of `from`: its zones, booths (kinds, sizes, prices,
+/// places), blocked booths with their reasons and allocation rules, in one change; none of
+/// its applications, allocations or sales.
+pub async fn copy(
+    state: &AppState,
+    ctx: &CommandContext,
+    from: &FairId,
+    fair_id: &FairId,
+    details: hoicho_events::FairDetails,
+) -> Result<Written, CommandError> {
+    let command = {
+        let p = state.read();
+        let source = p
+            .fairs
+            .by_id
+            .get(from)
+            .ok_or(crate::domain::DomainError::NotFound("fair"))?;
+        FairCommand::CreateCopy {
+            fair_id: fair_id.clone(),
+            details,
+            from: from.clone(),
+            zones: source.zones.values().cloned().collect(),
+            booths: source.booths.values().map(|b| b.booth.clone()).collect(),
+            blocked: source
+                .booths
+                .values()
+                .filter(|b| b.status == hoicho_projections::BoothStatus::Blocked)
+                .map(|b| (b.booth.code.clone(), b.blocked_reason.clone()))
+                .collect(),
+            rules: source.rules.clone(),
+        }
+    };
+    run(state, ctx, fair_id, None, &command).await
+}

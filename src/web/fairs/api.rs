@@ -55,7 +55,16 @@ pub struct FairInput {
     /// IANA zone; default Asia/Ho_Chi_Minh.
     time_zone: Option<String>,
     registration_opens_at: DateTime<Utc>,
+    /// No later than the end of the fair's last day.
     registration_closes_at: DateTime<Utc>,
+    /// The venue's street address.
+    address: Option<String>,
+    /// Shown to exhibitors on the fair's page; may hold line breaks.
+    description: Option<String>,
+    /// The organizers' hotline.
+    #[schema(example = "0239 3855 123")]
+    contact_phone: Option<String>,
+    contact_email: Option<String>,
 }
 
 /// A floor plan: it replaces the current one.
@@ -87,6 +96,9 @@ pub struct BoothInput {
 pub struct ZoneOut {
     code: String,
     name: String,
+    /// `#rrggbb`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    colour: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -134,6 +146,13 @@ pub struct FairOut {
     time_zone: String,
     registration_opens_at: DateTime<Utc>,
     registration_closes_at: DateTime<Utc>,
+    address: String,
+    description: String,
+    contact_phone: String,
+    contact_email: String,
+    /// The earlier edition this fair was copied from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    copied_from: Option<String>,
     /// Whether exhibitors may apply now.
     registration_open: bool,
     /// The fair's stream version, as in its ETag.
@@ -186,6 +205,11 @@ fn fair_out(fair: &FairView, now: DateTime<Utc>) -> FairOut {
         time_zone: d.time_zone.clone(),
         registration_opens_at: d.registration_opens_at,
         registration_closes_at: d.registration_closes_at,
+        address: d.address.clone(),
+        description: d.description.clone(),
+        contact_phone: d.contact_phone.clone(),
+        contact_email: d.contact_email.clone(),
+        copied_from: fair.copied_from.as_ref().map(|f| f.to_string()),
         registration_open: fair.registration_open(now),
         version: fair.version,
         zones: fair
@@ -194,6 +218,7 @@ fn fair_out(fair: &FairView, now: DateTime<Utc>) -> FairOut {
             .map(|z| ZoneOut {
                 code: z.code.to_string(),
                 name: z.name.clone(),
+                colour: z.colour.clone(),
             })
             .collect(),
         booths: fair
@@ -293,7 +318,7 @@ pub async fn amend_fair(
     fair_write(&state, &req, &who, &body, &fair, StatusCode::OK, || {
         let current = current.ok_or_else(|| ApiError::not_found("fair"))?;
         let details = plan::amended_details(&current, &json_body(&req, &body)?, Lang::of(&req))?;
-        Ok(FairCommand::Amend { details })
+        Ok(FairCommand::Amend { details, seen: None })
     })
     .await
 }

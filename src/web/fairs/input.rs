@@ -22,7 +22,14 @@ const FAIR_FIELDS: &[&str] = &[
     "time_zone",
     "registration_opens_at",
     "registration_closes_at",
+    "address",
+    "description",
+    "contact_phone",
+    "contact_email",
 ];
+
+/// The longest description of a fair, in characters.
+pub const DESCRIPTION_MAX_CHARS: usize = 4_000;
 
 /// A fair id: a slug of lowercase letters, digits and single hyphens, 3 to 64 long.
 pub fn fair_id(check: &mut Check, obj: &Map<String, Value>) -> Option<FairId> {
@@ -65,6 +72,12 @@ fn details(check: &mut Check, obj: &Map<String, Value>) -> Option<FairDetails> {
     };
     let opens = check.instant(obj, "", "registration_opens_at");
     let closes = check.instant(obj, "", "registration_closes_at");
+    let address = check.text(obj, "", "address", 300, false).unwrap_or_default();
+    let description = check
+        .paragraph(obj, "", "description", DESCRIPTION_MAX_CHARS)
+        .unwrap_or_default();
+    let contact_phone = check.phone(obj, "", "contact_phone").unwrap_or_default();
+    let contact_email = check.email(obj, "", "contact_email", false).unwrap_or_default();
     if let (Some(s), Some(e)) = (start_date, end_date) {
         if e < s {
             check.fail2(
@@ -89,6 +102,24 @@ fn details(check: &mut Check, obj: &Map<String, Value>) -> Option<FairDetails> {
             );
         }
     }
+    // Applications close by the end of the fair's last day, in its own time zone.
+    if let (Some(c), Some(e), Some(tz)) = (
+        closes,
+        end_date,
+        time_zone.as_deref().and_then(|tz| tz.parse::<chrono_tz::Tz>().ok()),
+    ) {
+        let last_moment = e
+            .succ_opt()
+            .and_then(|next| next.and_hms_opt(0, 0, 0))
+            .and_then(|t| t.and_local_timezone(tz).earliest());
+        if last_moment.is_some_and(|end| c > end.with_timezone(&chrono::Utc)) {
+            check.fail2(
+                "registration_closes_at",
+                "phải đóng trước khi hội chợ kết thúc",
+                "must be no later than the end of the fair",
+            );
+        }
+    }
     Some(FairDetails {
         name: name?,
         venue: venue?,
@@ -97,6 +128,10 @@ fn details(check: &mut Check, obj: &Map<String, Value>) -> Option<FairDetails> {
         time_zone: time_zone?,
         registration_opens_at: opens?,
         registration_closes_at: closes?,
+        address,
+        description,
+        contact_phone,
+        contact_email,
     })
 }
 
@@ -128,13 +163,34 @@ pub fn amended_details(current: &FairDetails, body: &Value, lang: Lang) -> Resul
 }
 
 fn zone(check: &mut Check, value: &Value, path: &str) -> Option<Zone> {
-    let obj = check.object(value, path, &["code", "name"])?;
+    let obj = check.object(value, path, &["code", "name", "colour"])?;
     let code = check.code(obj, path, "code", 16);
     let name = check.text(obj, path, "name", 200, true);
+    let colour = colour(check, obj, path);
     Some(Zone {
         code: ZoneCode::new_unchecked(code?),
         name: name?,
+        colour,
     })
+}
+
+/// A colour written `#rrggbb`, lowercased.
+pub fn colour(check: &mut Check, obj: &Map<String, Value>, path: &str) -> Option<String> {
+    let s = check.text(obj, path, "colour", 7, false)?;
+    let hex = s
+        .strip_prefix('#')
+        .filter(|h| h.len() == 6 && h.chars().all(|c| c.is_ascii_hexdigit()));
+    match hex {
+        Some(_) => Some(s.to_lowercase()),
+        None => {
+            check.fail2(
+                crate::web::kit::input::field(path, "colour"),
+                "phải là mã màu dạng #rrggbb, ví dụ #2e7d32",
+                "must be a colour written #rrggbb, e.g. #2e7d32",
+            );
+            None
+        }
+    }
 }
 
 const BOOTH_FIELDS: &[&str] = &["code", "zone", "kind", "width_m", "depth_m", "price_vnd", "x", "y"];
@@ -303,7 +359,8 @@ pub fn plan_from_csv(
                 .cloned()
                 .or_else(|| current_zones.get(&code).map(|z| z.name.clone()))
                 .unwrap_or_else(|| code.to_string());
-            Zone { code, name }
+            let colour = current_zones.get(&code).and_then(|z| z.colour.clone());
+            Zone { code, name, colour }
         })
         .collect();
     let zone_values: Vec<Value> = zones

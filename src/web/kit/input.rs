@@ -207,6 +207,71 @@ impl Check {
         Some(s)
     }
 
+    /// Text that may run over several lines (a description): as [`Check::text`], but line
+    /// breaks are kept (as `\n`), and at most `max` characters.
+    pub fn paragraph(&mut self, obj: &Map<String, Value>, path: &str, key: &str, max: usize) -> Option<String> {
+        let value = self.present(obj, path, key, false)?;
+        let Some(raw) = value.as_str() else {
+            self.fail2(field(path, key), "phải là chuỗi ký tự", "must be a string");
+            return None;
+        };
+        let lines: Vec<String> = raw
+            .replace("\r\n", "\n")
+            .split(['\n', '\r'])
+            .map(|line| line.trim_end().replace('\t', " "))
+            .collect();
+        let mut joined = Map::new();
+        joined.insert(key.to_owned(), Value::String(lines.join(" ")));
+        // Each line obeys the rules of one-line text; the whole is then at most `max`.
+        self.text(&joined, path, key, usize::MAX, false)?;
+        let text: String = lines.join("\n").trim().nfc().collect();
+        if text.chars().count() > max {
+            self.fail2(
+                field(path, key),
+                format!("tối đa {max} ký tự"),
+                format!("must be at most {max} characters"),
+            );
+            return None;
+        }
+        (!text.is_empty()).then_some(text)
+    }
+
+    /// A telephone number as people write it (`0239 3855 123`, `+84 912 345 678`): digits
+    /// with spaces, dots, dashes or brackets between, a leading `+`; 8 to 15 digits.
+    pub fn phone(&mut self, obj: &Map<String, Value>, path: &str, key: &str) -> Option<String> {
+        let s = self.text(obj, path, key, 32, false)?;
+        let digits = s.chars().filter(char::is_ascii_digit).count();
+        let shape = s
+            .chars()
+            .enumerate()
+            .all(|(i, c)| c.is_ascii_digit() || " .-()".contains(c) || (i == 0 && c == '+'));
+        if shape && (8..=15).contains(&digits) {
+            Some(s)
+        } else {
+            self.fail2(
+                field(path, key),
+                "phải là số điện thoại, ví dụ 0239 3855 123",
+                "must be a telephone number such as 0239 3855 123",
+            );
+            None
+        }
+    }
+
+    /// An email address, lowercased.
+    pub fn email(&mut self, obj: &Map<String, Value>, path: &str, key: &str, required: bool) -> Option<String> {
+        let s = self.text(obj, path, key, 254, required)?.to_lowercase();
+        if crate::domain::looks_like_email(&s) {
+            Some(s)
+        } else {
+            self.fail2(
+                field(path, key),
+                "không phải địa chỉ email hợp lệ",
+                "is not an email address",
+            );
+            None
+        }
+    }
+
     /// A code such as a booth or zone code: letters, digits, `-` and `_`, 1..=`max`.
     pub fn code(&mut self, obj: &Map<String, Value>, path: &str, key: &str, max: usize) -> Option<String> {
         let s = self.text(obj, path, key, max, true)?;
