@@ -50,9 +50,10 @@ pub struct FairView {
     pub holdings: BTreeMap<RegistrationId, BTreeSet<BoothCode>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
-    /// Who made the fair's latest change (the "changed by X at hh:mm" of a stale form).
+    /// When the details were last set, and by whom (the "changed by X at hh:mm" a stale
+    /// settings form is answered with).
     #[serde(skip)]
-    pub updated_by: Option<hoicho_events::Actor>,
+    pub details_changed: (DateTime<Utc>, Option<hoicho_events::Actor>),
     /// The edition this fair was copied from.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub copied_from: Option<FairId>,
@@ -146,7 +147,7 @@ impl Fairs {
                     books_closed_at: None,
                     created_at: env.recorded_at,
                     updated_at: env.recorded_at,
-                    updated_by: Some(env.metadata.actor.clone()),
+                    details_changed: (env.recorded_at, Some(env.metadata.actor.clone())),
                     copied_from: e.copied_from.clone(),
                 },
             );
@@ -175,9 +176,11 @@ impl Fairs {
         };
         fair.version = env.version;
         fair.updated_at = env.recorded_at;
-        fair.updated_by = Some(env.metadata.actor.clone());
         match &env.event {
-            Event::FairAmended(e) => fair.details = e.details.clone(),
+            Event::FairAmended(e) => {
+                fair.details = e.details.clone();
+                fair.details_changed = (env.recorded_at, Some(env.metadata.actor.clone()));
+            }
             Event::ZoneDefined(e) | Event::ZoneChanged(e) => {
                 fair.zones.insert(e.zone.code.clone(), e.zone.clone());
             }

@@ -12,6 +12,7 @@ mod fairs;
 mod mail;
 mod pages;
 mod pages_board;
+mod pages_desk;
 mod pages_registrations;
 mod pages_sales;
 mod registrations;

@@ -148,6 +148,18 @@ pub fn new_fair(body: &Value, lang: Lang) -> Result<(FairId, FairDetails), ApiEr
     }
 }
 
+/// Details from a form that sends every field (the organizer's settings page): an empty
+/// field is an empty one, not one left as it was.
+pub fn form_details(body: &Value, lang: Lang) -> Result<FairDetails, ApiError> {
+    let mut check = Check::new(lang);
+    let allowed: Vec<&str> = FAIR_FIELDS.iter().copied().filter(|f| *f != "id").collect();
+    let parsed = check
+        .object(body, "", &allowed)
+        .and_then(|obj| details(&mut check, obj));
+    check.finish()?;
+    parsed.ok_or_else(|| ApiError::malformed("the fair could not be read"))
+}
+
 /// New details from `current` with the fields present in `body` replaced.
 pub fn amended_details(current: &FairDetails, body: &Value, lang: Lang) -> Result<FairDetails, ApiError> {
     let mut check = Check::new(lang);

@@ -1,6 +1,8 @@
 //! Vietnamese first, English on request; and the Vietnamese ways of writing money and
 //! dates.
 
+mod desk;
+
 use actix_web::HttpRequest;
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -407,7 +409,7 @@ impl Lang {
             "tpl.sales_reminder" => ("Nhắc báo doanh thu", "Sales reminder"),
             "tpl.sales_summary" => ("Tổng kết doanh thu", "Sales summary"),
             "tpl.revenue_report" => ("Báo cáo doanh thu", "Revenue report"),
-            _ => (key, key),
+            _ => desk::text(key).unwrap_or((key, key)),
         };
         match self {
             Lang::Vi => vi,

@@ -1,0 +1,383 @@
+//! The organizer's desk over plain HTTP forms: a new fair, its settings with every bad field
+//! named, a stale save answered with who changed what, opening and closing applications,
+//! the next edition copied from a past fair, and the home page's to-dos.
+
+use crate::support::{json, open_fair, spawn, TestApp};
+use serde_json::Value;
+
+fn location(response: &reqwest::Response) -> String {
+    response.headers()["location"].to_str().unwrap().to_owned()
+}
+
+/// A new fair's form, filled in.
+fn fair_form(id: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("form_id", format!("form-{id}")),
+        ("id", id.to_owned()),
+        ("name", "Hội chợ OCOP Nghệ An 2027".into()),
+        ("venue", "Quảng trường Hồ Chí Minh, TP Vinh".into()),
+        (
+            "address",
+            "Đường Lê Hồng Phong, phường Trường Vinh, tỉnh Nghệ An".into(),
+        ),
+        ("contact_phone", "0238 3844 555".into()),
+        ("contact_email", "BanToChuc@NgheAn.vn".into()),
+        ("description", "Dòng một.\r\nDòng hai.".into()),
+        ("start_date", "2027-03-10".into()),
+        ("end_date", "2027-03-14".into()),
+        ("time_zone", "Asia/Ho_Chi_Minh".into()),
+        ("registration_opens_at", "2027-01-05T08:00".into()),
+        ("registration_closes_at", "2027-03-01T17:00".into()),
+    ]
+}
+
+async fn post(app: &TestApp, path: &str, cookie: &str, fields: &[(&str, String)]) -> reqwest::Response {
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    app.post_form(path, cookie, &fields).await
+}
+
+fn with(mut form: Vec<(&'static str, String)>, key: &str, value: &str) -> Vec<(&'static str, String)> {
+    for (k, v) in form.iter_mut() {
+        if *k == key {
+            *v = value.to_owned();
+        }
+    }
+    form
+}
+
+/// The value a page's input named `name` shows.
+fn input_value(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\"");
+    let at = html.find(&marker).expect(name);
+    let tag_start = html[..at].rfind('<').unwrap();
+    let tag = &html[tag_start..tag_start + html[tag_start..].find('>').unwrap()];
+    let start = tag.find("value=\"").expect(name) + "value=\"".len();
+    tag[start..].split('"').next().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn an_organizer_creates_a_fair_in_the_browser_form_and_sees_it_everywhere() {
+    let app = spawn().await;
+    let cookie = app.organizer_cookie().await;
+    assert_eq!(
+        app.get("/organizer/fairs/new").await.status().as_u16(),
+        303,
+        "signed out"
+    );
+    let form = app.get_page("/organizer/fairs/new", &cookie).await;
+    assert_eq!(form.status().as_u16(), 200);
+    assert!(form.text().await.unwrap().contains("Tạo hội chợ mới"));
+
+    let created = post(&app, "/organizer/fairs/new", &cookie, &fair_form("ocop-nghe-an-2027")).await;
+    assert_eq!(created.status().as_u16(), 303);
+    assert_eq!(
+        location(&created),
+        "/organizer/fairs/ocop-nghe-an-2027/settings?saved=created&lang=vi"
+    );
+    // The same form sent twice (a double tap) creates one fair and lands on it.
+    let again = post(&app, "/organizer/fairs/new", &cookie, &fair_form("ocop-nghe-an-2027")).await;
+    assert_eq!(again.status().as_u16(), 303, "{}", again.text().await.unwrap());
+
+    let (status, fair) = json(app.get("/api/v1/fairs/ocop-nghe-an-2027").await).await;
+    assert_eq!(status, 200);
+    assert_eq!(fair["version"], 1, "one fair, written once");
+    assert_eq!(
+        fair["registration_opens_at"], "2027-01-05T01:00:00Z",
+        "read in the fair's zone"
+    );
+    assert_eq!(fair["contact_email"], "bantochuc@nghean.vn");
+    assert_eq!(fair["description"], "Dòng một.\nDòng hai.");
+    let settings = app
+        .get_page("/organizer/fairs/ocop-nghe-an-2027/settings?saved=created", &cookie)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(settings.contains("Đã tạo hội chợ."));
+    assert_eq!(input_value(&settings, "registration_opens_at"), "2027-01-05T08:00");
+    let home = app.get_page("/organizer", &cookie).await.text().await.unwrap();
+    assert!(home.contains("Hội chợ OCOP Nghệ An 2027") && home.contains("Chưa có sơ đồ gian hàng"));
+
+    // Another form with the same id: named beside the id, nothing written.
+    let taken = post(
+        &app,
+        "/organizer/fairs/new",
+        &cookie,
+        &with(fair_form("ocop-nghe-an-2027"), "form_id", "another"),
+    )
+    .await;
+    assert_eq!(taken.status().as_u16(), 409);
+    assert!(taken.text().await.unwrap().contains("Đã có hội chợ với mã này"));
+}
+
+#[tokio::test]
+async fn every_bad_field_of_a_new_fair_is_named_and_what_was_typed_is_kept() {
+    let app = spawn().await;
+    let cookie = app.organizer_cookie().await;
+    let mut bad = fair_form("X");
+    for (key, value) in [
+        ("name", ""),
+        ("end_date", "2027-03-01"),
+        ("time_zone", "Mars/Olympus"),
+        ("registration_opens_at", "tomorrow"),
+        ("contact_phone", "call us"),
+        ("contact_email", "bantochuc@"),
+    ] {
+        bad = with(bad, key, value);
+    }
+    let response = post(&app, "/organizer/fairs/new", &cookie, &bad).await;
+    assert_eq!(response.status().as_u16(), 422);
+    let html = response.text().await.unwrap();
+    for expected in [
+        "Mã hội chợ</a>: gồm 3-64 chữ thường",
+        "Tên hội chợ</a>: Vui lòng nhập tên hội chợ",
+        "Ngày bế mạc</a>: không được trước ngày bắt đầu",
+        "Múi giờ</a>: phải là múi giờ IANA",
+        "Mở đăng ký lúc</a>: phải là ngày giờ, ví dụ 20/12/2026 08:00",
+        "Điện thoại Ban tổ chức</a>: phải là số điện thoại",
+        "Email Ban tổ chức</a>: không phải địa chỉ email hợp lệ",
+    ] {
+        assert!(html.contains(expected), "{expected} in the summary");
+    }
+    // In the order of the form, each beside its field, the typed input kept.
+    let id_at = html.find("Mã hội chợ</a>").unwrap();
+    let name_at = html.find("Tên hội chợ</a>").unwrap();
+    let zone_at = html.find("Múi giờ</a>").unwrap();
+    assert!(id_at < name_at && name_at < zone_at, "form order");
+    assert!(html.contains("id=\"contact_phone-error\""));
+    assert_eq!(input_value(&html, "contact_phone"), "call us");
+    assert!(html.contains("<option value=\"Mars/Olympus\" selected>"));
+
+    // A registration window that ends after the fair.
+    let late = with(fair_form("late-2027"), "registration_closes_at", "2027-03-15T08:00");
+    let response = post(&app, "/organizer/fairs/new", &cookie, &late).await;
+    assert_eq!(response.status().as_u16(), 422);
+    assert!(response
+        .text()
+        .await
+        .unwrap()
+        .contains("Đóng đăng ký lúc</a>: phải đóng trước khi hội chợ kết thúc"));
+    // Without the CSRF cookie nothing is written.
+    let forged = app
+        .client
+        .post(app.url("/organizer/fairs/new"))
+        .header("cookie", cookie.split(';').next().unwrap())
+        .form(&fair_form("forged-2027"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status().as_u16(), 403);
+    let (_, list) = json(app.get("/api/v1/fairs").await).await;
+    assert_eq!(list["fairs"].as_array().unwrap().len(), 0, "nothing written");
+}
+
+#[tokio::test]
+async fn a_save_from_a_stale_form_names_who_changed_the_fair_and_overwrites_nothing() {
+    let app = spawn().await;
+    open_fair(&app, "ht2022").await;
+    let cookie = app.organizer_cookie().await;
+    let page = app
+        .get_page("/organizer/fairs/ht2022/settings", &cookie)
+        .await
+        .text()
+        .await
+        .unwrap();
+    let seen = input_value(&page, "seen");
+    let form = |name: &str| {
+        vec![
+            ("seen", seen.clone()),
+            ("name", name.to_owned()),
+            ("venue", input_value(&page, "venue")),
+            ("address", String::new()),
+            ("contact_phone", String::new()),
+            ("contact_email", String::new()),
+            ("description", String::new()),
+            ("start_date", input_value(&page, "start_date")),
+            ("end_date", input_value(&page, "end_date")),
+            ("time_zone", "Asia/Ho_Chi_Minh".to_owned()),
+            ("registration_opens_at", input_value(&page, "registration_opens_at")),
+            ("registration_closes_at", input_value(&page, "registration_closes_at")),
+        ]
+    };
+    // An allocation or a block moves the fair's version, but not its details: no conflict.
+    let (status, _) = json(
+        app.post_json("/api/v1/fairs/ht2022/booths/A01/block", &serde_json::json!({}))
+            .await,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let first = post(&app, "/organizer/fairs/ht2022/settings", &cookie, &form("Tab một")).await;
+    assert_eq!(first.status().as_u16(), 303);
+    let second = post(&app, "/organizer/fairs/ht2022/settings", &cookie, &form("Tab hai")).await;
+    assert_eq!(second.status().as_u16(), 409);
+    let html = second.text().await.unwrap();
+    assert!(
+        html.contains(&format!("vừa được {} thay đổi lúc", app.organizer_email)),
+        "names who changed it"
+    );
+    assert_eq!(input_value(&html, "name"), "Tab hai", "the typed input is kept");
+    let (_, fair) = json(app.get("/api/v1/fairs/ht2022").await).await;
+    assert_eq!(fair["name"], "Tab một", "nothing overwritten");
+    // Saving again from the answered form is a decision made knowing of the other change.
+    let again = post(
+        &app,
+        "/organizer/fairs/ht2022/settings",
+        &cookie,
+        &with(form("Tab hai"), "seen", &input_value(&html, "seen")),
+    )
+    .await;
+    assert_eq!(again.status().as_u16(), 303);
+    let (_, fair) = json(app.get("/api/v1/fairs/ht2022").await).await;
+    assert_eq!(fair["name"], "Tab hai");
+}
+
+#[tokio::test]
+async fn applications_open_and_close_by_a_button_and_the_public_page_follows() {
+    let app = spawn().await;
+    open_fair(&app, "ht2022").await;
+    let cookie = app.organizer_cookie().await;
+    let closed = app
+        .post_form("/organizer/fairs/ht2022/registration", &cookie, &[("action", "close")])
+        .await;
+    assert_eq!(closed.status().as_u16(), 303);
+    assert!(location(&closed).contains("saved=closed"));
+    let (_, fair) = json(app.get("/api/v1/fairs/ht2022").await).await;
+    assert_eq!(fair["registration_open"], false);
+    let settings = app
+        .get_page("/organizer/fairs/ht2022/settings", &cookie)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(settings.contains("id=\"open-now\"") && settings.contains("đóng đăng ký thủ công"));
+    let opened = app
+        .post_form("/organizer/fairs/ht2022/registration", &cookie, &[("action", "open")])
+        .await;
+    assert_eq!(opened.status().as_u16(), 303);
+    let (_, fair) = json(app.get("/api/v1/fairs/ht2022").await).await;
+    assert_eq!(fair["registration_open"], true);
+    let odd = app
+        .post_form(
+            "/organizer/fairs/ht2022/registration",
+            &cookie,
+            &[("action", "explode")],
+        )
+        .await;
+    assert_eq!(odd.status().as_u16(), 400);
+    let missing = app
+        .post_form("/organizer/fairs/nowhere/registration", &cookie, &[("action", "open")])
+        .await;
+    assert_eq!(missing.status().as_u16(), 404);
+}
+
+#[tokio::test]
+async fn the_next_edition_is_copied_with_its_plan_and_rules_but_no_applications() {
+    let app = spawn().await;
+    open_fair(&app, "ht2022").await;
+    let id = app.approved("ht2022", "HTX Sơn Kim", 1).await;
+    let (status, _) = app.allocate("ht2022", "A02", &id).await;
+    assert_eq!(status, 201);
+    let (status, _) = json(
+        app.post_json(
+            "/api/v1/fairs/ht2022/booths/A01/block",
+            &serde_json::json!({"reason": "Quầy Ban tổ chức"}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let cookie = app.organizer_cookie().await;
+    let form = app
+        .get_page("/organizer/fairs/new?from=ht2022", &cookie)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(form.contains("Sao chép từ"));
+    let year: i32 = input_value(&form, "start_date")[..4].parse().unwrap();
+    assert!(
+        year > chrono::Utc::now()
+            .naive_utc()
+            .date()
+            .format("%Y")
+            .to_string()
+            .parse::<i32>()
+            .unwrap()
+            - 1,
+        "the copy's dates are still to come"
+    );
+    let new_id = input_value(&form, "id");
+    assert!(new_id.ends_with(&year.to_string()), "{new_id}: the year moved on");
+    let fields: Vec<(&str, String)> = [
+        "form_id",
+        "from",
+        "id",
+        "name",
+        "venue",
+        "address",
+        "contact_phone",
+        "contact_email",
+        "start_date",
+        "end_date",
+        "registration_opens_at",
+        "registration_closes_at",
+    ]
+    .into_iter()
+    .map(|k| (k, input_value(&form, k)))
+    .chain([("time_zone", "Asia/Ho_Chi_Minh".to_owned())])
+    .collect();
+    let created = post(&app, "/organizer/fairs/new", &cookie, &fields).await;
+    assert_eq!(created.status().as_u16(), 303, "{}", created.text().await.unwrap());
+    let (_, copy) = json(app.get(&format!("/api/v1/fairs/{new_id}")).await).await;
+    assert_eq!(copy["copied_from"], "ht2022");
+    assert_eq!(copy["booths"]["available"], 2, "{copy}");
+    assert_eq!(copy["booths"]["blocked"], 1);
+    let (_, old) = json(app.get("/api/v1/fairs/ht2022/booths").await).await;
+    let (_, new) = json(app.get(&format!("/api/v1/fairs/{new_id}/booths")).await).await;
+    let shape = |list: &Value| -> Vec<(String, f64, i64)> {
+        list["booths"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|b| {
+                (
+                    b["code"].as_str().unwrap().to_owned(),
+                    b["width_m"].as_f64().unwrap(),
+                    b["price_vnd"].as_i64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(shape(&old), shape(&new), "the same booths, sizes and prices");
+    let (_, registrations) = json(
+        app.get_as_organizer(&format!("/api/v1/fairs/{new_id}/registrations"))
+            .await,
+    )
+    .await;
+    assert_eq!(registrations["registrations"].as_array().unwrap().len(), 0);
+}
+
+#[tokio::test]
+async fn the_home_page_says_what_needs_doing_at_each_fair() {
+    let app = spawn().await;
+    crate::support::fair_on_days(&app, "today", -1, 2).await;
+    let cookie = app.organizer_cookie().await;
+    for name in ["HTX Một", "HTX Hai"] {
+        app.enter("today", name, crate::support::application_body()).await;
+    }
+    let held = app.approved("today", "HTX Ba", 1).await;
+    let (status, _) = app.allocate("today", "A01", &held).await;
+    assert_eq!(status, 201);
+    app.approved("today", "HTX Bốn", 1).await;
+    let home = app.get_page("/organizer", &cookie).await.text().await.unwrap();
+    for todo in [
+        "2 hồ sơ chờ xét duyệt",
+        "1 hồ sơ đã duyệt chưa có gian",
+        "2 gian còn trống",
+        "1 chủ thể chưa báo doanh thu hôm nay",
+    ] {
+        assert!(home.contains(todo), "{todo}");
+    }
+    assert!(home.contains("/organizer/fairs/today/registrations?status=submitted"));
+    assert!(home.contains("Đang diễn ra"));
+}
