@@ -381,3 +381,119 @@ async fn the_home_page_says_what_needs_doing_at_each_fair() {
     assert!(home.contains("/organizer/fairs/today/registrations?status=submitted"));
     assert!(home.contains("Đang diễn ra"));
 }
+
+#[tokio::test]
+async fn zone_quotas_and_blocked_booths_are_set_on_the_rules_page() {
+    let app = spawn().await;
+    open_fair(&app, "ht2022").await;
+    let cookie = app.organizer_cookie().await;
+    let page = app.get_page("/organizer/fairs/ht2022/rules", &cookie).await;
+    assert_eq!(page.status().as_u16(), 200);
+    assert!(page.text().await.unwrap().contains("Hạn mức gian theo địa bàn"));
+
+    let saved = app
+        .post_form(
+            "/organizer/fairs/ht2022/rules",
+            &cookie,
+            &[
+                ("action", "quotas"),
+                ("quota[0].zone", "A"),
+                ("quota[0].locality", "commune"),
+                ("quota[0].max", "2"),
+                ("quota[1].zone", ""),
+                ("quota[1].locality", "commune"),
+                ("quota[1].max", ""),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status().as_u16(), 303);
+    let page = app
+        .get_page("/organizer/fairs/ht2022/rules?saved=quotas", &cookie)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Đã lưu hạn mức.") && page.contains("name=\"quota[0].max\" value=\"2\""));
+
+    // Each bad cell named by its row; nothing written.
+    let refused = app
+        .post_form(
+            "/organizer/fairs/ht2022/rules",
+            &cookie,
+            &[
+                ("action", "quotas"),
+                ("quota[0].zone", "Z"),
+                ("quota[0].locality", "commune"),
+                ("quota[0].max", "2"),
+                ("quota[1].zone", "A"),
+                ("quota[1].locality", "planet"),
+                ("quota[1].max", "-1"),
+                ("quota[2].zone", "B"),
+                ("quota[2].locality", "province"),
+                ("quota[2].max", ""),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status().as_u16(), 422);
+    let html = refused.text().await.unwrap();
+    for expected in [
+        "Dòng 1 · Khu</a>: khu Z không có trong sơ đồ",
+        "Dòng 2 · Cấp địa bàn</a>: Vui lòng chọn cấp địa bàn",
+        "Dòng 2 · Tối đa (gian)</a>: phải là số nguyên từ 1 đến 10000",
+        "Dòng 3 · Tối đa (gian)</a>: Vui lòng nhập số gian tối đa",
+    ] {
+        assert!(html.contains(expected), "{expected}");
+    }
+    assert!(html.contains("id=\"quota-1--max\""));
+
+    // Block with a reason, refuse an unknown or allocated booth, unblock.
+    let blocked = app
+        .post_form(
+            "/organizer/fairs/ht2022/rules",
+            &cookie,
+            &[("action", "block"), ("booth", "a01"), ("reason", "Quầy Ban tổ chức")],
+        )
+        .await;
+    assert_eq!(blocked.status().as_u16(), 303);
+    let page = app
+        .get_page("/organizer/fairs/ht2022/rules", &cookie)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("id=\"blocked-A01\"") && page.contains("Quầy Ban tổ chức"));
+    let unknown = app
+        .post_form(
+            "/organizer/fairs/ht2022/rules",
+            &cookie,
+            &[("action", "block"), ("booth", "Q99")],
+        )
+        .await;
+    assert_eq!(unknown.status().as_u16(), 422);
+    assert!(unknown.text().await.unwrap().contains("Không có gian Q99 trong sơ đồ"));
+    let id = app.approved("ht2022", "HTX Sơn Kim", 1).await;
+    assert_eq!(app.allocate("ht2022", "A02", &id).await.0, 201);
+    let taken = app
+        .post_form(
+            "/organizer/fairs/ht2022/rules",
+            &cookie,
+            &[("action", "block"), ("booth", "A02")],
+        )
+        .await;
+    assert_eq!(taken.status().as_u16(), 409);
+    assert!(taken
+        .text()
+        .await
+        .unwrap()
+        .contains("Gian A02 đang được phân cho một chủ thể"));
+    let unblocked = app
+        .post_form(
+            "/organizer/fairs/ht2022/rules",
+            &cookie,
+            &[("action", "unblock"), ("booth", "A01")],
+        )
+        .await;
+    assert_eq!(unblocked.status().as_u16(), 303);
+    let (_, fair) = json(app.get("/api/v1/fairs/ht2022").await).await;
+    assert_eq!(fair["booths"]["blocked"], serde_json::Value::Null, "{fair}");
+}

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod board;
 pub mod proposal;
+pub mod rules;
 
 use actix_web::web::{self, ServiceConfig};
 
@@ -25,4 +26,5 @@ pub fn api_routes(cfg: &mut ServiceConfig) {
 
 pub fn page_routes(cfg: &mut ServiceConfig) {
     board::routes(cfg);
+    rules::routes(cfg);
 }
