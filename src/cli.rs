@@ -47,7 +47,8 @@ pub struct ServeArgs {
     pub addr: String,
     #[command(flatten)]
     pub store: StoreArgs,
-    /// Load the Hà Tĩnh OCOP fair 2022 demo on first start and print a demo organizer.
+    /// Load the demo (the Hà Tĩnh OCOP fair 2022 and its next edition) on first start, print a
+    /// demo organizer, and mark every page as the demo.
     #[arg(long, env = "HOICHO_DEMO")]
     pub demo: bool,
     /// Largest request body accepted, in bytes.

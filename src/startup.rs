@@ -172,6 +172,7 @@ impl Application {
         let limit = BodyLimit(settings.body_limit);
         let body_timeout = BodyTimeout(settings.body_timeout);
         let sessions = settings.sessions;
+        let demo = crate::web::kit::page::DemoMode(settings.demo);
         let mut server = HttpServer::new(move || {
             App::new()
                 .wrap(from_fn(crate::web::frame))
@@ -185,6 +186,7 @@ impl Application {
                 .app_data(limit)
                 .app_data(body_timeout)
                 .app_data(sessions)
+                .app_data(demo)
                 .configure(crate::web::configure)
         })
         .listen(listener)?

@@ -404,3 +404,59 @@ pub async fn load(state: &AppState, fair: &FairId, fair_start: NaiveDate) -> any
     }
     Ok(first_token.unwrap_or_default())
 }
+
+/// The next edition's applications, a few days into its registration: the same producers
+/// as in 2022 come back, submitted over the last days before `now`; some approved, one
+/// waitlisted, the rest waiting for review. Returns the approved ones, in submission order,
+/// and the private token of the first application.
+pub async fn load_next(
+    state: &AppState,
+    fair: &FairId,
+    fair_start: NaiveDate,
+    now: DateTime<Utc>,
+) -> anyhow::Result<(Vec<RegistrationId>, String)> {
+    let returning: Vec<Planned> = plan(149, fair_start)
+        .into_iter()
+        .filter(|p| p.application.booth_request.count == 1)
+        .take(24)
+        .collect();
+    let mut rng = Rng(0x0e0d_2027_a71d);
+    let organizer = Actor::System {
+        component: "demo".into(),
+    };
+    let mut approved = Vec::new();
+    let mut first_token = None;
+    for (i, p) in returning.into_iter().enumerate() {
+        let id = RegistrationId(uuid::Uuid::now_v7());
+        let token = crate::auth::access_token(&state.secret, &id);
+        // Spread over the three days before now, oldest first.
+        let at = now - Duration::minutes(((24 - i) * 170 + rng.below(60)) as i64);
+        let submit = RegistrationCommand::Submit {
+            registration_id: id,
+            fair_id: fair.clone(),
+            application: p.application,
+            token_hash: crate::auth::token_hash(&token),
+            at,
+            by: By::Public,
+            registration_open: true,
+        };
+        service::registrations::run(state, &CommandContext::new(Actor::Public, at), &id, None, &submit).await?;
+        first_token.get_or_insert(token);
+        // The oldest ten are decided: nine approved, one waitlisted.
+        let decision = match i {
+            0..=8 => Some(RegistrationCommand::Approve { booths: 1 }),
+            9 => Some(RegistrationCommand::Waitlist {
+                note: Some("Chờ gian hàng trống ở khu nông sản".into()),
+            }),
+            _ => None,
+        };
+        if let Some(decision) = decision {
+            let ctx = CommandContext::new(organizer.clone(), at + Duration::minutes(90));
+            service::registrations::run(state, &ctx, &id, None, &decision).await?;
+            if i <= 8 {
+                approved.push(id);
+            }
+        }
+    }
+    Ok((approved, first_token.unwrap_or_default()))
+}

@@ -1,5 +1,6 @@
-//! The demo fair: "Hội chợ sản phẩm OCOP và đặc sản Hà Tĩnh 2022", loaded on first start
-//! of `serve --demo`, so a newcomer sees a living system at once.
+//! The demo: "Hội chợ sản phẩm OCOP và đặc sản Hà Tĩnh 2022", a past fair with everything
+//! the revenue review needs, and its next edition a few weeks ahead with registration open,
+//! loaded on first start of `serve --demo`, so a newcomer can try every flow at once.
 
 use std::path::Path;
 
@@ -27,6 +28,9 @@ struct DemoOrganizer {
     /// The private token of one demo application, to show an exhibitor's page.
     #[serde(default)]
     exhibitor_token: Option<String>,
+    /// The same for the next edition: (fair id, token).
+    #[serde(default)]
+    next_exhibitor: Option<(String, String)>,
 }
 
 fn vn(y: i32, m: u32, d: u32, h: u32) -> chrono::DateTime<Utc> {
@@ -149,6 +153,69 @@ async fn allocate(state: &AppState, fair_id: &FairId, ctx: &CommandContext) -> a
     Ok(())
 }
 
+/// The next edition, made as an organizer makes it: copied from 2022 (plan, prices, blocked
+/// booths), four weeks after the day the demo is first loaded, with registration open now;
+/// a few days of applications, some approved and given booths, some approved and waiting
+/// for one, one waitlisted, the rest waiting for review. Returns one exhibitor's private
+/// token, or `None` when it was there already.
+async fn next_edition(state: &AppState, from: &FairId, ctx: &CommandContext) -> anyhow::Result<Option<String>> {
+    let exists = state
+        .read()
+        .fairs
+        .by_id
+        .values()
+        .any(|f| f.copied_from.as_ref() == Some(from));
+    if exists {
+        return Ok(None);
+    }
+    let tz = chrono_tz::Asia::Ho_Chi_Minh;
+    let now = Utc::now();
+    let start = now.with_timezone(&tz).date_naive() + chrono::Duration::days(28);
+    let year = chrono::Datelike::year(&start);
+    let at = |day: NaiveDate, hour: u32| {
+        tz.from_local_datetime(&day.and_hms_opt(hour, 0, 0).unwrap_or_default())
+            .earliest()
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or(now)
+    };
+    let details = FairDetails {
+        name: format!("Hội chợ sản phẩm OCOP và đặc sản Hà Tĩnh {year}"),
+        start_date: start,
+        end_date: start + chrono::Duration::days(4),
+        registration_opens_at: now - chrono::Duration::days(7),
+        registration_closes_at: at(start - chrono::Duration::days(7), 17),
+        ..details()
+    };
+    let fair_id = FairId::new_unchecked(format!("ocop-ha-tinh-{year}"));
+    match service::fairs::copy(state, ctx, from, &fair_id, details).await {
+        Ok(_) => {}
+        Err(service::CommandError::Domain(crate::domain::DomainError::Conflict { .. })) => {
+            tracing::warn!(fair = %fair_id, "a fair with the next edition's id exists; the demo leaves it as it is");
+            return Ok(None);
+        }
+        Err(err) => return Err(err.into()),
+    }
+    let (approved, token) = applications::load_next(state, &fair_id, start, now).await?;
+    state
+        .wait_for(state.store.head().await?, std::time::Duration::from_secs(30))
+        .await;
+    // The first five approved get their booths; the other four wait on the board.
+    let placements = {
+        let p = state.read();
+        let Some(fair) = p.fairs.by_id.get(&fair_id) else {
+            return Ok(Some(token));
+        };
+        let first: std::collections::HashSet<_> = approved.iter().take(5).collect();
+        service::allocations::proposed_placements(&p, fair)
+            .into_iter()
+            .filter(|(_, s)| first.contains(&s.registration_id))
+            .collect::<Vec<_>>()
+    };
+    service::fairs::run(state, ctx, &fair_id, None, &FairCommand::AllocateAll { placements }).await?;
+    tracing::info!(fair = %fair_id, "demo next edition loaded");
+    Ok(Some(token))
+}
+
 /// Loads what the demo lacks: the fair, its floor plan, a demo organizer. Prints the
 /// organizer's credentials.
 pub async fn ensure(state: &AppState, data_dir: &Path) -> anyhow::Result<()> {
@@ -188,9 +255,11 @@ pub async fn ensure(state: &AppState, data_dir: &Path) -> anyhow::Result<()> {
             .wait_for(state.store.head().await?, std::time::Duration::from_secs(30))
             .await;
         sales::load(state, &fair_id).await?;
-        tracing::info!(fair = FAIR_ID, "demo sales loaded");
+        service::fairs::run(state, &ctx, &fair_id, None, &FairCommand::CloseBooks).await?;
+        tracing::info!(fair = FAIR_ID, "demo sales loaded and the books closed");
         Some(token)
     };
+    let next_token = next_edition(state, &fair_id, &ctx).await?;
 
     let path = data_dir.join("demo-organizer.json");
     let saved: Option<DemoOrganizer> = std::fs::read(&path).ok().and_then(|b| serde_json::from_slice(&b).ok());
@@ -203,11 +272,23 @@ pub async fn ensure(state: &AppState, data_dir: &Path) -> anyhow::Result<()> {
                 password: added.password,
                 token: added.token,
                 exhibitor_token: None,
+                next_exhibitor: None,
             }
         }
     };
+    let next_fair = state
+        .read()
+        .fairs
+        .by_id
+        .values()
+        .find(|f| f.copied_from.as_ref() == Some(&fair_id))
+        .map(|f| f.id.to_string());
     let credentials = DemoOrganizer {
         exhibitor_token: exhibitor_token.or(credentials.exhibitor_token),
+        next_exhibitor: next_token
+            .zip(next_fair)
+            .map(|(token, fair)| (fair, token))
+            .or(credentials.next_exhibitor),
         ..credentials
     };
     crate::auth::write_private(&path, &serde_json::to_vec_pretty(&credentials)?)?;
@@ -216,7 +297,10 @@ pub async fn ensure(state: &AppState, data_dir: &Path) -> anyhow::Result<()> {
     println!("  password:  {}", credentials.password);
     println!("  API token: {}", credentials.token);
     if let Some(token) = &credentials.exhibitor_token {
-        println!("Demo exhibitor's private page / Trang riêng của một chủ thể: /r/{token}");
+        println!("Demo exhibitor's private page / Trang riêng của một chủ thể ({FAIR_ID}): /r/{token}");
+    }
+    if let Some((fair, token)) = &credentials.next_exhibitor {
+        println!("Demo exhibitor's private page / Trang riêng của một chủ thể ({fair}): /r/{token}");
     }
     Ok(())
 }

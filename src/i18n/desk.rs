@@ -3,6 +3,7 @@
 /// `(Vietnamese, English)` for `key`, if it is one of the desk's.
 pub(super) fn text(key: &str) -> Option<(&'static str, &'static str)> {
     Some(match key {
+        "fair.contact" => ("Liên hệ Ban tổ chức", "Organizers"),
         "form.please_enter" => ("Vui lòng nhập", "Please enter"),
         "desk.nav" => ("Công việc của hội chợ", "This fair's work"),
         "desk.settings" => ("Thông tin hội chợ", "Fair settings"),

@@ -80,6 +80,31 @@ async fn not_found(req: HttpRequest) -> HttpResponse {
 }
 
 /// Security headers on every answer, and the request count for `/metrics`.
+/// A page of the demo with its banner.
+async fn with_demo_banner(
+    response: ServiceResponse<actix_web::body::BoxBody>,
+) -> Result<ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    let is_page = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if !is_page {
+        return Ok(response);
+    }
+    let lang = crate::i18n::Lang::of(response.request());
+    let (req, res) = response.into_parts();
+    let (res, body) = res.into_parts();
+    let bytes = actix_web::body::to_bytes(body)
+        .await
+        .map_err(|_| actix_web::error::ErrorInternalServerError("page body"))?;
+    let html = String::from_utf8_lossy(&bytes);
+    let html = kit::page::demo_banner(&html, lang).unwrap_or_else(|| html.into_owned());
+    let mut res = res.set_body(html).map_into_boxed_body();
+    res.headers_mut().remove(header::CONTENT_LENGTH);
+    Ok(ServiceResponse::new(req, res))
+}
+
 pub async fn frame(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -93,7 +118,7 @@ pub async fn frame(
         if !probe && !state.wait_ready(std::time::Duration::from_secs(10)).await {
             use actix_web::ResponseError;
             let busy = ApiError::unavailable("hoicho is starting; try again in a moment").error_response();
-            return Ok(req.into_response(busy).map_into_right_body());
+            return Ok(req.into_response(busy).map_into_boxed_body());
         }
     }
     if let Some(timeout) = req.app_data::<kit::extract::BodyTimeout>().map(|t| t.0) {
@@ -109,7 +134,11 @@ pub async fn frame(
             session.cookie(&state.secret, secure, &policy)
         })
     });
-    let mut response = next.call(req).await?.map_into_left_body();
+    let demo = req.app_data::<kit::page::DemoMode>().is_some_and(|d| d.0);
+    let mut response = next.call(req).await?.map_into_boxed_body();
+    if demo {
+        response = with_demo_banner(response).await?;
+    }
     if let Some(cookie) = renewed {
         let _ = response.response_mut().add_cookie(&cookie);
     }

@@ -469,3 +469,189 @@ async fn a_private_links_token_never_reaches_the_log() {
         "the request is logged, its token masked: {text}"
     );
 }
+
+#[tokio::test]
+async fn the_demo_has_a_past_fair_and_an_upcoming_one_to_try_every_flow_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let (next, head) = {
+        let server = serve(dir.path(), &["--demo"]);
+        let fairs: Value = client
+            .get(format!("{}/api/v1/fairs", server.url))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let fairs = fairs["fairs"].as_array().unwrap().clone();
+        assert_eq!(fairs.len(), 2, "{fairs:?}");
+        let past = fairs.iter().find(|f| f["id"] == "ocop-ha-tinh-2022").unwrap();
+        let next = fairs.iter().find(|f| f["copied_from"] == "ocop-ha-tinh-2022").unwrap();
+        assert_eq!(past["registration_open"], false);
+        assert_eq!(next["registration_open"], true, "{next}");
+        let start = chrono::NaiveDate::parse_from_str(next["start_date"].as_str().unwrap(), "%Y-%m-%d").unwrap();
+        let days = (start - crate::support::fair_today()).num_days();
+        assert!((21..=35).contains(&days), "a few weeks away: {days} days");
+        assert!(next["booths"]["allocated"].as_u64().unwrap() > 0, "a few booths given");
+        assert!(next["booths"]["available"].as_u64().unwrap() > 50);
+        let next = next["id"].as_str().unwrap().to_owned();
+
+        // The past fair's books are closed.
+        let saved: Value =
+            serde_json::from_slice(&std::fs::read(dir.path().join("demo-organizer.json")).unwrap()).unwrap();
+        let token = saved["token"].as_str().unwrap().to_owned();
+        let revenue: Value = client
+            .get(format!("{}/api/v1/fairs/ocop-ha-tinh-2022/revenue", server.url))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(revenue["books_closed"], true, "{revenue}");
+
+        // Waiting for review, approved and waiting for a booth, one waitlisted.
+        let list = |status: &'static str| {
+            let (client, url, token, next) = (client.clone(), server.url.clone(), token.clone(), next.clone());
+            async move {
+                let list: Value = client
+                    .get(format!("{url}/api/v1/fairs/{next}/registrations?status={status}"))
+                    .bearer_auth(&token)
+                    .send()
+                    .await
+                    .unwrap()
+                    .json()
+                    .await
+                    .unwrap();
+                list["total"].as_u64().unwrap()
+            }
+        };
+        let waiting = list("submitted").await;
+        assert!(waiting >= 5, "{waiting} waiting for review");
+        assert_eq!(list("waitlisted").await, 1);
+        let approved = list("approved").await;
+        assert!(
+            approved > next_allocated(&client, &server.url, &next).await,
+            "some wait for a booth"
+        );
+
+        // The public form takes an application.
+        let form = client
+            .get(format!("{}/fairs/{next}/apply", server.url))
+            .send()
+            .await
+            .unwrap();
+        let csrf = form
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find_map(|v| v.strip_prefix("hoicho_csrf="))
+            .and_then(|v| v.split(';').next())
+            .unwrap()
+            .to_owned();
+        let html = form.text().await.unwrap();
+        assert!(
+            html.contains("Bản demo — dữ liệu mẫu"),
+            "the demo says so on every page"
+        );
+        let applied = client
+            .post(format!("{}/fairs/{next}/apply", server.url))
+            .header("cookie", format!("hoicho_csrf={csrf}"))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("organization", "HTX Chè Tân Lâm"),
+                ("producer_type", "htx"),
+                ("tax_code", "0312687878"),
+                ("representative", "Phan Thị Hoa"),
+                ("phone", "0392 111 222"),
+                ("email", "tanlam@example.vn"),
+                ("address.commune", "Hương Long"),
+                ("address.province", "Hà Tĩnh"),
+                ("products.0.name", "Chè xanh Tân Lâm"),
+                ("products.0.group", "II"),
+                ("booth_request.count", "1"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        let status = applied.status().as_u16();
+        let body = applied.text().await.unwrap();
+        assert_eq!(status, 303, "{}", body.split("form-errors").nth(1).unwrap_or(&body));
+        assert_eq!(list("submitted").await, waiting + 1);
+        (next, snapshot(&client, &server.url, &token).await)
+    };
+    // A second start loads nothing twice; without --demo there is no banner.
+    let server = serve(dir.path(), &["--demo"]);
+    let fairs: Value = client
+        .get(format!("{}/api/v1/fairs", server.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(fairs["fairs"].as_array().unwrap().len(), 2);
+    let saved: Value = serde_json::from_slice(&std::fs::read(dir.path().join("demo-organizer.json")).unwrap()).unwrap();
+    let again = snapshot(&client, &server.url, saved["token"].as_str().unwrap()).await;
+    assert_eq!(head, again, "nothing loaded twice");
+    drop(server);
+    let plain = serve(dir.path(), &[]);
+    let page = client
+        .get(format!("{}/fairs/{next}", plain.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Sơ đồ gian hàng") && !page.contains("demo-banner"));
+}
+
+/// Each fair's version and number of applications.
+async fn snapshot(client: &reqwest::Client, url: &str, token: &str) -> Vec<(String, u64, u64)> {
+    let fairs: Value = client
+        .get(format!("{url}/api/v1/fairs"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut out = Vec::new();
+    for fair in fairs["fairs"].as_array().unwrap() {
+        let id = fair["id"].as_str().unwrap();
+        let list: Value = client
+            .get(format!("{url}/api/v1/fairs/{id}/registrations"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        out.push((
+            id.to_owned(),
+            fair["version"].as_u64().unwrap(),
+            list["total"].as_u64().unwrap(),
+        ));
+    }
+    out
+}
+
+async fn next_allocated(client: &reqwest::Client, url: &str, fair: &str) -> u64 {
+    let fair: Value = client
+        .get(format!("{url}/api/v1/fairs/{fair}"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    fair["booths"]["allocated"].as_u64().unwrap()
+}

@@ -97,6 +97,15 @@ async fn an_organizer_creates_a_fair_in_the_browser_form_and_sees_it_everywhere(
     assert_eq!(input_value(&settings, "registration_opens_at"), "2027-01-05T08:00");
     let home = app.get_page("/organizer", &cookie).await.text().await.unwrap();
     assert!(home.contains("Hội chợ OCOP Nghệ An 2027") && home.contains("Chưa có sơ đồ gian hàng"));
+    let public = app.get("/fairs/ocop-nghe-an-2027").await.text().await.unwrap();
+    assert!(
+        public.contains("<p>Dòng một.</p><p>Dòng hai.</p>"),
+        "the description, by paragraph"
+    );
+    assert!(
+        public.contains("href=\"tel:02383844555\""),
+        "the hotline, to call from a phone"
+    );
 
     // Another form with the same id: named beside the id, nothing written.
     let taken = post(

@@ -212,11 +212,7 @@ async fn rules(
 type Problems = BTreeMap<String, String>;
 
 /// The quota rows of the form: blank rows are skipped, every bad cell named.
-fn quotas(
-    form: &[(String, String)],
-    view: &FairView,
-    lang: Lang,
-) -> (Vec<QuotaRow>, Result<Vec<ZoneQuota>, Problems>) {
+fn quotas(form: &[(String, String)], view: &FairView, lang: Lang) -> (Vec<QuotaRow>, Result<Vec<ZoneQuota>, Problems>) {
     let mut cells: BTreeMap<usize, HashMap<String, String>> = BTreeMap::new();
     for (key, value) in form {
         let Some((row, field)) = key.strip_prefix("quota[").and_then(|r| r.split_once("].")) else {

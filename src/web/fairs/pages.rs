@@ -79,6 +79,12 @@ struct FairInfo {
     dates: String,
     window: String,
     registration_open: bool,
+    address: String,
+    description: String,
+    contact_phone: String,
+    /// The phone's digits (and a leading `+`), for a `tel:` link.
+    contact_tel: String,
+    contact_email: String,
 }
 
 #[derive(Template)]
@@ -122,6 +128,15 @@ async fn fair_page(state: Data<AppState>, req: HttpRequest, fair: Path<String>) 
                         datetime_vn(d.registration_closes_at, &d.time_zone)
                     ),
                     registration_open: view.registration_open(Utc::now()),
+                    address: d.address.clone(),
+                    description: d.description.clone(),
+                    contact_phone: d.contact_phone.clone(),
+                    contact_tel: d
+                        .contact_phone
+                        .chars()
+                        .filter(|c| c.is_ascii_digit() || *c == '+')
+                        .collect(),
+                    contact_email: d.contact_email.clone(),
                 },
                 plan: plan(view, &projections.registrations, lang, selected.as_deref()),
             }

@@ -146,3 +146,29 @@ pub fn private(mut response: HttpResponse) -> HttpResponse {
     );
     response
 }
+
+/// Whether hoicho serves the demo (`serve --demo`): every page then says so.
+#[derive(Debug, Clone, Copy)]
+pub struct DemoMode(pub bool);
+
+/// The thin banner of demo mode, put at the top of every page's body.
+pub fn demo_banner(html: &str, lang: Lang) -> Option<String> {
+    let at = html.find("<body>")? + "<body>".len();
+    let text = match lang {
+        Lang::Vi => format!(
+            "<strong>Bản demo — dữ liệu mẫu.</strong> Ban tổ chức demo: <a href=\"/login?lang=vi\">đăng nhập</a> \
+             bằng {email}, mật khẩu in ra khi khởi động (và trong demo-organizer.json ở thư mục dữ liệu).",
+            email = crate::demo::ORGANIZER_EMAIL
+        ),
+        Lang::En => format!(
+            "<strong>Demo — sample data.</strong> Demo organizer: <a href=\"/login?lang=en\">sign in</a> \
+             as {email}, with the password printed at start (and in demo-organizer.json in the data directory).",
+            email = crate::demo::ORGANIZER_EMAIL
+        ),
+    };
+    Some(format!(
+        "{}\n<div class=\"demo-banner\" role=\"note\">{text}</div>{}",
+        &html[..at],
+        &html[at..]
+    ))
+}
