@@ -54,6 +54,9 @@ pub struct FairView {
     /// settings form is answered with).
     #[serde(skip)]
     pub details_changed: (DateTime<Utc>, Option<hoicho_events::Actor>),
+    /// When the floor plan (zones, booths) last changed, and by whom.
+    #[serde(skip)]
+    pub plan_changed: Option<(DateTime<Utc>, hoicho_events::Actor)>,
     /// The edition this fair was copied from.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub copied_from: Option<FairId>,
@@ -149,6 +152,7 @@ impl Fairs {
                     updated_at: env.recorded_at,
                     details_changed: (env.recorded_at, Some(env.metadata.actor.clone())),
                     copied_from: e.copied_from.clone(),
+                    plan_changed: None,
                 },
             );
             return;
@@ -176,6 +180,17 @@ impl Fairs {
         };
         fair.version = env.version;
         fair.updated_at = env.recorded_at;
+        if matches!(
+            env.event,
+            Event::ZoneDefined(_)
+                | Event::ZoneChanged(_)
+                | Event::ZoneRetired(_)
+                | Event::BoothDefined(_)
+                | Event::BoothChanged(_)
+                | Event::BoothRetired(_)
+        ) {
+            fair.plan_changed = Some((env.recorded_at, env.metadata.actor.clone()));
+        }
         match &env.event {
             Event::FairAmended(e) => {
                 fair.details = e.details.clone();

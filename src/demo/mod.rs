@@ -234,7 +234,11 @@ pub async fn ensure(state: &AppState, data_dir: &Path) -> anyhow::Result<()> {
         };
         service::fairs::run(state, &ctx, &fair_id, None, &create).await?;
         let (zones, booths) = floor_plan();
-        let plan = FairCommand::DefinePlan { zones, booths };
+        let plan = FairCommand::DefinePlan {
+            zones,
+            booths,
+            seen: None,
+        };
         service::fairs::run(state, &ctx, &fair_id, None, &plan).await?;
         tracing::info!(fair = FAIR_ID, "demo fair created");
     }

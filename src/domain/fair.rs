@@ -143,9 +143,12 @@ pub enum FairCommand {
         rules: AllocationRules,
     },
     /// Replace the floor plan. The plan has been checked for duplicates and unknown zones.
+    /// With `seen` (the [`plan_fingerprint`] of the plan the organizer started from),
+    /// refused as `plan_changed` when someone changed the plan meanwhile.
     DefinePlan {
         zones: Vec<Zone>,
         booths: Vec<Booth>,
+        seen: Option<String>,
     },
     OpenRegistration {
         at: DateTime<Utc>,
@@ -203,6 +206,18 @@ pub enum FairCommand {
 pub fn fingerprint(details: &FairDetails) -> String {
     use sha2::{Digest, Sha256};
     let json = serde_json::to_vec(details).unwrap_or_default();
+    hex::encode(&Sha256::digest(json)[..12])
+}
+
+/// A short digest of a floor plan (its zones and booths, in code order): what the plan
+/// page remembers of the plan it showed.
+pub fn plan_fingerprint<'a>(zones: impl Iterator<Item = &'a Zone>, booths: impl Iterator<Item = &'a Booth>) -> String {
+    use sha2::{Digest, Sha256};
+    let mut zones: Vec<&Zone> = zones.collect();
+    zones.sort_by(|a, b| a.code.cmp(&b.code));
+    let mut booths: Vec<&Booth> = booths.collect();
+    booths.sort_by(|a, b| a.code.cmp(&b.code));
+    let json = serde_json::to_vec(&(zones, booths)).unwrap_or_default();
     hex::encode(&Sha256::digest(json)[..12])
 }
 
@@ -279,7 +294,16 @@ pub fn decide(state: &FairState, command: &FairCommand) -> Result<Vec<Event>, Do
                 })]
             }
         }
-        FairCommand::DefinePlan { zones, booths } => {
+        FairCommand::DefinePlan { zones, booths, seen } => {
+            if let Some(seen) = seen {
+                let current = plan_fingerprint(state.zones.values(), state.booths.values());
+                if &current != seen && current != plan_fingerprint(zones.iter(), booths.iter()) {
+                    return Err(DomainError::conflict(
+                        "plan_changed",
+                        "the floor plan was changed by someone else after this drawing was started",
+                    ));
+                }
+            }
             let wanted: BTreeSet<&BoothCode> = booths.iter().map(|b| &b.code).collect();
             if let Some((code, holder)) = state.holders.iter().find(|(code, _)| !wanted.contains(code)) {
                 return Err(DomainError::conflict(
@@ -633,6 +657,7 @@ mod tests {
         let first = FairCommand::DefinePlan {
             zones: vec![zone("A"), zone("B")],
             booths: vec![booth("A01", "A", 1), booth("A02", "A", 1), booth("B01", "B", 1)],
+            seen: None,
         };
         let events = decide(&state, &first).unwrap();
         let types: Vec<_> = events.iter().map(|e| e.event_type()).collect();
@@ -653,6 +678,7 @@ mod tests {
         let second = FairCommand::DefinePlan {
             zones: vec![zone("A")],
             booths: vec![booth("A01", "A", 2), booth("A02", "A", 1)],
+            seen: None,
         };
         let types: Vec<_> = decide(&state, &second)
             .unwrap()
@@ -663,6 +689,7 @@ mod tests {
         let same = FairCommand::DefinePlan {
             zones: vec![zone("A"), zone("B")],
             booths: vec![booth("A01", "A", 1), booth("A02", "A", 1), booth("B01", "B", 1)],
+            seen: None,
         };
         assert!(
             decide(&state, &same).unwrap().is_empty(),
@@ -697,6 +724,7 @@ mod tests {
                 &FairCommand::DefinePlan {
                     zones: vec![zone("A")],
                     booths: vec![booth("A01", "A", 1), booth("A02", "A", 1), booth("A03", "A", 1)],
+                    seen: None,
                 },
             )
             .unwrap(),

@@ -506,3 +506,204 @@ async fn zone_quotas_and_blocked_booths_are_set_on_the_rules_page() {
     let (_, fair) = json(app.get("/api/v1/fairs/ht2022").await).await;
     assert_eq!(fair["booths"]["blocked"], serde_json::Value::Null, "{fair}");
 }
+
+#[tokio::test]
+async fn the_plan_is_exported_and_imported_with_a_preview_and_every_bad_row_named() {
+    let app = spawn().await;
+    let cookie = app.organizer_cookie().await;
+    // A new fair has no plan: the page says so and the import makes one.
+    let created = post(&app, "/organizer/fairs/new", &cookie, &fair_form("ve-2027")).await;
+    assert_eq!(created.status().as_u16(), 303);
+    let page = app
+        .get_page("/organizer/fairs/ve-2027/plan", &cookie)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Sơ đồ chưa có gian nào"));
+    let seen = input_value(&page, "seen");
+    // Cells pasted from a spreadsheet are tab-separated.
+    let mut rows = vec!["code\tzone\tzone_name\tkind\twidth_m\tdepth_m\tprice_vnd\tx\ty".to_owned()];
+    for i in 1..=30 {
+        let (row, col) = ((i - 1) / 10, (i - 1) % 10);
+        let zone = if row < 2 { "A" } else { "B" };
+        rows.push(format!(
+            "{zone}{i:02}\t{zone}\tKhu {zone}\tstandard\t3\t3\t3.000.000\t{}\t{}",
+            col * 3,
+            row * 5
+        ));
+    }
+    let pasted = rows.join("\n");
+    let preview = post(
+        &app,
+        "/organizer/fairs/ve-2027/plan",
+        &cookie,
+        &[
+            ("seen", seen.clone()),
+            ("action", "preview".into()),
+            ("csv", pasted.clone()),
+        ],
+    )
+    .await;
+    assert_eq!(preview.status().as_u16(), 200);
+    let html = preview.text().await.unwrap();
+    assert!(html.contains("Thêm gian (30)") && html.contains("Thêm khu: A · Khu A; B · Khu B"));
+    let (_, fair) = json(app.get("/api/v1/fairs/ve-2027").await).await;
+    assert_eq!(fair["booths"], serde_json::json!({}), "a preview writes nothing");
+    let confirmed = post(
+        &app,
+        "/organizer/fairs/ve-2027/plan",
+        &cookie,
+        &[("seen", seen.clone()), ("action", "confirm".into()), ("csv", pasted)],
+    )
+    .await;
+    assert_eq!(confirmed.status().as_u16(), 303);
+    let (_, fair) = json(app.get("/api/v1/fairs/ve-2027").await).await;
+    assert_eq!(fair["booths"]["available"], 30);
+
+    // The export reads back: CSV through the import (no change), XLSX through calamine.
+    let csv = app.get_page("/organizer/fairs/ve-2027/plan.csv", &cookie).await;
+    assert_eq!(csv.status().as_u16(), 200);
+    let csv = csv.text().await.unwrap();
+    assert!(csv.starts_with('\u{feff}') && csv.contains("A01,A,Khu A,standard,3,3,3000000,0,0"));
+    let page = app
+        .get_page("/organizer/fairs/ve-2027/plan", &cookie)
+        .await
+        .text()
+        .await
+        .unwrap();
+    let seen = input_value(&page, "seen");
+    let again = post(
+        &app,
+        "/organizer/fairs/ve-2027/plan",
+        &cookie,
+        &[
+            ("seen", seen.clone()),
+            ("action", "preview".into()),
+            ("csv", csv.clone()),
+        ],
+    )
+    .await;
+    assert!(again.text().await.unwrap().contains("không có gì thay đổi"));
+    let xlsx = app.get_page("/organizer/fairs/ve-2027/plan.xlsx", &cookie).await;
+    let bytes = xlsx.bytes().await.unwrap().to_vec();
+    {
+        use calamine::Reader;
+        let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes)).expect("a workbook");
+        let sheet = book.worksheet_range("plan").unwrap();
+        assert_eq!(sheet.height(), 31);
+        assert_eq!(sheet.get((1, 0)).unwrap().to_string(), "A01");
+        assert_eq!(sheet.get((1, 6)).unwrap().to_string(), "3000000");
+    }
+
+    // Bad rows are named by line and column; nothing is written.
+    let bad = format!(
+        "{}\nA31,A,,standard,0,3,100,0,20\nA32,A,,standard,3,3,-5,3,20\nA31,A,,standard,3,3,1,6,20\n",
+        csv.lines().next().unwrap()
+    );
+    let refused = post(
+        &app,
+        "/organizer/fairs/ve-2027/plan",
+        &cookie,
+        &[("seen", seen.clone()), ("action", "preview".into()), ("csv", bad)],
+    )
+    .await;
+    assert_eq!(refused.status().as_u16(), 422);
+    let html = refused.text().await.unwrap();
+    for expected in [
+        "<td class=\"num\">2</td><td>width_m</td>",
+        "<td class=\"num\">3</td><td>price_vnd</td>",
+        "<td class=\"num\">4</td><td>code</td><td>gian A31 bị khai báo hai lần</td>",
+    ] {
+        assert!(html.contains(expected), "{expected}");
+    }
+
+    // A colleague changes the plan; the stale confirm is told who, and writes nothing.
+    let id = app.approved("ve-2027", "HTX Sơn Kim", 1).await;
+    assert_eq!(app.allocate("ve-2027", "A01", &id).await.0, 201);
+    let moved = csv.replace(
+        "A02,A,Khu A,standard,3,3,3000000,3,0",
+        "A02,A,Khu A,standard,3,3,3500000,3,0",
+    );
+    assert_eq!(app.put_booths_csv("ve-2027", &moved).await.status().as_u16(), 200);
+    let without_b = csv
+        .lines()
+        .filter(|l| !l.starts_with("B"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let stale = post(
+        &app,
+        "/organizer/fairs/ve-2027/plan",
+        &cookie,
+        &[("seen", seen), ("action", "confirm".into()), ("csv", without_b)],
+    )
+    .await;
+    assert_eq!(stale.status().as_u16(), 409);
+    let html = stale.text().await.unwrap();
+    assert!(
+        html.contains("Sơ đồ vừa được") && html.contains("Bỏ gian (10)"),
+        "told, with the preview again"
+    );
+    let (_, fair) = json(app.get("/api/v1/fairs/ve-2027").await).await;
+    assert_eq!(fair["booths"]["available"].as_u64().unwrap() + 1, 30, "nothing removed");
+    // Removing the held booth is refused with its holder named.
+    let without_a01 = csv
+        .lines()
+        .filter(|l| !l.starts_with("A01"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let held = post(
+        &app,
+        "/organizer/fairs/ve-2027/plan",
+        &cookie,
+        &[
+            ("seen", input_value(&html, "seen")),
+            ("action", "preview".into()),
+            ("csv", without_a01),
+        ],
+    )
+    .await;
+    assert_eq!(held.status().as_u16(), 409);
+    assert!(held.text().await.unwrap().contains("A01 (HTX Sơn Kim)"));
+}
+
+#[tokio::test]
+async fn five_thousand_booths_in_one_paste_are_previewed_and_saved() {
+    let app = spawn().await;
+    let cookie = app.organizer_cookie().await;
+    assert_eq!(
+        post(&app, "/organizer/fairs/new", &cookie, &fair_form("lon-2027"))
+            .await
+            .status()
+            .as_u16(),
+        303
+    );
+    let mut rows = vec!["code,zone,kind,width_m,depth_m,price_vnd,x,y".to_owned()];
+    for i in 0..5_000 {
+        rows.push(format!(
+            "B{i:04},A,standard,3,3,1000000,{},{}",
+            (i % 100) * 3,
+            (i / 100) * 4
+        ));
+    }
+    let csv = rows.join("\n");
+    let preview = post(
+        &app,
+        "/organizer/fairs/lon-2027/plan",
+        &cookie,
+        &[("action", "preview".into()), ("csv", csv.clone())],
+    )
+    .await;
+    assert_eq!(preview.status().as_u16(), 200);
+    assert!(preview.text().await.unwrap().contains("Thêm gian (5000)"));
+    let saved = post(
+        &app,
+        "/organizer/fairs/lon-2027/plan",
+        &cookie,
+        &[("action", "confirm".into()), ("csv", csv)],
+    )
+    .await;
+    assert_eq!(saved.status().as_u16(), 303);
+    let (_, fair) = json(app.get("/api/v1/fairs/lon-2027").await).await;
+    assert_eq!(fair["booths"]["available"], 5_000);
+}

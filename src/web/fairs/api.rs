@@ -439,7 +439,11 @@ pub async fn define_booths(
         } else {
             plan::plan_from_json(&json_body(&req, &body)?, Lang::of(&req))?
         };
-        Ok(FairCommand::DefinePlan { zones, booths })
+        Ok(FairCommand::DefinePlan {
+            zones,
+            booths,
+            seen: None,
+        })
     })
     .await
 }

@@ -301,8 +301,8 @@ pub fn plan_from_json(body: &Value, lang: Lang) -> Result<(Vec<Zone>, Vec<Booth>
 
 /// A floor plan from CSV with the booth columns (and an optional `zone_name`). Zones are
 /// the booths' zones, named by `zone_name`, else by their current name, else their code.
-/// Row `booths[i]` is data row i (file line i + 2). A `;` separator and a BOM are accepted,
-/// as spreadsheet programs write them.
+/// Row `booths[i]` is data row i (file line i + 2). A `;` or tab separator and a BOM are
+/// accepted, as spreadsheet programs write them.
 pub fn plan_from_csv(
     body: &[u8],
     current_zones: &BTreeMap<ZoneCode, Zone>,
@@ -311,7 +311,10 @@ pub fn plan_from_csv(
     let body = body.strip_prefix("\u{feff}".as_bytes()).unwrap_or(body);
     let text = std::str::from_utf8(body).map_err(|_| ApiError::malformed("the CSV must be UTF-8"))?;
     let first_line = text.lines().next().unwrap_or("");
-    let delimiter = if first_line.contains(';') && !first_line.contains(',') {
+    // Cells pasted from a spreadsheet arrive tab-separated.
+    let delimiter = if first_line.contains('\t') {
+        b'\t'
+    } else if first_line.contains(';') && !first_line.contains(',') {
         b';'
     } else {
         b','

@@ -6,6 +6,7 @@ pub mod directory;
 pub mod floor;
 pub mod input;
 pub mod pages;
+pub mod planning;
 pub mod settings;
 
 use actix_web::web::ServiceConfig;
@@ -19,5 +20,6 @@ pub fn api_routes(cfg: &mut ServiceConfig) {
 pub fn page_routes(cfg: &mut ServiceConfig) {
     pages::routes(cfg);
     settings::routes(cfg);
+    planning::routes(cfg);
     directory::page_routes(cfg);
 }

@@ -94,7 +94,7 @@ pub fn todos(p: &Projections, fair: &FairView, lang: Lang, now: DateTime<Utc>) -
     if fair.booths.is_empty() {
         todos.push(Todo {
             text: lang.t("desk.todo.no_plan").to_owned(),
-            href: format!("{base}/settings?lang={l}"),
+            href: format!("{base}/plan?lang={l}"),
         });
     } else if free > 0 && today <= end {
         todos.push(Todo {
