@@ -387,3 +387,220 @@ async fn plans_follow_allocations_live_and_an_organizer_allocates_by_tapping() {
     assert!(panel.contains("HTX Nông nghiệp Sơn Kim"), "{panel}");
     client.close().await.unwrap();
 }
+
+/// What is wrong with the page's layout at this window size: sideways scrolling, controls
+/// smaller than 44 px to tap, text under 12 px.
+async fn layout_problems(client: &Client) -> Vec<String> {
+    let found = client
+        .execute(
+            r#"
+            const problems = [];
+            const root = document.documentElement;
+            if (root.scrollWidth > window.innerWidth + 1) {
+              problems.push(`page is ${root.scrollWidth} px wide in a ${window.innerWidth} px window`);
+            }
+            const visible = (el) => {
+              const r = el.getBoundingClientRect();
+              return r.width > 0 && r.height > 0 && getComputedStyle(el).visibility !== 'hidden';
+            };
+            for (const el of document.querySelectorAll('button, input:not([type=hidden]), select, textarea, nav a, a.button')) {
+              if (!visible(el) || el.type === 'checkbox') continue;
+              const r = el.getBoundingClientRect();
+              if (r.height < 43.5) problems.push(`${el.outerHTML.slice(0, 80)} is ${r.height.toFixed(1)} px tall`);
+            }
+            for (const el of document.querySelectorAll('main *, header *')) {
+              if (!visible(el) || !el.childNodes.length) continue;
+              const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+              // SVG text is sized in the drawing's units: scale it to the screen.
+              const scale = el instanceof SVGGraphicsElement && el.getScreenCTM() ? el.getScreenCTM().a : 1;
+              const size = parseFloat(getComputedStyle(el).fontSize) * scale;
+              if (own && size < 11.95) {
+                problems.push(`${el.tagName} "${el.textContent.trim().slice(0, 30)}" has ${size.toFixed(1)} px text`);
+              }
+            }
+            return problems;
+            "#,
+            vec![],
+        )
+        .await
+        .unwrap();
+    found
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+/// Each of `paths` at a 360 px phone and a 1366 px laptop, without a layout problem.
+async fn fits_phone_and_laptop(client: &Client, app: &crate::support::TestApp, paths: &[&str]) {
+    for (width, height) in [(360, 780), (1366, 768)] {
+        client.set_window_size(width, height).await.unwrap();
+        for path in paths {
+            client.goto(&app.url(path)).await.unwrap();
+            let problems = layout_problems(client).await;
+            assert!(problems.is_empty(), "{path} at {width} px: {problems:#?}");
+        }
+    }
+    client.set_window_size(390, 844).await.unwrap();
+}
+
+/// Sets a form field's value as a person picking it would (date pickers are the browser's).
+async fn set_value(client: &Client, id: &str, value: &str) {
+    client
+        .execute(
+            "const el = document.getElementById(arguments[0]); el.value = arguments[1]; \
+             el.dispatchEvent(new Event('input', {bubbles: true}));",
+            vec![json!(id), json!(value)],
+        )
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn an_organizer_creates_a_fair_imports_its_plan_and_opens_it_in_chromium() {
+    let app = crate::support::spawn().await;
+    let (_driver, client) = browser().await;
+    sign_in(&client, &app).await;
+    // Vietnamese, as the organizers read it (the choice is kept in a cookie).
+    client.goto(&app.url("/organizer?lang=vi")).await.unwrap();
+    client
+        .find(Locator::Id("new-fair"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client.wait().for_element(Locator::Id("name")).await.unwrap();
+    for (id, text) in [
+        ("id", "ocop-thu-2027"),
+        ("name", "Hội chợ OCOP thử 2027"),
+        ("venue", "Nhà văn hóa tỉnh"),
+        ("contact_phone", "0239 3855 123"),
+    ] {
+        client
+            .find(Locator::Id(id))
+            .await
+            .unwrap()
+            .send_keys(text)
+            .await
+            .unwrap();
+    }
+    for (id, value) in [
+        ("start_date", "2027-03-10"),
+        ("end_date", "2027-03-14"),
+        ("registration_opens_at", "2026-11-01T08:00"),
+        ("registration_closes_at", "2027-03-01T17:00"),
+    ] {
+        set_value(&client, id, value).await;
+    }
+    client.find(Locator::Id("save")).await.unwrap().click().await.unwrap();
+    client.wait().for_element(Locator::Id("open-now")).await.ok();
+    let url = client.current_url().await.unwrap();
+    assert_eq!(url.path(), "/organizer/fairs/ocop-thu-2027/settings", "{url}");
+
+    // The plan page: a CSV chosen as a file is read into the form, previewed, confirmed.
+    client
+        .goto(&app.url("/organizer/fairs/ocop-thu-2027/plan"))
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("so-do.csv");
+    let mut csv = String::from("code,zone,zone_name,kind,width_m,depth_m,price_vnd,x,y\n");
+    for i in 0..30 {
+        let zone = if i < 20 { "A" } else { "B" };
+        csv.push_str(&format!(
+            "{zone}{:02},{zone},Khu {zone},standard,3,3,3000000,{},{}\n",
+            i + 1,
+            (i % 10) * 3,
+            (i / 10) * 5
+        ));
+    }
+    std::fs::write(&file, csv).unwrap();
+    client
+        .find(Locator::Id("plan-file"))
+        .await
+        .unwrap()
+        .send_keys(file.to_str().unwrap())
+        .await
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let text = client
+            .execute("return document.getElementById('csv').value", vec![])
+            .await
+            .unwrap();
+        if text.as_str().unwrap_or("").contains("A01") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the file was not read into the form");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    client
+        .find(Locator::Id("preview-import"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let preview = client
+        .wait()
+        .for_element(Locator::Id("import-preview"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(preview.contains("Thêm gian (30)"), "{preview}");
+    client
+        .find(Locator::Id("confirm-import"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client.wait().for_element(Locator::Css("p.notice")).await.unwrap();
+    let booths = client.find_all(Locator::Css("#floor-plan rect.booth")).await.unwrap();
+    assert_eq!(booths.len(), 30);
+
+    // Applications open by a button; the public page shows the plan and the form.
+    client
+        .goto(&app.url("/organizer/fairs/ocop-thu-2027/settings"))
+        .await
+        .unwrap();
+    if client.find(Locator::Id("open-now")).await.is_ok() {
+        client
+            .find(Locator::Id("open-now"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        client.wait().for_element(Locator::Id("close-now")).await.unwrap();
+    }
+    client.goto(&app.url("/fairs/ocop-thu-2027")).await.unwrap();
+    assert_eq!(
+        client
+            .find_all(Locator::Css("#floor-plan rect.booth"))
+            .await
+            .unwrap()
+            .len(),
+        30
+    );
+    assert!(client.find(Locator::Id("apply-link")).await.is_ok());
+    assert!(client.find(Locator::Css("a[href='tel:02393855123']")).await.is_ok());
+
+    fits_phone_and_laptop(
+        &client,
+        &app,
+        &[
+            "/organizer",
+            "/organizer/fairs/new",
+            "/organizer/fairs/ocop-thu-2027/settings",
+            "/organizer/fairs/ocop-thu-2027/rules",
+            "/organizer/fairs/ocop-thu-2027/plan",
+        ],
+    )
+    .await;
+    client.close().await.unwrap();
+}
