@@ -174,6 +174,11 @@ pub(super) fn text(key: &str) -> Option<(&'static str, &'static str)> {
         "plan.file" => ("Chọn tệp CSV", "Choose a CSV file"),
         "plan.paste" => ("hoặc dán các ô từ bảng tính", "or paste the cells from a spreadsheet"),
         "plan.preview_button" => ("Xem trước", "Preview"),
+        "apply.on_behalf_title" => ("Nhập hồ sơ thay chủ thể", "Enter an application for a producer"),
+        "apply.on_behalf_notice" => (
+            "Cho chủ thể đăng ký qua điện thoại hoặc trực tiếp: nhập được cả khi đã đóng đăng ký. Sau khi gửi, trang riêng của hồ sơ mở ra; hãy gửi đường dẫn đó cho chủ thể.",
+            "For a producer who phones or walks in: works even when applications are closed. After sending, the application's private page opens; pass its link on to the producer.",
+        ),
         _ => return None,
     })
 }

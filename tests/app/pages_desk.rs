@@ -707,3 +707,78 @@ async fn five_thousand_booths_in_one_paste_are_previewed_and_saved() {
     let (_, fair) = json(app.get("/api/v1/fairs/lon-2027").await).await;
     assert_eq!(fair["booths"]["available"], 5_000);
 }
+
+#[tokio::test]
+async fn an_organizer_enters_an_application_for_a_producer_on_a_closed_fair() {
+    let app = spawn().await;
+    assert_eq!(app.create_fair("dong").await.status().as_u16(), 201);
+    let (_, fair) = json(app.get("/api/v1/fairs/dong").await).await;
+    assert_eq!(fair["registration_open"], false, "its window is over");
+    let cookie = app.organizer_cookie().await;
+    assert_eq!(
+        app.get("/organizer/fairs/dong/registrations/new")
+            .await
+            .status()
+            .as_u16(),
+        303
+    );
+    let form = app
+        .get_page("/organizer/fairs/dong/registrations/new", &cookie)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(form.contains("Nhập hồ sơ thay chủ thể") && form.contains("id=\"on-behalf\""));
+    let review = app
+        .get_page("/organizer/fairs/dong/registrations", &cookie)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        review.contains("/organizer/fairs/dong/registrations/new"),
+        "one click from the review"
+    );
+    let fields = [
+        ("organization", "Hộ kinh doanh Nguyễn Thị Lan"),
+        ("producer_type", "ho_kinh_doanh"),
+        ("tax_code", "0312687878"),
+        ("representative", "Nguyễn Thị Lan"),
+        ("phone", "0912 345 678"),
+        ("email", "lan@example.vn"),
+        ("address.commune", "Cẩm Thành"),
+        ("address.province", "Hà Tĩnh"),
+        ("products.0.name", "Kẹo cu đơ"),
+        ("products.0.group", "I"),
+        ("booth_request.count", "1"),
+    ];
+    // Signed out, nothing is taken in the organizers' name.
+    let anonymous = app
+        .post_form(
+            "/organizer/fairs/dong/registrations/new",
+            &format!("hoicho_csrf={}", crate::support::CSRF),
+            &fields,
+        )
+        .await;
+    assert_eq!(anonymous.status().as_u16(), 303);
+    assert_eq!(location(&anonymous), "/login?lang=vi");
+    let entered = app
+        .post_form("/organizer/fairs/dong/registrations/new", &cookie, &fields)
+        .await;
+    assert_eq!(entered.status().as_u16(), 303);
+    assert!(
+        location(&entered).starts_with("/r/"),
+        "the private page, to pass its link on"
+    );
+    let (_, list) = json(app.get_as_organizer("/api/v1/fairs/dong/registrations").await).await;
+    assert_eq!(list["total"], 1);
+    // A bad field comes back on the same organizer's form, input kept.
+    let mut bad = fields.to_vec();
+    bad[4] = ("phone", "12");
+    let refused = app
+        .post_form("/organizer/fairs/dong/registrations/new", &cookie, &bad)
+        .await;
+    assert_eq!(refused.status().as_u16(), 422);
+    let html = refused.text().await.unwrap();
+    assert!(html.contains("Nhập hồ sơ thay chủ thể") && html.contains("/organizer/fairs/dong/registrations/new"));
+}

@@ -22,7 +22,12 @@ use crate::web::registrations::api::context;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/fairs/{fair}/apply", web::get().to(form))
-        .route("/fairs/{fair}/apply", web::post().to(submit));
+        .route("/fairs/{fair}/apply", web::post().to(submit))
+        .route(
+            "/organizer/fairs/{fair}/registrations/new",
+            web::get().to(on_behalf_form),
+        )
+        .route("/organizer/fairs/{fair}/registrations/new", web::post().to(submit));
 }
 
 /// Product rows the form offers.
@@ -71,6 +76,8 @@ pub struct ApplyPage {
     /// A delegation's producers are not delegations themselves.
     pub member_types: &'static [(&'static str, &'static str)],
     pub groups: &'static [(&'static str, &'static str)],
+    /// Said above the form: why an organizer fills it in.
+    pub notice: Option<String>,
 }
 
 impl ApplyPage {
@@ -224,7 +231,34 @@ pub fn page_for(fair: &FairView, frame: Frame, csrf: String, action: String, ame
         producer_types: PRODUCER_TYPES,
         member_types: &PRODUCER_TYPES[..PRODUCER_TYPES.len() - 1],
         groups: GROUPS,
+        notice: None,
     }
+}
+
+/// The application form as an organizer fills it in for a producer who phones or walks in:
+/// any time, open or closed, and the private link is theirs to pass on.
+fn on_behalf_page(fair: &FairView, req: &HttpRequest, csrf: String) -> ApplyPage {
+    let lang = Lang::of(req);
+    let action = format!("/organizer/fairs/{}/registrations/new?lang={}", fair.id, lang.code());
+    let mut page = page_for(fair, Frame::of(req), csrf, action, false);
+    page.title = lang.t("apply.on_behalf_title").to_owned();
+    page.notice = Some(lang.t("apply.on_behalf_notice").to_owned());
+    page
+}
+
+async fn on_behalf_form(state: Data<AppState>, req: HttpRequest, fair: Path<String>) -> HttpResponse {
+    if crate::web::kit::extract::organizer_of(&req).is_none() {
+        return crate::web::kit::page::to_login(&req);
+    }
+    let csrf = csrf_token(&req);
+    let page = {
+        let projections = state.read();
+        let Some(view) = projections.fairs.get(&fair) else {
+            return not_found_page(&req, "fair.not_found");
+        };
+        on_behalf_page(view, &req, csrf.clone())
+    };
+    with_csrf(render(StatusCode::OK, page.lang, &page), &csrf)
 }
 
 async fn form(state: Data<AppState>, req: HttpRequest, fair: Path<String>) -> HttpResponse {
@@ -425,13 +459,21 @@ async fn submit(
         .unwrap_or_default();
     let csrf = csrf_token(&req);
     let organizer = crate::web::kit::extract::organizer_of(&req);
+    let on_behalf = req.path().starts_with("/organizer/");
+    if on_behalf && organizer.is_none() {
+        return crate::web::kit::page::to_login(&req);
+    }
     let action = format!("/fairs/{fair}/apply?lang={}", lang.code());
     // The form again, with what was typed and what is wrong.
     let again = |status: StatusCode, errors: BTreeMap<String, String>, values: HashMap<String, String>| {
         let projections = state.read();
         match projections.fairs.get(&fair) {
             Some(view) => {
-                let mut page = page_for(view, Frame::of(&req), csrf.clone(), action.clone(), false);
+                let mut page = if on_behalf {
+                    on_behalf_page(view, &req, csrf.clone())
+                } else {
+                    page_for(view, Frame::of(&req), csrf.clone(), action.clone(), false)
+                };
                 page.values = values;
                 page.errors = errors;
                 with_csrf(render(status, lang, &page), &csrf)
