@@ -179,6 +179,28 @@ pub(super) fn text(key: &str) -> Option<(&'static str, &'static str)> {
             "Cho chủ thể đăng ký qua điện thoại hoặc trực tiếp: nhập được cả khi đã đóng đăng ký. Sau khi gửi, trang riêng của hồ sơ mở ra; hãy gửi đường dẫn đó cho chủ thể.",
             "For a producer who phones or walks in: works even when applications are closed. After sending, the application's private page opens; pass its link on to the producer.",
         ),
+        "desk.print" => ("In ấn", "Print"),
+        "print.not_found" => ("Không có trang in này.", "There is no such print page."),
+        "print.plan" => ("Sơ đồ gian hàng (A4 ngang)", "Floor plan (A4 landscape)"),
+        "print.exhibitors" => ("Danh sách chủ thể theo khu", "Exhibitors by zone"),
+        "print.cards" => ("Thẻ gian hàng (A5)", "Booth cards (A5)"),
+        "print.now" => ("In trang này", "Print this page"),
+        "print.plan_hint" => (
+            "Sơ đồ với mã gian và đơn vị đang giữ gian, vừa một trang A4 ngang.",
+            "The plan with booth codes and holders, on one landscape A4 page.",
+        ),
+        "print.exhibitors_hint" => (
+            "Mỗi khu một bảng: gian, đơn vị, sản phẩm, hạng sao OCOP.",
+            "A table per zone: booth, exhibitor, products, OCOP stars.",
+        ),
+        "print.cards_hint" => (
+            "Mỗi gian đã phân một thẻ A5 để dán tại gian vào ngày dựng gian.",
+            "One A5 card per allocated booth, to put up on move-in day.",
+        ),
+        "print.products" => ("Sản phẩm", "Products"),
+        "print.booth" => ("Gian", "Booth"),
+        "print.nobody" => ("Chưa có gian nào được phân.", "No booth has been allocated yet."),
+        "print.qr" => ("Quét để xem gian trên sơ đồ hội chợ", "Scan to see the booth on the fair's plan"),
         _ => return None,
     })
 }

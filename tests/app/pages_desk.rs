@@ -782,3 +782,52 @@ async fn an_organizer_enters_an_application_for_a_producer_on_a_closed_fair() {
     let html = refused.text().await.unwrap();
     assert!(html.contains("Nhập hồ sơ thay chủ thể") && html.contains("/organizer/fairs/dong/registrations/new"));
 }
+
+#[tokio::test]
+async fn the_print_pages_list_exhibitors_by_zone_and_give_each_booth_a_card_with_a_qr_code() {
+    let app = spawn().await;
+    open_fair(&app, "ht2022").await;
+    let son_kim = app.approved("ht2022", "HTX Sơn Kim", 1).await;
+    assert_eq!(app.allocate("ht2022", "B01", &son_kim).await.0, 201);
+    let cookie = app.organizer_cookie().await;
+    assert_eq!(
+        app.get("/organizer/fairs/ht2022/print/cards").await.status().as_u16(),
+        303
+    );
+    let cards = app
+        .get_page("/organizer/fairs/ht2022/print/cards", &cookie)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(
+        cards.matches("class=\"booth-card\"").count(),
+        1,
+        "one card per allocated booth"
+    );
+    assert!(cards.contains("id=\"card-B01\"") && cards.contains("HTX Sơn Kim"));
+    assert!(
+        cards.contains("<svg") && cards.contains("Quét để xem gian"),
+        "a QR code drawn as SVG"
+    );
+    let list = app
+        .get_page("/organizer/fairs/ht2022/print/exhibitors", &cookie)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(list.contains("B · Khu các sở, ngành (1)") && list.contains("<td>B01</td><td>HTX Sơn Kim</td>"));
+    assert!(
+        !list.contains("A · Khu các địa phương ("),
+        "a zone nobody holds a booth in is left out"
+    );
+    let plan = app
+        .get_page("/organizer/fairs/ht2022/print/plan", &cookie)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(plan.contains("class=\"printed-plan\"") && plan.contains(">HTX Sơn Kim</text>"));
+    let unknown = app.get_page("/organizer/fairs/ht2022/print/posters", &cookie).await;
+    assert_eq!(unknown.status().as_u16(), 404);
+}

@@ -599,8 +599,62 @@ async fn an_organizer_creates_a_fair_imports_its_plan_and_opens_it_in_chromium()
             "/organizer/fairs/ocop-thu-2027/settings",
             "/organizer/fairs/ocop-thu-2027/rules",
             "/organizer/fairs/ocop-thu-2027/plan",
+            "/organizer/fairs/ocop-thu-2027/print/plan",
+            "/organizer/fairs/ocop-thu-2027/print/exhibitors",
+            "/organizer/fairs/ocop-thu-2027/registrations/new",
         ],
     )
     .await;
+    client.close().await.unwrap();
+}
+
+/// How many pages a PDF has, and its first page's size in points.
+fn pdf_pages(pdf: &[u8]) -> (usize, Vec<f64>) {
+    let text = String::from_utf8_lossy(pdf);
+    let pages = text.matches("/Type /Page").count() - text.matches("/Type /Pages").count();
+    let media = text
+        .split("/MediaBox [")
+        .nth(1)
+        .and_then(|rest| rest.split(']').next())
+        .map(|b| b.split_whitespace().filter_map(|n| n.parse().ok()).collect())
+        .unwrap_or_default();
+    (pages, media)
+}
+
+#[tokio::test]
+async fn the_printed_floor_plan_fits_one_landscape_a4_page() {
+    use fantoccini::wd::{PrintConfiguration, PrintOrientation, PrintSize};
+    let app = crate::support::spawn().await;
+    crate::support::open_fair_with_booths(&app, "in-an", 100).await;
+    let id = app.approved("in-an", "HTX Nông nghiệp Sơn Kim", 1).await;
+    let (_, list) = crate::support::json(app.get("/api/v1/fairs/in-an/booths").await).await;
+    let first = list["booths"][0]["code"].as_str().unwrap().to_owned();
+    assert_eq!(app.allocate("in-an", &first, &id).await.0, 201);
+    let (_driver, client) = browser().await;
+    sign_in(&client, &app).await;
+    client
+        .goto(&app.url("/organizer/fairs/in-an/print/plan?lang=vi"))
+        .await
+        .unwrap();
+    let config = PrintConfiguration::builder()
+        .orientation(PrintOrientation::Landscape)
+        .size(PrintSize::A4)
+        .build()
+        .unwrap();
+    let pdf = client.print(config).await.unwrap();
+    let (pages, media) = pdf_pages(&pdf);
+    assert_eq!(pages, 1, "the plan fits one page");
+    assert!(media.len() == 4 && media[2] > media[3], "landscape: {media:?}");
+    // The booth cards, one a page: the count reads what Chromium wrote.
+    let other = app.approved("in-an", "HTX Thạch Hà", 1).await;
+    let second = list["booths"][1]["code"].as_str().unwrap().to_owned();
+    assert_eq!(app.allocate("in-an", &second, &other).await.0, 201);
+    client
+        .goto(&app.url("/organizer/fairs/in-an/print/cards?lang=vi"))
+        .await
+        .unwrap();
+    let config = PrintConfiguration::builder().size(PrintSize::A4).build().unwrap();
+    let (pages, _) = pdf_pages(&client.print(config).await.unwrap());
+    assert_eq!(pages, 2, "a card a page");
     client.close().await.unwrap();
 }

@@ -7,6 +7,7 @@ pub mod floor;
 pub mod input;
 pub mod pages;
 pub mod planning;
+pub mod print;
 pub mod settings;
 
 use actix_web::web::ServiceConfig;
@@ -21,5 +22,6 @@ pub fn page_routes(cfg: &mut ServiceConfig) {
     pages::routes(cfg);
     settings::routes(cfg);
     planning::routes(cfg);
+    print::routes(cfg);
     directory::page_routes(cfg);
 }
