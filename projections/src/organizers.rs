@@ -11,6 +11,11 @@ pub struct OrganizerAccount {
     pub token_hash: String,
     /// Sessions begun and not ended (digests of their ids), with when each began.
     pub sessions: HashMap<String, chrono::DateTime<chrono::Utc>>,
+    /// When the account was added, and when it last signed in.
+    pub added_at: chrono::DateTime<chrono::Utc>,
+    pub last_sign_in: Option<chrono::DateTime<chrono::Utc>>,
+    /// Revoked: kept for the log's history, found by neither email nor token.
+    pub revoked: bool,
 }
 
 /// Organizer accounts, found by id, email or API-token hash.
@@ -45,6 +50,9 @@ impl Organizers {
                         password_hash: e.password_hash.clone(),
                         token_hash: e.token_hash.clone(),
                         sessions: HashMap::new(),
+                        added_at: env.recorded_at,
+                        last_sign_in: None,
+                        revoked: false,
                     },
                 );
             }
@@ -61,6 +69,7 @@ impl Organizers {
                     let oldest = env.recorded_at - chrono::Duration::hours(SESSION_HOURS);
                     account.sessions.retain(|_, began| *began > oldest);
                     account.sessions.insert(e.session.clone(), env.recorded_at);
+                    account.last_sign_in = Some(env.recorded_at);
                 }
             }
             Event::OrganizerSignedOut(e) => {
@@ -79,6 +88,7 @@ impl Organizers {
                     self.by_email.remove(&account.email.to_lowercase());
                     self.by_token_hash.remove(&account.token_hash);
                     account.sessions.clear();
+                    account.revoked = true;
                 }
             }
             Event::OrganizerSessionsEnded(e) => {

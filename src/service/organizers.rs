@@ -33,20 +33,35 @@ pub enum AddOrganizerError {
     Command(CommandError),
 }
 
+/// The command-line tool, as the actor of what an operator does.
+fn cli() -> Actor {
+    Actor::System {
+        component: "cli".into(),
+    }
+}
+
+/// Argon2 is slow by design: off the async threads.
+async fn hashed(password: &str) -> Result<String, AddOrganizerError> {
+    let password = password.to_owned();
+    tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(|e| AddOrganizerError::Hash(e.to_string()))?
+        .map_err(|e| AddOrganizerError::Hash(e.to_string()))
+}
+
 pub async fn add(store: &dyn EventStore, email: &str) -> Result<NewOrganizer, AddOrganizerError> {
+    add_by(store, email, cli()).await
+}
+
+/// A new organizer with a first password and API token, shown once; `by` is who adds it.
+pub async fn add_by(store: &dyn EventStore, email: &str, by: Actor) -> Result<NewOrganizer, AddOrganizerError> {
     let email = email.trim().to_lowercase();
     if !crate::domain::looks_like_email(&email) {
         return Err(AddOrganizerError::BadEmail(email));
     }
     let password = random_token(12);
     let token = random_token(32);
-    let password_hash = {
-        let password = password.clone();
-        tokio::task::spawn_blocking(move || hash_password(&password))
-            .await
-            .map_err(|e| AddOrganizerError::Hash(e.to_string()))?
-            .map_err(|e| AddOrganizerError::Hash(e.to_string()))?
-    };
+    let password_hash = hashed(&password).await?;
     let id = organizer_id_for(&email);
     let added = OrganizerAdded {
         organizer_id: id,
@@ -54,12 +69,7 @@ pub async fn add(store: &dyn EventStore, email: &str) -> Result<NewOrganizer, Ad
         password_hash,
         token_hash: token_hash(&token),
     };
-    let ctx = CommandContext::new(
-        Actor::System {
-            component: "cli".into(),
-        },
-        Utc::now(),
-    );
+    let ctx = CommandContext::new(by, Utc::now());
     let outcome = execute::<OrganizerState, _>(store, &streams::organizer(&id), &ctx, None, |state| {
         organizer::add(state, &added)
     })
@@ -76,76 +86,71 @@ pub async fn add(store: &dyn EventStore, email: &str) -> Result<NewOrganizer, Ad
     })
 }
 
-/// Replaces an organizer's API token (the old one stops working at once); returns the new
-/// token, shown once.
-pub async fn rotate_token(store: &dyn EventStore, email: &str) -> Result<(String, u64), AddOrganizerError> {
+/// Runs `decide` on the stream of the organizer with `email`, as `by`; an unknown or
+/// revoked organizer is [`AddOrganizerError::Unknown`].
+async fn on_account(
+    store: &dyn EventStore,
+    email: &str,
+    by: Actor,
+    decide: impl Fn(&OrganizerState) -> Result<Vec<hoicho_events::Event>, crate::domain::DomainError>,
+) -> Result<u64, AddOrganizerError> {
     let email = email.trim().to_lowercase();
     let id = organizer_id_for(&email);
-    let token = random_token(32);
-    let digest = token_hash(&token);
-    let ctx = CommandContext::new(
-        Actor::System {
-            component: "cli".into(),
-        },
-        Utc::now(),
-    );
-    let outcome = execute::<OrganizerState, _>(store, &streams::organizer(&id), &ctx, None, |state| {
-        organizer::issue_token(state, &digest)
-    })
-    .await
-    .map_err(|err| match err {
-        CommandError::Domain(_) => AddOrganizerError::Unknown(email.clone()),
-        other => AddOrganizerError::Command(other),
-    })?;
-    Ok((token, outcome.position))
-}
-
-/// A new password for the organizer with `email`, shown once; every session ends.
-pub async fn change_password(store: &dyn EventStore, email: &str) -> Result<(String, u64), AddOrganizerError> {
-    let email = email.trim().to_lowercase();
-    let id = organizer_id_for(&email);
-    let password = random_token(12);
-    let hash = {
-        let password = password.clone();
-        tokio::task::spawn_blocking(move || hash_password(&password))
-            .await
-            .map_err(|e| AddOrganizerError::Hash(e.to_string()))?
-            .map_err(|e| AddOrganizerError::Hash(e.to_string()))?
-    };
-    let ctx = CommandContext::new(
-        Actor::System {
-            component: "cli".into(),
-        },
-        Utc::now(),
-    );
-    let outcome = execute::<OrganizerState, _>(store, &streams::organizer(&id), &ctx, None, |state| {
-        organizer::change_password(state, &hash)
-    })
-    .await
-    .map_err(|err| match err {
-        CommandError::Domain(_) => AddOrganizerError::Unknown(email.clone()),
-        other => AddOrganizerError::Command(other),
-    })?;
-    Ok((password, outcome.position))
-}
-
-/// The organizer with `email` can no longer sign in or use its token; every session ends.
-pub async fn revoke(store: &dyn EventStore, email: &str) -> Result<u64, AddOrganizerError> {
-    let email = email.trim().to_lowercase();
-    let id = organizer_id_for(&email);
-    let ctx = CommandContext::new(
-        Actor::System {
-            component: "cli".into(),
-        },
-        Utc::now(),
-    );
-    let outcome = execute::<OrganizerState, _>(store, &streams::organizer(&id), &ctx, None, organizer::revoke)
+    let ctx = CommandContext::new(by, Utc::now());
+    let outcome = execute::<OrganizerState, _>(store, &streams::organizer(&id), &ctx, None, decide)
         .await
         .map_err(|err| match err {
             CommandError::Domain(_) => AddOrganizerError::Unknown(email.clone()),
             other => AddOrganizerError::Command(other),
         })?;
     Ok(outcome.position)
+}
+
+/// Replaces an organizer's API token (the old one stops working at once); returns the new
+/// token, shown once.
+pub async fn rotate_token(store: &dyn EventStore, email: &str) -> Result<(String, u64), AddOrganizerError> {
+    rotate_token_by(store, email, cli()).await
+}
+
+/// [`rotate_token`], by `by`.
+pub async fn rotate_token_by(
+    store: &dyn EventStore,
+    email: &str,
+    by: Actor,
+) -> Result<(String, u64), AddOrganizerError> {
+    let token = random_token(32);
+    let digest = token_hash(&token);
+    let position = on_account(store, email, by, |state| organizer::issue_token(state, &digest)).await?;
+    Ok((token, position))
+}
+
+/// A new password for the organizer with `email`, shown once; every session ends.
+pub async fn change_password(store: &dyn EventStore, email: &str) -> Result<(String, u64), AddOrganizerError> {
+    set_password(store, email, None, cli()).await
+}
+
+/// The organizer's password becomes `chosen` (or a random one, returned to show once), by
+/// `by`; every session ends.
+pub async fn set_password(
+    store: &dyn EventStore,
+    email: &str,
+    chosen: Option<String>,
+    by: Actor,
+) -> Result<(String, u64), AddOrganizerError> {
+    let password = chosen.unwrap_or_else(|| random_token(12));
+    let hash = hashed(&password).await?;
+    let position = on_account(store, email, by, |state| organizer::change_password(state, &hash)).await?;
+    Ok((password, position))
+}
+
+/// The organizer with `email` can no longer sign in or use its token; every session ends.
+pub async fn revoke(store: &dyn EventStore, email: &str) -> Result<u64, AddOrganizerError> {
+    revoke_by(store, email, cli()).await
+}
+
+/// [`revoke`], by `by`.
+pub async fn revoke_by(store: &dyn EventStore, email: &str, by: Actor) -> Result<u64, AddOrganizerError> {
+    on_account(store, email, by, organizer::revoke).await
 }
 
 /// Runs `decide` on `organizer`'s stream for the organizer itself and waits until the

@@ -831,3 +831,182 @@ async fn the_print_pages_list_exhibitors_by_zone_and_give_each_booth_a_card_with
     let unknown = app.get_page("/organizer/fairs/ht2022/print/posters", &cookie).await;
     assert_eq!(unknown.status().as_u16(), 404);
 }
+
+/// Signs in through the form as `email`: the Cookie header to send, if the password is right.
+async fn sign_in_as(app: &TestApp, email: &str, password: &str) -> Option<String> {
+    let response = app
+        .client
+        .post(app.url("/login"))
+        .header("cookie", format!("hoicho_csrf={}", crate::support::CSRF))
+        .form(&[("email", email), ("password", password), ("csrf", crate::support::CSRF)])
+        .send()
+        .await
+        .unwrap();
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("hoicho_session="))
+        .and_then(|v| v.split(';').next())
+        .map(|session| format!("{session}; hoicho_csrf={}", crate::support::CSRF))
+}
+
+/// The secret a team page shows once.
+fn shown_once(html: &str) -> String {
+    let start = html.find("id=\"secret\">").expect("a secret shown") + "id=\"secret\">".len();
+    html[start..].split('<').next().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn the_team_page_adds_revokes_and_changes_passwords_and_tokens() {
+    let app = spawn().await;
+    let cookie = app.organizer_cookie().await;
+    assert_eq!(app.get("/organizer/team").await.status().as_u16(), 303);
+    let page = app.get_page("/organizer/team", &cookie).await.text().await.unwrap();
+    assert!(page.contains(&app.organizer_email) && page.contains("Đăng nhập gần nhất"));
+
+    // A colleague, with a first password shown once, which signs in.
+    let added = app
+        .post_form(
+            "/organizer/team",
+            &cookie,
+            &[("action", "add"), ("email", "Dong.Nghiep@HaTinh.gov.vn")],
+        )
+        .await;
+    assert_eq!(added.status().as_u16(), 200);
+    assert_eq!(added.headers()["cache-control"], "no-store");
+    let password = shown_once(&added.text().await.unwrap());
+    let colleague = sign_in_as(&app, "dong.nghiep@hatinh.gov.vn", &password)
+        .await
+        .expect("signs in");
+    let again = app
+        .post_form(
+            "/organizer/team",
+            &cookie,
+            &[("action", "add"), ("email", "dong.nghiep@hatinh.gov.vn")],
+        )
+        .await;
+    assert_eq!(again.status().as_u16(), 409);
+    let bad = app
+        .post_form(
+            "/organizer/team",
+            &cookie,
+            &[("action", "add"), ("email", "not-an-email")],
+        )
+        .await;
+    assert_eq!(bad.status().as_u16(), 422);
+    assert!(bad.text().await.unwrap().contains("không phải địa chỉ email hợp lệ"));
+
+    // Revoking: not oneself, not without "I am sure"; then the colleague's session stops.
+    let me = app.organizer_email.clone();
+    let own = app
+        .post_form(
+            "/organizer/team",
+            &cookie,
+            &[("action", "revoke"), ("email", me.as_str()), ("confirm", "1")],
+        )
+        .await;
+    assert_eq!(own.status().as_u16(), 409);
+    let unsure = app
+        .post_form(
+            "/organizer/team",
+            &cookie,
+            &[("action", "revoke"), ("email", "dong.nghiep@hatinh.gov.vn")],
+        )
+        .await;
+    assert_eq!(unsure.status().as_u16(), 422);
+    assert_eq!(app.get_page("/organizer", &colleague).await.status().as_u16(), 200);
+    let revoked = app
+        .post_form(
+            "/organizer/team",
+            &cookie,
+            &[
+                ("action", "revoke"),
+                ("email", "dong.nghiep@hatinh.gov.vn"),
+                ("confirm", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(revoked.status().as_u16(), 303);
+    assert_eq!(
+        app.get_page("/organizer", &colleague).await.status().as_u16(),
+        303,
+        "signed out at once"
+    );
+    assert!(sign_in_as(&app, "dong.nghiep@hatinh.gov.vn", &password).await.is_none());
+    let page = app.get_page("/organizer/team", &cookie).await.text().await.unwrap();
+    assert!(page.contains("Đã thu hồi quyền"));
+
+    // A new API token, shown once; the old one stops.
+    let issued = app.post_form("/organizer/team", &cookie, &[("action", "token")]).await;
+    assert_eq!(issued.status().as_u16(), 200);
+    let token = shown_once(&issued.text().await.unwrap());
+    assert_eq!(
+        app.get_as_organizer("/api/v1/fairs/x/registrations")
+            .await
+            .status()
+            .as_u16(),
+        401
+    );
+    let with_new = app.get_with_token("/api/v1/notifications", &token).await;
+    assert_ne!(with_new.status().as_u16(), 401);
+    // A new credential ends the sessions of the old one.
+    assert_eq!(app.get_page("/organizer", &cookie).await.status().as_u16(), 303);
+    let cookie = app.organizer_cookie().await;
+
+    // One's own password: each refusal named; then every session ends and the new one works.
+    for (fields, expected) in [
+        (
+            [
+                ("current", "wrong"),
+                ("new", "mat-khau-moi-dai"),
+                ("again", "mat-khau-moi-dai"),
+            ],
+            "Mật khẩu hiện tại không đúng",
+        ),
+        (
+            [
+                ("current", app.organizer_password.as_str()),
+                ("new", "ngan"),
+                ("again", "ngan"),
+            ],
+            "ít nhất 12 ký tự",
+        ),
+        (
+            [
+                ("current", app.organizer_password.as_str()),
+                ("new", "mat-khau-moi-dai"),
+                ("again", "mat-khau-khac-dai"),
+            ],
+            "không khớp",
+        ),
+    ] {
+        let mut all = vec![("action", "password")];
+        all.extend(fields);
+        let refused = app.post_form("/organizer/team", &cookie, &all).await;
+        assert_eq!(refused.status().as_u16(), 422);
+        assert!(refused.text().await.unwrap().contains(expected), "{expected}");
+    }
+    let changed = app
+        .post_form(
+            "/organizer/team",
+            &cookie,
+            &[
+                ("action", "password"),
+                ("current", app.organizer_password.as_str()),
+                ("new", "mat-khau-moi-dai"),
+                ("again", "mat-khau-moi-dai"),
+            ],
+        )
+        .await;
+    assert_eq!(changed.status().as_u16(), 303);
+    assert_eq!(location(&changed), "/login?changed=1&lang=vi");
+    assert_eq!(
+        app.get_page("/organizer", &cookie).await.status().as_u16(),
+        303,
+        "this session ended too"
+    );
+    assert!(sign_in_as(&app, &me, &app.organizer_password).await.is_none());
+    assert!(sign_in_as(&app, &me, "mat-khau-moi-dai").await.is_some());
+}

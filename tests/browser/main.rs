@@ -595,6 +595,7 @@ async fn an_organizer_creates_a_fair_imports_its_plan_and_opens_it_in_chromium()
         &app,
         &[
             "/organizer",
+            "/organizer/team",
             "/organizer/fairs/new",
             "/organizer/fairs/ocop-thu-2027/settings",
             "/organizer/fairs/ocop-thu-2027/rules",

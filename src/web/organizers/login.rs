@@ -36,6 +36,8 @@ struct LoginPage {
     csrf: String,
     email: String,
     error: Option<String>,
+    /// Said after the organizer changed the password on the team page.
+    notice: Option<String>,
 }
 
 fn login_page(req: &HttpRequest, status: StatusCode, email: String, error: Option<&str>) -> HttpResponse {
@@ -46,6 +48,11 @@ fn login_page(req: &HttpRequest, status: StatusCode, email: String, error: Optio
     } = Frame::of(req);
     let csrf = csrf_token(req);
     let error = error.map(|key| lang.t(key).to_owned());
+    let notice = req
+        .query_string()
+        .split('&')
+        .any(|p| p == "changed=1")
+        .then(|| lang.t("team.password_changed").to_owned());
     let response = render(
         status,
         lang,
@@ -56,6 +63,7 @@ fn login_page(req: &HttpRequest, status: StatusCode, email: String, error: Optio
             csrf: csrf.clone(),
             email,
             error,
+            notice,
         },
     );
     with_csrf(response, &csrf)

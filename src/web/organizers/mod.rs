@@ -1,11 +1,13 @@
-//! The organizers' own pages: signing in and out, and the desk they start from.
+//! The organizers' own pages: signing in and out, the desk they start from, and the team.
 
 pub mod desk;
 pub mod login;
+pub mod team;
 
 use actix_web::web::ServiceConfig;
 
 pub fn page_routes(cfg: &mut ServiceConfig) {
     login::routes(cfg);
     desk::routes(cfg);
+    team::routes(cfg);
 }
