@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::web::{self, Data, Form, Path, Query};
 use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
@@ -20,7 +20,7 @@ use crate::service::{self, CommandContext};
 use crate::web::kit::error::ApiError;
 use crate::web::kit::extract::organizer_of;
 use crate::web::kit::input::form_text;
-use crate::web::kit::page::{csrf_ok, csrf_token, not_found_page, render, to_login, with_csrf, Frame};
+use crate::web::kit::page::{csrf_ok, csrf_token, not_found_page, render, see_other, to_login, with_csrf, Frame};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/organizer/fairs/{fair}/rules", web::get().to(rules))
@@ -408,12 +408,10 @@ async fn act(
         .await
         .map_err(ApiError::from)
     {
-        Ok(_) => HttpResponse::SeeOther()
-            .insert_header((
-                header::LOCATION,
-                format!("/organizer/fairs/{fair}/rules?saved={saved}&lang={}", lang.code()),
-            ))
-            .finish(),
+        Ok(_) => see_other(format!(
+            "/organizer/fairs/{fair}/rules?saved={saved}&lang={}",
+            lang.code()
+        )),
         Err(err) => {
             let message = match err.body.code.as_str() {
                 "booth_taken" => lang

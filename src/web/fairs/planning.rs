@@ -24,7 +24,7 @@ use crate::web::fairs::input::plan_from_csv;
 use crate::web::fairs::settings::actor_name;
 use crate::web::kit::error::ApiError;
 use crate::web::kit::extract::organizer_of;
-use crate::web::kit::page::{csrf_ok, csrf_token, not_found_page, render, to_login, with_csrf, Frame};
+use crate::web::kit::page::{csrf_ok, csrf_token, not_found_page, render, see_other, to_login, with_csrf, Frame};
 
 /// The largest import a form may carry: about 20,000 booths.
 const IMPORT_LIMIT: usize = 1024 * 1024;
@@ -305,12 +305,7 @@ async fn import(
         .await
         .map_err(ApiError::from)
     {
-        Ok(_) => HttpResponse::SeeOther()
-            .insert_header((
-                header::LOCATION,
-                format!("/organizer/fairs/{fair}/plan?saved=1&lang={}", lang.code()),
-            ))
-            .finish(),
+        Ok(_) => see_other(format!("/organizer/fairs/{fair}/plan?saved=1&lang={}", lang.code())),
         Err(err) if err.body.code == "plan_changed" => answer(StatusCode::CONFLICT, &|page, p, view| {
             let (at, by) = view
                 .plan_changed

@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::web::{self, Data, Form, Path, Query};
 use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
@@ -21,7 +21,7 @@ use crate::service::{self, CommandContext};
 use crate::web::fairs::input::{self as fair_input, DEFAULT_TIME_ZONE};
 use crate::web::kit::error::ApiError;
 use crate::web::kit::extract::{organizer_of, Organizer};
-use crate::web::kit::page::{csrf_ok, csrf_token, not_found_page, render, to_login, with_csrf, Frame};
+use crate::web::kit::page::{csrf_ok, csrf_token, not_found_page, render, see_other, to_login, with_csrf, Frame};
 use crate::web::kit::write::{form_mark, replay};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -428,12 +428,10 @@ async fn create(state: Data<AppState>, req: HttpRequest, form: Form<Vec<(String,
         });
     }
     let created = |id: &str| {
-        HttpResponse::SeeOther()
-            .insert_header((
-                header::LOCATION,
-                format!("/organizer/fairs/{id}/settings?saved=created&lang={}", lang.code()),
-            ))
-            .finish()
+        see_other(format!(
+            "/organizer/fairs/{id}/settings?saved=created&lang={}",
+            lang.code()
+        ))
     };
     if let Ok(Some(_)) = replay(&state, &ctx).await {
         return created(fair_id.as_str());
@@ -538,12 +536,10 @@ async fn save(
         .await
         .map_err(ApiError::from)
     {
-        Ok(_) => HttpResponse::SeeOther()
-            .insert_header((
-                header::LOCATION,
-                format!("/organizer/fairs/{fair}/settings?saved=saved&lang={}", lang.code()),
-            ))
-            .finish(),
+        Ok(_) => see_other(format!(
+            "/organizer/fairs/{fair}/settings?saved=saved&lang={}",
+            lang.code()
+        )),
         Err(err) if err.body.code == "details_changed" => {
             let conflict = {
                 let p = state.read();
@@ -597,12 +593,10 @@ async fn open_or_close(
         .await
         .map_err(ApiError::from)
     {
-        Ok(_) => HttpResponse::SeeOther()
-            .insert_header((
-                header::LOCATION,
-                format!("/organizer/fairs/{fair}/settings?saved={saved}&lang={}", lang.code()),
-            ))
-            .finish(),
+        Ok(_) => see_other(format!(
+            "/organizer/fairs/{fair}/settings?saved={saved}&lang={}",
+            lang.code()
+        )),
         Err(err) if err.status == StatusCode::NOT_FOUND => not_found_page(&req, "fair.not_found"),
         Err(err) => page_error(err.status, err.body.message),
     }

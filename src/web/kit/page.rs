@@ -73,6 +73,13 @@ struct ErrorPage {
     message: String,
 }
 
+/// The answer to a form that did what it was asked: go on to `location` (303).
+pub fn see_other(location: impl Into<String>) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location.into()))
+        .finish()
+}
+
 /// Where a page for organizers sends a visitor who is not signed in.
 pub fn to_login(req: &HttpRequest) -> HttpResponse {
     HttpResponse::SeeOther()

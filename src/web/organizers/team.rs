@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::web::{self, Data, Form, Query};
 use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
@@ -16,7 +16,7 @@ use crate::app::AppState;
 use crate::i18n::{datetime_vn, Lang};
 use crate::service::organizers::{self, AddOrganizerError};
 use crate::web::kit::extract::{organizer_of, Organizer};
-use crate::web::kit::page::{csrf_ok, csrf_token, private, render, to_login, with_csrf, Frame};
+use crate::web::kit::page::{csrf_ok, csrf_token, private, render, see_other, to_login, with_csrf, Frame};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/organizer/team", web::get().to(team))
@@ -196,12 +196,7 @@ async fn act(
             match organizers::revoke_by(&*state.store, &email, by).await {
                 Ok(position) => {
                     crate::service::settle(&state, position).await;
-                    HttpResponse::SeeOther()
-                        .insert_header((
-                            header::LOCATION,
-                            format!("/organizer/team?done=revoked&lang={}", lang.code()),
-                        ))
-                        .finish()
+                    see_other(format!("/organizer/team?done=revoked&lang={}", lang.code()))
                 }
                 Err(AddOrganizerError::Unknown(_)) => {
                     refuse(StatusCode::NOT_FOUND, "revoke", lang.t("team.unknown").to_owned())
@@ -249,9 +244,7 @@ async fn act(
                 Ok((_, position)) => {
                     crate::service::settle(&state, position).await;
                     // Every session ended with the old password, this one too.
-                    HttpResponse::SeeOther()
-                        .insert_header((header::LOCATION, format!("/login?changed=1&lang={}", lang.code())))
-                        .finish()
+                    see_other(format!("/login?changed=1&lang={}", lang.code()))
                 }
                 Err(err) => unavailable(err),
             }
