@@ -77,6 +77,7 @@ fn synthetic_log(exhibitors: usize, per: usize) -> Vec<RecordedEvent> {
                     price_vnd: 3_000_000,
                     x: (n % 50) as f64 * 3.0,
                     y: (n / 50) as f64 * 3.0,
+                    power: false,
                 },
             }),
             &mut events,

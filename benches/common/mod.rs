@@ -164,6 +164,7 @@ pub fn booth_event(fair: &str, n: usize) -> Event {
             price_vnd: 3_000_000 + n as i64,
             x: (n % 100) as f64 * 3.0,
             y: (n / 100) as f64 * 3.0,
+            power: false,
         },
     })
 }

@@ -85,6 +85,13 @@ pub struct Booth {
     pub price_vnd: i64,
     pub x: f64,
     pub y: f64,
+    /// It has an electric outlet (cold drinks, a fridge, a rice cooker).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub power: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// A booth was added to the plan (`BoothDefined`) or changed in place (`BoothChanged`).

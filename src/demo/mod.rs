@@ -74,6 +74,8 @@ fn booth(code: String, zone: &str, kind: &str, x: f64, y: f64) -> Booth {
         price_vnd,
         x,
         y,
+        // The food stands have outlets.
+        power: zone == "D",
     }
 }
 

@@ -601,6 +601,7 @@ mod tests {
             price_vnd: price,
             x: 0.0,
             y: 0.0,
+            power: false,
         }
     }
 

@@ -128,6 +128,7 @@ pub(super) fn text(key: &str) -> Option<(&'static str, &'static str)> {
         "rules.flash.quotas" => ("Đã lưu hạn mức.", "Quotas saved."),
         "rules.flash.blocked" => ("Đã giữ lại gian.", "The booth is blocked."),
         "rules.flash.unblocked" => ("Đã bỏ giữ gian.", "The booth is free again."),
+        "booth.power" => ("có điện", "power"),
         "desk.plan" => ("Sơ đồ gian hàng", "Floor plan"),
         "plan.flash.saved" => ("Đã lưu sơ đồ.", "The plan was saved."),
         "plan.whole_file" => ("cả tệp", "the whole file"),
@@ -168,8 +169,8 @@ pub(super) fn text(key: &str) -> Option<(&'static str, &'static str)> {
         "plan.export_csv" => ("Tải sơ đồ (CSV)", "Download the plan (CSV)"),
         "plan.import" => ("Nhập sơ đồ từ tệp", "Import the plan from a file"),
         "plan.import_hint" => (
-            "Các cột: code, zone, zone_name, kind, width_m, depth_m, price_vnd, x, y (như tệp tải về). Tệp thay thế toàn bộ sơ đồ; bạn xem trước thay đổi rồi mới lưu.",
-            "Columns: code, zone, zone_name, kind, width_m, depth_m, price_vnd, x, y (as in the download). The file replaces the whole plan; you see what changes before it is saved.",
+            "Các cột: code, zone, zone_name, kind, width_m, depth_m, price_vnd, x, y, power (1: có ổ điện), như tệp tải về. Tệp thay thế toàn bộ sơ đồ; bạn xem trước thay đổi rồi mới lưu.",
+            "Columns: code, zone, zone_name, kind, width_m, depth_m, price_vnd, x, y, power (1: an outlet), as in the download. The file replaces the whole plan; you see what changes before it is saved.",
         ),
         "plan.file" => ("Chọn tệp CSV", "Choose a CSV file"),
         "plan.paste" => ("hoặc dán các ô từ bảng tính", "or paste the cells from a spreadsheet"),

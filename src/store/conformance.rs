@@ -498,6 +498,7 @@ fn booth(n: u64) -> NewEvent {
             price_vnd: 3_000_000,
             x: n as f64,
             y: 0.0,
+            power: false,
         },
     });
     let metadata = hoicho_events::Metadata::by(hoicho_events::Actor::Public);

@@ -598,7 +598,7 @@ async fn the_plan_is_exported_and_imported_with_a_preview_and_every_bad_row_name
 
     // Bad rows are named by line and column; nothing is written.
     let bad = format!(
-        "{}\nA31,A,,standard,0,3,100,0,20\nA32,A,,standard,3,3,-5,3,20\nA31,A,,standard,3,3,1,6,20\n",
+        "{}\nA31,A,,standard,0,3,100,0,20,0\nA32,A,,standard,3,3,-5,3,20,0\nA31,A,,standard,3,3,1,6,20,0\n",
         csv.lines().next().unwrap()
     );
     let refused = post(
@@ -1009,4 +1009,44 @@ async fn the_team_page_adds_revokes_and_changes_passwords_and_tokens() {
     );
     assert!(sign_in_as(&app, &me, &app.organizer_password).await.is_none());
     assert!(sign_in_as(&app, &me, "mat-khau-moi-dai").await.is_some());
+}
+
+#[tokio::test]
+async fn a_booth_with_an_outlet_is_marked_in_the_api_the_csv_and_the_public_list() {
+    let app = spawn().await;
+    open_fair(&app, "dien").await;
+    let csv = "code,zone,kind,width_m,depth_m,price_vnd,x,y,power\n\
+               A01,A,standard,3,3,1000000,0,0,có\n\
+               A02,A,standard,3,3,1000000,3,0,0\n\
+               A03,A,standard,3,3,1000000,6,0,1\n";
+    assert_eq!(app.put_booths_csv("dien", csv).await.status().as_u16(), 200);
+    let (_, list) = json(app.get("/api/v1/fairs/dien/booths").await).await;
+    let powered: Vec<&str> = list["booths"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|b| b["power"] == true)
+        .map(|b| b["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(powered, ["A01", "A03"]);
+    let page = app.get("/fairs/dien").await.text().await.unwrap();
+    assert_eq!(page.matches("⚡ có điện").count(), 2);
+    let cookie = app.organizer_cookie().await;
+    let export = app
+        .get_page("/organizer/fairs/dien/plan.csv", &cookie)
+        .await
+        .text()
+        .await
+        .unwrap();
+    let line = |code: &str| export.lines().find(|l| l.starts_with(code)).unwrap().to_owned();
+    assert!(line("A01,").ends_with(",1") && line("A02,").ends_with(",0"), "{export}");
+    let bad = app
+        .put_booths_csv(
+            "dien",
+            "code,zone,kind,width_m,depth_m,price_vnd,power\nA01,A,standard,3,3,1,maybe\n",
+        )
+        .await;
+    assert_eq!(bad.status().as_u16(), 422);
+    let (_, body) = json(bad).await;
+    assert!(body["error"]["fields"]["booths[0].power"].is_string(), "{body}");
 }

@@ -26,8 +26,12 @@ impl Api {
         Api {
             address: address.to_owned(),
             token: token.to_owned(),
+            // Idle connections are let go before the server's keep-alive (5 s) closes them:
+            // a request sent on a connection the server is closing at that moment fails
+            // with IncompleteMessage, as one of 1,000 racing requests once did.
             client: Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
+                .pool_idle_timeout(std::time::Duration::from_secs(2))
                 .build()
                 .expect("client"),
         }

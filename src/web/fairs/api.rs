@@ -90,6 +90,8 @@ pub struct BoothInput {
     x: Option<f64>,
     /// Metres from the plan's top edge.
     y: Option<f64>,
+    /// It has an electric outlet; default false.
+    power: Option<bool>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -111,6 +113,7 @@ pub struct BoothOut {
     price_vnd: i64,
     x: f64,
     y: f64,
+    power: bool,
     /// `available`, `allocated` or `blocked`.
     status: String,
     /// Who is there, when allocated: public facts only.
@@ -358,6 +361,7 @@ pub async fn list_booths(
             price_vnd: b.booth.price_vnd,
             x: b.booth.x,
             y: b.booth.y,
+            power: b.booth.power,
             status: status_name(b.status).to_owned(),
             holder: b
                 .holder
@@ -419,7 +423,7 @@ impl BoothsCache {
     }
 }
 
-#[utoipa::path(put, path = "/api/v1/fairs/{fair}/booths", tag = "booths", request_body(content = PlanInput, description = "JSON, or text/csv with columns code,zone,kind,width_m,depth_m,price_vnd,x,y[,zone_name]"),
+#[utoipa::path(put, path = "/api/v1/fairs/{fair}/booths", tag = "booths", request_body(content = PlanInput, description = "JSON, or text/csv with columns code,zone,kind,width_m,depth_m,price_vnd,x,y[,zone_name,power]"),
     params(("If-Match" = Option<String>, Header, description = "The ETag the plan is based on")),
     responses((status = 200, body = WriteOut), (status = 404, body = ErrorResponse), (status = 409, body = ErrorResponse), (status = 412, body = ErrorResponse), (status = 415, body = ErrorResponse), (status = 422, body = ErrorResponse)),
     security(("bearer" = [])))]

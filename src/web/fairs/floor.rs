@@ -30,6 +30,8 @@ pub struct BoothBox {
     /// What they sell, with OCOP stars.
     pub products: String,
     pub selected: bool,
+    /// It has an electric outlet.
+    pub power: bool,
     pub x: f64,
     pub y: f64,
     pub width: f64,
@@ -130,6 +132,7 @@ pub fn plan(
             exhibitor,
             products,
             selected: selected == Some(b.code.as_str()),
+            power: b.power,
             code: b.code.to_string(),
             zone: b.zone.to_string(),
             zone_name,

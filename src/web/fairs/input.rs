@@ -205,7 +205,17 @@ pub fn colour(check: &mut Check, obj: &Map<String, Value>, path: &str) -> Option
     }
 }
 
-const BOOTH_FIELDS: &[&str] = &["code", "zone", "kind", "width_m", "depth_m", "price_vnd", "x", "y"];
+const BOOTH_FIELDS: &[&str] = &[
+    "code",
+    "zone",
+    "kind",
+    "width_m",
+    "depth_m",
+    "price_vnd",
+    "x",
+    "y",
+    "power",
+];
 
 fn booth(check: &mut Check, value: &Value, path: &str) -> Option<Booth> {
     let obj = check.object(value, path, BOOTH_FIELDS)?;
@@ -217,6 +227,18 @@ fn booth(check: &mut Check, value: &Value, path: &str) -> Option<Booth> {
     let price = check.integer(obj, path, "price_vnd", 0, 1_000_000_000_000, true);
     let x = check.number(obj, path, "x", 0.0, 10_000.0, false).unwrap_or(0.0);
     let y = check.number(obj, path, "y", 0.0, 10_000.0, false).unwrap_or(0.0);
+    let power = match obj.get("power") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => *b,
+        Some(_) => {
+            check.fail2(
+                crate::web::kit::input::field(path, "power"),
+                "phải là true/false (trong CSV: 1/0, có/không)",
+                "must be true or false (in CSV: 1/0, yes/no)",
+            );
+            false
+        }
+    };
     Some(Booth {
         code: BoothCode::new_unchecked(code?),
         zone: ZoneCode::new_unchecked(zone?),
@@ -226,6 +248,7 @@ fn booth(check: &mut Check, value: &Value, path: &str) -> Option<Booth> {
         price_vnd: price?,
         x,
         y,
+        power,
     })
 }
 
@@ -390,6 +413,14 @@ pub fn plan_from_csv(
 /// A CSV cell as JSON: numbers for numeric columns where they read as numbers (a decimal
 /// comma and thousands dots, as Vietnamese spreadsheets write them, are understood).
 fn csv_value(header: &str, field: &str) -> Value {
+    if header == "power" {
+        let folded = hoicho_projections::fold(field);
+        return match folded.as_str() {
+            "1" | "true" | "yes" | "co" | "x" => Value::Bool(true),
+            "0" | "false" | "no" | "khong" => Value::Bool(false),
+            _ => Value::String(field.to_owned()),
+        };
+    }
     let numeric = matches!(header, "width_m" | "depth_m" | "price_vnd" | "x" | "y");
     if !numeric {
         return Value::String(field.to_owned());

@@ -42,7 +42,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 /// The columns of the export, which the import reads back.
-const COLUMNS: [&str; 9] = [
+const COLUMNS: [&str; 10] = [
     "code",
     "zone",
     "zone_name",
@@ -52,6 +52,7 @@ const COLUMNS: [&str; 9] = [
     "price_vnd",
     "x",
     "y",
+    "power",
 ];
 
 /// What an import would do.
@@ -334,7 +335,7 @@ async fn script() -> HttpResponse {
 }
 
 /// The plan's rows as the export writes them, in code order.
-fn rows(view: &FairView) -> Vec<[String; 9]> {
+fn rows(view: &FairView) -> Vec<[String; 10]> {
     view.booths
         .values()
         .map(|b| {
@@ -350,6 +351,7 @@ fn rows(view: &FairView) -> Vec<[String; 9]> {
                 b.price_vnd.to_string(),
                 b.x.to_string(),
                 b.y.to_string(),
+                if b.power { "1" } else { "0" }.to_owned(),
             ]
         })
         .collect()
