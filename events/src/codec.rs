@@ -118,6 +118,7 @@ events! {
     OrganizerSessionsEnded(OrganizerSessionsEnded) = 1,
     OrganizerPasswordChanged(OrganizerPasswordChanged) = 1,
     OrganizerRevoked(OrganizerRevoked) = 1,
+    FloorDrawn(FloorDrawn) = 1,
 }
 
 /// Turns the stored shape of `event_type` at version `from` into the shape of `from + 1`.

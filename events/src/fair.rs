@@ -110,6 +110,43 @@ pub struct BoothRetired {
     pub code: BoothCode,
 }
 
+/// The hall the plan is drawn in, in metres from its top-left corner.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Hall {
+    pub width_m: f64,
+    pub depth_m: f64,
+}
+
+/// A plain shape on the plan that is not a booth: an aisle, the entrance, the stage, the
+/// toilets, or a free label.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Shape {
+    /// `aisle`, `entrance`, `stage`, `toilets` or `label`.
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub label: String,
+    pub x: f64,
+    pub y: f64,
+    pub width_m: f64,
+    pub depth_m: f64,
+}
+
+/// What the plan shows besides its booths.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Floor {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hall: Option<Hall>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shapes: Vec<Shape>,
+}
+
+/// The hall and the plain shapes of a fair's plan were replaced.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FloorDrawn {
+    pub fair_id: FairId,
+    pub floor: Floor,
+}
+
 /// An organizer opened applications, whatever the planned window says.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RegistrationOpened {

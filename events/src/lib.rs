@@ -23,8 +23,8 @@ pub use allocation::{
 pub use codec::{DecodeError, Event};
 pub use envelope::{Actor, Envelope, EnvelopeHeader, IdempotencyMark, Metadata, NewEvent, RecordedEvent};
 pub use fair::{
-    Booth, BoothDefined, BoothRetired, FairAmended, FairCreated, FairDetails, RegistrationClosed, RegistrationOpened,
-    Zone, ZoneDefined, ZoneRetired,
+    Booth, BoothDefined, BoothRetired, FairAmended, FairCreated, FairDetails, Floor, FloorDrawn, Hall,
+    RegistrationClosed, RegistrationOpened, Shape, Zone, ZoneDefined, ZoneRetired,
 };
 pub use ids::{BoothCode, FairId, OrganizerId, ZoneCode};
 pub use notification::{

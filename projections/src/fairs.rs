@@ -57,6 +57,8 @@ pub struct FairView {
     /// When the floor plan (zones, booths) last changed, and by whom.
     #[serde(skip)]
     pub plan_changed: Option<(DateTime<Utc>, hoicho_events::Actor)>,
+    /// The hall and the plain shapes around the booths.
+    pub floor: hoicho_events::Floor,
     /// The edition this fair was copied from.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub copied_from: Option<FairId>,
@@ -153,6 +155,7 @@ impl Fairs {
                     details_changed: (env.recorded_at, Some(env.metadata.actor.clone())),
                     copied_from: e.copied_from.clone(),
                     plan_changed: None,
+                    floor: Default::default(),
                 },
             );
             return;
@@ -173,6 +176,7 @@ impl Fairs {
             Event::AllocationRulesSet(e) => &e.fair_id,
             Event::BooksClosed(e) => &e.fair_id,
             Event::BooksReopened(e) => &e.fair_id,
+            Event::FloorDrawn(e) => &e.fair_id,
             _ => return,
         };
         let Some(fair) = self.by_id.get_mut(fair_id) else {
@@ -188,6 +192,7 @@ impl Fairs {
                 | Event::BoothDefined(_)
                 | Event::BoothChanged(_)
                 | Event::BoothRetired(_)
+                | Event::FloorDrawn(_)
         ) {
             fair.plan_changed = Some((env.recorded_at, env.metadata.actor.clone()));
         }
@@ -270,6 +275,7 @@ impl Fairs {
                 fair.books_closed = false;
                 fair.books_closed_at = None;
             }
+            Event::FloorDrawn(e) => fair.floor = e.floor.clone(),
             _ => {}
         }
     }

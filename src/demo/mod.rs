@@ -239,6 +239,7 @@ pub async fn ensure(state: &AppState, data_dir: &Path) -> anyhow::Result<()> {
         let plan = FairCommand::DefinePlan {
             zones,
             booths,
+            floor: None,
             seen: None,
         };
         service::fairs::run(state, &ctx, &fair_id, None, &plan).await?;

@@ -7,8 +7,8 @@ use chrono::{DateTime, Utc};
 use hoicho_events::{
     AllocationRules, AllocationRulesSet, BooksClosed, BooksReopened, Booth, BoothAllocated, BoothBlocked, BoothCode,
     BoothDefined, BoothMoved, BoothReleased, BoothRetired, BoothUnblocked, Event, FairAmended, FairCreated,
-    FairDetails, FairId, RegistrationClosed, RegistrationId, RegistrationOpened, ReleaseCause, Zone, ZoneCode,
-    ZoneDefined, ZoneRetired,
+    FairDetails, FairId, Floor, FloorDrawn, RegistrationClosed, RegistrationId, RegistrationOpened, ReleaseCause, Zone,
+    ZoneCode, ZoneDefined, ZoneRetired,
 };
 
 use super::{Aggregate, DomainError};
@@ -29,6 +29,8 @@ pub struct FairState {
     pub rules: AllocationRules,
     /// Sales tallies are frozen.
     pub books_closed: bool,
+    /// The hall and the plain shapes around the booths.
+    pub floor: Floor,
 }
 
 impl FairState {
@@ -94,6 +96,7 @@ impl Aggregate for FairState {
             Event::AllocationRulesSet(e) => self.rules = e.rules.clone(),
             Event::BooksClosed(_) => self.books_closed = true,
             Event::BooksReopened(_) => self.books_closed = false,
+            Event::FloorDrawn(e) => self.floor = e.floor.clone(),
             _ => {}
         }
     }
@@ -141,6 +144,7 @@ pub enum FairCommand {
         booths: Vec<Booth>,
         blocked: Vec<(BoothCode, Option<String>)>,
         rules: AllocationRules,
+        floor: Floor,
     },
     /// Replace the floor plan. The plan has been checked for duplicates and unknown zones.
     /// With `seen` (the [`plan_fingerprint`] of the plan the organizer started from),
@@ -148,6 +152,8 @@ pub enum FairCommand {
     DefinePlan {
         zones: Vec<Zone>,
         booths: Vec<Booth>,
+        /// The hall and shapes; `None` leaves them as they are.
+        floor: Option<Floor>,
         seen: Option<String>,
     },
     OpenRegistration {
@@ -248,6 +254,7 @@ pub fn decide(state: &FairState, command: &FairCommand) -> Result<Vec<Event>, Do
         booths,
         blocked,
         rules,
+        floor,
     } = command
     {
         fresh(fair_id)?;
@@ -257,6 +264,12 @@ pub fn decide(state: &FairState, command: &FairCommand) -> Result<Vec<Event>, Do
             copied_from: Some(from.clone()),
         })];
         events.extend(plan_changes(&FairState::default(), fair_id, zones, booths));
+        if floor != &Floor::default() {
+            events.push(Event::FloorDrawn(FloorDrawn {
+                fair_id: fair_id.clone(),
+                floor: floor.clone(),
+            }));
+        }
         events.extend(blocked.iter().map(|(booth, reason)| {
             Event::BoothBlocked(BoothBlocked {
                 fair_id: fair_id.clone(),
@@ -294,7 +307,12 @@ pub fn decide(state: &FairState, command: &FairCommand) -> Result<Vec<Event>, Do
                 })]
             }
         }
-        FairCommand::DefinePlan { zones, booths, seen } => {
+        FairCommand::DefinePlan {
+            zones,
+            booths,
+            floor,
+            seen,
+        } => {
             if let Some(seen) = seen {
                 let current = plan_fingerprint(state.zones.values(), state.booths.values());
                 if &current != seen && current != plan_fingerprint(zones.iter(), booths.iter()) {
@@ -311,7 +329,14 @@ pub fn decide(state: &FairState, command: &FairCommand) -> Result<Vec<Event>, Do
                     format!("booth {code} is allocated to registration {holder}; release it before removing it from the plan"),
                 ));
             }
-            plan_changes(state, &fair_id, zones, booths)
+            let mut events = plan_changes(state, &fair_id, zones, booths);
+            if let Some(floor) = floor.as_ref().filter(|f| **f != state.floor) {
+                events.push(Event::FloorDrawn(FloorDrawn {
+                    fair_id,
+                    floor: floor.clone(),
+                }));
+            }
+            events
         }
         FairCommand::OpenRegistration { at } => {
             if state.registration_override == Some(true) {
@@ -658,6 +683,7 @@ mod tests {
         let first = FairCommand::DefinePlan {
             zones: vec![zone("A"), zone("B")],
             booths: vec![booth("A01", "A", 1), booth("A02", "A", 1), booth("B01", "B", 1)],
+            floor: None,
             seen: None,
         };
         let events = decide(&state, &first).unwrap();
@@ -679,6 +705,7 @@ mod tests {
         let second = FairCommand::DefinePlan {
             zones: vec![zone("A")],
             booths: vec![booth("A01", "A", 2), booth("A02", "A", 1)],
+            floor: None,
             seen: None,
         };
         let types: Vec<_> = decide(&state, &second)
@@ -690,6 +717,7 @@ mod tests {
         let same = FairCommand::DefinePlan {
             zones: vec![zone("A"), zone("B")],
             booths: vec![booth("A01", "A", 1), booth("A02", "A", 1), booth("B01", "B", 1)],
+            floor: None,
             seen: None,
         };
         assert!(
@@ -725,6 +753,7 @@ mod tests {
                 &FairCommand::DefinePlan {
                     zones: vec![zone("A")],
                     booths: vec![booth("A01", "A", 1), booth("A02", "A", 1), booth("A03", "A", 1)],
+                    floor: None,
                     seen: None,
                 },
             )
@@ -906,6 +935,7 @@ mod tests {
             booths: source.booths.values().cloned().collect(),
             blocked: vec![(code("A01"), Some("Ban tổ chức".into()))],
             rules,
+            floor: Floor::default(),
         };
         let events = decide(&given(&[]), &copy).unwrap();
         let types: Vec<_> = events.iter().map(|e| e.event_type()).collect();

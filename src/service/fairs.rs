@@ -56,6 +56,7 @@ pub async fn copy(
                 .map(|b| (b.booth.code.clone(), b.blocked_reason.clone()))
                 .collect(),
             rules: source.rules.clone(),
+            floor: source.floor.clone(),
         }
     };
     run(state, ctx, fair_id, None, &command).await

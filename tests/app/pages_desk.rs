@@ -1050,3 +1050,71 @@ async fn a_booth_with_an_outlet_is_marked_in_the_api_the_csv_and_the_public_list
     let (_, body) = json(bad).await;
     assert!(body["error"]["fields"]["booths[0].power"].is_string(), "{body}");
 }
+
+#[tokio::test]
+async fn the_hall_and_its_aisles_stage_and_entrance_are_kept_drawn_and_copied() {
+    let app = spawn().await;
+    open_fair(&app, "san").await;
+    let mut plan = crate::support::plan_body();
+    plan["hall"] = serde_json::json!({"width_m": 40, "depth_m": 25});
+    plan["shapes"] = serde_json::json!([
+        {"kind": "stage", "x": 30, "y": 15, "width_m": 8, "depth_m": 6},
+        {"kind": "aisle", "label": "Lối đi chính", "x": 0, "y": 8, "width_m": 40, "depth_m": 3},
+        {"kind": "entrance", "x": 18, "y": 24, "width_m": 4, "depth_m": 1}
+    ]);
+    assert_eq!(app.put_booths("san", &plan).await.status().as_u16(), 200);
+    let (_, list) = json(app.get("/api/v1/fairs/san/booths").await).await;
+    assert_eq!(list["floor"]["hall"]["width_m"], 40.0);
+    assert_eq!(list["floor"]["shapes"].as_array().unwrap().len(), 3);
+    let page = app.get("/fairs/san").await.text().await.unwrap();
+    assert!(
+        page.contains("class=\"hall\"") && page.contains(">Sân khấu</text>") && page.contains(">Lối đi chính</text>")
+    );
+    // A plan without hall or shapes leaves them as they are.
+    assert_eq!(
+        app.put_booths("san", &crate::support::plan_body())
+            .await
+            .status()
+            .as_u16(),
+        200
+    );
+    let (_, list) = json(app.get("/api/v1/fairs/san/booths").await).await;
+    assert_eq!(list["floor"]["shapes"].as_array().unwrap().len(), 3);
+    // Bad shapes are named.
+    let mut bad = crate::support::plan_body();
+    bad["shapes"] = serde_json::json!([{"kind": "fountain", "x": 0, "y": 0, "width_m": 0, "depth_m": 1}]);
+    bad["hall"] = serde_json::json!({"width_m": -1, "depth_m": 10});
+    let (status, body) = json(app.put_booths("san", &bad).await).await;
+    assert_eq!(status, 422);
+    for field in ["shapes[0].kind", "shapes[0].width_m", "hall.width_m"] {
+        assert!(body["error"]["fields"][field].is_string(), "{field}: {body}");
+    }
+    // The next edition keeps the floor.
+    let cookie = app.organizer_cookie().await;
+    let form = app
+        .get_page("/organizer/fairs/new?from=san", &cookie)
+        .await
+        .text()
+        .await
+        .unwrap();
+    let fields: Vec<(&str, String)> = [
+        "form_id",
+        "from",
+        "id",
+        "name",
+        "venue",
+        "start_date",
+        "end_date",
+        "registration_opens_at",
+        "registration_closes_at",
+    ]
+    .into_iter()
+    .map(|k| (k, input_value(&form, k)))
+    .chain([("time_zone", "Asia/Ho_Chi_Minh".to_owned())])
+    .collect();
+    let created = post(&app, "/organizer/fairs/new", &cookie, &fields).await;
+    assert_eq!(created.status().as_u16(), 303);
+    let id = input_value(&form, "id");
+    let (_, copy) = json(app.get(&format!("/api/v1/fairs/{id}/booths")).await).await;
+    assert_eq!(copy["floor"], list["floor"]);
+}

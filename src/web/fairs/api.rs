@@ -73,6 +73,12 @@ pub struct FairInput {
 pub struct PlanInput {
     zones: Vec<ZoneOut>,
     booths: Vec<BoothInput>,
+    /// The hall, in metres; left as it is when absent (with `shapes`).
+    #[schema(value_type = Option<Object>)]
+    hall: Option<serde_json::Value>,
+    /// Aisles, the entrance, the stage, toilets, labels: `{kind, label, x, y, width_m, depth_m}`.
+    #[schema(value_type = Option<Vec<Object>>)]
+    shapes: Option<Vec<serde_json::Value>>,
 }
 
 #[derive(ToSchema)]
@@ -175,6 +181,9 @@ pub struct BoothList {
     fair: String,
     version: u64,
     booths: Vec<BoothOut>,
+    /// The hall (`{width_m, depth_m}`) and the plain shapes, when the plan has them.
+    #[schema(value_type = Object)]
+    floor: hoicho_events::Floor,
 }
 
 /// The answer to a write.
@@ -384,6 +393,7 @@ pub async fn list_booths(
         fair: view.id.to_string(),
         version: view.version,
         booths,
+        floor: view.floor.clone(),
     };
     let bytes = web::Bytes::from(serde_json::to_vec(&list).map_err(|_| ApiError::internal())?);
     let version = view.version;
@@ -438,14 +448,16 @@ pub async fn define_booths(
     fair_write(&state, &req, &who, &body, &fair, StatusCode::OK, || {
         let zones = zones.ok_or_else(|| ApiError::not_found("fair"))?;
         let is_csv = req.mime_type().ok().flatten().is_some_and(|m| m.subtype() == "csv");
-        let (zones, booths) = if is_csv {
-            plan::plan_from_csv(&body.0, &zones, Lang::of(&req))?
+        let (zones, booths, floor) = if is_csv {
+            let (zones, booths) = plan::plan_from_csv(&body.0, &zones, Lang::of(&req))?;
+            (zones, booths, None)
         } else {
             plan::plan_from_json(&json_body(&req, &body)?, Lang::of(&req))?
         };
         Ok(FairCommand::DefinePlan {
             zones,
             booths,
+            floor,
             seen: None,
         })
     })

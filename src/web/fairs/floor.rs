@@ -40,11 +40,26 @@ pub struct BoothBox {
     pub cy: f64,
 }
 
+/// A plain shape on the plan (an aisle, the entrance, the stage, toilets, a label).
+pub struct ShapeBox {
+    pub kind: String,
+    pub label: String,
+    pub x: f64,
+    pub y: f64,
+    pub width: f64,
+    pub height: f64,
+    pub cx: f64,
+    pub cy: f64,
+}
+
 /// The floor plan in plan metres: the SVG's viewBox is the booths' extent plus a margin.
 pub struct Plan {
     pub view_box: String,
     pub zones: Vec<ZoneBox>,
     pub booths: Vec<BoothBox>,
+    /// The hall's outline, when the plan has one: (width, depth).
+    pub hall: Option<(f64, f64)>,
+    pub shapes: Vec<ShapeBox>,
     pub available: usize,
     pub allocated: usize,
     pub blocked: usize,
@@ -165,8 +180,41 @@ pub fn plan(
             }
         })
         .collect();
-    if booths.is_empty() {
+    let hall = fair.floor.hall.map(|h| (h.width_m, h.depth_m));
+    let shapes: Vec<ShapeBox> = fair
+        .floor
+        .shapes
+        .iter()
+        .map(|s| {
+            let label = match s.label.as_str() {
+                "" => lang.t(&format!("shape.{}", s.kind)).to_owned(),
+                text => text.to_owned(),
+            };
+            ShapeBox {
+                kind: s.kind.clone(),
+                label,
+                x: s.x,
+                y: s.y,
+                width: s.width_m,
+                height: s.depth_m,
+                cx: s.x + s.width_m / 2.0,
+                cy: s.y + s.depth_m / 2.0,
+            }
+        })
+        .collect();
+    if booths.is_empty() && hall.is_none() && shapes.is_empty() {
         (min_x, min_y, max_x, max_y) = (0.0, 0.0, 10.0, 10.0);
+    }
+    if let Some((w, d)) = hall {
+        (min_x, min_y, max_x, max_y) = (min_x.min(0.0), min_y.min(0.0), max_x.max(w), max_y.max(d));
+    }
+    for s in &shapes {
+        (min_x, min_y, max_x, max_y) = (
+            min_x.min(s.x),
+            min_y.min(s.y),
+            max_x.max(s.x + s.width),
+            max_y.max(s.y + s.height),
+        );
     }
     Plan {
         view_box: format!(
@@ -178,6 +226,8 @@ pub fn plan(
         ),
         zones,
         booths,
+        hall,
+        shapes,
         available: counts.get(&BoothStatus::Available).copied().unwrap_or(0),
         allocated: counts.get(&BoothStatus::Allocated).copied().unwrap_or(0),
         blocked: counts.get(&BoothStatus::Blocked).copied().unwrap_or(0),

@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use hoicho_events::{Booth, BoothCode, FairDetails, FairId, Zone, ZoneCode};
+use hoicho_events::{Booth, BoothCode, FairDetails, FairId, Floor, Hall, Shape, Zone, ZoneCode};
 use serde_json::{Map, Number, Value};
 
 use crate::i18n::Lang;
@@ -299,12 +299,77 @@ fn whole_plan(check: &mut Check, zones: &[Value], booths: &[Value]) {
     }
 }
 
-/// A floor plan from JSON: `{"zones": [...], "booths": [...]}`.
-pub fn plan_from_json(body: &Value, lang: Lang) -> Result<(Vec<Zone>, Vec<Booth>), ApiError> {
+/// A plan as read: its zones, booths, and hall and shapes if the body named them.
+pub type PlanParts = (Vec<Zone>, Vec<Booth>, Option<Floor>);
+
+/// The kinds of plain shape a plan may show.
+pub const SHAPE_KINDS: &[&str] = &["aisle", "entrance", "stage", "toilets", "label"];
+const MAX_SHAPES: usize = 500;
+
+/// The hall and shapes of a plan, when the body names either.
+fn floor(check: &mut Check, obj: &Map<String, Value>) -> Option<Floor> {
+    if !obj.contains_key("hall") && !obj.contains_key("shapes") {
+        return None;
+    }
+    let hall = match obj.get("hall") {
+        None | Some(Value::Null) => None,
+        Some(value) => check.object(value, "hall", &["width_m", "depth_m"]).and_then(|h| {
+            let width = check.number(h, "hall", "width_m", 1.0, 10_000.0, true);
+            let depth = check.number(h, "hall", "depth_m", 1.0, 10_000.0, true);
+            Some(Hall {
+                width_m: width?,
+                depth_m: depth?,
+            })
+        }),
+    };
+    let mut shapes = Vec::new();
+    if obj.get("shapes").is_some_and(|v| !v.is_null()) {
+        let values = check.array(obj, "", "shapes", MAX_SHAPES).cloned().unwrap_or_default();
+        for (i, value) in values.iter().enumerate() {
+            let path = format!("shapes[{i}]");
+            let Some(s) = check.object(value, &path, &["kind", "label", "x", "y", "width_m", "depth_m"]) else {
+                continue;
+            };
+            let kind = check.code(s, &path, "kind", 16).map(|k| k.to_lowercase());
+            let kind = kind.filter(|k| {
+                let known = SHAPE_KINDS.contains(&k.as_str());
+                if !known {
+                    check.fail2(
+                        crate::web::kit::input::field(&path, "kind"),
+                        format!("phải là một trong {}", SHAPE_KINDS.join(", ")),
+                        format!("must be one of {}", SHAPE_KINDS.join(", ")),
+                    );
+                }
+                known
+            });
+            let label = check.text(s, &path, "label", 60, false).unwrap_or_default();
+            let x = check.number(s, &path, "x", 0.0, 10_000.0, true);
+            let y = check.number(s, &path, "y", 0.0, 10_000.0, true);
+            let width = check.number(s, &path, "width_m", 0.1, 10_000.0, true);
+            let depth = check.number(s, &path, "depth_m", 0.1, 10_000.0, true);
+            if let (Some(kind), Some(x), Some(y), Some(width_m), Some(depth_m)) = (kind, x, y, width, depth) {
+                shapes.push(Shape {
+                    kind,
+                    label,
+                    x,
+                    y,
+                    width_m,
+                    depth_m,
+                });
+            }
+        }
+    }
+    Some(Floor { hall, shapes })
+}
+
+/// A floor plan from JSON: `{"zones": [...], "booths": [...], "hall"?: {...}, "shapes"?: [...]}`.
+/// The floor is `None` when the body names neither hall nor shapes (they stay as they are).
+pub fn plan_from_json(body: &Value, lang: Lang) -> Result<PlanParts, ApiError> {
     let mut check = Check::new(lang);
-    let Some(obj) = check.object(body, "", &["zones", "booths"]) else {
+    let Some(obj) = check.object(body, "", &["zones", "booths", "hall", "shapes"]) else {
         return Err(check.into_error());
     };
+    let floor = floor(&mut check, obj);
     let zone_values = check.array(obj, "", "zones", MAX_ZONES).cloned().unwrap_or_default();
     let booth_values = check.array(obj, "", "booths", MAX_BOOTHS).cloned().unwrap_or_default();
     let zones: Vec<Zone> = zone_values
@@ -319,7 +384,7 @@ pub fn plan_from_json(body: &Value, lang: Lang) -> Result<(Vec<Zone>, Vec<Booth>
         .collect();
     whole_plan(&mut check, &zone_values, &booth_values);
     check.finish()?;
-    Ok((zones, booths))
+    Ok((zones, booths, floor))
 }
 
 /// A floor plan from CSV with the booth columns (and an optional `zone_name`). Zones are

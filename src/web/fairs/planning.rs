@@ -300,6 +300,7 @@ async fn import(
     let command = FairCommand::DefinePlan {
         zones: zones.clone(),
         booths: booths.clone(),
+        floor: None,
         seen: Some(seen.clone()).filter(|s| !s.is_empty()),
     };
     match service::fairs::run(&state, &ctx, &fair_id, None, &command)
