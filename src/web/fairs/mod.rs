@@ -4,6 +4,7 @@
 pub mod api;
 pub mod directory;
 pub mod floor;
+pub mod form_values;
 pub mod input;
 pub mod pages;
 pub mod planning;

@@ -9,15 +9,15 @@ use actix_web::http::StatusCode;
 use actix_web::web::{self, Data, Form, Path, Query};
 use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
-use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Utc};
-use hoicho_events::{Actor, FairDetails, FairId, IdempotencyMark};
+use chrono::{DateTime, Utc};
+use hoicho_events::{Actor, FairId, IdempotencyMark};
 use hoicho_projections::{FairView, Projections};
-use serde_json::{Map, Value};
 
 use crate::app::AppState;
-use crate::domain::fair::{fingerprint, FairCommand};
+use crate::domain::fair::FairCommand;
 use crate::i18n::{datetime_vn, Lang};
 use crate::service::{self, CommandContext};
+use crate::web::fairs::form_values::{copy_values, details_json, values_of};
 use crate::web::fairs::input::{self as fair_input, DEFAULT_TIME_ZONE};
 use crate::web::kit::error::ApiError;
 use crate::web::kit::extract::{organizer_of, Organizer};
@@ -52,21 +52,6 @@ const TEXT_FIELDS: &[(&str, bool, usize)] = &[
     ("address", false, 300),
     ("contact_phone", false, 32),
     ("contact_email", false, 254),
-];
-
-/// Every field the form sends to the fair's checks (the id only for a new fair).
-const DETAIL_FIELDS: &[&str] = &[
-    "name",
-    "venue",
-    "address",
-    "description",
-    "contact_phone",
-    "contact_email",
-    "start_date",
-    "end_date",
-    "time_zone",
-    "registration_opens_at",
-    "registration_closes_at",
 ];
 
 /// The fields in the order the form shows them.
@@ -140,80 +125,6 @@ impl SettingsPage {
     fn label(&self, name: &str) -> String {
         self.lang.t(&format!("fairform.{name}")).to_owned()
     }
-}
-
-/// `2027-01-10T17:00` in the fair's zone, as a `datetime-local` field shows it.
-fn local_input(at: DateTime<Utc>, zone: &str) -> String {
-    match zone.parse::<chrono_tz::Tz>() {
-        Ok(tz) => at.with_timezone(&tz).format("%Y-%m-%dT%H:%M").to_string(),
-        Err(_) => at.format("%Y-%m-%dT%H:%M").to_string(),
-    }
-}
-
-/// The form's values for `details`.
-fn values_of(details: &FairDetails) -> HashMap<String, String> {
-    let tz = details.time_zone.as_str();
-    HashMap::from([
-        ("name".to_owned(), details.name.clone()),
-        ("venue".to_owned(), details.venue.clone()),
-        ("address".to_owned(), details.address.clone()),
-        ("description".to_owned(), details.description.clone()),
-        ("contact_phone".to_owned(), details.contact_phone.clone()),
-        ("contact_email".to_owned(), details.contact_email.clone()),
-        ("start_date".to_owned(), details.start_date.to_string()),
-        ("end_date".to_owned(), details.end_date.to_string()),
-        ("time_zone".to_owned(), details.time_zone.clone()),
-        (
-            "registration_opens_at".to_owned(),
-            local_input(details.registration_opens_at, tz),
-        ),
-        (
-            "registration_closes_at".to_owned(),
-            local_input(details.registration_closes_at, tz),
-        ),
-        ("seen".to_owned(), fingerprint(details)),
-    ])
-}
-
-/// `years` later, or the last day of that month when it has no such day (29 February).
-fn years_on(day: NaiveDate, years: u32) -> NaiveDate {
-    day.checked_add_months(chrono::Months::new(12 * years)).unwrap_or(day)
-}
-
-/// The next edition's id and name: the year in them moved on, where there is one.
-fn next_edition(text: &str, year: i32, years: u32) -> String {
-    let (this, next) = (year.to_string(), (year + years as i32).to_string());
-    if text.contains(&this) {
-        text.replace(&this, &next)
-    } else {
-        format!("{text} {next}")
-    }
-}
-
-/// What a copy of `source` starts from: its details on the same days of the first year
-/// still to come (a year on, for a fair copied while it runs or just after).
-fn copy_values(source: &FairView, today: NaiveDate) -> HashMap<String, String> {
-    let d = &source.details;
-    let mut years = 1;
-    while years < 100 && years_on(d.start_date, years) <= today {
-        years += 1;
-    }
-    let shift = |t: DateTime<Utc>| t.checked_add_months(chrono::Months::new(12 * years)).unwrap_or(t);
-    let year = d.start_date.year();
-    let next = FairDetails {
-        name: next_edition(&d.name, year, years),
-        start_date: years_on(d.start_date, years),
-        end_date: years_on(d.end_date, years),
-        registration_opens_at: shift(d.registration_opens_at),
-        registration_closes_at: shift(d.registration_closes_at),
-        ..d.clone()
-    };
-    let mut values = values_of(&next);
-    let id = next_edition(source.id.as_str(), year, years).replace(' ', "-");
-    values.insert("id".into(), id);
-    values.insert("from".into(), source.id.to_string());
-    values.remove("seen");
-    values
 }
 
 /// Who someone is, as a colleague would name them.
@@ -326,31 +237,6 @@ async fn new_form(state: Data<AppState>, req: HttpRequest, query: Query<HashMap<
         page.copy_from = Some((source.id.to_string(), source.details.name.clone()));
     }
     page.respond(StatusCode::OK)
-}
-
-/// The form's fields as the fair's checks read them. A `datetime-local` value is read in the
-/// zone the form names (Hà Nội's if it names none hoicho knows); one that cannot be read is
-/// passed on as typed, so the check names it.
-fn details_json(values: &HashMap<String, String>, with_id: bool) -> Value {
-    let get = |k: &str| values.get(k).map(String::as_str).unwrap_or("");
-    let tz: chrono_tz::Tz = get("time_zone").parse().unwrap_or(chrono_tz::Asia::Ho_Chi_Minh);
-    let mut obj = Map::new();
-    for key in DETAIL_FIELDS.iter().chain(with_id.then_some(&"id")) {
-        let raw = get(key);
-        let value = match *key {
-            "registration_opens_at" | "registration_closes_at" => {
-                let local = NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M")
-                    .or_else(|_| NaiveDateTime::parse_from_str(raw, "%Y-%m-%dT%H:%M:%S"));
-                match local.ok().and_then(|l| l.and_local_timezone(tz).earliest()) {
-                    Some(at) => at.with_timezone(&Utc).to_rfc3339(),
-                    None => raw.to_owned(),
-                }
-            }
-            _ => raw.to_owned(),
-        };
-        obj.insert((*key).to_owned(), Value::String(value));
-    }
-    Value::Object(obj)
 }
 
 /// The checks' messages, with a plain "please enter …" for a field left empty and a
@@ -599,30 +485,5 @@ async fn open_or_close(
         )),
         Err(err) if err.status == StatusCode::NOT_FOUND => not_found_page(&req, "fair.not_found"),
         Err(err) => page_error(err.status, err.body.message),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_next_edition_moves_the_year_on() {
-        assert_eq!(next_edition("ocop-ha-tinh-2022", 2022, 5), "ocop-ha-tinh-2027");
-        assert_eq!(next_edition("Hội chợ OCOP", 2022, 1), "Hội chợ OCOP 2023");
-        let leap = NaiveDate::from_ymd_opt(2024, 2, 29).unwrap();
-        assert_eq!(years_on(leap, 1), NaiveDate::from_ymd_opt(2025, 2, 28).unwrap());
-    }
-
-    #[test]
-    fn a_local_time_is_read_in_the_forms_zone() {
-        let values = HashMap::from([
-            ("time_zone".to_owned(), "Asia/Ho_Chi_Minh".to_owned()),
-            ("registration_opens_at".to_owned(), "2027-01-10T08:00".to_owned()),
-            ("registration_closes_at".to_owned(), "soon".to_owned()),
-        ]);
-        let json = details_json(&values, false);
-        assert_eq!(json["registration_opens_at"], "2027-01-10T01:00:00+00:00");
-        assert_eq!(json["registration_closes_at"], "soon");
     }
 }
