@@ -118,7 +118,7 @@ pub async fn frame(
         if !probe && !state.wait_ready(std::time::Duration::from_secs(10)).await {
             use actix_web::ResponseError;
             let busy = ApiError::unavailable("hoicho is starting; try again in a moment").error_response();
-            return Ok(req.into_response(busy).map_into_boxed_body());
+            return Ok(req.into_response(busy).map_into_right_body());
         }
     }
     if let Some(timeout) = req.app_data::<kit::extract::BodyTimeout>().map(|t| t.0) {
@@ -135,10 +135,15 @@ pub async fn frame(
         })
     });
     let demo = req.app_data::<kit::page::DemoMode>().is_some_and(|d| d.0);
-    let mut response = next.call(req).await?.map_into_boxed_body();
-    if demo {
-        response = with_demo_banner(response).await?;
-    }
+    let response = next.call(req).await?;
+    // Only the demo's pages are read back and rewritten; every other answer passes as it is.
+    let mut response = if demo {
+        with_demo_banner(response.map_into_boxed_body())
+            .await?
+            .map_into_right_body()
+    } else {
+        response.map_into_left_body()
+    };
     if let Some(cookie) = renewed {
         let _ = response.response_mut().add_cookie(&cookie);
     }

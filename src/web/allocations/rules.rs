@@ -20,7 +20,7 @@ use crate::service::{self, CommandContext};
 use crate::web::kit::error::ApiError;
 use crate::web::kit::extract::organizer_of;
 use crate::web::kit::input::form_text;
-use crate::web::kit::page::{csrf_ok, csrf_token, not_found_page, render, see_other, to_login, with_csrf, Frame};
+use crate::web::kit::page::{csrf_ok, csrf_token, not_found_page, render_form, see_other, to_login, Frame};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/organizer/fairs/{fair}/rules", web::get().to(rules))
@@ -181,8 +181,7 @@ fn page_for(req: &HttpRequest, view: &FairView) -> RulesPage {
 }
 
 fn respond(page: RulesPage, status: StatusCode) -> HttpResponse {
-    let csrf = page.csrf.clone();
-    with_csrf(render(status, page.lang, &page), &csrf)
+    render_form(status, page.lang, &page, &page.csrf)
 }
 
 async fn rules(

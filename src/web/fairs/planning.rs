@@ -24,7 +24,7 @@ use crate::web::fairs::input::plan_from_csv;
 use crate::web::fairs::settings::actor_name;
 use crate::web::kit::error::ApiError;
 use crate::web::kit::extract::organizer_of;
-use crate::web::kit::page::{csrf_ok, csrf_token, not_found_page, render, see_other, to_login, with_csrf, Frame};
+use crate::web::kit::page::{csrf_ok, csrf_token, not_found_page, render_form, see_other, to_login, Frame};
 
 /// The largest import a form may carry: about 20,000 booths.
 const IMPORT_LIMIT: usize = 1024 * 1024;
@@ -123,8 +123,7 @@ fn fingerprint_of(view: &FairView) -> String {
 }
 
 fn respond(page: PlanPage, status: StatusCode) -> HttpResponse {
-    let csrf = page.csrf.clone();
-    with_csrf(render(status, page.lang, &page), &csrf)
+    render_form(status, page.lang, &page, &page.csrf)
 }
 
 async fn page(

@@ -23,6 +23,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 /// One exhibitor at one booth, as the lists and cards print it.
+#[derive(Clone)]
 struct Entry {
     booth: String,
     zone: String,
@@ -150,18 +151,7 @@ async fn print(state: Data<AppState>, req: HttpRequest, path: Path<(String, Stri
                 .values()
                 .map(|z| ZoneList {
                     name: format!("{} · {}", z.code, z.name),
-                    entries: all
-                        .iter()
-                        .filter(|e| e.zone == z.code.as_str())
-                        .map(|e| Entry {
-                            booth: e.booth.clone(),
-                            zone: e.zone.clone(),
-                            organization: e.organization.clone(),
-                            products: e.products.clone(),
-                            stars: e.stars.clone(),
-                            qr: String::new(),
-                        })
-                        .collect(),
+                    entries: all.iter().filter(|e| e.zone == z.code.as_str()).cloned().collect(),
                 })
                 .filter(|z| !z.entries.is_empty())
                 .collect()

@@ -21,7 +21,7 @@ use crate::web::fairs::form_values::{copy_values, details_json, values_of};
 use crate::web::fairs::input::{self as fair_input, DEFAULT_TIME_ZONE};
 use crate::web::kit::error::ApiError;
 use crate::web::kit::extract::{organizer_of, Organizer};
-use crate::web::kit::page::{csrf_ok, csrf_token, not_found_page, render, see_other, to_login, with_csrf, Frame};
+use crate::web::kit::page::{csrf_ok, csrf_token, not_found_page, render_form, see_other, to_login, Frame};
 use crate::web::kit::write::{form_mark, replay};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -148,7 +148,6 @@ impl SettingsPage {
             signed_in,
             switch_url,
         } = Frame::of(req);
-        let mut zones: Vec<String> = TIME_ZONES.iter().map(|z| (*z).to_owned()).collect();
         SettingsPage {
             lang,
             signed_in,
@@ -161,7 +160,7 @@ impl SettingsPage {
             fair: None,
             copy_from: None,
             text_fields: TEXT_FIELDS,
-            zones: std::mem::take(&mut zones),
+            zones: TIME_ZONES.iter().map(|z| (*z).to_owned()).collect(),
             values: HashMap::from([("time_zone".to_owned(), DEFAULT_TIME_ZONE.to_owned())]),
             errors: BTreeMap::new(),
             flash: None,
@@ -179,9 +178,8 @@ impl SettingsPage {
     }
 
     fn respond(self, status: StatusCode) -> HttpResponse {
-        let csrf = self.csrf.clone();
-        let lang = self.lang;
-        with_csrf(render(status, lang, &self.keep_zone()), &csrf)
+        let page = self.keep_zone();
+        render_form(status, page.lang, &page, &page.csrf)
     }
 }
 

@@ -106,6 +106,11 @@ pub fn not_found_page(req: &HttpRequest, key: &str) -> HttpResponse {
     )
 }
 
+/// A page holding a form: rendered, with the visitor's CSRF cookie.
+pub fn render_form(status: StatusCode, lang: Lang, page: &impl Template, csrf: &str) -> HttpResponse {
+    with_csrf(render(status, lang, page), csrf)
+}
+
 pub fn with_csrf(mut response: HttpResponse, csrf: &str) -> HttpResponse {
     let _ = response.add_cookie(&csrf_cookie(csrf));
     response

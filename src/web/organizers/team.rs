@@ -16,7 +16,7 @@ use crate::app::AppState;
 use crate::i18n::{datetime_vn, Lang};
 use crate::service::organizers::{self, AddOrganizerError};
 use crate::web::kit::extract::{organizer_of, Organizer};
-use crate::web::kit::page::{csrf_ok, csrf_token, private, render, see_other, to_login, with_csrf, Frame};
+use crate::web::kit::page::{csrf_ok, csrf_token, private, render_form, see_other, to_login, Frame};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/organizer/team", web::get().to(team))
@@ -98,11 +98,9 @@ fn page_for(state: &AppState, req: &HttpRequest, me: &Organizer) -> TeamPage {
 }
 
 fn respond(page: TeamPage, status: StatusCode) -> HttpResponse {
-    let csrf = page.csrf.clone();
-    let secret = page.shown_once.is_some();
-    let response = with_csrf(render(status, page.lang, &page), &csrf);
+    let response = render_form(status, page.lang, &page, &page.csrf);
     // A page showing a password or token once is kept by nothing.
-    if secret {
+    if page.shown_once.is_some() {
         private(response)
     } else {
         response
