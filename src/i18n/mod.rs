@@ -2,6 +2,8 @@
 //! dates.
 
 mod desk;
+mod editor;
+pub use editor::editor_texts;
 
 use actix_web::HttpRequest;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -409,7 +411,7 @@ impl Lang {
             "tpl.sales_reminder" => ("Nhắc báo doanh thu", "Sales reminder"),
             "tpl.sales_summary" => ("Tổng kết doanh thu", "Sales summary"),
             "tpl.revenue_report" => ("Báo cáo doanh thu", "Revenue report"),
-            _ => desk::text(key).unwrap_or((key, key)),
+            _ => desk::text(key).or_else(|| editor::text(key)).unwrap_or((key, key)),
         };
         match self {
             Lang::Vi => vi,

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod directory;
+pub mod editor;
 pub mod floor;
 pub mod form_values;
 pub mod input;
@@ -23,6 +24,7 @@ pub fn page_routes(cfg: &mut ServiceConfig) {
     pages::routes(cfg);
     settings::routes(cfg);
     planning::routes(cfg);
+    editor::routes(cfg);
     print::routes(cfg);
     directory::page_routes(cfg);
 }

@@ -20,7 +20,7 @@ use crate::i18n::{datetime_vn, Lang};
 use crate::service::{self, CommandContext};
 use crate::spreadsheet::cell;
 use crate::web::fairs::floor::{plan, Plan};
-use crate::web::fairs::input::plan_from_csv;
+use crate::web::fairs::input::{plan_from_csv, SHAPE_KINDS};
 use crate::web::fairs::settings::actor_name;
 use crate::web::kit::error::ApiError;
 use crate::web::kit::extract::organizer_of;
@@ -93,6 +93,11 @@ struct PlanPage {
     changes: Option<Changes>,
     message: Option<String>,
     flash: Option<String>,
+    /// The editor's starting drawing and texts, as JSON.
+    drawing: String,
+    editor_texts: String,
+    /// (kind, its name) of the plain shapes.
+    shape_kinds: Vec<(&'static str, &'static str)>,
 }
 
 fn page_for(req: &HttpRequest, p: &Projections, view: &FairView) -> PlanPage {
@@ -115,6 +120,23 @@ fn page_for(req: &HttpRequest, p: &Projections, view: &FairView) -> PlanPage {
         changes: None,
         message: None,
         flash: None,
+        drawing: super::editor::starting_drawing(view, p),
+        editor_texts: crate::i18n::editor_texts(lang),
+        shape_kinds: SHAPE_KINDS
+            .iter()
+            .map(|k| {
+                (
+                    *k,
+                    lang.t(match *k {
+                        "aisle" => "shape.aisle",
+                        "entrance" => "shape.entrance",
+                        "stage" => "shape.stage",
+                        "toilets" => "shape.toilets",
+                        _ => "shape.label",
+                    }),
+                )
+            })
+            .collect(),
     }
 }
 
@@ -197,7 +219,7 @@ fn changes(view: &FairView, zones: &[Zone], booths: &[Booth]) -> Changes {
 }
 
 /// The allocated booths the import would remove, each with who holds it.
-fn held_removals(p: &Projections, view: &FairView, booths: &[Booth]) -> Vec<String> {
+pub(super) fn held_removals(p: &Projections, view: &FairView, booths: &[Booth]) -> Vec<String> {
     let wanted: BTreeSet<&str> = booths.iter().map(|b| b.code.as_str()).collect();
     view.booths
         .values()
