@@ -15,9 +15,53 @@ pub fn cell(text: &str) -> Cow<'_, str> {
     }
 }
 
+/// The first sheet of an XLSX workbook as CSV text, a sheet row a line: what the plan import
+/// reads, so a workbook's rows are named by the same line numbers as the sheet's. Whole
+/// numbers are written without a decimal point; formulas by their cached values.
+pub fn xlsx_to_csv(bytes: &[u8]) -> Result<String, String> {
+    use calamine::{Data, Reader};
+    let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes)).map_err(|e| e.to_string())?;
+    let range = match book.worksheet_range_at(0) {
+        Some(range) => range.map_err(|e| e.to_string())?,
+        None => return Err("the workbook has no sheet".to_owned()),
+    };
+    let mut out = csv::Writer::from_writer(Vec::new());
+    for row in range.rows() {
+        let cells = row.iter().map(|cell| match cell {
+            Data::Int(n) => n.to_string(),
+            Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+            Data::Float(f) => f.to_string(),
+            Data::Bool(b) => if *b { "1" } else { "0" }.to_owned(),
+            Data::String(s) | Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+            Data::DateTime(d) => d.as_f64().to_string(),
+            Data::Error(e) => format!("#{e}"),
+            Data::Empty => String::new(),
+        });
+        out.write_record(cells).map_err(|e| e.to_string())?;
+    }
+    let bytes = out.into_inner().map_err(|e| e.to_string())?;
+    String::from_utf8(bytes).map_err(|e| e.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::cell;
+
+    #[test]
+    fn a_workbook_reads_back_as_the_rows_it_holds() {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        sheet.write_string(0, 0, "code").unwrap();
+        sheet.write_string(0, 1, "width_m").unwrap();
+        sheet.write_string(1, 0, "A01").unwrap();
+        sheet.write_number(1, 1, 3.0).unwrap();
+        sheet.write_string(2, 0, "Gian, \"góc\"").unwrap();
+        sheet.write_number(2, 1, 2.5).unwrap();
+        let bytes = book.save_to_buffer().unwrap();
+        let csv = super::xlsx_to_csv(&bytes).unwrap();
+        assert_eq!(csv, "code,width_m\nA01,3\n\"Gian, \"\"góc\"\"\",2.5\n");
+        assert!(super::xlsx_to_csv(b"not a workbook").is_err());
+    }
 
     #[test]
     fn formulas_are_neutralized_and_other_text_left_alone() {

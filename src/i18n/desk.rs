@@ -177,7 +177,11 @@ pub(super) fn text(key: &str) -> Option<(&'static str, &'static str)> {
             "Các cột: code, zone, zone_name, kind, width_m, depth_m, price_vnd, x, y, power (1: có ổ điện), như tệp tải về. Tệp thay thế toàn bộ sơ đồ; bạn xem trước thay đổi rồi mới lưu.",
             "Columns: code, zone, zone_name, kind, width_m, depth_m, price_vnd, x, y, power (1: an outlet), as in the download. The file replaces the whole plan; you see what changes before it is saved.",
         ),
-        "plan.file" => ("Chọn tệp CSV", "Choose a CSV file"),
+        "plan.file" => ("Chọn tệp CSV hoặc Excel (.xlsx)", "Choose a CSV or Excel (.xlsx) file"),
+        "plan.bad_workbook" => (
+            "Không đọc được tệp Excel: hãy lưu lại dưới dạng .xlsx (Excel Workbook) rồi chọn lại, hoặc dán các ô vào ô bên dưới.",
+            "The Excel file could not be read: save it as .xlsx (Excel Workbook) and choose it again, or paste its cells below.",
+        ),
         "plan.paste" => ("hoặc dán các ô từ bảng tính", "or paste the cells from a spreadsheet"),
         "plan.preview_button" => ("Xem trước", "Preview"),
         "apply.on_behalf_title" => ("Nhập hồ sơ thay chủ thể", "Enter an application for a producer"),

@@ -13,6 +13,7 @@ mod mail;
 mod pages;
 mod pages_board;
 mod pages_desk;
+mod pages_editor;
 mod pages_registrations;
 mod pages_sales;
 mod registrations;

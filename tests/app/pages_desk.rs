@@ -667,6 +667,147 @@ async fn the_plan_is_exported_and_imported_with_a_preview_and_every_bad_row_name
     assert!(held.text().await.unwrap().contains("A01 (HTX Sơn Kim)"));
 }
 
+/// A workbook as an organizer writes one: a header row, then the booths.
+fn workbook(rows: &[&[&str]]) -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (r, row) in rows.iter().enumerate() {
+        for (c, value) in row.iter().enumerate() {
+            match value.parse::<f64>() {
+                Ok(n) if r > 0 && c >= 3 => sheet.write_number(r as u32, c as u16, n).unwrap(),
+                _ => sheet.write_string(r as u32, c as u16, *value).unwrap(),
+            };
+        }
+    }
+    book.save_to_buffer().unwrap()
+}
+
+#[tokio::test]
+async fn a_plan_is_imported_from_an_excel_workbook_in_the_page_and_over_the_api() {
+    use base64::Engine;
+    let app = spawn().await;
+    let cookie = app.organizer_cookie().await;
+    assert_eq!(app.create_fair("xl-2027").await.status().as_u16(), 201);
+    let header: &[&str] = &[
+        "code",
+        "zone",
+        "zone_name",
+        "kind",
+        "width_m",
+        "depth_m",
+        "price_vnd",
+        "x",
+        "y",
+        "power",
+    ];
+    let good = workbook(&[
+        header,
+        &["A01", "A", "Khu A", "standard", "3", "3", "3000000", "0", "0", "1"],
+        &["A02", "A", "Khu A", "corner", "3", "2.5", "3500000", "3", "0", "0"],
+    ]);
+    let page = app
+        .get_page("/organizer/fairs/xl-2027/plan", &cookie)
+        .await
+        .text()
+        .await
+        .unwrap();
+    let seen = input_value(&page, "seen");
+    let b64 = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
+    let preview = post(
+        &app,
+        "/organizer/fairs/xl-2027/plan",
+        &cookie,
+        &[
+            ("seen", seen.clone()),
+            ("action", "preview".into()),
+            ("xlsx", b64(&good)),
+            ("csv", String::new()),
+        ],
+    )
+    .await;
+    assert_eq!(preview.status().as_u16(), 200);
+    let html = preview.text().await.unwrap();
+    assert!(html.contains("Thêm gian (2): A01, A02"), "previewed");
+    // The confirmation carries the rows read from the workbook as CSV.
+    assert!(html.contains("A02,A,Khu A,corner,3,2.5,3500000,3,0,0"));
+    let (_, fair) = json(app.get("/api/v1/fairs/xl-2027").await).await;
+    assert_eq!(fair["booths"], serde_json::json!({}), "a preview writes nothing");
+
+    // A bad row is named by its sheet line and column; a file that is no workbook is refused.
+    let bad = workbook(&[
+        header,
+        &["A01", "A", "Khu A", "standard", "3", "3", "3000000", "0", "0", "1"],
+        &["A02", "A", "Khu A", "standard", "0", "3", "-1", "3", "0", "0"],
+    ]);
+    let refused = post(
+        &app,
+        "/organizer/fairs/xl-2027/plan",
+        &cookie,
+        &[
+            ("seen", seen.clone()),
+            ("action", "preview".into()),
+            ("xlsx", b64(&bad)),
+        ],
+    )
+    .await;
+    assert_eq!(refused.status().as_u16(), 422);
+    let html = refused.text().await.unwrap();
+    assert!(
+        html.contains("<td class=\"num\">3</td><td>width_m</td>"),
+        "line 3, width"
+    );
+    assert!(
+        html.contains("<td class=\"num\">3</td><td>price_vnd</td>"),
+        "line 3, price"
+    );
+    let junk = post(
+        &app,
+        "/organizer/fairs/xl-2027/plan",
+        &cookie,
+        &[
+            ("seen", seen.clone()),
+            ("action", "preview".into()),
+            ("xlsx", b64(b"PK not really")),
+        ],
+    )
+    .await;
+    assert_eq!(junk.status().as_u16(), 422);
+    assert!(junk.text().await.unwrap().contains("Không đọc được tệp Excel"));
+
+    // The API takes the same workbook.
+    let put = app
+        .client
+        .put(app.url("/api/v1/fairs/xl-2027/booths"))
+        .bearer_auth(&app.token)
+        .header(
+            "content-type",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        .body(good)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.status().as_u16(), 200);
+    let (_, booths) = json(app.get("/api/v1/fairs/xl-2027/booths").await).await;
+    assert_eq!(booths["booths"][1]["depth_m"], 2.5);
+    assert_eq!(booths["booths"][0]["power"], true);
+    let put = app
+        .client
+        .put(app.url("/api/v1/fairs/xl-2027/booths"))
+        .bearer_auth(&app.token)
+        .header(
+            "content-type",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        .body(bad)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.status().as_u16(), 422);
+    let (_, body) = json(put).await;
+    assert!(body["error"]["fields"]["booths[1].width_m"].is_string(), "{body}");
+}
+
 #[tokio::test]
 async fn five_thousand_booths_in_one_paste_are_previewed_and_saved() {
     let app = spawn().await;

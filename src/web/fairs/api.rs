@@ -433,7 +433,7 @@ impl BoothsCache {
     }
 }
 
-#[utoipa::path(put, path = "/api/v1/fairs/{fair}/booths", tag = "booths", request_body(content = PlanInput, description = "JSON, or text/csv with columns code,zone,kind,width_m,depth_m,price_vnd,x,y[,zone_name,power]"),
+#[utoipa::path(put, path = "/api/v1/fairs/{fair}/booths", tag = "booths", request_body(content = PlanInput, description = "JSON, or text/csv (or an XLSX workbook, its first sheet) with columns code,zone,kind,width_m,depth_m,price_vnd,x,y[,zone_name,power]"),
     params(("If-Match" = Option<String>, Header, description = "The ETag the plan is based on")),
     responses((status = 200, body = WriteOut), (status = 404, body = ErrorResponse), (status = 409, body = ErrorResponse), (status = 412, body = ErrorResponse), (status = 415, body = ErrorResponse), (status = 422, body = ErrorResponse)),
     security(("bearer" = [])))]
@@ -447,9 +447,14 @@ pub async fn define_booths(
     let zones = state.read().fairs.get(&fair).map(|f| f.zones.clone());
     fair_write(&state, &req, &who, &body, &fair, StatusCode::OK, || {
         let zones = zones.ok_or_else(|| ApiError::not_found("fair"))?;
-        let is_csv = req.mime_type().ok().flatten().is_some_and(|m| m.subtype() == "csv");
-        let (zones, booths, floor) = if is_csv {
+        let subtype = req.mime_type().ok().flatten().map(|m| m.subtype().to_string());
+        let (zones, booths, floor) = if subtype.as_deref() == Some("csv") {
             let (zones, booths) = plan::plan_from_csv(&body.0, &zones, Lang::of(&req))?;
+            (zones, booths, None)
+        } else if subtype.as_deref() == Some("vnd.openxmlformats-officedocument.spreadsheetml.sheet") {
+            let csv = crate::spreadsheet::xlsx_to_csv(&body.0)
+                .map_err(|e| ApiError::malformed(format!("the workbook could not be read: {e}")))?;
+            let (zones, booths) = plan::plan_from_csv(csv.as_bytes(), &zones, Lang::of(&req))?;
             (zones, booths, None)
         } else {
             plan::plan_from_json(&json_body(&req, &body)?, Lang::of(&req))?

@@ -26,8 +26,8 @@ use crate::web::kit::error::ApiError;
 use crate::web::kit::extract::organizer_of;
 use crate::web::kit::page::{csrf_ok, csrf_token, not_found_page, render_form, see_other, to_login, Frame};
 
-/// The largest import a form may carry: about 20,000 booths.
-const IMPORT_LIMIT: usize = 1024 * 1024;
+/// The largest import a form may carry: about 20,000 booths, as CSV or as a workbook.
+const IMPORT_LIMIT: usize = 4 * 1024 * 1024;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -247,7 +247,20 @@ async fn import(
     };
     let lang = Lang::of(&req);
     let get = |k: &str| form.get(k).cloned().unwrap_or_default();
-    let csv = get("csv");
+    // A workbook chosen as the file arrives base64-encoded; it is read as the CSV it holds,
+    // which the preview then carries to the confirmation.
+    let workbook = get("xlsx");
+    let read = (!workbook.trim().is_empty()).then(|| {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD
+            .decode(workbook.trim())
+            .map_err(|e| e.to_string())
+            .and_then(|bytes| crate::spreadsheet::xlsx_to_csv(&bytes))
+    });
+    let csv = match &read {
+        Some(Ok(csv)) => csv.clone(),
+        _ => get("csv"),
+    };
     let seen = get("seen");
     let answer = |status: StatusCode, fill: &dyn Fn(&mut PlanPage, &Projections, &FairView)| {
         let p = state.read();
@@ -269,6 +282,12 @@ async fn import(
     let Some(current_zones) = state.read().fairs.get(&fair).map(|v| v.zones.clone()) else {
         return not_found_page(&req, "fair.not_found");
     };
+    if let Some(Err(problem)) = &read {
+        tracing::info!(error = %problem, "an imported workbook could not be read");
+        return answer(StatusCode::UNPROCESSABLE_ENTITY, &|page, _, _| {
+            page.message = Some(lang.t("plan.bad_workbook").to_owned());
+        });
+    }
     if csv.trim().is_empty() {
         return answer(StatusCode::UNPROCESSABLE_ENTITY, &|page, _, _| {
             page.message = Some(lang.t("plan.empty_import").to_owned());
