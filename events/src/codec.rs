@@ -119,6 +119,7 @@ events! {
     OrganizerPasswordChanged(OrganizerPasswordChanged) = 1,
     OrganizerRevoked(OrganizerRevoked) = 1,
     FloorDrawn(FloorDrawn) = 1,
+    OrganizerInvited(OrganizerInvited) = 1,
 }
 
 /// Turns the stored shape of `event_type` at version `from` into the shape of `from + 1`.

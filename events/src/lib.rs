@@ -32,8 +32,8 @@ pub use notification::{
     NotificationParams, NotificationRetried, NotificationSent, Recipient, Template,
 };
 pub use organizer::{
-    OrganizerAdded, OrganizerPasswordChanged, OrganizerRevoked, OrganizerSessionsEnded, OrganizerSignedIn,
-    OrganizerSignedOut, OrganizerTokenIssued,
+    OrganizerAdded, OrganizerInvited, OrganizerPasswordChanged, OrganizerRevoked, OrganizerSessionsEnded,
+    OrganizerSignedIn, OrganizerSignedOut, OrganizerTokenIssued,
 };
 pub use registration::{
     AccessLinkReissued, Address, Application, BoothRequest, Producer, ProducerType, Product, RegistrationAmended,

@@ -48,6 +48,17 @@ pub struct OrganizerPasswordChanged {
     pub password_hash: String,
 }
 
+/// A colleague was invited to set the organizer's password through a one-time link, valid
+/// until `expires_at`. `link_hash` is the SHA-256 (hex) of the link's random token; the token
+/// itself is only ever in the email and on the inviting organizer's screen. A password set,
+/// a new invitation, or a revocation ends it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrganizerInvited {
+    pub organizer_id: OrganizerId,
+    pub link_hash: String,
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+}
+
 /// The organizer may no longer sign in or use the API.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OrganizerRevoked {

@@ -16,6 +16,9 @@ pub struct OrganizerAccount {
     pub last_sign_in: Option<chrono::DateTime<chrono::Utc>>,
     /// Revoked: kept for the log's history, found by neither email nor token.
     pub revoked: bool,
+    /// An invitation to set the password not yet used: the digest of its link's token, and
+    /// when it expires.
+    pub invitation: Option<(String, chrono::DateTime<chrono::Utc>)>,
 }
 
 /// Organizer accounts, found by id, email or API-token hash.
@@ -37,6 +40,16 @@ impl Organizers {
         self.by_token_hash.get(token_hash).and_then(|id| self.by_id.get(id))
     }
 
+    /// The account an unused, unexpired invitation link (by its token's digest) is for.
+    pub fn by_invitation(&self, link_hash: &str, now: chrono::DateTime<chrono::Utc>) -> Option<&OrganizerAccount> {
+        self.by_id.values().find(|a| {
+            !a.revoked
+                && a.invitation
+                    .as_ref()
+                    .is_some_and(|(hash, expires)| *expires > now && hash == link_hash)
+        })
+    }
+
     pub fn apply(&mut self, env: &Envelope) {
         match &env.event {
             Event::OrganizerAdded(e) => {
@@ -53,6 +66,7 @@ impl Organizers {
                         added_at: env.recorded_at,
                         last_sign_in: None,
                         revoked: false,
+                        invitation: None,
                     },
                 );
             }
@@ -80,6 +94,12 @@ impl Organizers {
             Event::OrganizerPasswordChanged(e) => {
                 if let Some(account) = self.by_id.get_mut(&e.organizer_id) {
                     account.password_hash = e.password_hash.clone();
+                    account.invitation = None;
+                }
+            }
+            Event::OrganizerInvited(e) => {
+                if let Some(account) = self.by_id.get_mut(&e.organizer_id) {
+                    account.invitation = Some((e.link_hash.clone(), e.expires_at));
                 }
             }
             // Kept by id (the log's history names it), found by neither email nor token.
@@ -89,6 +109,7 @@ impl Organizers {
                     self.by_token_hash.remove(&account.token_hash);
                     account.sessions.clear();
                     account.revoked = true;
+                    account.invitation = None;
                 }
             }
             Event::OrganizerSessionsEnded(e) => {

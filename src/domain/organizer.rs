@@ -1,8 +1,8 @@
 //! Organizer accounts (stream `organizer-{id}`).
 
 use hoicho_events::{
-    Event, OrganizerAdded, OrganizerId, OrganizerPasswordChanged, OrganizerRevoked, OrganizerSessionsEnded,
-    OrganizerSignedIn, OrganizerSignedOut, OrganizerTokenIssued,
+    Event, OrganizerAdded, OrganizerId, OrganizerInvited, OrganizerPasswordChanged, OrganizerRevoked,
+    OrganizerSessionsEnded, OrganizerSignedIn, OrganizerSignedOut, OrganizerTokenIssued,
 };
 
 use super::{Aggregate, DomainError};
@@ -52,6 +52,30 @@ pub fn change_password(state: &OrganizerState, password_hash: &str) -> Result<Ve
         }),
         Event::OrganizerSessionsEnded(OrganizerSessionsEnded { organizer_id }),
     ])
+}
+
+/// A one-time link to set the password, for a new colleague (`added`: the account made with
+/// it, in the same append) or one already on the team.
+pub fn invite(
+    state: &OrganizerState,
+    added: Option<&OrganizerAdded>,
+    link_hash: &str,
+    expires_at: chrono::DateTime<chrono::Utc>,
+) -> Result<Vec<Event>, DomainError> {
+    let mut events = Vec::new();
+    let organizer_id = match added {
+        Some(added) => {
+            events.extend(add(state, added)?);
+            added.organizer_id
+        }
+        None => active(state)?,
+    };
+    events.push(Event::OrganizerInvited(OrganizerInvited {
+        organizer_id,
+        link_hash: link_hash.to_owned(),
+        expires_at,
+    }));
+    Ok(events)
 }
 
 /// The organizer is out: no sign-in, no API token, every session ended.

@@ -5,6 +5,7 @@
 //! number of attempts, or a permanent refusal, marks it failed for organizers to see and
 //! retry.
 
+pub mod invitation;
 pub mod render;
 pub mod schedule;
 pub mod transport;

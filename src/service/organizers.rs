@@ -86,6 +86,56 @@ pub async fn add_by(store: &dyn EventStore, email: &str, by: Actor) -> Result<Ne
     })
 }
 
+/// How long an invitation's link may be used.
+pub const INVITATION_HOURS: i64 = 72;
+
+/// An invitation to set a password: its one-time link's token, shown once and emailed.
+#[derive(Debug)]
+pub struct Invitation {
+    pub email: String,
+    pub token: String,
+    pub expires_at: chrono::DateTime<Utc>,
+    pub position: u64,
+}
+
+/// Invites `email` to set a password through a one-time link valid for
+/// [`INVITATION_HOURS`]: a new colleague's account is made with it, in the same append (its
+/// password and API token random, known to no one); a colleague already on the team gets a
+/// new link, and the one before stops working.
+pub async fn invite_by(store: &dyn EventStore, email: &str, by: Actor) -> Result<Invitation, AddOrganizerError> {
+    let email = email.trim().to_lowercase();
+    if !crate::domain::looks_like_email(&email) {
+        return Err(AddOrganizerError::BadEmail(email));
+    }
+    let id = organizer_id_for(&email);
+    let added = OrganizerAdded {
+        organizer_id: id,
+        email: email.clone(),
+        password_hash: hashed(&random_token(24)).await?,
+        token_hash: token_hash(&random_token(32)),
+    };
+    let token = random_token(32);
+    let digest = token_hash(&token);
+    let now = Utc::now();
+    let expires_at = now + chrono::Duration::hours(INVITATION_HOURS);
+    let ctx = CommandContext::new(by, now);
+    let outcome = execute::<OrganizerState, _>(store, &streams::organizer(&id), &ctx, None, |state| {
+        let new = state.id.is_none().then_some(&added);
+        organizer::invite(state, new, &digest, expires_at)
+    })
+    .await
+    .map_err(|err| match err {
+        CommandError::Domain(_) => AddOrganizerError::Unknown(email.clone()),
+        other => AddOrganizerError::Command(other),
+    })?;
+    Ok(Invitation {
+        email,
+        token,
+        expires_at,
+        position: outcome.position,
+    })
+}
+
 /// Runs `decide` on the stream of the organizer with `email`, as `by`; an unknown or
 /// revoked organizer is [`AddOrganizerError::Unknown`].
 async fn on_account(

@@ -774,3 +774,69 @@ async fn the_evening_reminder_and_the_summaries_when_the_books_close() {
     tokio::time::sleep(Duration::from_millis(800)).await;
     assert_eq!(sink.messages().len(), 10 + digests, "nothing else, nothing twice");
 }
+
+#[tokio::test]
+async fn an_invited_colleague_gets_a_one_time_link_by_email_and_the_page_shows_it_if_mail_is_down() {
+    let mut sink = SmtpSink::start(&[]);
+    let app = spawn_with(|s| with_smtp(s, &sink.url())).await;
+    let cookie = app.organizer_cookie().await;
+    let invited = app
+        .post_form(
+            "/organizer/team",
+            &cookie,
+            &[("action", "add"), ("email", "can.bo@sct.hatinh.gov.vn")],
+        )
+        .await;
+    assert_eq!(invited.status().as_u16(), 200);
+    let html = invited.text().await.unwrap();
+    assert!(
+        html.contains("Đã gửi thư mời tới can.bo@sct.hatinh.gov.vn"),
+        "told it was sent"
+    );
+    let messages = sink.wait_for(1, Duration::from_secs(10)).await;
+    let m = by_recipient(&messages, "can.bo@sct.hatinh.gov.vn")[0];
+    assert!(m["subject"].as_str().unwrap().contains("Lời mời tham gia Ban tổ chức"));
+    let text = m["text"].as_str().unwrap();
+    assert!(text.contains(&app.organizer_email), "names who invites: {text}");
+    let link = text
+        .split_whitespace()
+        .find(|w| w.contains("/organizer/invitation/"))
+        .expect("the link in the text");
+    assert!(m["html"].as_str().unwrap().contains(&format!("href=\"{link}\"")));
+    let path = &link[link.find("/organizer/").unwrap()..];
+    let (colleague, _) = crate::pages_desk::accept_invitation(&app, path).await;
+    assert_eq!(app.get_page("/organizer", &colleague).await.status().as_u16(), 200);
+    assert_eq!(app.get_page(path, "").await.status().as_u16(), 404, "used");
+
+    // The mail server down: the page says so and shows the link, which works all the same.
+    sink.stop();
+    let invited = app
+        .post_form(
+            "/organizer/team",
+            &cookie,
+            &[("action", "add"), ("email", "ke.toan@sct.hatinh.gov.vn")],
+        )
+        .await;
+    assert_eq!(invited.status().as_u16(), 200);
+    let html = invited.text().await.unwrap();
+    assert!(html.contains("Chưa gửi được thư mời"), "told it was not sent");
+    let start = html.find("id=\"secret\">").unwrap() + "id=\"secret\">".len();
+    let shown = html[start..].split('<').next().unwrap();
+    let path = &shown[shown.find("/organizer/").unwrap()..];
+    // Invited again, the first link stops working and the new one works.
+    let page = app.get_page("/organizer/team", &cookie).await.text().await.unwrap();
+    assert!(page.contains("Đã mời, chưa nhận lời"));
+    let again = app
+        .post_form(
+            "/organizer/team",
+            &cookie,
+            &[("action", "add"), ("email", "ke.toan@sct.hatinh.gov.vn")],
+        )
+        .await;
+    let html = again.text().await.unwrap();
+    let start = html.find("id=\"secret\">").unwrap() + "id=\"secret\">".len();
+    let newer = html[start..].split('<').next().unwrap();
+    let newer = &newer[newer.find("/organizer/").unwrap()..];
+    assert_eq!(app.get_page(path, "").await.status().as_u16(), 404, "replaced");
+    assert_eq!(app.get_page(newer, "").await.status().as_u16(), 200);
+}

@@ -12,7 +12,7 @@ mod fairs;
 mod mail;
 mod pages;
 mod pages_board;
-mod pages_desk;
+pub mod pages_desk;
 mod pages_editor;
 mod pages_registrations;
 mod pages_sales;

@@ -993,6 +993,41 @@ async fn sign_in_as(app: &TestApp, email: &str, password: &str) -> Option<String
         .map(|session| format!("{session}; hoicho_csrf={}", crate::support::CSRF))
 }
 
+/// Accepts the invitation at `path` (refused first for a short and a mismatched password):
+/// the new session's Cookie header, and the password chosen.
+pub async fn accept_invitation(app: &TestApp, path: &str) -> (String, String) {
+    let csrf = crate::support::CSRF;
+    let post = |new: &'static str, again: &'static str| {
+        app.client
+            .post(app.url(path))
+            .header("cookie", format!("hoicho_csrf={csrf}"))
+            .form(&[("csrf", csrf), ("new", new), ("again", again)])
+            .send()
+    };
+    let short = post("ngan", "ngan").await.unwrap();
+    assert_eq!(short.status().as_u16(), 422);
+    assert!(short.text().await.unwrap().contains("ít nhất 12 ký tự"));
+    let differ = post("mat-khau-dong-nghiep", "mat-khau-khac-nhau").await.unwrap();
+    assert_eq!(differ.status().as_u16(), 422);
+    assert!(differ.text().await.unwrap().contains("không khớp"));
+    let accepted = post("mat-khau-dong-nghiep", "mat-khau-dong-nghiep").await.unwrap();
+    assert_eq!(accepted.status().as_u16(), 303);
+    assert!(location(&accepted).starts_with("/organizer?"));
+    let session = accepted
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("hoicho_session="))
+        .and_then(|v| v.split(';').next())
+        .expect("signed in")
+        .to_owned();
+    (
+        format!("{session}; hoicho_csrf={csrf}"),
+        "mat-khau-dong-nghiep".to_owned(),
+    )
+}
+
 /// The secret a team page shows once.
 fn shown_once(html: &str) -> String {
     let start = html.find("id=\"secret\">").expect("a secret shown") + "id=\"secret\">".len();
@@ -1007,7 +1042,8 @@ async fn the_team_page_adds_revokes_and_changes_passwords_and_tokens() {
     let page = app.get_page("/organizer/team", &cookie).await.text().await.unwrap();
     assert!(page.contains(&app.organizer_email) && page.contains("Đăng nhập gần nhất"));
 
-    // A colleague, with a first password shown once, which signs in.
+    // A colleague, invited: the one-time link (shown once, and emailed) sets a password and
+    // signs them in.
     let added = app
         .post_form(
             "/organizer/team",
@@ -1017,10 +1053,27 @@ async fn the_team_page_adds_revokes_and_changes_passwords_and_tokens() {
         .await;
     assert_eq!(added.status().as_u16(), 200);
     assert_eq!(added.headers()["cache-control"], "no-store");
-    let password = shown_once(&added.text().await.unwrap());
-    let colleague = sign_in_as(&app, "dong.nghiep@hatinh.gov.vn", &password)
-        .await
-        .expect("signs in");
+    let link = shown_once(&added.text().await.unwrap());
+    let path = link
+        .split_once("://")
+        .and_then(|(_, rest)| rest.find('/').map(|i| rest[i..].to_owned()))
+        .unwrap();
+    let page = app.get_page(&path, "").await;
+    assert_eq!(page.status().as_u16(), 200);
+    assert_eq!(page.headers()["referrer-policy"], "no-referrer");
+    assert!(page.text().await.unwrap().contains("dong.nghiep@hatinh.gov.vn"));
+    let (colleague, password) = accept_invitation(&app, &path).await;
+    assert_eq!(
+        app.get_page("/organizer", &colleague).await.status().as_u16(),
+        200,
+        "signed in"
+    );
+    assert_eq!(
+        app.get_page(&path, "").await.status().as_u16(),
+        404,
+        "the link works once"
+    );
+    assert!(sign_in_as(&app, "dong.nghiep@hatinh.gov.vn", &password).await.is_some());
     let again = app
         .post_form(
             "/organizer/team",

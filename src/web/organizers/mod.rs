@@ -1,6 +1,7 @@
 //! The organizers' own pages: signing in and out, the desk they start from, and the team.
 
 pub mod desk;
+pub mod invitation;
 pub mod login;
 pub mod team;
 
@@ -10,4 +11,5 @@ pub fn page_routes(cfg: &mut ServiceConfig) {
     login::routes(cfg);
     desk::routes(cfg);
     team::routes(cfg);
+    invitation::routes(cfg);
 }

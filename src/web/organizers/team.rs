@@ -1,5 +1,5 @@
 //! The organizers' team (`/organizer/team`): who is on it and when each last signed in; a
-//! colleague added (with a first password, shown once, to pass on), revoked (sessions and
+//! colleague invited (a one-time link by email, shown once here too), revoked (sessions and
 //! token stop at once); one's own password changed and API token replaced. Every action is an
 //! event of the organizer's stream with its actor; the `hoicho organizer` commands keep
 //! working beside it.
@@ -34,6 +34,8 @@ struct Member {
     sessions: usize,
     me: bool,
     revoked: bool,
+    /// Invited and never signed in: when the invitation expires (or that it has).
+    invited: Option<String>,
 }
 
 #[derive(Template)]
@@ -81,6 +83,16 @@ fn page_for(state: &AppState, req: &HttpRequest, me: &Organizer) -> TeamPage {
             sessions: a.sessions.len(),
             me: a.id == me.id,
             revoked: a.revoked,
+            invited: (a.last_sign_in.is_none() && !a.revoked).then(|| match &a.invitation {
+                Some((_, expires)) if *expires > chrono::Utc::now() => {
+                    format!(
+                        "{} {}",
+                        lang.t("team.invitation_expires"),
+                        datetime_vn(*expires, TIME_ZONE)
+                    )
+                }
+                _ => lang.t("team.invitation_expired").to_owned(),
+            }),
         })
         .collect();
     members.sort_by(|a, b| a.revoked.cmp(&b.revoked).then_with(|| a.email.cmp(&b.email)));
@@ -125,6 +137,7 @@ async fn team(
 
 async fn act(
     state: Data<AppState>,
+    mailer: Data<crate::mail::Mailer>,
     req: HttpRequest,
     form: Form<std::collections::HashMap<String, String>>,
 ) -> HttpResponse {
@@ -161,12 +174,52 @@ async fn act(
                     lang.t("team.enter_email").to_owned(),
                 );
             }
-            match organizers::add_by(&*state.store, &email, by).await {
-                Ok(added) => {
-                    crate::service::settle(&state, added.position).await;
+            // A colleague who has signed in is on the team: an invitation is for one who
+            // has not (yet).
+            let joined = state
+                .read()
+                .organizers
+                .by_email(&email)
+                .is_some_and(|a| a.last_sign_in.is_some());
+            if joined {
+                return refuse(StatusCode::CONFLICT, "email", lang.t("team.exists").to_owned());
+            }
+            match organizers::invite_by(&*state.store, &email, by).await {
+                Ok(invited) => {
+                    crate::service::settle(&state, invited.position).await;
+                    let public_url = mailer.settings.public_url.trim_end_matches('/');
+                    let link = format!(
+                        "{public_url}/organizer/invitation/{}?lang={}",
+                        invited.token,
+                        lang.code()
+                    );
+                    let at = datetime_vn(invited.expires_at, TIME_ZONE);
+                    let mail = crate::mail::invitation::InvitationMail {
+                        to: &invited.email,
+                        inviter: &me.email,
+                        link: &link,
+                        expires: &at,
+                        lang,
+                    };
+                    let sent = crate::mail::invitation::send(&mailer, &mail).await;
                     let mut page = page_for(&state, &req, &me);
-                    page.shown_once = Some((lang.t("team.first_password").to_owned(), added.email, added.password));
+                    page.flash = Some(match sent {
+                        Ok(()) => lang
+                            .t("team.invitation_sent")
+                            .replace("{email}", &invited.email)
+                            .replace("{at}", &at),
+                        Err(why) => {
+                            tracing::warn!(error = %why, "an invitation email was not sent");
+                            lang.t("team.invitation_not_sent")
+                                .replace("{why}", &why)
+                                .replace("{at}", &at)
+                        }
+                    });
+                    page.shown_once = Some((lang.t("team.invitation_link").to_owned(), invited.email, link));
                     respond(page, StatusCode::OK)
+                }
+                Err(AddOrganizerError::Unknown(_)) => {
+                    refuse(StatusCode::CONFLICT, "email", lang.t("team.exists").to_owned())
                 }
                 Err(AddOrganizerError::BadEmail(_)) => refuse(
                     StatusCode::UNPROCESSABLE_ENTITY,
