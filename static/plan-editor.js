@@ -150,7 +150,10 @@ function start(root) {
       y1 = Math.max(y1, i.y + i.depth_m);
     }
     const m = 1.5;
-    svg.setAttribute('viewBox', `${x0 - m} ${y0 - m} ${x1 - x0 + 2 * m} ${y1 - y0 + 2 * m}`);
+    const width = x1 - x0 + 2 * m;
+    svg.setAttribute('viewBox', `${x0 - m} ${y0 - m} ${width} ${y1 - y0 + 2 * m}`);
+    // At least 16 px a metre, so a booth's code (0.75 m) reads at 12 px; the canvas scrolls.
+    svg.style.minWidth = `${Math.max(640, Math.ceil(width * 16))}px`;
   }
 
   // Booths that overlap another, or leave the hall: marked on the drawing and listed.
