@@ -96,6 +96,33 @@ async fn a_drawing_is_saved_as_one_change_and_a_stale_one_is_told_who_changed_th
     assert_eq!(status, 200);
     let (_, list) = json(app.get("/api/v1/fairs/ve-2028/booths").await).await;
     assert_eq!(list["booths"][0]["x"], 1.5);
+
+    // The fair's history: each save one line, newest first, with who made it.
+    let history = app
+        .get_page("/organizer/fairs/ve-2028/history", &cookie)
+        .await
+        .text()
+        .await
+        .unwrap();
+    let lines: Vec<&str> = history.split("<li class=\"card\">").skip(1).collect();
+    assert_eq!(lines.len(), 3, "created, drawn, redrawn: {history}");
+    assert!(
+        lines[0].contains("Sơ đồ gian hàng") && lines[0].contains("gian sửa: 1"),
+        "{}",
+        lines[0]
+    );
+    assert!(
+        lines[1].contains("gian thêm: 60") && lines[1].contains("vẽ hội trường"),
+        "{}",
+        lines[1]
+    );
+    assert!(lines[1].contains(&app.organizer_email));
+    assert!(lines[2].contains("Tạo hội chợ"));
+    assert_eq!(
+        app.get("/organizer/fairs/ve-2028/history").await.status().as_u16(),
+        303,
+        "organizers only"
+    );
 }
 
 #[tokio::test]

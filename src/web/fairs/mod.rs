@@ -6,6 +6,7 @@ pub mod directory;
 pub mod editor;
 pub mod floor;
 pub mod form_values;
+pub mod history;
 pub mod input;
 pub mod pages;
 pub mod planning;
@@ -25,6 +26,7 @@ pub fn page_routes(cfg: &mut ServiceConfig) {
     settings::routes(cfg);
     planning::routes(cfg);
     editor::routes(cfg);
+    history::routes(cfg);
     print::routes(cfg);
     directory::page_routes(cfg);
 }
