@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use fantoccini::actions::{InputSource, MouseActions, PointerAction, MOUSE_BUTTON_LEFT};
+use fantoccini::actions::{InputSource, MouseActions, PointerAction, TouchActions, MOUSE_BUTTON_LEFT};
 use fantoccini::{Client, Locator};
 use serde_json::json;
 
@@ -330,6 +330,48 @@ async fn a_new_colleague_accepts_the_invitation_draws_a_plan_and_opens_the_fair(
     let public = client.find_all(Locator::Css("#floor-plan rect.booth")).await.unwrap();
     assert_eq!(public.len(), 60);
     assert!(client.find(Locator::Id("apply-link")).await.is_ok());
+
+    // By touch on a 768 px tablet: a finger drags B10 six metres right, and the save holds it.
+    client.set_window_size(768, 1024).await.unwrap();
+    client
+        .goto(&app.url("/organizer/fairs/ve-2027/plan?lang=vi"))
+        .await
+        .unwrap();
+    client.wait().for_element(Locator::Id("editor-svg")).await.unwrap();
+    let (x, y, before) = booth(&client, "B10").await;
+    assert_eq!(before, "translate(29 22)");
+    let per_metre = js(&client, "return document.getElementById('editor-svg').getScreenCTM().a").await;
+    let dx = 6.2 * per_metre.as_f64().unwrap();
+    let mut finger = TouchActions::new("finger".into())
+        .then(PointerAction::MoveTo {
+            duration: None,
+            x: x.round(),
+            y: y.round(),
+        })
+        .then(PointerAction::Down { button: 0 });
+    for i in 1..=8 {
+        finger = finger.then(PointerAction::MoveTo {
+            duration: Some(Duration::from_millis(15)),
+            x: (x + dx * i as f64 / 8.0).round(),
+            y: y.round(),
+        });
+    }
+    client
+        .perform_actions(finger.then(PointerAction::Up { button: 0 }))
+        .await
+        .unwrap();
+    assert_eq!(booth(&client, "B10").await.2, "translate(35 22)");
+    click(&client, "editor-save").await;
+    wait_status(&client, "Đã lưu sơ đồ").await;
+    let (_, list) = crate::support::json(app.get("/api/v1/fairs/ve-2027/booths").await).await;
+    let b10 = list["booths"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["code"] == "B10")
+        .unwrap()
+        .clone();
+    assert_eq!(b10["x"].as_f64(), Some(35.0));
 
     fits_phone_and_laptop(&client, &app, &["/organizer/fairs/ve-2027/plan", &path]).await;
     client.close().await.unwrap();
