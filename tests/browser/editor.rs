@@ -2,7 +2,8 @@
 //! fair, a floor plan drawn in the editor (two zones, three rows of ten booths each, one
 //! moved by dragging, prices set), saved, opened for applications and seen on the public
 //! page; a second tab's stale save told of the first; a bad CSV row named by its line. Then
-//! the editor's frame time dragging 100 of 1,000 booths.
+//! the editor's frame time dragging 100 of 1,000 booths, and every page of the demo at a
+//! phone's and a laptop's width, through the layout checks and axe-core.
 
 use std::time::Duration;
 
@@ -446,5 +447,68 @@ async fn dragging_100_of_1000_booths_keeps_the_editor_smooth() {
     );
     assert_ne!(frames["moved"], serde_json::Value::Null);
     assert!(median < 50.0, "frames take {median:.1} ms at the median");
+    client.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn every_page_of_the_demo_passes_axe_core_on_a_phone_and_a_laptop() {
+    let app = crate::support::spawn_with(|s| s.demo = true).await;
+    let demo: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(app.data_dir.join("demo-organizer.json")).unwrap()).unwrap();
+    let past = demo["exhibitor_token"].as_str().unwrap();
+    let (next, token) = (
+        demo["next_exhibitor"][0].as_str().unwrap(),
+        demo["next_exhibitor"][1].as_str().unwrap(),
+    );
+    let (_driver, client) = browser().await;
+    let public = [
+        "/".to_owned(),
+        "/login".to_owned(),
+        "/fairs/ocop-ha-tinh-2022".to_owned(),
+        "/fairs/ocop-ha-tinh-2022/directory".to_owned(),
+        format!("/fairs/{next}"),
+        format!("/fairs/{next}/apply"),
+        format!("/r/{past}"),
+        format!("/r/{past}/sales"),
+        format!("/r/{token}"),
+        format!("/r/{token}/edit"),
+        "/organizer/invitation/no-such-link".to_owned(),
+    ];
+    let paths: Vec<&str> = public.iter().map(String::as_str).collect();
+    let mut found = super::survey(&client, &app, &paths).await;
+    super::sign_in(&client, &app).await;
+    let desk = [
+        "/organizer".to_owned(),
+        format!("/organizer/fairs/{next}/registrations"),
+        format!("/organizer/fairs/{next}/board"),
+        format!("/organizer/fairs/{next}/history"),
+        "/organizer/fairs/ocop-ha-tinh-2022/board".to_owned(),
+        "/organizer/fairs/ocop-ha-tinh-2022/revenue".to_owned(),
+        "/organizer/fairs/ocop-ha-tinh-2022/books".to_owned(),
+        "/organizer/fairs/ocop-ha-tinh-2022/mail".to_owned(),
+        "/organizer/fairs/ocop-ha-tinh-2022/history".to_owned(),
+        "/organizer/fairs/ocop-ha-tinh-2022/plan".to_owned(),
+        "/organizer/fairs/ocop-ha-tinh-2022/print/cards".to_owned(),
+    ];
+    let paths: Vec<&str> = desk.iter().map(String::as_str).collect();
+    found.extend(super::survey(&client, &app, &paths).await);
+    // A registration's own page, reached from the queue.
+    client
+        .goto(&app.url(&format!("/organizer/fairs/{next}/registrations")))
+        .await
+        .unwrap();
+    let href = client
+        .find(Locator::Css("a[href^='/organizer/registrations/']"))
+        .await
+        .unwrap()
+        .attr("href")
+        .await
+        .unwrap()
+        .unwrap();
+    found.extend(super::survey(&client, &app, &[href.as_str()]).await);
+    assert!(
+        found.is_empty(),
+        "(page, layout problems, axe-core violations): {found:#?}"
+    );
     client.close().await.unwrap();
 }

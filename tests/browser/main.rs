@@ -434,7 +434,65 @@ async fn layout_problems(client: &Client) -> Vec<String> {
         .collect()
 }
 
-/// Each of `paths` at a 360 px phone and a 1366 px laptop, without a layout problem.
+/// axe-core's source, as `scripts/test` installs it (`HOICHO_AXE`).
+fn axe_source() -> &'static str {
+    static SOURCE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    SOURCE.get_or_init(|| {
+        let path = std::env::var("HOICHO_AXE").unwrap_or_else(|_| {
+            let home = std::env::var("HOME").unwrap_or_default();
+            format!("{home}/.cache/hoicho/axe-4.10.3/node_modules/axe-core/axe.min.js")
+        });
+        std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("axe-core is not at {path} ({e}); run ./scripts/test, which installs it"))
+    })
+}
+
+/// The serious and critical accessibility violations axe-core finds on the page shown.
+async fn axe_problems(client: &Client) -> Vec<String> {
+    client.execute(axe_source(), vec![]).await.unwrap();
+    let found = client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             axe.run(document, {resultTypes: ['violations']}).then((r) => done(r.violations
+               .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+               .map((v) => `${v.id} (${v.impact}, ${v.nodes.length}): ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join('; ')}`)),
+               (e) => done([`axe failed: ${e}`]));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    found
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+/// What `paths` show at a 360 px phone and a 1366 px laptop: (path and width, layout
+/// problems, axe-core's serious violations), for each that has either.
+async fn survey(
+    client: &Client,
+    app: &crate::support::TestApp,
+    paths: &[&str],
+) -> Vec<(String, Vec<String>, Vec<String>)> {
+    let mut found = Vec::new();
+    for (width, height) in [(360, 780), (1366, 768)] {
+        client.set_window_size(width, height).await.unwrap();
+        for path in paths {
+            client.goto(&app.url(path)).await.unwrap();
+            let (layout, axe) = (layout_problems(client).await, axe_problems(client).await);
+            if !layout.is_empty() || !axe.is_empty() {
+                found.push((format!("{path} at {width} px"), layout, axe));
+            }
+        }
+    }
+    client.set_window_size(390, 844).await.unwrap();
+    found
+}
+
+/// Each of `paths` at a 360 px phone and a 1366 px laptop, without a layout problem or a
+/// serious accessibility violation.
 async fn fits_phone_and_laptop(client: &Client, app: &crate::support::TestApp, paths: &[&str]) {
     for (width, height) in [(360, 780), (1366, 768)] {
         client.set_window_size(width, height).await.unwrap();
@@ -442,6 +500,8 @@ async fn fits_phone_and_laptop(client: &Client, app: &crate::support::TestApp, p
             client.goto(&app.url(path)).await.unwrap();
             let problems = layout_problems(client).await;
             assert!(problems.is_empty(), "{path} at {width} px: {problems:#?}");
+            let problems = axe_problems(client).await;
+            assert!(problems.is_empty(), "{path} at {width} px, axe-core: {problems:#?}");
         }
     }
     client.set_window_size(390, 844).await.unwrap();

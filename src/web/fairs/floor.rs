@@ -55,6 +55,9 @@ pub struct ShapeBox {
 /// The floor plan in plan metres: the SVG's viewBox is the booths' extent plus a margin.
 pub struct Plan {
     pub view_box: String,
+    /// The width the plan is drawn at, at least: 16 px a metre, so a booth's code (0.75 m)
+    /// reads at 12 px and a 3 m booth is 48 px to tap; a wider plan scrolls in its frame.
+    pub min_width_px: u32,
     pub zones: Vec<ZoneBox>,
     pub booths: Vec<BoothBox>,
     /// The hall's outline, when the plan has one: (width, depth).
@@ -96,6 +99,9 @@ fn exhibitor_of(
         .collect();
     (exhibitor, products.join(", "))
 }
+
+/// The least scale a plan is drawn at on screen.
+const PX_PER_METRE: f64 = 16.0;
 
 pub fn plan(
     fair: &FairView,
@@ -216,7 +222,9 @@ pub fn plan(
             max_y.max(s.y + s.height),
         );
     }
+    let width_m = max_x - min_x + 2.0 * margin;
     Plan {
+        min_width_px: (width_m * PX_PER_METRE).ceil().clamp(640.0, 20_000.0) as u32,
         view_box: format!(
             "{} {} {} {}",
             min_x - margin,
