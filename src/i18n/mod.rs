@@ -199,6 +199,18 @@ impl Lang {
                 "Keep this private link to follow and amend your application; do not share it:",
             ),
             "mine.reason" => ("Lý do", "Reason"),
+            "mine.next" => (
+                "Ban tổ chức xét duyệt các hồ sơ, chậm nhất sau khi hết hạn đăng ký ({closes}); kết quả hiện ở trang này và được gửi tới email của hồ sơ, nếu có.",
+                "The organizers review the applications, at the latest once applications close ({closes}); the answer shows on this page and goes to the application's email, if it has one.",
+            ),
+            "mine.copy" => ("Sao chép", "Copy"),
+            "mine.copied" => ("Đã sao chép đường dẫn.", "The link is copied."),
+            "mine.share" => ("Chia sẻ qua Zalo…", "Share…"),
+            "mine.link_emailed" => ("Đường dẫn này cũng được gửi tới {email}.", "This link is emailed to {email} too."),
+            "mine.link_no_email" => (
+                "Hồ sơ không có email nên đường dẫn không được gửi đi: hãy lưu lại ngay. Nếu mất, gọi Ban tổ chức:",
+                "The application has no email, so the link is not sent anywhere: keep it now. If it is lost, call the organizers:",
+            ),
             "mine.history" => ("Lịch sử hồ sơ", "History"),
             "mine.amend" => ("Sửa hồ sơ", "Amend the application"),
             "mine.withdraw" => ("Rút hồ sơ", "Withdraw the application"),

@@ -51,6 +51,13 @@ async fn the_form_applies_and_redirects_to_the_private_page() {
     assert!(
         html.contains("Ban tổ chức đã nhận hồ sơ") && html.contains("HTX Chè Tân Lâm") && html.contains("+84392111222")
     );
+    // The link whole, as it would be pasted elsewhere, and where else it went.
+    let path = private.split('?').next().unwrap();
+    assert!(
+        html.contains(&format!("id=\"private-link\">{}", app.url(path))),
+        "the full address"
+    );
+    assert!(html.contains("Đường dẫn này cũng được gửi tới tanlam@example.vn"));
 }
 
 #[tokio::test]

@@ -275,12 +275,19 @@ async fn an_exhibitor_applies_on_a_phone_and_opens_the_private_link() {
         .await
         .unwrap()
         .unwrap();
-    assert!(link.starts_with("/r/") && link.len() > 40, "{link}");
+    // The whole address, to paste into Zalo, with a copy button and what happens next.
+    assert!(link.starts_with(&app.url("/r/")) && link.len() > 60, "{link}");
+    assert!(notice.contains("xét duyệt") && notice.contains(&link), "{notice}");
+    let copy = client.find(Locator::Css("#submitted [data-copy]")).await.unwrap();
+    assert!(
+        copy.is_displayed().await.unwrap(),
+        "a copy button where the clipboard is writable"
+    );
     let status = client.find(Locator::Id("status")).await.unwrap().text().await.unwrap();
     assert_eq!(status, "Đã nộp");
 
     // The private link opens the application again, as a bookmark would.
-    client.goto(&app.url(&link)).await.unwrap();
+    client.goto(&link).await.unwrap();
     let heading = client.find(Locator::Css("h1")).await.unwrap().text().await.unwrap();
     assert_eq!(heading, "HTX Nông nghiệp Sơn Kim");
     let (_, list) = crate::support::json(

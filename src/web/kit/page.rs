@@ -13,6 +13,19 @@ use crate::web::kit::extract::organizer_of;
 
 pub const CSRF_COOKIE: &str = "hoicho_csrf";
 
+/// Where people reach hoicho (`--public-url`), for a link to be pasted elsewhere: a private
+/// link sent by Zalo must be the whole address, not a path. Without the mailer, the address
+/// this request came to.
+pub fn public_base(req: &HttpRequest) -> String {
+    match req.app_data::<actix_web::web::Data<crate::mail::Mailer>>() {
+        Some(mailer) => mailer.settings.public_url.trim_end_matches('/').to_owned(),
+        None => {
+            let info = req.connection_info();
+            format!("{}://{}", info.scheme(), info.host())
+        }
+    }
+}
+
 /// What every page's frame needs.
 pub struct Frame {
     pub lang: Lang,

@@ -29,12 +29,27 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/r/{token}/edit", web::get().to(edit_form))
         .route("/r/{token}/edit", web::post().to(edit))
         .route("/r/{token}/withdraw", web::post().to(withdraw))
-        .route("/r/{token}/new-link", web::post().to(new_link));
+        .route("/r/{token}/new-link", web::post().to(new_link))
+        .route("/static/share.js", web::get().to(share_script));
+}
+
+/// The private link's copy and share buttons.
+async fn share_script() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
+        .body(include_str!("../../../static/share.js"))
 }
 
 #[derive(Template)]
 #[template(path = "mine.html")]
 struct MinePage {
+    /// The private link whole, to copy or share.
+    full_url: String,
+    /// The organizers' phone, for an exhibitor without email who loses the link.
+    hotline: String,
+    /// When applications close, in the fair's zone.
+    closes: String,
     lang: Lang,
     signed_in: bool,
     switch_url: String,
@@ -116,6 +131,16 @@ async fn mine(state: Data<AppState>, req: HttpRequest, token: Path<String>) -> H
             just_submitted: req.query_string().contains("submitted=1"),
             new_link: req.query_string().contains("new_link=1"),
             private_url: format!("/r/{}", token.as_str()),
+            full_url: format!(
+                "{}/r/{}{}",
+                crate::web::kit::page::public_base(&req),
+                token.as_str(),
+                if lang == Lang::En { "?lang=en" } else { "" }
+            ),
+            hotline: fair.map(|f| f.details.contact_phone.clone()).unwrap_or_default(),
+            closes: fair
+                .map(|f| crate::i18n::datetime_vn(f.details.registration_closes_at, &f.details.time_zone))
+                .unwrap_or_default(),
             csrf: csrf.clone(),
             fair_name: fair.map(|f| f.details.name.clone()).unwrap_or_default(),
             organization: a.organization.clone(),
