@@ -120,6 +120,7 @@ events! {
     OrganizerRevoked(OrganizerRevoked) = 1,
     FloorDrawn(FloorDrawn) = 1,
     OrganizerInvited(OrganizerInvited) = 1,
+    AccessLinkResent(AccessLinkResent) = 1,
 }
 
 /// Turns the stored shape of `event_type` at version `from` into the shape of `from + 1`.

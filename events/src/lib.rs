@@ -36,9 +36,9 @@ pub use organizer::{
     OrganizerSignedIn, OrganizerSignedOut, OrganizerTokenIssued,
 };
 pub use registration::{
-    AccessLinkReissued, Address, Application, BoothRequest, Producer, ProducerType, Product, RegistrationAmended,
-    RegistrationApproved, RegistrationId, RegistrationRejected, RegistrationSubmitted, RegistrationWaitlisted,
-    RegistrationWithdrawn,
+    AccessLinkReissued, AccessLinkResent, Address, Application, BoothRequest, Producer, ProducerType, Product,
+    RegistrationAmended, RegistrationApproved, RegistrationId, RegistrationRejected, RegistrationSubmitted,
+    RegistrationWaitlisted, RegistrationWithdrawn,
 };
 pub use sales::{BooksClosed, BooksReopened, SaleRecorded, SaleVoided};
 

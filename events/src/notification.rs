@@ -82,10 +82,12 @@ pub enum Template {
     RevenueReport,
     /// To the exhibitor: its private link was replaced; the new one.
     AccessLinkReissued,
+    /// To the exhibitor, who asked on the fair's page: its private link, again.
+    AccessLinkResent,
 }
 
 impl Template {
-    pub const ALL: [Template; 14] = [
+    pub const ALL: [Template; 15] = [
         Template::ApplicationReceived,
         Template::ApplicationApproved,
         Template::ApplicationRejected,
@@ -100,6 +102,7 @@ impl Template {
         Template::SalesSummary,
         Template::RevenueReport,
         Template::AccessLinkReissued,
+        Template::AccessLinkResent,
     ];
 
     pub fn as_str(&self) -> &'static str {
@@ -118,6 +121,7 @@ impl Template {
             Template::SalesSummary => "sales_summary",
             Template::RevenueReport => "revenue_report",
             Template::AccessLinkReissued => "access_link_reissued",
+            Template::AccessLinkResent => "access_link_resent",
         }
     }
 

@@ -163,6 +163,15 @@ pub struct AccessLinkReissued {
     pub generation: u32,
 }
 
+/// Someone asked, on the fair's page, for the private link again by the application's email
+/// or phone: the current link is emailed to the application's address (and only there).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccessLinkResent {
+    pub registration_id: RegistrationId,
+    pub fair_id: FairId,
+    pub at: chrono::DateTime<chrono::Utc>,
+}
+
 /// An organizer put the application on the waiting list.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RegistrationWaitlisted {

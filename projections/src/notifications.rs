@@ -187,6 +187,14 @@ impl Notifications {
                     NotificationParams::default(),
                 );
             }
+            Event::AccessLinkResent(e) => {
+                self.want(
+                    env,
+                    e.registration_id,
+                    Template::AccessLinkResent,
+                    NotificationParams::default(),
+                );
+            }
             Event::BoothAllocated(e) => {
                 let params = NotificationParams {
                     booth: Some(e.booth.clone()),

@@ -19,6 +19,8 @@ pub struct RegistrationState {
     pub application: Option<Application>,
     /// The current private link's number.
     pub link_generation: u32,
+    /// When the link was last sent again on request.
+    pub last_resent: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl Aggregate for RegistrationState {
@@ -48,6 +50,7 @@ impl Aggregate for RegistrationState {
                 self.approved_booths = 0;
             }
             Event::AccessLinkReissued(e) => self.link_generation = e.generation,
+            Event::AccessLinkResent(e) => self.last_resent = Some(e.at),
             _ => {}
         }
     }
@@ -152,7 +155,15 @@ pub enum RegistrationCommand {
         token_hash: String,
         generation: u32,
     },
+    /// The current link, emailed again on request; at most once in [`RESEND_MINUTES`], so
+    /// the page cannot be used to flood an exhibitor's mailbox.
+    ResendLink {
+        at: chrono::DateTime<chrono::Utc>,
+    },
 }
+
+/// How often the private link may be sent again on request.
+pub const RESEND_MINUTES: i64 = 10;
 
 fn final_state(status: Status) -> DomainError {
     DomainError::conflict(
@@ -214,6 +225,22 @@ pub fn decide(state: &RegistrationState, command: &RegistrationCommand) -> Resul
                 fair_id,
                 token_hash: token_hash.clone(),
                 generation: *generation,
+            })]
+        }
+        RegistrationCommand::ResendLink { at } => {
+            if state
+                .last_resent
+                .is_some_and(|last| *at - last < chrono::Duration::minutes(RESEND_MINUTES))
+            {
+                return Err(DomainError::conflict(
+                    "resent_recently",
+                    "the link was sent again a moment ago",
+                ));
+            }
+            vec![Event::AccessLinkResent(hoicho_events::AccessLinkResent {
+                registration_id,
+                fair_id,
+                at: *at,
             })]
         }
         RegistrationCommand::Amend { application, by } => {

@@ -259,6 +259,30 @@ pub fn render(mail: &Mail, ctx: &MailContext) -> Rendered {
                 )
             }
         }
+        Template::AccessLinkResent => {
+            if vi {
+                paragraphs.push(format!(
+                    "Ai đó (có lẽ là bạn) vừa yêu cầu gửi lại đường dẫn riêng tới hồ sơ đăng ký của {organization} trên trang của hội chợ. Đường dẫn ở dưới đây, không thay đổi. Nếu bạn không yêu cầu, hãy bỏ qua thư này."
+                ));
+            } else {
+                paragraphs.push(format!(
+                    "Someone (you, most likely) asked on the fair's page for the private link to the application of {organization}. Here it is, unchanged. If you did not ask, ignore this email."
+                ));
+            }
+            fair_facts(&mut facts);
+            link = private_link("Mở hồ sơ đăng ký", "Open the application");
+            if vi {
+                (
+                    format!("[{fair_name}] Đường dẫn riêng tới hồ sơ của {organization}"),
+                    "Đường dẫn riêng".to_owned(),
+                )
+            } else {
+                (
+                    format!("[{fair_name}] The private link to {organization}'s application"),
+                    "Your private link".to_owned(),
+                )
+            }
+        }
         Template::AccessLinkReissued => {
             if vi {
                 paragraphs.push(format!(

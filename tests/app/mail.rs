@@ -840,3 +840,66 @@ async fn an_invited_colleague_gets_a_one_time_link_by_email_and_the_page_shows_i
     assert_eq!(app.get_page(path, "").await.status().as_u16(), 404, "replaced");
     assert_eq!(app.get_page(newer, "").await.status().as_u16(), 200);
 }
+
+#[tokio::test]
+async fn a_lost_private_link_is_sent_again_to_the_applications_email_only() {
+    let sink = SmtpSink::start(&[]);
+    let app = spawn_with(|s| with_smtp(s, &sink.url())).await;
+    open_fair(&app, "mat-link").await;
+    let (status, applied) = app.apply("mat-link", &application_body()).await;
+    assert_eq!(status, 201, "{applied}");
+    let token = applied["access_token"].as_str().unwrap().to_owned();
+    // The application's own email arrives first.
+    assert_eq!(sink.wait_for(1, Duration::from_secs(10)).await.len(), 1);
+    let cookie = format!("hoicho_csrf={}", crate::support::CSRF);
+    let ask = |contact: &'static str| {
+        let (app, cookie) = (&app, cookie.clone());
+        async move {
+            app.post_form("/fairs/mat-link/resend-link", &cookie, &[("contact", contact)])
+                .await
+        }
+    };
+
+    // By phone, written another way: the link goes to the application's email.
+    let answered = ask("+84 912.345.678").await;
+    assert_eq!(answered.status().as_u16(), 200);
+    let same_answer = answered.text().await.unwrap();
+    assert!(same_answer.contains("Nếu thông tin khớp với một hồ sơ có email"));
+    let messages = sink.wait_for(2, Duration::from_secs(10)).await;
+    assert_eq!(messages.len(), 2);
+    let resent = &messages[1];
+    assert_eq!(resent["rcpt_tos"], json!(["htx.sonkim@example.vn"]));
+    assert!(resent["subject"]
+        .as_str()
+        .unwrap()
+        .contains("Đường dẫn riêng tới hồ sơ"));
+    assert!(
+        resent["text"].as_str().unwrap().contains(&format!("/r/{token}")),
+        "the same link, unchanged"
+    );
+
+    // Asked again at once, or for someone who did not apply: the same answer, no email.
+    for contact in ["HTX.SonKim@example.vn", "ai-do@example.vn", "0999 999 999"] {
+        let answered = ask(contact).await;
+        assert_eq!(answered.status().as_u16(), 200);
+        let text = answered.text().await.unwrap();
+        assert!(text.contains("Nếu thông tin khớp với một hồ sơ có email"), "{contact}");
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(
+        sink.messages().len(),
+        2,
+        "at most once in ten minutes, and nothing for a stranger"
+    );
+    // Nothing typed: named, in Vietnamese.
+    let empty = ask("").await;
+    assert_eq!(empty.status().as_u16(), 422);
+    assert!(empty
+        .text()
+        .await
+        .unwrap()
+        .contains("Vui lòng nhập email hoặc số điện thoại"));
+    // The fair's page links to it.
+    let fair = app.get("/fairs/mat-link").await.text().await.unwrap();
+    assert!(fair.contains("/fairs/mat-link/resend-link"));
+}

@@ -468,6 +468,7 @@ async fn every_page_of_the_demo_passes_axe_core_on_a_phone_and_a_laptop() {
         "/fairs/ocop-ha-tinh-2022/directory".to_owned(),
         format!("/fairs/{next}"),
         format!("/fairs/{next}/apply"),
+        format!("/fairs/{next}/resend-link"),
         format!("/r/{past}"),
         format!("/r/{past}/sales"),
         format!("/r/{token}"),

@@ -7,6 +7,7 @@ pub mod apply;
 pub mod input;
 pub mod private;
 pub mod queue;
+pub mod resend;
 pub mod review;
 
 use actix_web::web::{self, ServiceConfig};
@@ -34,5 +35,6 @@ pub fn api_routes(cfg: &mut ServiceConfig) {
 pub fn page_routes(cfg: &mut ServiceConfig) {
     apply::routes(cfg);
     private::routes(cfg);
+    resend::routes(cfg);
     review::routes(cfg);
 }
