@@ -667,6 +667,8 @@ async fn the_plan_is_exported_and_imported_with_a_preview_and_every_bad_row_name
     assert!(held.text().await.unwrap().contains("A01 (HTX Sơn Kim)"));
 }
 
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
 /// A workbook as an organizer writes one: a header row, then the booths.
 fn workbook(rows: &[&[&str]]) -> Vec<u8> {
     let mut book = rust_xlsxwriter::Workbook::new();
@@ -775,34 +777,12 @@ async fn a_plan_is_imported_from_an_excel_workbook_in_the_page_and_over_the_api(
     assert!(junk.text().await.unwrap().contains("Không đọc được tệp Excel"));
 
     // The API takes the same workbook.
-    let put = app
-        .client
-        .put(app.url("/api/v1/fairs/xl-2027/booths"))
-        .bearer_auth(&app.token)
-        .header(
-            "content-type",
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-        .body(good)
-        .send()
-        .await
-        .unwrap();
+    let put = app.put_booths_as(XLSX, "xl-2027", good).await;
     assert_eq!(put.status().as_u16(), 200);
     let (_, booths) = json(app.get("/api/v1/fairs/xl-2027/booths").await).await;
     assert_eq!(booths["booths"][1]["depth_m"], 2.5);
     assert_eq!(booths["booths"][0]["power"], true);
-    let put = app
-        .client
-        .put(app.url("/api/v1/fairs/xl-2027/booths"))
-        .bearer_auth(&app.token)
-        .header(
-            "content-type",
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-        .body(bad)
-        .send()
-        .await
-        .unwrap();
+    let put = app.put_booths_as(XLSX, "xl-2027", bad).await;
     assert_eq!(put.status().as_u16(), 422);
     let (_, body) = json(put).await;
     assert!(body["error"]["fields"]["booths[1].width_m"].is_string(), "{body}");
@@ -983,14 +963,7 @@ async fn sign_in_as(app: &TestApp, email: &str, password: &str) -> Option<String
         .send()
         .await
         .unwrap();
-    response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("hoicho_session="))
-        .and_then(|v| v.split(';').next())
-        .map(|session| format!("{session}; hoicho_csrf={}", crate::support::CSRF))
+    crate::support::session_cookie(&response)
 }
 
 /// Accepts the invitation at `path` (refused first for a short and a mismatched password):
@@ -1013,19 +986,8 @@ pub async fn accept_invitation(app: &TestApp, path: &str) -> (String, String) {
     let accepted = post("mat-khau-dong-nghiep", "mat-khau-dong-nghiep").await.unwrap();
     assert_eq!(accepted.status().as_u16(), 303);
     assert!(location(&accepted).starts_with("/organizer?"));
-    let session = accepted
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("hoicho_session="))
-        .and_then(|v| v.split(';').next())
-        .expect("signed in")
-        .to_owned();
-    (
-        format!("{session}; hoicho_csrf={csrf}"),
-        "mat-khau-dong-nghiep".to_owned(),
-    )
+    let session = crate::support::session_cookie(&accepted).expect("signed in");
+    (session, "mat-khau-dong-nghiep".to_owned())
 }
 
 /// The secret a team page shows once.

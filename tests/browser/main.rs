@@ -501,17 +501,11 @@ async fn survey(
 /// Each of `paths` at a 360 px phone and a 1366 px laptop, without a layout problem or a
 /// serious accessibility violation.
 async fn fits_phone_and_laptop(client: &Client, app: &crate::support::TestApp, paths: &[&str]) {
-    for (width, height) in [(360, 780), (1366, 768)] {
-        client.set_window_size(width, height).await.unwrap();
-        for path in paths {
-            client.goto(&app.url(path)).await.unwrap();
-            let problems = layout_problems(client).await;
-            assert!(problems.is_empty(), "{path} at {width} px: {problems:#?}");
-            let problems = axe_problems(client).await;
-            assert!(problems.is_empty(), "{path} at {width} px, axe-core: {problems:#?}");
-        }
-    }
-    client.set_window_size(390, 844).await.unwrap();
+    let found = survey(client, app, paths).await;
+    assert!(
+        found.is_empty(),
+        "(page, layout problems, axe-core violations): {found:#?}"
+    );
 }
 
 /// Sets a form field's value as a person picking it would (date pickers are the browser's).

@@ -253,6 +253,19 @@ impl Api {
     }
 }
 
+/// The Cookie header a signed-in browser sends after `response` began its session (with the
+/// test's CSRF cookie), if it did.
+pub fn session_cookie(response: &Response) -> Option<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("hoicho_session="))
+        .and_then(|v| v.split(';').next())
+        .map(|session| format!("{session}; hoicho_csrf={CSRF}"))
+}
+
 /// A CSRF value a test sends both as the cookie and as the form field (double submit).
 pub const CSRF: &str = "test-csrf-token-0123456789abcdefghijkl";
 
@@ -272,16 +285,19 @@ impl TestApp {
             .await
             .expect("login");
         assert_eq!(response.status().as_u16(), 303, "signed in");
-        let session = response
-            .headers()
-            .get_all("set-cookie")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .find(|v| v.starts_with("hoicho_session="))
-            .and_then(|v| v.split(';').next())
-            .expect("a session cookie")
-            .to_owned();
-        format!("{session}; hoicho_csrf={CSRF}")
+        session_cookie(&response).expect("a session cookie")
+    }
+
+    /// `PUT /api/v1/fairs/{fair}/booths` with a body of `content_type`.
+    pub async fn put_booths_as(&self, content_type: &str, fair: &str, body: Vec<u8>) -> Response {
+        self.client
+            .put(self.url(&format!("/api/v1/fairs/{fair}/booths")))
+            .bearer_auth(&self.token)
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .expect("request")
     }
 
     /// Posts a form with the CSRF token and the given cookie.
