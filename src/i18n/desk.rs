@@ -5,6 +5,7 @@ pub(super) fn text(key: &str) -> Option<(&'static str, &'static str)> {
     Some(match key {
         "fair.contact" => ("Liên hệ Ban tổ chức", "Organizers"),
         "form.please_enter" => ("Vui lòng nhập", "Please enter"),
+        "form.please_fill" => ("Vui lòng điền mục này", "Please fill this in"),
         "desk.nav" => ("Công việc của hội chợ", "This fair's work"),
         "desk.settings" => ("Thông tin hội chợ", "Fair settings"),
         "desk.rules" => ("Quy tắc phân gian", "Allocation rules"),

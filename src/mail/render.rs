@@ -132,10 +132,10 @@ pub fn render(mail: &Mail, ctx: &MailContext) -> Rendered {
             let requested = ctx.registration.map(|r| r.application.booth_request.count).unwrap_or(0);
             if vi {
                 paragraphs.push(format!(
-                    "Ban tổ chức đã nhận đơn đăng ký gian hàng của {organization}. Đơn sẽ được xét duyệt và kết quả sẽ được gửi tới địa chỉ thư này."
+                    "Ban tổ chức đã nhận hồ sơ đăng ký gian hàng của {organization}. Hồ sơ sẽ được xét duyệt và kết quả sẽ được gửi tới địa chỉ thư này."
                 ));
                 paragraphs.push(
-                    "Qua đường link riêng dưới đây, Quý đơn vị xem trạng thái đơn, sửa đơn khi chưa được xét, hoặc rút đơn. Xin giữ kín đường link này: ai có nó đều mở được đơn."
+                    "Qua đường dẫn riêng dưới đây, Quý đơn vị xem trạng thái hồ sơ, sửa hồ sơ khi chưa được xét, hoặc rút hồ sơ. Xin giữ kín đường dẫn này: ai có nó đều mở được hồ sơ."
                         .into(),
                 );
             } else {
@@ -158,11 +158,11 @@ pub fn render(mail: &Mail, ctx: &MailContext) -> Rendered {
                 requested.to_string(),
             ));
             fair_facts(&mut facts);
-            link = private_link("Xem đơn đăng ký", "Open the application");
+            link = private_link("Xem hồ sơ đăng ký", "Open the application");
             if vi {
                 (
-                    format!("[{fair_name}] Đã nhận đơn đăng ký của {organization}"),
-                    "Đã nhận đơn đăng ký".to_owned(),
+                    format!("[{fair_name}] Đã nhận hồ sơ đăng ký của {organization}"),
+                    "Đã nhận hồ sơ đăng ký".to_owned(),
                 )
             } else {
                 (
@@ -175,7 +175,7 @@ pub fn render(mail: &Mail, ctx: &MailContext) -> Rendered {
             let booths = mail.params.booths.unwrap_or(0);
             if vi {
                 paragraphs.push(format!(
-                    "Đơn đăng ký của {organization} đã được duyệt với {booths} gian hàng. Ban tổ chức sẽ thông báo vị trí gian hàng sau khi phân bổ."
+                    "Hồ sơ đăng ký của {organization} đã được duyệt với {booths} gian hàng. Ban tổ chức sẽ thông báo vị trí gian hàng sau khi phân bổ."
                 ));
             } else {
                 paragraphs.push(format!(
@@ -193,11 +193,11 @@ pub fn render(mail: &Mail, ctx: &MailContext) -> Rendered {
                 booths.to_string(),
             ));
             fair_facts(&mut facts);
-            link = private_link("Xem đơn đăng ký", "Open the application");
+            link = private_link("Xem hồ sơ đăng ký", "Open the application");
             if vi {
                 (
-                    format!("[{fair_name}] Đơn đăng ký đã được duyệt: {booths} gian hàng"),
-                    "Đơn đăng ký đã được duyệt".to_owned(),
+                    format!("[{fair_name}] Hồ sơ đăng ký đã được duyệt: {booths} gian hàng"),
+                    "Hồ sơ đăng ký đã được duyệt".to_owned(),
                 )
             } else {
                 (
@@ -210,7 +210,7 @@ pub fn render(mail: &Mail, ctx: &MailContext) -> Rendered {
             let reason = mail.params.reason.clone().unwrap_or_default();
             if vi {
                 paragraphs.push(format!(
-                    "Ban tổ chức rất tiếc phải thông báo: đơn đăng ký của {organization} không được chấp thuận."
+                    "Ban tổ chức rất tiếc phải thông báo: hồ sơ đăng ký của {organization} không được chấp thuận."
                 ));
             } else {
                 paragraphs.push(format!(
@@ -219,11 +219,11 @@ pub fn render(mail: &Mail, ctx: &MailContext) -> Rendered {
             }
             facts.push((if vi { "Lý do" } else { "Reason" }.into(), reason));
             fair_facts(&mut facts);
-            link = private_link("Xem đơn đăng ký", "Open the application");
+            link = private_link("Xem hồ sơ đăng ký", "Open the application");
             if vi {
                 (
-                    format!("[{fair_name}] Đơn đăng ký không được chấp thuận"),
-                    "Đơn đăng ký không được chấp thuận".to_owned(),
+                    format!("[{fair_name}] Hồ sơ đăng ký không được chấp thuận"),
+                    "Hồ sơ đăng ký không được chấp thuận".to_owned(),
                 )
             } else {
                 (
@@ -235,7 +235,7 @@ pub fn render(mail: &Mail, ctx: &MailContext) -> Rendered {
         Template::ApplicationWaitlisted => {
             if vi {
                 paragraphs.push(format!(
-                    "Đơn đăng ký của {organization} đã được đưa vào danh sách chờ. Khi có gian hàng trống, Ban tổ chức sẽ xét lại và báo cho Quý đơn vị."
+                    "Hồ sơ đăng ký của {organization} đã được đưa vào danh sách chờ. Khi có gian hàng trống, Ban tổ chức sẽ xét lại và báo cho Quý đơn vị."
                 ));
             } else {
                 paragraphs.push(format!(
@@ -246,10 +246,10 @@ pub fn render(mail: &Mail, ctx: &MailContext) -> Rendered {
                 facts.push((if vi { "Ghi chú" } else { "Note" }.into(), note.clone()));
             }
             fair_facts(&mut facts);
-            link = private_link("Xem đơn đăng ký", "Open the application");
+            link = private_link("Xem hồ sơ đăng ký", "Open the application");
             if vi {
                 (
-                    format!("[{fair_name}] Đơn đăng ký trong danh sách chờ"),
+                    format!("[{fair_name}] Hồ sơ đăng ký trong danh sách chờ"),
                     "Danh sách chờ".to_owned(),
                 )
             } else {
@@ -286,7 +286,7 @@ pub fn render(mail: &Mail, ctx: &MailContext) -> Rendered {
         Template::AccessLinkReissued => {
             if vi {
                 paragraphs.push(format!(
-                    "Đường dẫn riêng tới đơn đăng ký của {organization} vừa được thay bằng đường dẫn dưới đây. Đường dẫn cũ không còn mở được nữa. Xin giữ đường dẫn mới và đừng chuyển cho người khác."
+                    "Đường dẫn riêng tới hồ sơ đăng ký của {organization} vừa được thay bằng đường dẫn dưới đây. Đường dẫn cũ không còn mở được nữa. Xin giữ đường dẫn mới và đừng chuyển cho người khác."
                 ));
             } else {
                 paragraphs.push(format!(
@@ -295,12 +295,12 @@ pub fn render(mail: &Mail, ctx: &MailContext) -> Rendered {
             }
             fair_facts(&mut facts);
             link = private_link(
-                "Mở đơn đăng ký bằng đường dẫn mới",
+                "Mở hồ sơ đăng ký bằng đường dẫn mới",
                 "Open the application with the new link",
             );
             if vi {
                 (
-                    format!("[{fair_name}] Đường dẫn riêng mới cho đơn đăng ký của {organization}"),
+                    format!("[{fair_name}] Đường dẫn riêng mới cho hồ sơ đăng ký của {organization}"),
                     "Đường dẫn riêng mới".to_owned(),
                 )
             } else {
@@ -313,7 +313,7 @@ pub fn render(mail: &Mail, ctx: &MailContext) -> Rendered {
         Template::ApplicationWithdrawn => {
             if vi {
                 paragraphs.push(format!(
-                    "Đơn đăng ký của {organization} đã được rút. Nếu đây không phải ý của Quý đơn vị, xin liên hệ Ban tổ chức."
+                    "Hồ sơ đăng ký của {organization} đã được rút. Nếu đây không phải ý của Quý đơn vị, xin liên hệ Ban tổ chức."
                 ));
             } else {
                 paragraphs.push(format!(
@@ -326,8 +326,8 @@ pub fn render(mail: &Mail, ctx: &MailContext) -> Rendered {
             fair_facts(&mut facts);
             if vi {
                 (
-                    format!("[{fair_name}] Đã rút đơn đăng ký của {organization}"),
-                    "Đã rút đơn đăng ký".to_owned(),
+                    format!("[{fair_name}] Đã rút hồ sơ đăng ký của {organization}"),
+                    "Đã rút hồ sơ đăng ký".to_owned(),
                 )
             } else {
                 (
@@ -342,7 +342,7 @@ pub fn render(mail: &Mail, ctx: &MailContext) -> Rendered {
             let zone = ctx.fair.map(|f| f.details.time_zone.as_str()).unwrap_or("UTC");
             if vi {
                 paragraphs.push(format!(
-                    "Từ bản tin trước đến nay, {fair_name} nhận thêm {count} đơn đăng ký:"
+                    "Từ bản tin trước đến nay, {fair_name} nhận thêm {count} hồ sơ đăng ký:"
                 ));
             } else {
                 paragraphs.push(format!(
@@ -363,7 +363,7 @@ pub fn render(mail: &Mail, ctx: &MailContext) -> Rendered {
             }
             link = Some((
                 (if vi {
-                    "Xét duyệt đơn"
+                    "Xét duyệt hồ sơ"
                 } else {
                     "Review applications"
                 })
@@ -377,8 +377,8 @@ pub fn render(mail: &Mail, ctx: &MailContext) -> Rendered {
             ));
             if vi {
                 (
-                    format!("[{fair_name}] {count} đơn đăng ký mới ngày {day}"),
-                    "Đơn đăng ký mới".to_owned(),
+                    format!("[{fair_name}] {count} hồ sơ đăng ký mới ngày {day}"),
+                    "Hồ sơ đăng ký mới".to_owned(),
                 )
             } else {
                 (
@@ -487,7 +487,7 @@ pub fn render(mail: &Mail, ctx: &MailContext) -> Rendered {
             let day = mail.params.day.map(date_vn).unwrap_or_default();
             if vi {
                 paragraphs.push(format!(
-                    "Hôm nay, {day}, {organization} chưa báo doanh thu bán hàng tại {fair_name}. Xin ghi lại doanh thu trong ngày qua đường link riêng dưới đây; chỉ mất một phút."
+                    "Hôm nay, {day}, {organization} chưa báo doanh thu bán hàng tại {fair_name}. Xin ghi lại doanh thu trong ngày qua đường dẫn riêng dưới đây; chỉ mất một phút."
                 ));
             } else {
                 paragraphs.push(format!(
@@ -615,7 +615,7 @@ pub fn render(mail: &Mail, ctx: &MailContext) -> Rendered {
                 booths.to_string(),
             ));
             fair_facts(&mut facts);
-            link = private_link("Xem đơn đăng ký", "Open the application");
+            link = private_link("Xem hồ sơ đăng ký", "Open the application");
             if vi {
                 (
                     format!("[{fair_name}] Hội chợ khai mạc ngày mai, {start}"),

@@ -107,7 +107,7 @@ async fn registration_emails_arrive_once_each_in_the_applicants_language() {
     assert_eq!(m["to"], "Nguyễn Văn An <htx.sonkim@example.vn>");
     let subject = m["subject"].as_str().unwrap();
     assert!(
-        subject.contains("Đã nhận đơn đăng ký của HTX Nông nghiệp Sơn Kim"),
+        subject.contains("Đã nhận hồ sơ đăng ký của HTX Nông nghiệp Sơn Kim"),
         "{subject}"
     );
     // Non-ASCII headers travel as encoded words, never raw 8-bit text.
@@ -120,7 +120,7 @@ async fn registration_emails_arrive_once_each_in_the_applicants_language() {
     assert!(text.contains(&format!("/r/{token}")), "{text}");
     assert!(html.contains(&format!("/r/{token}")), "{html}");
     assert!(
-        html.contains("Đã nhận đơn đăng ký") && html.contains("<html lang=\"vi\">"),
+        html.contains("Đã nhận hồ sơ đăng ký") && html.contains("<html lang=\"vi\">"),
         "{html}"
     );
     assert!(
@@ -291,7 +291,7 @@ async fn a_refused_recipient_fails_with_the_servers_answer_and_can_be_retried() 
     assert!(detail["content"]["subject"]
         .as_str()
         .unwrap()
-        .contains("Đã nhận đơn đăng ký"));
+        .contains("Đã nhận hồ sơ đăng ký"));
 
     // An organizer retries it: one more attempt, refused again.
     let response = app
@@ -353,14 +353,14 @@ async fn organizers_read_the_mail_on_pages() {
     assert_eq!(page.status().as_u16(), 200);
     let html = page.text().await.unwrap();
     assert!(html.contains("Nguyễn Văn An &#60;htx.sonkim@example.vn&#62;"), "{html}");
-    assert!(html.contains("Đã nhận đơn") && html.contains("Đã gửi"));
+    assert!(html.contains("Đã nhận hồ sơ") && html.contains("Đã gửi"));
     assert!(html.contains(&format!("smtp://127.0.0.1:{}", sink.port)));
 
     let detail = app.get_page(&format!("/organizer/mail/{id}?lang=en"), &cookie).await;
     assert_eq!(detail.status().as_u16(), 200);
     let html = detail.text().await.unwrap();
     assert!(
-        html.contains("Đã nhận đơn đăng ký của HTX Nông nghiệp Sơn Kim"),
+        html.contains("Đã nhận hồ sơ đăng ký của HTX Nông nghiệp Sơn Kim"),
         "{html}"
     );
     assert!(
@@ -459,7 +459,7 @@ async fn the_daily_digest_and_the_eve_reminder_go_out_by_the_clock() {
     let digests = by_recipient(&messages, "btc@hoicho.test");
     assert_eq!(digests.len(), 1, "{messages:#?}");
     let subject = digests[0]["subject"].as_str().unwrap();
-    assert!(subject.contains("2 đơn đăng ký mới"), "{subject}");
+    assert!(subject.contains("2 hồ sơ đăng ký mới"), "{subject}");
     let text = digests[0]["text"].as_str().unwrap();
     assert!(
         text.contains("HTX Nông nghiệp Sơn Kim") && text.contains("Thanh Hà Tea Cooperative"),

@@ -88,6 +88,12 @@ async fn the_form_shows_each_problem_beside_its_field_and_keeps_what_was_typed()
         html.contains("Sản phẩm 2 — Số giấy chứng nhận"),
         "the second row's certificate is named"
     );
+    // A field left empty is asked for by its name, not a bare "required".
+    assert!(
+        html.contains("Vui lòng nhập người đại diện"),
+        "the representative asked for"
+    );
+    assert!(!html.contains(">bắt buộc<"));
     let forged = app
         .post_form(
             "/fairs/loi/apply",

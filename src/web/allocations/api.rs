@@ -85,7 +85,7 @@ pub fn registration_id(text: &str, lang: Lang) -> Result<RegistrationId> {
             [(
                 "registration".to_owned(),
                 match lang {
-                    Lang::Vi => "mã đơn đăng ký không hợp lệ".to_owned(),
+                    Lang::Vi => "mã hồ sơ đăng ký không hợp lệ".to_owned(),
                     Lang::En => "not a registration id".to_owned(),
                 },
             )]

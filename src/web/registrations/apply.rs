@@ -406,8 +406,35 @@ pub struct Rows {
     producers: Vec<usize>,
 }
 
-/// The errors of a 422 with list indexes turned back into form rows.
-pub fn form_errors(err: &ApiError, rows: &Rows) -> BTreeMap<String, String> {
+/// "Vui lòng nhập …" with the field's own name, for a field the form left empty.
+fn please_enter(field: &str, lang: Lang) -> String {
+    let key = match field.rsplit('.').next().unwrap_or(field) {
+        "name" => "field.product_name",
+        "line" => "field.address_line",
+        "count" => "field.booth_count",
+        other => return named(&format!("field.{other}"), lang),
+    };
+    named(key, lang)
+}
+
+fn named(key: &str, lang: Lang) -> String {
+    let label = lang.t(key);
+    if label == key {
+        return lang.t("form.please_fill").to_owned();
+    }
+    // "Tên chủ thể (HTX, …)" → "tên chủ thể": the name without its examples, as in a sentence.
+    let label = label.split(" (").next().unwrap_or(label);
+    let mut chars = label.chars();
+    let label: String = chars
+        .next()
+        .map(|c| c.to_lowercase().chain(chars).collect())
+        .unwrap_or_default();
+    format!("{} {label}", lang.t("form.please_enter"))
+}
+
+/// The errors of a 422 with list indexes turned back into form rows, and a field left empty
+/// asked for by its name.
+pub fn form_errors(err: &ApiError, rows: &Rows, lang: Lang) -> BTreeMap<String, String> {
     let to_row = |field: &str, list: &str, rows: &[usize]| {
         let (index, tail) = field.strip_prefix(list)?.strip_prefix('[')?.split_once(']')?;
         let row = index
@@ -421,10 +448,15 @@ pub fn form_errors(err: &ApiError, rows: &Rows) -> BTreeMap<String, String> {
         .fields
         .iter()
         .map(|(field, message)| {
+            let message = if message == "bắt buộc" || message == "is required" {
+                please_enter(field, lang)
+            } else {
+                message.clone()
+            };
             let field = to_row(field, "products", &rows.products)
                 .or_else(|| to_row(field, "producers", &rows.producers))
                 .unwrap_or_else(|| field.clone());
-            (field, message.clone())
+            (field, message)
         })
         .collect()
 }
@@ -508,7 +540,7 @@ async fn submit(
         Err(err) => {
             return again(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                form_errors(&err, &rows),
+                form_errors(&err, &rows, lang),
                 form_values(fields),
             )
         }
@@ -548,5 +580,20 @@ pub fn localized(err: &ApiError, lang: Lang) -> String {
     match err.body.code.as_str() {
         "registration_closed" => lang.t("apply.closed").to_owned(),
         _ => err.body.message.clone(),
+    }
+}
+
+#[cfg(test)]
+mod please_enter_tests {
+    use super::please_enter;
+    use crate::i18n::Lang;
+
+    #[test]
+    fn an_empty_field_is_asked_for_by_its_name() {
+        assert_eq!(please_enter("organization", Lang::Vi), "Vui lòng nhập tên chủ thể");
+        assert_eq!(please_enter("products[0].name", Lang::Vi), "Vui lòng nhập tên sản phẩm");
+        assert_eq!(please_enter("address.commune", Lang::Vi), "Vui lòng nhập xã, phường");
+        assert_eq!(please_enter("phone", Lang::En), "Please enter mobile phone");
+        assert_eq!(please_enter("something_else", Lang::Vi), "Vui lòng điền mục này");
     }
 }

@@ -352,7 +352,7 @@ async fn edit(
             page.errors = if err.body.fields.is_empty() {
                 BTreeMap::from([("form".to_owned(), localized(&err, lang))])
             } else {
-                form_errors(&err, &rows)
+                form_errors(&err, &rows, lang)
             };
             page.values = form_values(fields.clone());
             private(with_csrf(render(err.status, lang, &page), &csrf))

@@ -117,7 +117,7 @@ pub fn parse_entry(
         if !known {
             check.fail2(
                 "producer",
-                "không phải chủ thể trong đoàn của đơn này",
+                "không phải chủ thể trong đoàn của hồ sơ này",
                 "is not one of this delegation's producers",
             );
         }
