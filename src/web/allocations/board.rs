@@ -27,8 +27,7 @@ use crate::web::kit::page::{csrf_ok, csrf_token, not_found_page, render, to_logi
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/organizer/fairs/{fair}/board", web::get().to(board))
-        .route("/organizer/fairs/{fair}/board", web::post().to(act))
-        .route("/static/live.js", web::get().to(script));
+        .route("/organizer/fairs/{fair}/board", web::post().to(act));
 }
 
 /// An approved application, as the board lists it.
@@ -405,13 +404,4 @@ async fn run_action(
             _ => "unblock",
         })
         .map_err(|err| refusal(&err, lang, booth))
-}
-
-/// Keeps a floor plan in step with the log: polls the booth list and recolours the booths
-/// that changed, without a reload.
-async fn script() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/javascript; charset=utf-8")
-        .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
-        .body(include_str!("../../../static/live.js"))
 }

@@ -13,11 +13,11 @@ use hoicho_projections::{FairView, Projections};
 use serde_json::{json, Map, Value};
 
 use crate::app::AppState;
-use crate::domain::fair::{plan_fingerprint, FairCommand};
-use crate::i18n::{datetime_vn, Lang};
+use crate::domain::fair::FairCommand;
+use crate::i18n::Lang;
 use crate::service::{self, CommandContext};
 use crate::web::fairs::input::plan_from_json;
-use crate::web::fairs::settings::actor_name;
+use crate::web::fairs::planning::{changed_by, fingerprint_of, held_removals};
 use crate::web::kit::error::ApiError;
 use crate::web::kit::extract::organizer_of;
 use crate::web::kit::page::csrf_ok;
@@ -30,8 +30,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         web::resource("/organizer/fairs/{fair}/plan/drawing")
             .app_data(web::PayloadConfig::default().limit(DRAWING_LIMIT))
             .route(web::post().to(save)),
-    )
-    .route("/static/plan-editor.js", web::get().to(script));
+    );
 }
 
 /// The plan as the editor starts from it, as JSON safe inside a `<script>` element: booths
@@ -76,10 +75,6 @@ pub fn starting_drawing(view: &FairView, p: &Projections) -> String {
     });
     // `<` only occurs inside strings, where `\u003c` reads the same.
     drawing.to_string().replace('<', "\\u003c")
-}
-
-fn fingerprint_of(view: &FairView) -> String {
-    plan_fingerprint(view.zones.values(), view.booths.values().map(|b| &b.booth))
 }
 
 fn answer(status: StatusCode, body: Value) -> HttpResponse {
@@ -127,7 +122,7 @@ async fn save(state: Data<AppState>, req: HttpRequest, fair: Path<String>, body:
         let p = state.read();
         p.fairs
             .get(fair.as_str())
-            .map(|view| super::planning::held_removals(&p, view, &booths))
+            .map(|view| held_removals(&p, view, &booths))
             .unwrap_or_default()
     };
     if !held.is_empty() {
@@ -160,14 +155,7 @@ async fn save(state: Data<AppState>, req: HttpRequest, fair: Path<String>, body:
             let Some(view) = p.fairs.get(fair.as_str()) else {
                 return refusal(StatusCode::NOT_FOUND, "not_found", lang.t("fair.not_found").to_owned());
             };
-            let (at, by) = view
-                .plan_changed
-                .clone()
-                .map_or((view.updated_at, None), |(at, by)| (at, Some(by)));
-            let message = lang
-                .t("editor.conflict")
-                .replace("{who}", &actor_name(&p, &by, lang))
-                .replace("{at}", &datetime_vn(at, &view.details.time_zone));
+            let message = changed_by(&p, view, "editor.conflict", lang);
             // The plan's fingerprint now: saving with it is a decision made knowing of the
             // other change.
             answer(
@@ -190,11 +178,4 @@ fn invalid(err: ApiError) -> HttpResponse {
         err.status,
         json!({"code": err.body.code, "message": err.body.message, "fields": fields}),
     )
-}
-
-async fn script() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/javascript; charset=utf-8")
-        .insert_header((actix_web::http::header::CACHE_CONTROL, "public, max-age=300"))
-        .body(include_str!("../../../static/plan-editor.js"))
 }

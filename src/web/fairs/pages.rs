@@ -18,7 +18,7 @@ use crate::web::kit::page::Frame;
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(index))
         .route("/fairs/{fair}", web::get().to(fair_page))
-        .route("/static/app.css", web::get().to(crate::web::kit::page::stylesheet));
+        .route("/static/{file}", web::get().to(crate::web::kit::page::asset));
 }
 
 pub struct FairCard {
@@ -131,11 +131,7 @@ async fn fair_page(state: Data<AppState>, req: HttpRequest, fair: Path<String>) 
                     address: d.address.clone(),
                     description: d.description.clone(),
                     contact_phone: d.contact_phone.clone(),
-                    contact_tel: d
-                        .contact_phone
-                        .chars()
-                        .filter(|c| c.is_ascii_digit() || *c == '+')
-                        .collect(),
+                    contact_tel: crate::web::kit::page::tel(&d.contact_phone),
                     contact_email: d.contact_email.clone(),
                 },
                 plan: plan(view, &projections.registrations, lang, selected.as_deref()),

@@ -36,7 +36,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(page))
             .route(web::post().to(import)),
     )
-    .route("/static/plan-import.js", web::get().to(script))
     .route("/organizer/fairs/{fair}/plan.csv", web::get().to(export_csv))
     .route("/organizer/fairs/{fair}/plan.xlsx", web::get().to(export_xlsx));
 }
@@ -140,8 +139,20 @@ fn page_for(req: &HttpRequest, p: &Projections, view: &FairView) -> PlanPage {
     }
 }
 
-fn fingerprint_of(view: &FairView) -> String {
+/// The fingerprint of the plan as it is, which a form or the editor carries as `seen`.
+pub(super) fn fingerprint_of(view: &FairView) -> String {
     plan_fingerprint(view.zones.values(), view.booths.values().map(|b| &b.booth))
+}
+
+/// `key`'s text with who changed the plan last and when (in the fair's zone).
+pub(super) fn changed_by(p: &Projections, view: &FairView, key: &str, lang: Lang) -> String {
+    let (at, by) = view
+        .plan_changed
+        .clone()
+        .map_or((view.updated_at, None), |(at, by)| (at, Some(by)));
+    lang.t(key)
+        .replace("{who}", &actor_name(p, &by, lang))
+        .replace("{at}", &datetime_vn(at, &view.details.time_zone))
 }
 
 fn respond(page: PlanPage, status: StatusCode) -> HttpResponse {
@@ -349,15 +360,7 @@ async fn import(
     {
         Ok(_) => see_other(format!("/organizer/fairs/{fair}/plan?saved=1&lang={}", lang.code())),
         Err(err) if err.body.code == "plan_changed" => answer(StatusCode::CONFLICT, &|page, p, view| {
-            let (at, by) = view
-                .plan_changed
-                .clone()
-                .map_or((view.updated_at, None), |(at, by)| (at, Some(by)));
-            page.message = Some(
-                lang.t("plan.conflict")
-                    .replace("{who}", &actor_name(p, &by, lang))
-                    .replace("{at}", &datetime_vn(at, &view.details.time_zone)),
-            );
+            page.message = Some(changed_by(p, view, "plan.conflict", lang));
             // The preview again, against the plan as it is now; confirming it is a decision
             // made knowing of the other change.
             page.changes = Some(changes(view, &zones, &booths));
@@ -365,14 +368,6 @@ async fn import(
         }),
         Err(err) => answer(err.status, &|page, _, _| page.message = Some(err.body.message.clone())),
     }
-}
-
-/// Reads a chosen file into the import's text box.
-async fn script() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/javascript; charset=utf-8")
-        .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
-        .body(include_str!("../../../static/plan-import.js"))
 }
 
 /// The plan's rows as the export writes them, in code order.

@@ -18,8 +18,7 @@ use crate::web::kit::extract::organizer_of;
 use crate::web::kit::page::{not_found_page, render, to_login, Frame};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/organizer/fairs/{fair}/print/{what}", web::get().to(print))
-        .route("/static/print.js", web::get().to(script));
+    cfg.route("/organizer/fairs/{fair}/print/{what}", web::get().to(print));
 }
 
 /// One exhibitor at one booth, as the lists and cards print it.
@@ -172,14 +171,6 @@ async fn print(state: Data<AppState>, req: HttpRequest, path: Path<(String, Stri
         }
     };
     render(StatusCode::OK, lang, &page)
-}
-
-/// The print button.
-async fn script() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/javascript; charset=utf-8")
-        .insert_header((actix_web::http::header::CACHE_CONTROL, "public, max-age=300"))
-        .body(include_str!("../../../static/print.js"))
 }
 
 #[cfg(test)]

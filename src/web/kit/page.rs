@@ -26,6 +26,11 @@ pub fn public_base(req: &HttpRequest) -> String {
     }
 }
 
+/// A phone number as a `tel:` link wants it: its digits and a leading `+`.
+pub fn tel(phone: &str) -> String {
+    phone.chars().filter(|c| c.is_ascii_digit() || *c == '+').collect()
+}
+
 /// What every page's frame needs.
 pub struct Frame {
     pub lang: Lang,
@@ -151,11 +156,44 @@ pub fn csrf_ok(req: &HttpRequest, submitted: &str) -> bool {
         .is_some_and(|c| !submitted.is_empty() && bool::from(c.value().as_bytes().ct_eq(submitted.as_bytes())))
 }
 
-pub async fn stylesheet() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/css; charset=utf-8")
-        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
-        .body(include_str!("../../../static/app.css"))
+/// The files under `/static/`, compiled in: the stylesheet and the pages' plain JavaScript
+/// modules, each with what it does.
+const ASSETS: &[(&str, &str, &str)] = &[
+    (
+        "app.css",
+        "text/css; charset=utf-8",
+        include_str!("../../../static/app.css"),
+    ),
+    // Keeps a floor plan in step with the log: polls the booth list and recolours the booths.
+    ("live.js", JS, include_str!("../../../static/live.js")),
+    // The floor-plan editor on the organizer's plan page.
+    ("plan-editor.js", JS, include_str!("../../../static/plan-editor.js")),
+    // Reads a chosen CSV or workbook into the plan import's form.
+    ("plan-import.js", JS, include_str!("../../../static/plan-import.js")),
+    // The print button.
+    ("print.js", JS, include_str!("../../../static/print.js")),
+    // The private link's copy and share buttons.
+    ("share.js", JS, include_str!("../../../static/share.js")),
+];
+const JS: &str = "text/javascript; charset=utf-8";
+
+/// `GET /static/{file}`.
+pub async fn asset(file: actix_web::web::Path<String>) -> HttpResponse {
+    match ASSETS.iter().find(|(name, _, _)| *name == file.as_str()) {
+        Some((_, content_type, body)) => HttpResponse::Ok()
+            .content_type(*content_type)
+            // The stylesheet changes least; a script a release changes is picked up sooner.
+            .insert_header((
+                header::CACHE_CONTROL,
+                if file.ends_with(".css") {
+                    "public, max-age=3600"
+                } else {
+                    "public, max-age=300"
+                },
+            ))
+            .body(*body),
+        None => HttpResponse::NotFound().finish(),
+    }
 }
 
 /// Marks a page reached through a private link: no referrer leaves it, nothing caches it,

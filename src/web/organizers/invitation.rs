@@ -15,7 +15,6 @@ use hoicho_events::{Actor, OrganizerId};
 use crate::app::AppState;
 use crate::i18n::Lang;
 use crate::web::kit::page::{csrf_ok, csrf_token, private, render_form, Frame};
-use crate::web::kit::session;
 use crate::web::organizers::team::PASSWORD_MIN_CHARS;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -127,15 +126,10 @@ async fn accept(
     };
     crate::service::settle(&state, position).await;
     // The password set ends the invitation; the colleague is signed in, as after the form.
-    let Ok(session_id) = crate::service::organizers::sign_in(&state, id).await else {
-        return HttpResponse::SeeOther()
+    match crate::web::organizers::login::start_session(&state, &req, id).await {
+        Some(signed_in) => signed_in,
+        None => HttpResponse::SeeOther()
             .insert_header((header::LOCATION, format!("/login?lang={}", lang.code())))
-            .finish();
-    };
-    let secure = req.connection_info().scheme() == "https";
-    let session = session::Session::new(id, session_id);
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, format!("/organizer?lang={}", lang.code())))
-        .cookie(session.cookie(&state.secret, secure, &session::policy(&req)))
-        .finish()
+            .finish(),
+    }
 }

@@ -209,23 +209,35 @@ async fn login(
     match account {
         Some(account) if verified => {
             limiter.succeeded(&email, &client);
-            let secure = req.connection_info().scheme() == "https";
-            // Each sign-in its own session, recorded in the log so that signing out ends it
-            // on every instance.
-            let Ok(id) = crate::service::organizers::sign_in(&state, account.id).await else {
-                return login_page(&req, StatusCode::SERVICE_UNAVAILABLE, email, Some("login.unavailable"));
-            };
-            let session = session::Session::new(account.id, id);
-            HttpResponse::SeeOther()
-                .insert_header((header::LOCATION, format!("/organizer?lang={}", Lang::of(&req).code())))
-                .cookie(session.cookie(&state.secret, secure, &session::policy(&req)))
-                .finish()
+            match start_session(&state, &req, account.id).await {
+                Some(signed_in) => signed_in,
+                None => login_page(&req, StatusCode::SERVICE_UNAVAILABLE, email, Some("login.unavailable")),
+            }
         }
         _ => {
             limiter.failed(&email);
             login_page(&req, StatusCode::UNAUTHORIZED, email, Some("login.failed"))
         }
     }
+}
+
+/// Signs `organizer` in: a session of its own, recorded in the log so that signing out ends
+/// it on every instance, and the answer that takes the browser to the desk with its cookie.
+/// `None` when the log cannot take the session.
+pub async fn start_session(
+    state: &AppState,
+    req: &HttpRequest,
+    organizer: hoicho_events::OrganizerId,
+) -> Option<HttpResponse> {
+    let id = crate::service::organizers::sign_in(state, organizer).await.ok()?;
+    let secure = req.connection_info().scheme() == "https";
+    let session = session::Session::new(organizer, id);
+    Some(
+        HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, format!("/organizer?lang={}", Lang::of(req).code())))
+            .cookie(session.cookie(&state.secret, secure, &session::policy(req)))
+            .finish(),
+    )
 }
 
 /// An argon2id hash of a random password nobody knows.

@@ -29,16 +29,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/r/{token}/edit", web::get().to(edit_form))
         .route("/r/{token}/edit", web::post().to(edit))
         .route("/r/{token}/withdraw", web::post().to(withdraw))
-        .route("/r/{token}/new-link", web::post().to(new_link))
-        .route("/static/share.js", web::get().to(share_script));
-}
-
-/// The private link's copy and share buttons.
-async fn share_script() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/javascript; charset=utf-8")
-        .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
-        .body(include_str!("../../../static/share.js"))
+        .route("/r/{token}/new-link", web::post().to(new_link));
 }
 
 #[derive(Template)]
@@ -48,6 +39,7 @@ struct MinePage {
     full_url: String,
     /// The organizers' phone, for an exhibitor without email who loses the link.
     hotline: String,
+    hotline_tel: String,
     /// When applications close, in the fair's zone.
     closes: String,
     lang: Lang,
@@ -138,6 +130,9 @@ async fn mine(state: Data<AppState>, req: HttpRequest, token: Path<String>) -> H
                 if lang == Lang::En { "?lang=en" } else { "" }
             ),
             hotline: fair.map(|f| f.details.contact_phone.clone()).unwrap_or_default(),
+            hotline_tel: fair
+                .map(|f| crate::web::kit::page::tel(&f.details.contact_phone))
+                .unwrap_or_default(),
             closes: fair
                 .map(|f| crate::i18n::datetime_vn(f.details.registration_closes_at, &f.details.time_zone))
                 .unwrap_or_default(),

@@ -34,19 +34,10 @@ struct ResendPage {
     fair_id: String,
     fair_name: String,
     hotline: String,
+    hotline_tel: String,
     contact: String,
     error: Option<String>,
     done: bool,
-}
-
-/// A phone number compared by its digits, `0…` and `84…` alike.
-fn phone_key(phone: &str) -> Option<String> {
-    let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
-    let digits = match digits.strip_prefix('0') {
-        Some(rest) => format!("84{rest}"),
-        None => digits,
-    };
-    (digits.len() >= 8).then_some(digits)
 }
 
 fn respond(
@@ -76,6 +67,7 @@ fn respond(
         csrf: csrf_token(req),
         fair_id: fair.to_owned(),
         fair_name: name,
+        hotline_tel: crate::web::kit::page::tel(&hotline),
         hotline,
         contact: String::new(),
         error: None,
@@ -120,7 +112,8 @@ async fn resend(
         return refuse(StatusCode::TOO_MANY_REQUESTS, "resend.too_many");
     }
     let email = contact.to_lowercase();
-    let phone = phone_key(&contact);
+    // Applications keep their phone as the form reads one: `+84` and nine digits.
+    let phone = crate::web::registrations::input::mobile_phone(&contact);
     let matched: Vec<_> = {
         let p = state.read();
         let Some(view) = p.fairs.get(fair.as_str()) else {
@@ -130,8 +123,7 @@ async fn resend(
             .of_fair(&view.id)
             .filter(|r| !r.application.email.is_empty())
             .filter(|r| {
-                r.application.email.to_lowercase() == email
-                    || phone.is_some() && phone_key(&r.application.phone) == phone
+                r.application.email.to_lowercase() == email || phone.as_deref() == Some(r.application.phone.as_str())
             })
             .map(|r| r.id)
             .collect()
@@ -159,7 +151,7 @@ async fn resend(
 mod tests {
     #[test]
     fn phones_compare_by_their_digits() {
-        use super::phone_key;
+        use crate::web::registrations::input::mobile_phone as phone_key;
         assert_eq!(phone_key("0392 111 222"), phone_key("+84 392.111.222"));
         assert_ne!(phone_key("0392 111 222"), phone_key("0392 111 223"));
         assert_eq!(phone_key("12"), None);
