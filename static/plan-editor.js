@@ -698,7 +698,8 @@ function start(root) {
       if (select.id === 'prop-zone') select.appendChild(new Option(T['editor.keep'] || '', ''));
       for (const z of model.zones) select.appendChild(new Option(`${z.code} · ${z.name}`, z.code));
       select.value = keep;
-      if (select.value !== keep && select.id === 'add-zone' && model.zones.length) select.value = model.zones[model.zones.length - 1].code;
+      // New booths go to a zone: the one chosen before, else the last one made.
+      if (select.id === 'add-zone' && !select.value && model.zones.length) select.value = model.zones[model.zones.length - 1].code;
     }
     $('editor-no-zones').hidden = model.zones.length > 0;
     const list = $('editor-zone-list');

@@ -179,6 +179,11 @@ async fn a_new_colleague_accepts_the_invitation_draws_a_plan_and_opens_the_fair(
     client.wait().for_element(Locator::Id("editor-svg")).await.unwrap();
     add_zone(&client, "A", "Khu sản phẩm nông nghiệp").await;
     add_zone(&client, "B", "Khu thủ công mỹ nghệ").await;
+    // New booths go to the zone made last until another is chosen.
+    assert_eq!(
+        js(&client, "return document.getElementById('add-zone').value").await,
+        "B"
+    );
     add_rows(&client, "A", "A", "2").await;
     add_rows(&client, "B", "B", "22").await;
     let drawn = js(
