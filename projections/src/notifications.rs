@@ -299,6 +299,9 @@ impl Notifications {
         let Some((fair_id, recipient, language)) = self.recipients.get(&registration) else {
             return;
         };
+        if recipient.email.is_empty() {
+            return; // a household that gave a phone and no email
+        }
         let trigger = env.event_id.to_string();
         let id = NotificationId::derive(&trigger, &recipient.email, template);
         if self.by_id.contains_key(&id) || self.wanted_index.contains_key(&id) {

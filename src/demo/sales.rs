@@ -72,6 +72,7 @@ pub async fn load(state: &AppState, fair_id: &FairId) -> anyhow::Result<()> {
                 transactions: Some((amount / 85_000).max(1) as u32),
                 producer: producer.clone(),
                 note: None,
+                replace_day: None,
             };
             if rng.chance(3) {
                 // A slip of the thumb: ten times too much, voided and entered again.

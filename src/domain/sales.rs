@@ -76,6 +76,10 @@ pub enum SalesCommand {
         transactions: Option<u32>,
         producer: Option<String>,
         note: Option<String>,
+        /// The amount is the day's whole total: every live entry of `day` is voided with this
+        /// reason in the same append, so re-typing a day's total corrects it instead of
+        /// doubling it.
+        replace_day: Option<String>,
     },
     Void {
         entry_id: Uuid,
@@ -98,6 +102,7 @@ pub fn decide(state: &SalesState, situation: &Situation, command: &SalesCommand)
             transactions,
             producer,
             note,
+            replace_day,
         } => {
             if let Some(existing) = state.entries.get(entry_id) {
                 return if existing.day == *day && existing.amount_vnd == *amount_vnd {
@@ -124,7 +129,23 @@ pub fn decide(state: &SalesState, situation: &Situation, command: &SalesCommand)
             if !(0..=MAX_ENTRY_VND).contains(amount_vnd) {
                 return Err(DomainError::invalid("amount_vnd", "out of range"));
             }
-            Ok(vec![Event::SaleRecorded(SaleRecorded {
+            let mut events: Vec<Event> = match replace_day {
+                Some(reason) => state
+                    .entries
+                    .iter()
+                    .filter(|(_, e)| e.day == *day && !e.voided)
+                    .map(|(id, _)| {
+                        Event::SaleVoided(SaleVoided {
+                            entry_id: *id,
+                            fair_id: situation.fair_id.clone(),
+                            registration_id: situation.registration_id,
+                            reason: reason.clone(),
+                        })
+                    })
+                    .collect(),
+                None => Vec::new(),
+            };
+            events.push(Event::SaleRecorded(SaleRecorded {
                 entry_id: *entry_id,
                 fair_id: situation.fair_id.clone(),
                 registration_id: situation.registration_id,
@@ -133,7 +154,8 @@ pub fn decide(state: &SalesState, situation: &Situation, command: &SalesCommand)
                 transactions: *transactions,
                 producer: producer.clone(),
                 note: note.clone(),
-            })])
+            }));
+            Ok(events)
         }
         SalesCommand::Void { entry_id, reason } => {
             let entry = state.entries.get(entry_id).ok_or(DomainError::NotFound("entry"))?;
@@ -174,6 +196,7 @@ mod tests {
             transactions: None,
             producer: None,
             note: None,
+            replace_day: None,
         }
     }
 
@@ -233,5 +256,58 @@ mod tests {
             reason: "x".into(),
         };
         assert_eq!(refusal(&state, &situation(), &missing), "entry");
+    }
+
+    #[test]
+    fn a_days_total_replaces_the_live_entries_of_that_day_only() {
+        let mut state = SalesState::default();
+        for command in [record(22, 1_000_100), record(22, 2_000_200), record(23, 500_000)] {
+            for e in decide(&state, &situation(), &command).unwrap() {
+                state.apply(&e);
+            }
+        }
+        let SalesCommand::Record { entry_id, .. } = record(22, 2_000_200) else {
+            unreachable!()
+        };
+        let void = SalesCommand::Void {
+            entry_id,
+            reason: "x".into(),
+        };
+        for e in decide(&state, &situation(), &void).unwrap() {
+            state.apply(&e);
+        }
+        let replace = SalesCommand::Record {
+            entry_id: Uuid::from_u128(99),
+            day: NaiveDate::from_ymd_opt(2022, 1, 22).unwrap(),
+            amount_vnd: 3_500_000,
+            transactions: None,
+            producer: None,
+            note: None,
+            replace_day: Some("Sửa tổng ngày".into()),
+        };
+        let events = decide(&state, &situation(), &replace).unwrap();
+        let voided: Vec<Uuid> = events
+            .iter()
+            .filter_map(|e| match e {
+                Event::SaleVoided(v) => Some(v.entry_id),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            voided,
+            vec![Uuid::from_u128(22 * 1000 + 100)],
+            "the live entry of the 22nd, not the voided one nor the 23rd's"
+        );
+        assert!(matches!(events.last(), Some(Event::SaleRecorded(r)) if r.amount_vnd == 3_500_000));
+        for e in &events {
+            state.apply(e);
+        }
+        let live: i64 = state
+            .entries
+            .values()
+            .filter(|e| !e.voided && e.day == NaiveDate::from_ymd_opt(2022, 1, 22).unwrap())
+            .map(|e| e.amount_vnd)
+            .sum();
+        assert_eq!(live, 3_500_000);
     }
 }

@@ -1,8 +1,11 @@
 //! Vietnamese first, English on request; and the Vietnamese ways of writing money and
 //! dates.
 
+mod amount;
 mod desk;
 mod editor;
+
+pub use amount::read_amount_vnd;
 pub use editor::editor_texts;
 
 use actix_web::HttpRequest;
@@ -140,6 +143,16 @@ impl Lang {
             "hint.producers" => ("Chỉ dành cho đoàn/đơn vị đăng ký cho nhiều cơ sở (chọn loại hình «Đoàn / đơn vị»); mỗi cơ sở giữ sản phẩm và doanh thu riêng.", "Only for a delegation applying for several producers (producer type “Delegation”); each keeps its own products and sales."),
             "apply.booth" => ("Gian hàng đề nghị", "Booth request"),
             "apply.any" => ("Không yêu cầu", "No preference"),
+            "apply.add_product" => ("+ Thêm sản phẩm", "+ Add a product"),
+            "apply.add_producer" => ("+ Thêm cơ sở", "+ Add a producer"),
+            "apply.closed_call" => ("Gọi Ban tổ chức:", "Call the organizers:"),
+            "apply.required_note" => ("Mục có dấu * là bắt buộc.", "Fields marked * are required."),
+            "hint.email_optional" => (
+                "Hộ kinh doanh và cá nhân có thể bỏ trống email: khi đó hãy giữ đường dẫn riêng hiện ra sau khi gửi; Ban tổ chức liên hệ qua số điện thoại.",
+                "A household or individual may leave the email empty: then keep the private link shown after sending; the organizers will call.",
+            ),
+            "mine.saved" => ("Đã lưu các thay đổi của hồ sơ.", "Your changes are saved."),
+            "mine.changed" => ("đã sửa", "changed"),
             "field.organization" => ("Tên chủ thể (HTX, doanh nghiệp, hộ kinh doanh…)", "Organization name"),
             "field.producer_type" => ("Loại hình", "Producer type"),
             "field.tax_code" => ("Mã số thuế / số định danh", "Tax code / personal id"),
@@ -351,7 +364,7 @@ impl Lang {
             "sales.total" => ("Tổng doanh thu", "Total"),
             "sales.day" => ("Ngày", "Day"),
             "sales.amount" => ("Số tiền (đồng)", "Amount (đồng)"),
-            "sales.amount_hint" => ("Số nguyên, ví dụ 3.500.000", "Whole đồng, e.g. 3.500.000"),
+            "sales.amount_hint" => ("Ví dụ 3.500.000 hoặc 3,5 triệu", "E.g. 3.500.000 or 3,5 triệu"),
             "sales.transactions" => ("Số lượt bán (không bắt buộc)", "Number of sales (optional)"),
             "sales.transactions_short" => ("lượt", "sales"),
             "sales.producer" => ("Chủ thể bán", "Producer"),
@@ -360,6 +373,16 @@ impl Lang {
             "sales.entries" => ("Các lần ghi", "Entries"),
             "sales.by_day" => ("Theo ngày", "By day"),
             "sales.void" => ("Huỷ dòng này", "Void this entry"),
+            "sales.void_link" => ("Huỷ", "Void"),
+            "sales.correct" => ("Sửa", "Correct"),
+            "sales.day_has" => ("Ngày này đã ghi: {amount}.", "This day has {amount} already."),
+            "sales.day_has_nothing" => ("Ngày này chưa ghi gì.", "Nothing recorded for this day yet."),
+            "sales.mode" => ("Số tiền này là", "This amount is"),
+            "sales.mode.total" => ("Tổng cả ngày (sửa: thay cho số đã ghi)", "The whole day's total (correct: replaces what the day has)"),
+            "sales.mode.more" => ("Một khoản ghi thêm (cộng vào số đã ghi)", "One more sale (added to what the day has)"),
+            "sales.replaced_reason" => ("Sửa tổng ngày thành {amount}", "Day's total corrected to {amount}"),
+            "sales.err.mode" => ("Ngày này đã có doanh thu: chọn đây là tổng cả ngày (sửa) hay ghi thêm.", "This day has sales already: choose whether this is the day's whole total or one more sale."),
+            "sales.err.amount_unreadable" => ("Không đọc được số tiền: viết như 3.500.000 hoặc 3,5 triệu.", "Could not read the amount: write it like 3.500.000 or 3,5 triệu."),
             "sales.void_reason" => ("Lý do huỷ", "Why"),
             "sales.voided" => ("Đã huỷ", "Voided"),
             "sales.none" => ("Chưa có doanh thu nào.", "No sales recorded yet."),
@@ -465,6 +488,17 @@ pub fn money_vnd(amount: i64) -> String {
 }
 
 /// `2022-01-21` → `21/01/2022`.
+/// A mobile number stored as `+84912345678` the way Vietnamese write it: "0912 345 678".
+/// Anything else is shown as it is.
+pub fn phone_vn(phone: &str) -> String {
+    match phone.strip_prefix("+84") {
+        Some(rest) if rest.len() == 9 && rest.bytes().all(|b| b.is_ascii_digit()) => {
+            format!("0{} {} {}", &rest[..3], &rest[3..6], &rest[6..])
+        }
+        _ => phone.to_owned(),
+    }
+}
+
 pub fn date_vn(date: NaiveDate) -> String {
     date.format("%d/%m/%Y").to_string()
 }
@@ -486,6 +520,13 @@ pub fn metres(m: f64) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn mobile_numbers_read_the_vietnamese_way() {
+        assert_eq!(super::phone_vn("+84912345678"), "0912 345 678");
+        assert_eq!(super::phone_vn("+8491234567"), "+8491234567");
+        assert_eq!(super::phone_vn("0239 3855 123"), "0239 3855 123");
+    }
+
     use super::*;
 
     #[test]

@@ -38,7 +38,8 @@ pub fn due(p: &Projections, now: DateTime<Utc>, schedule: &Schedule) -> Vec<Want
         sales_reminder(p, fair, now, schedule, &mut due);
         books_closed(p, fair, now, &mut due);
     }
-    due.retain(|w| !p.notifications.claimed(&w.id));
+    // A household that gave only a phone is not emailed.
+    due.retain(|w| !w.recipient.email.is_empty() && !p.notifications.claimed(&w.id));
     due
 }
 

@@ -37,8 +37,13 @@ pub async fn run(
     let decision = |s: &SalesState| decide(s, situation, command);
     let outcome = match command {
         // A new entry stands alone: append it without reading the exhibitor's past entries.
-        SalesCommand::Record { .. } => execute_appending(&*state.store, &stream, ctx, decision).await?,
-        SalesCommand::Void { .. } => execute(&*state.store, &stream, ctx, None, decision).await?,
+        SalesCommand::Record { replace_day: None, .. } => {
+            execute_appending(&*state.store, &stream, ctx, decision).await?
+        }
+        // Replacing a day's entries reads them, and appends only if none came in between.
+        SalesCommand::Record { .. } | SalesCommand::Void { .. } => {
+            execute(&*state.store, &stream, ctx, None, decision).await?
+        }
     };
     Ok(settled(state, outcome).await)
 }

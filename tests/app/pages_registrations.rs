@@ -49,7 +49,7 @@ async fn the_form_applies_and_redirects_to_the_private_page() {
     assert_eq!(page.headers()["x-robots-tag"], "noindex, nofollow");
     let html = page.text().await.unwrap();
     assert!(
-        html.contains("Ban tổ chức đã nhận hồ sơ") && html.contains("HTX Chè Tân Lâm") && html.contains("+84392111222")
+        html.contains("Ban tổ chức đã nhận hồ sơ") && html.contains("HTX Chè Tân Lâm") && html.contains("0392 111 222")
     );
     // The link whole, as it would be pasted elsewhere, and where else it went.
     let path = private.split('?').next().unwrap();
@@ -357,4 +357,158 @@ async fn an_exhibitor_replaces_its_link_from_its_page_and_an_organizer_from_the_
     );
     let html = app.get_page(&back, &both).await.text().await.unwrap();
     assert!(html.contains("id=\"new-link-done\""), "{html}");
+}
+
+#[tokio::test]
+async fn a_household_applies_on_a_short_form_with_a_phone_and_no_email() {
+    let app = spawn().await;
+    open_fair(&app, "ngan").await;
+    let html = app.get("/fairs/ngan/apply").await.text().await.unwrap();
+    // One product row shown, the next ones behind "+ Thêm sản phẩm"; no delegation section.
+    assert!(html.contains("<div class=\"product\" data-row=\"0\">"), "{html}");
+    assert!(html.contains("<div class=\"product\" data-row=\"1\" hidden>"), "{html}");
+    assert!(html.contains("name=\"add\" value=\"products\""), "{html}");
+    assert!(html.contains("<fieldset id=\"producers\" hidden>"), "{html}");
+
+    // Without JavaScript, "+ Thêm sản phẩm" sends the form back with a row more, writing nothing.
+    let cookie = format!("hoicho_csrf={CSRF}");
+    let more = app
+        .post_form(
+            "/fairs/ngan/apply",
+            &cookie,
+            &[
+                ("organization", "Hộ bà Tư"),
+                ("products.0.name", "Nước mắm Cửa Sót"),
+                ("add", "products"),
+            ],
+        )
+        .await;
+    assert_eq!(more.status().as_u16(), 200);
+    let html = more.text().await.unwrap();
+    assert!(
+        html.contains("<div class=\"product\" data-row=\"1\">")
+            && html.contains("<div class=\"product\" data-row=\"2\" hidden>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("value=\"Hộ bà Tư\"") && !html.contains("id=\"form-errors\""),
+        "{html}"
+    );
+    let (_, list) = crate::support::json(app.get_as_organizer("/api/v1/fairs/ngan/registrations").await).await;
+    assert_eq!(list["total"], 0, "nothing written");
+
+    // A cooperative needs an email; the problems are listed in the form's order, each a link.
+    let mut fields = vec![
+        ("organization", "Hộ kinh doanh Trần Thị Tư"),
+        ("producer_type", "htx"),
+        ("representative", "Trần Thị Tư"),
+        ("phone", "0912 345 678"),
+        ("address.commune", "Thạch Kim"),
+        ("address.province", "Hà Tĩnh"),
+        ("products.0.name", "Nước mắm Cửa Sót"),
+        ("products.0.group", "I"),
+        ("booth_request.count", "1"),
+    ];
+    let refused = app.post_form("/fairs/ngan/apply", &cookie, &fields).await;
+    assert_eq!(refused.status().as_u16(), 422);
+    let html = refused.text().await.unwrap();
+    let summary = html
+        .split("id=\"form-errors\"")
+        .nth(1)
+        .unwrap()
+        .split("</div>")
+        .next()
+        .unwrap();
+    let tax = summary.find("href=\"#tax_code\"").expect("the tax code linked");
+    let email = summary.find("href=\"#email\"").expect("the email linked");
+    assert!(tax < email, "in the form's order: {summary}");
+    assert!(summary.contains("Vui lòng nhập email"), "{summary}");
+    assert!(
+        html.contains("id=\"email\" name=\"email\" aria-invalid=\"true\" aria-describedby=\"email-hint email-error\""),
+        "{html}"
+    );
+    assert!(html.contains("<p class=\"field-error\" id=\"email-error\">"));
+
+    // A household gives a phone and no email: accepted, told to keep its link, and no email
+    // is queued for an address it does not have.
+    fields[1] = ("producer_type", "ho_kinh_doanh");
+    let applied = app.post_form("/fairs/ngan/apply", &cookie, &fields).await;
+    assert_eq!(applied.status().as_u16(), 303, "{}", applied.text().await.unwrap());
+    let private = location(&applied);
+    let html = app.get(&private).await.text().await.unwrap();
+    assert!(
+        html.contains("Hộ kinh doanh Trần Thị Tư") && html.contains("0912 345 678"),
+        "{html}"
+    );
+    assert!(!html.contains("cũng được gửi tới"), "nothing was emailed: {html}");
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let (_, mail) = crate::support::json(app.get_as_organizer("/api/v1/fairs/ngan/mail").await).await;
+    let queued = mail["notifications"].as_array().expect("the fair's mail");
+    assert!(
+        queued.iter().all(|n| n["recipient"]["email"] != ""),
+        "no email to an empty address: {mail}"
+    );
+}
+
+#[tokio::test]
+async fn a_closed_fair_shows_its_notice_and_the_organizers_phone_rather_than_the_form() {
+    let app = spawn().await;
+    let mut body = crate::support::fair_body("dong");
+    body["contact_phone"] = json!("0239 3855 123");
+    assert_eq!(app.post_json("/api/v1/fairs", &body).await.status().as_u16(), 201);
+    let html = app.get("/fairs/dong/apply").await.text().await.unwrap();
+    assert!(
+        html.contains("id=\"closed\"") && html.contains("hết hạn nhận đăng ký"),
+        "{html}"
+    );
+    assert!(html.contains("href=\"tel:02393855123\""), "{html}");
+    assert!(
+        !html.contains("name=\"organization\"") && !html.contains("registration:"),
+        "{html}"
+    );
+}
+
+#[tokio::test]
+async fn an_amendment_says_it_was_saved_and_the_history_names_what_changed() {
+    let app = spawn().await;
+    open_fair(&app, "sua").await;
+    let (_, applied) = app.apply("sua", &application_body()).await;
+    let private = applied["private_url"].as_str().unwrap().to_owned();
+    let cookie = format!("hoicho_csrf={CSRF}");
+    let fields = [
+        ("organization", "HTX Nông nghiệp Sơn Kim"),
+        ("producer_type", "htx"),
+        ("tax_code", "0312687878"),
+        ("representative", "Nguyễn Văn An"),
+        ("phone", "0988 765 432"),
+        ("email", "htx.sonkim@example.vn"),
+        ("address.line", "Thôn 3"),
+        ("address.commune", "Sơn Kim 1"),
+        ("address.province", "Hà Tĩnh"),
+        ("address.legacy_district", "Hương Sơn"),
+        ("products.0.name", "Cam bù Hương Sơn"),
+        ("products.0.group", "I"),
+        ("booth_request.count", "2"),
+    ];
+    let saved = app.post_form(&format!("{private}/edit"), &cookie, &fields).await;
+    assert_eq!(saved.status().as_u16(), 303);
+    let back = location(&saved);
+    assert!(back.contains("saved=1"), "{back}");
+    let html = app.get(&back).await.text().await.unwrap();
+    assert!(
+        html.contains("id=\"saved\"") && html.contains("Đã lưu các thay đổi"),
+        "{html}"
+    );
+    let history = html
+        .split("class=\"history\"")
+        .nth(1)
+        .unwrap()
+        .split("</ol>")
+        .next()
+        .unwrap();
+    assert!(
+        history.contains("đã sửa") && history.contains("số điện thoại"),
+        "{history}"
+    );
+    assert!(history.contains("gian hàng đề nghị"), "{history}");
 }

@@ -33,7 +33,7 @@ async fn an_exhibitor_records_the_day_on_its_private_page() {
     assert_eq!(page.headers()["referrer-policy"], "no-referrer");
     let html = page.text().await.unwrap();
     assert!(
-        html.contains("Ghi doanh thu") && html.contains(&format!("value=\"{today}\" selected")),
+        html.contains("Ghi doanh thu") && html.contains(&format!("value=\"{today}\" data-has=\"\" selected")),
         "{html}"
     );
 
@@ -61,8 +61,9 @@ async fn an_exhibitor_records_the_day_on_its_private_page() {
         "{html}"
     );
 
-    // A decimal comma and a negative amount are named, in Vietnamese, and nothing is written.
-    for (amount, problem) in [("3,5", "phải là số"), ("-5", "phải từ 0")] {
+    // A decimal comma with no unit and a negative amount are named, in Vietnamese, and
+    // nothing is written.
+    for (amount, problem) in [("3,5", "Không đọc được số tiền"), ("-5", "phải từ 0")] {
         let refused = app
             .post_form(
                 &format!("/r/{token}/sales"),
@@ -225,7 +226,113 @@ async fn the_same_sales_form_sent_twice_records_one_entry() {
         ("form_id", second.as_str()),
         ("day", today.as_str()),
         ("amount", "1.200.000"),
+        ("mode", "more"),
     ];
     assert_eq!(app.post_form(&url, &cookie, &again).await.status().as_u16(), 303);
     assert_eq!(entries().await, (2, 2_400_000));
+}
+
+#[tokio::test]
+async fn a_days_total_typed_again_corrects_the_day_rather_than_doubling_it() {
+    let app = spawn().await;
+    let today = crate::support::fair_on_days(&app, "ht2026", -1, 3).await.to_string();
+    let (id, token) = crate::support::exhibitor(&app, "ht2026", application_body(), Some("A02")).await;
+    let cookie = format!("hoicho_csrf={CSRF}");
+    let url = format!("/r/{token}/sales");
+    let totals = || async {
+        let sales = app.sales(&id).await;
+        let live = sales["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["voided"].is_null())
+            .count();
+        (live, sales["total_vnd"].as_i64().unwrap())
+    };
+    let post = |fields: Vec<(&'static str, String)>| {
+        let url = url.clone();
+        let cookie = cookie.clone();
+        let app = &app;
+        async move {
+            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            app.post_form(&url, &cookie, &fields).await
+        }
+    };
+    let first = post(vec![("day", today.clone()), ("amount", "3,5 triệu".into())]).await;
+    assert_eq!(first.status().as_u16(), 303);
+    assert_eq!(totals().await, (1, 3_500_000), "'3,5 triệu' is 3.500.000 đồng");
+
+    // The page says what the day has, and asks which the next amount is.
+    let html = app.get_page(&url, &cookie).await.text().await.unwrap();
+    assert!(html.contains("Ngày này đã ghi: 3.500.000 ₫."), "{html}");
+    assert!(html.contains("<fieldset id=\"mode\">"), "the choice is shown: {html}");
+
+    // Without saying, nothing is written and the choice is named.
+    let unsaid = post(vec![("day", today.clone()), ("amount", "4tr".into())]).await;
+    assert_eq!(unsaid.status().as_u16(), 422);
+    let html = unsaid.text().await.unwrap();
+    assert!(html.contains("chọn đây là tổng cả ngày (sửa) hay ghi thêm"), "{html}");
+    assert_eq!(totals().await, (1, 3_500_000));
+
+    // The day's whole total replaces what the day had, in one write.
+    let head = app.head().await;
+    let corrected = post(vec![
+        ("day", today.clone()),
+        ("amount", "4 000 000".into()),
+        ("mode", "total".into()),
+    ])
+    .await;
+    assert_eq!(corrected.status().as_u16(), 303);
+    assert_eq!(totals().await, (1, 4_000_000), "corrected, not 7.500.000");
+    let (_, after) = json(
+        app.get_as_organizer(&format!("/api/v1/events?after={head}&limit=100"))
+            .await,
+    )
+    .await;
+    let written: Vec<(u64, &str)> = after["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["position"].as_u64().unwrap(), e["event_type"].as_str().unwrap()))
+        .filter(|(_, kind)| kind.starts_with("Sale"))
+        .collect();
+    assert_eq!(written.len(), 2, "{written:?}");
+    assert_eq!((written[0].1, written[1].1), ("SaleVoided", "SaleRecorded"));
+    assert_eq!(written[1].0, written[0].0 + 1, "the void and the new entry, one append");
+    let html = app.get_page(&url, &cookie).await.text().await.unwrap();
+    assert!(html.contains("Sửa tổng ngày thành 4.000.000 ₫"), "{html}");
+
+    // One more sale adds to it.
+    let more = post(vec![
+        ("day", today.clone()),
+        ("amount", "500k".into()),
+        ("mode", "more".into()),
+    ])
+    .await;
+    assert_eq!(more.status().as_u16(), 303);
+    assert_eq!(totals().await, (2, 4_500_000));
+
+    // The API says the same with replaces_day.
+    let (status, body) = app
+        .sell(
+            &id,
+            &token,
+            &json!({"day": today, "amount_vnd": 5_000_000, "replaces_day": true}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["total_vnd"], 5_000_000);
+    assert_eq!(totals().await, (1, 5_000_000));
+    let (status, body) = app
+        .sell(
+            &id,
+            &token,
+            &json!({"day": today, "amount_vnd": 1, "replaces_day": "yes"}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["fields"]["replaces_day"].is_string()),
+        (422, true),
+        "{body}"
+    );
 }

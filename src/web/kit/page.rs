@@ -164,12 +164,16 @@ const ASSETS: &[(&str, &str, &str)] = &[
         "text/css; charset=utf-8",
         include_str!("../../../static/app.css"),
     ),
+    // The application form: the delegation's section, the `*`s, one more row at a tap.
+    ("apply.js", JS, include_str!("../../../static/apply.js")),
     // Keeps a floor plan in step with the log: polls the booth list and recolours the booths.
     ("live.js", JS, include_str!("../../../static/live.js")),
     // The floor-plan editor on the organizer's plan page.
     ("plan-editor.js", JS, include_str!("../../../static/plan-editor.js")),
     // Reads a chosen CSV or workbook into the plan import's form.
     ("plan-import.js", JS, include_str!("../../../static/plan-import.js")),
+    // The sales form: what the chosen day has, and "the day's total" or "one more".
+    ("sales.js", JS, include_str!("../../../static/sales.js")),
     // The print button.
     ("print.js", JS, include_str!("../../../static/print.js")),
     // The private link's copy and share buttons.

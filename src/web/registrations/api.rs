@@ -222,6 +222,24 @@ pub struct HistoryEntry {
     pub booths: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// An amendment's changed fields, by their names in the application
+    /// (`phone`, `products`, `booth_request`, …).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub changed: Vec<String>,
+}
+
+/// The application's top-level fields that differ between `before` and `after`.
+fn changed_fields(before: &serde_json::Value, after: &serde_json::Value) -> Vec<String> {
+    let (Some(before), Some(after)) = (before.as_object(), after.as_object()) else {
+        return Vec::new();
+    };
+    let mut keys: Vec<&String> = before.keys().chain(after.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    keys.into_iter()
+        .filter(|k| before.get(*k) != after.get(*k))
+        .cloned()
+        .collect()
 }
 
 #[derive(Serialize, ToSchema)]
@@ -243,9 +261,23 @@ pub struct RegistrationOut {
 
 pub async fn history(state: &AppState, id: RegistrationId) -> Result<Vec<HistoryEntry>> {
     let recorded = state.store.read_stream(&streams::registration(&id), 1, 10_000).await?;
+    let mut last: Option<serde_json::Value> = None;
     Ok(crate::replay::decode_batch(&recorded)
         .into_iter()
         .map(|env| {
+            let changed = match &env.event {
+                hoicho_events::Event::RegistrationSubmitted(e) => {
+                    last = serde_json::to_value(&e.application).ok();
+                    Vec::new()
+                }
+                hoicho_events::Event::RegistrationAmended(e) => {
+                    let now = serde_json::to_value(&e.application).unwrap_or_default();
+                    let changed = last.as_ref().map(|l| changed_fields(l, &now)).unwrap_or_default();
+                    last = Some(now);
+                    changed
+                }
+                _ => Vec::new(),
+            };
             let by = match env.metadata.actor {
                 Actor::Organizer { .. } => "organizer",
                 Actor::Exhibitor { .. } => "exhibitor",
@@ -266,6 +298,7 @@ pub async fn history(state: &AppState, id: RegistrationId) -> Result<Vec<History
                 by: by.into(),
                 booths,
                 reason,
+                changed,
             }
         })
         .collect())

@@ -30,11 +30,42 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/organizer/fairs/{fair}/registrations/new", web::post().to(submit));
 }
 
-/// Product rows the form offers.
-pub const ROWS: usize = 3;
+/// Product rows the form can carry; one is shown, "+ Thêm sản phẩm" shows the next.
+pub const ROWS: usize = 10;
 
-/// Producer rows the form offers a delegation.
-pub const PRODUCER_ROWS: usize = 4;
+/// Producer rows the form can carry for a delegation, shown one more at a time.
+pub const PRODUCER_ROWS: usize = 20;
+
+/// The form's fields in the order it shows them: the list of problems follows it.
+const FORM_ORDER: &[&str] = &[
+    "form",
+    "organization",
+    "producer_type",
+    "tax_code",
+    "representative",
+    "phone",
+    "email",
+    "address",
+    "address.line",
+    "address.commune",
+    "address.province",
+    "address.legacy_district",
+    "products",
+    "producers",
+    "booth_request",
+    "booth_request.count",
+    "booth_request.zone",
+    "booth_request.kind",
+    "booth_request.preferred_booths",
+    "booth_request.needs_power",
+    "booth_request.note",
+];
+
+/// Producer types that need a tax code (a household, one person or a delegation need not).
+const TAX_CODE_REQUIRED: &[&str] = &["htx", "to_hop_tac", "doanh_nghiep"];
+
+/// Producer types that may give a phone and no email.
+const EMAIL_OPTIONAL: &[&str] = &["ho_kinh_doanh", "ca_nhan"];
 
 const PRODUCER_TYPES: &[(&str, &str)] = &[
     ("htx", "pt.htx"),
@@ -78,6 +109,72 @@ pub struct ApplyPage {
     pub groups: &'static [(&'static str, &'static str)],
     /// Said above the form: why an organizer fills it in.
     pub notice: Option<String>,
+    /// The fair takes no applications: its notice and the organizers' hotline (text, tel:)
+    /// instead of the form.
+    pub closed: Option<(String, String)>,
+    /// Asked for on a phone-only public form: the amendment of an existing application.
+    pub amend: bool,
+}
+
+/// One problem in the list above the form: the field's label, the id of its input to link
+/// to (none for the form as a whole), and what is wrong.
+pub struct Problem {
+    pub label: String,
+    pub anchor: Option<String>,
+    pub message: String,
+}
+
+/// Where a field sits in the form, for ordering the list of problems: the field's place in
+/// [`FORM_ORDER`], then its row, then the row's field.
+fn form_position(field: &str) -> (usize, usize, String) {
+    let (base, row, tail) = match field.split_once('[') {
+        Some((list, rest)) => {
+            let (index, tail) = rest.split_once(']').unwrap_or((rest, ""));
+            (list, index.parse::<usize>().unwrap_or(0), tail.to_owned())
+        }
+        None => (field, 0, String::new()),
+    };
+    let place = FORM_ORDER.iter().position(|f| *f == base).unwrap_or(FORM_ORDER.len());
+    let within = [
+        ".organization",
+        ".producer_type",
+        ".tax_code",
+        ".name",
+        ".products[0].name",
+        ".group",
+        ".stars",
+        ".certificate_no",
+        ".products[0].certificate_no",
+        ".certificate_expires",
+        ".products[0].certificate_expires",
+    ]
+    .iter()
+    .position(|t| *t == tail)
+    .map_or(tail.clone(), |i| format!("{i:02}"));
+    (place, row, within)
+}
+
+/// The id of the input a field's problem links to.
+fn anchor(field: &str) -> Option<String> {
+    if matches!(field, "form" | "registration" | "language") {
+        return None;
+    }
+    if field == "address" {
+        return Some("address.commune".into());
+    }
+    if field == "booth_request" {
+        return Some("booth_request.count".into());
+    }
+    if field.starts_with("booth_request.preferred_booths") {
+        return Some("booth_request.preferred_booths".into());
+    }
+    let (list, rest) = match field.split_once('[') {
+        Some(parts) => parts,
+        None => return Some(field.to_owned()),
+    };
+    let (index, tail) = rest.split_once(']')?;
+    let tail = tail.replace(".products[0].", ".product.");
+    Some(format!("{list}.{index}{tail}"))
 }
 
 impl ApplyPage {
@@ -93,12 +190,118 @@ impl ApplyPage {
         self.pv(row, field) == value
     }
 
-    fn has(&self, field: &str) -> bool {
-        self.errors.contains_key(field)
-    }
-
     fn e(&self, field: &str) -> Option<&str> {
         self.errors.get(field).map(String::as_str)
+    }
+
+    /// A field's `aria-invalid` and `aria-describedby` when it has a problem; `hint`, when
+    /// given, is the id of the hint under it.
+    fn aria(&self, field: &str, hint: &str) -> String {
+        let error = self
+            .errors
+            .keys()
+            .any(|k| k == field || k.strip_prefix(field).is_some_and(|rest| rest.starts_with('[')));
+        let ids: Vec<String> = [
+            (!hint.is_empty()).then(|| hint.to_owned()),
+            error.then(|| format!("{}-error", anchor(field).unwrap_or_default())),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let mut out = String::new();
+        if error {
+            out.push_str(" aria-invalid=\"true\"");
+        }
+        if !ids.is_empty() {
+            out.push_str(&format!(" aria-describedby=\"{}\"", ids.join(" ")));
+        }
+        out
+    }
+
+    /// A product row's field's `aria-*` attributes.
+    fn paria(&self, row: &usize, field: &str) -> String {
+        self.aria(&format!("products[{row}].{field}"), "")
+    }
+
+    /// A delegation row's field's `aria-*` attributes.
+    fn raria(&self, row: &usize, field: &str) -> String {
+        self.aria(&format!("producers[{row}].{field}"), "")
+    }
+
+    /// The problems in the order the form shows the fields, each linking to its field.
+    fn problems(&self) -> Vec<Problem> {
+        let mut problems: Vec<(&String, &String)> = self.errors.iter().collect();
+        problems.sort_by_key(|(field, _)| form_position(field));
+        problems
+            .into_iter()
+            .map(|(field, message)| Problem {
+                label: if field == "form" {
+                    String::new()
+                } else {
+                    self.label(field)
+                },
+                anchor: anchor(field),
+                message: message.clone(),
+            })
+            .collect()
+    }
+
+    /// Product rows shown: those with something in them, at least one, and one more when
+    /// "+ Thêm sản phẩm" was pressed.
+    fn shown_products(&self) -> usize {
+        self.shown("products", ROWS, 1)
+    }
+
+    /// Delegation rows shown: as for products, and at least two for a delegation.
+    fn shown_producers(&self) -> usize {
+        self.shown("producers", PRODUCER_ROWS, 2)
+    }
+
+    fn shown(&self, list: &str, max: usize, least: usize) -> usize {
+        let filled = self
+            .values
+            .iter()
+            .filter(|(k, v)| !v.trim().is_empty() && !k.ends_with(".group") && !k.ends_with(".producer_type"))
+            .filter_map(|(k, _)| {
+                k.strip_prefix(list)?
+                    .strip_prefix('.')?
+                    .split('.')
+                    .next()?
+                    .parse::<usize>()
+                    .ok()
+            })
+            .map(|i| i + 1)
+            .max()
+            .unwrap_or(0);
+        let errored = self
+            .errors
+            .keys()
+            .filter_map(|k| {
+                k.strip_prefix(list)?
+                    .strip_prefix('[')?
+                    .split(']')
+                    .next()?
+                    .parse::<usize>()
+                    .ok()
+            })
+            .map(|i| i + 1)
+            .max()
+            .unwrap_or(0);
+        let added = usize::from(self.v("add") == list);
+        (filled.max(errored).max(least) + added).min(max)
+    }
+
+    /// Whether the delegation's section is shown: the type chosen is "Đoàn / đơn vị".
+    fn delegation(&self) -> bool {
+        self.is("producer_type", "doan")
+    }
+
+    fn tax_code_required(&self) -> bool {
+        TAX_CODE_REQUIRED.contains(&self.v("producer_type")) || self.v("producer_type").is_empty()
+    }
+
+    fn email_required(&self) -> bool {
+        !EMAIL_OPTIONAL.contains(&self.v("producer_type"))
     }
 
     /// The first error of any field under `prefix` (a list's items).
@@ -232,6 +435,8 @@ pub fn page_for(fair: &FairView, frame: Frame, csrf: String, action: String, ame
         member_types: &PRODUCER_TYPES[..PRODUCER_TYPES.len() - 1],
         groups: GROUPS,
         notice: None,
+        closed: None,
+        amend,
     }
 }
 
@@ -276,8 +481,8 @@ async fn form(state: Data<AppState>, req: HttpRequest, fair: Path<String>) -> Ht
             false,
         );
         if !view.registration_open(chrono::Utc::now()) {
-            page.errors
-                .insert("registration".into(), page.lang.t("apply.closed").into());
+            let phone = view.details.contact_phone.clone();
+            page.closed = Some((phone.clone(), crate::web::kit::page::tel(&phone)));
         }
         page
     };
@@ -516,6 +721,14 @@ async fn submit(
     if !csrf_ok(&req, &submitted_csrf) {
         let errors = BTreeMap::from([("form".to_owned(), lang.t("login.expired").to_owned())]);
         return again(StatusCode::FORBIDDEN, errors, form_values(fields));
+    }
+    // "+ Thêm sản phẩm" / "+ Thêm cơ sở" without JavaScript: the form again, one row more,
+    // nothing checked or written.
+    if fields
+        .iter()
+        .any(|(k, v)| k == "add" && matches!(v.as_str(), "products" | "producers"))
+    {
+        return again(StatusCode::OK, BTreeMap::new(), form_values(fields));
     }
     if organizer.is_none() {
         if let Err(err) = crate::web::kit::limits::public_post(&req) {

@@ -427,7 +427,10 @@ pub fn parse(body: &Value, fair: &FairContext<'_>, lang: Lang) -> Result<Applica
         }
         parsed
     });
-    let email = check.text(obj, "", "email", 254, true).and_then(|raw| {
+    // A household or one person selling may have no email: the private link is theirs to
+    // keep, and the organizers reach them by phone.
+    let email_optional = matches!(kind, Some(ProducerType::HoKinhDoanh | ProducerType::CaNhan));
+    let email = check.text(obj, "", "email", 254, !email_optional).and_then(|raw| {
         let email = raw.to_lowercase();
         if crate::domain::looks_like_email(&email) {
             Some(email)
@@ -481,7 +484,11 @@ pub fn parse(body: &Value, fair: &FairContext<'_>, lang: Lang) -> Result<Applica
         tax_code: tax,
         representative: representative.ok_or_else(missing)?,
         phone: phone.ok_or_else(missing)?,
-        email: email.ok_or_else(missing)?,
+        email: match email {
+            Some(email) => email,
+            None if email_optional => String::new(),
+            None => return Err(missing()),
+        },
         language: language.ok_or_else(missing)?,
         address: address.ok_or_else(missing)?,
         products: products.ok_or_else(missing)?,

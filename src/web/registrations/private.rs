@@ -48,6 +48,8 @@ struct MinePage {
     just_submitted: bool,
     /// The page was just opened through a new private link.
     new_link: bool,
+    /// Back from an amendment: "Đã lưu".
+    saved: bool,
     private_url: String,
     csrf: String,
     fair_name: String,
@@ -122,6 +124,7 @@ async fn mine(state: Data<AppState>, req: HttpRequest, token: Path<String>) -> H
             switch_url: frame.switch_url,
             just_submitted: req.query_string().contains("submitted=1"),
             new_link: req.query_string().contains("new_link=1"),
+            saved: req.query_string().contains("saved=1"),
             private_url: format!("/r/{}", token.as_str()),
             full_url: format!(
                 "{}/r/{}{}",
@@ -145,7 +148,7 @@ async fn mine(state: Data<AppState>, req: HttpRequest, token: Path<String>) -> H
             reason: view.reason.clone(),
             warnings: warnings_text(a, fair, lang),
             representative: a.representative.clone(),
-            phone: a.phone.clone(),
+            phone: crate::i18n::phone_vn(&a.phone),
             email: a.email.clone(),
             address: address.join(", "),
             booth_request: booth_text(a, lang),
@@ -181,7 +184,40 @@ pub fn history_line(h: &HistoryEntry, zone: &str, lang: Lang) -> String {
     if let Some(reason) = &h.reason {
         line.push_str(&format!(": {reason}"));
     }
+    if !h.changed.is_empty() {
+        let fields: Vec<String> = h
+            .changed
+            .iter()
+            .filter(|f| f.as_str() != "language")
+            .map(|f| changed_label(f, lang))
+            .collect();
+        if !fields.is_empty() {
+            line.push_str(&format!(": {} {}", lang.t("mine.changed"), fields.join(", ")));
+        }
+    }
     line
+}
+
+/// A changed field's name in a sentence ("số điện thoại", "sản phẩm tham gia").
+fn changed_label(field: &str, lang: Lang) -> String {
+    let key = match field {
+        "address" => "apply.address".to_owned(),
+        "products" => "apply.products".to_owned(),
+        "producers" => "apply.producers".to_owned(),
+        "booth_request" => "apply.booth".to_owned(),
+        other => format!("field.{other}"),
+    };
+    let label = lang.t(&key);
+    let label = if label == key {
+        field
+    } else {
+        label.split(" (").next().unwrap_or(label)
+    };
+    let mut chars = label.chars();
+    chars
+        .next()
+        .map(|c| c.to_lowercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 fn booth_text(a: &Application, lang: Lang) -> String {
@@ -324,6 +360,9 @@ async fn edit(
         .map(|(_, v)| v.clone())
         .unwrap_or_default();
     let (value, rows) = form_json(&fields, lang);
+    let add_row = fields
+        .iter()
+        .any(|(k, v)| k == "add" && matches!(v.as_str(), "products" | "producers"));
     let parsed = {
         let projections = state.read();
         let view = projections.registrations.get(&id);
@@ -331,7 +370,10 @@ async fn edit(
         let Some(fair) = fair else {
             return private(not_found_page(&req, "mine.not_found"));
         };
-        let checked = if csrf_ok(&req, &submitted_csrf) {
+        let checked = if add_row {
+            // "+ Thêm sản phẩm" without JavaScript: the form again with a row more.
+            Err(ApiError::new(StatusCode::OK, "add_row", ""))
+        } else if csrf_ok(&req, &submitted_csrf) {
             crate::web::registrations::input::parse(&value, &context(fair), lang)
         } else {
             Err(ApiError::new(StatusCode::FORBIDDEN, "csrf", lang.t("login.expired")))
@@ -344,7 +386,9 @@ async fn edit(
                 format!("/r/{}/edit", token.as_str()),
                 true,
             );
-            page.errors = if err.body.fields.is_empty() {
+            page.errors = if add_row {
+                BTreeMap::new()
+            } else if err.body.fields.is_empty() {
                 BTreeMap::from([("form".to_owned(), localized(&err, lang))])
             } else {
                 form_errors(&err, &rows, lang)
@@ -379,10 +423,15 @@ async fn finish_change(
     command: RegistrationCommand,
     lang: Lang,
 ) -> HttpResponse {
+    // The private page says what was done: "Đã lưu" after an amendment.
+    let done = match command {
+        RegistrationCommand::Amend { .. } => "saved=1&",
+        _ => "",
+    };
     match service::registrations::run(state, &ctx, &id, None, &command).await {
         Ok(_) => private(
             HttpResponse::SeeOther()
-                .insert_header((header::LOCATION, format!("/r/{token}?lang={}", lang.code())))
+                .insert_header((header::LOCATION, format!("/r/{token}?{done}lang={}", lang.code())))
                 .finish(),
         ),
         Err(err) => {

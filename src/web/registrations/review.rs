@@ -359,7 +359,7 @@ async fn detail(state: Data<AppState>, req: HttpRequest, id: Path<String>) -> Ht
             (t("field.producer_type"), t(&format!("pt.{producer_type}"))),
             (t("field.tax_code"), a.tax_code.clone().unwrap_or_default()),
             (t("field.representative"), a.representative.clone()),
-            (t("field.phone"), a.phone.clone()),
+            (t("field.phone"), crate::i18n::phone_vn(&a.phone)),
             (t("field.email"), a.email.clone()),
             (t("field.commune"), a.address.commune.clone()),
             (t("field.province"), a.address.province.clone()),

@@ -47,10 +47,16 @@ pub struct Recorded {
 }
 
 fn recorded_response(state: &AppState, w: &Written, fair: &FairId, registration: &RegistrationId) -> HttpResponse {
-    let entry = w.events.iter().find_map(|e| match e {
+    // A day's total that replaced earlier entries voids them first: the entry is the new one.
+    let recorded = w.events.iter().find_map(|e| match e {
         hoicho_events::Event::SaleRecorded(r) => Some(r.entry_id.to_string()),
-        hoicho_events::Event::SaleVoided(v) => Some(v.entry_id.to_string()),
         _ => None,
+    });
+    let entry = recorded.or_else(|| {
+        w.events.iter().find_map(|e| match e {
+            hoicho_events::Event::SaleVoided(v) => Some(v.entry_id.to_string()),
+            _ => None,
+        })
     });
     let total = state.read().sales.of(fair, registration).map_or(0, |s| s.total_vnd);
     HttpResponse::Created().json(Recorded {
@@ -67,6 +73,28 @@ pub struct EntryInput {
     pub transactions: Option<u32>,
     pub producer: Option<String>,
     pub note: Option<String>,
+    /// The amount is the day's whole total, replacing the day's live entries.
+    pub replaces_day: bool,
+}
+
+impl EntryInput {
+    /// The command recording this entry as `entry_id`; a day's total replacing earlier
+    /// entries voids them with a reason saying so in `lang`.
+    pub fn command(self, entry_id: uuid::Uuid, lang: Lang) -> SalesCommand {
+        let replace_day = self.replaces_day.then(|| {
+            let amount = crate::i18n::money_vnd(self.amount_vnd);
+            lang.t("sales.replaced_reason").replace("{amount}", &amount)
+        });
+        SalesCommand::Record {
+            entry_id,
+            day: self.day,
+            amount_vnd: self.amount_vnd,
+            transactions: self.transactions,
+            producer: self.producer,
+            note: self.note,
+            replace_day,
+        }
+    }
 }
 
 /// Checks an entry's fields, naming every bad one: the day within the fair and come, the
@@ -78,7 +106,11 @@ pub fn parse_entry(
     lang: Lang,
 ) -> Result<EntryInput> {
     let mut check = Check::new(lang);
-    let obj = check.object(value, "", &["day", "amount_vnd", "transactions", "producer", "note"]);
+    let obj = check.object(
+        value,
+        "",
+        &["day", "amount_vnd", "transactions", "producer", "note", "replaces_day"],
+    );
     let Some(obj) = obj else {
         check.finish()?;
         return Err(ApiError::internal());
@@ -123,6 +155,14 @@ pub fn parse_entry(
         }
     }
     let note = check.text(obj, "", "note", 500, false);
+    let replaces_day = match obj.get("replaces_day") {
+        None | Some(serde_json::Value::Null) | Some(serde_json::Value::Bool(false)) => false,
+        Some(serde_json::Value::Bool(true)) => true,
+        Some(_) => {
+            check.fail2("replaces_day", "phải là true hoặc false", "must be true or false");
+            false
+        }
+    };
     check.finish()?;
     match (day, amount) {
         (Some(day), Some(amount_vnd)) => Ok(EntryInput {
@@ -131,6 +171,7 @@ pub fn parse_entry(
             transactions,
             producer,
             note,
+            replaces_day,
         }),
         _ => Err(ApiError::internal()),
     }
@@ -169,7 +210,7 @@ async fn sales_write(
 }
 
 #[utoipa::path(post, path = "/api/v1/registrations/{id}/sales", tag = "sales",
-    request_body(content = Object, description = "{day: YYYY-MM-DD, amount_vnd: whole đồng, transactions?, producer?, note?}"),
+    request_body(content = Object, description = "{day: YYYY-MM-DD, amount_vnd: whole đồng, transactions?, producer?, note?, replaces_day?: true when the amount is the day's whole total, voiding the day's earlier entries in the same write}"),
     params(("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key")),
     responses((status = 201, body = Recorded), (status = 401, body = ErrorResponse), (status = 404, body = ErrorResponse),
         (status = 409, body = ErrorResponse, description = "books_closed, no_booth"), (status = 422, body = ErrorResponse)),
@@ -181,14 +222,7 @@ pub async fn record(state: Data<AppState>, req: HttpRequest, id: Path<String>, b
     let value = json_body(&req, &body)?;
     sales_write(&state, &req, &caller, id, &body, |ctx, registration, situation| {
         let input = parse_entry(&value, registration, situation, lang)?;
-        Ok(SalesCommand::Record {
-            entry_id: ctx.new_id("sale"),
-            day: input.day,
-            amount_vnd: input.amount_vnd,
-            transactions: input.transactions,
-            producer: input.producer,
-            note: input.note,
-        })
+        Ok(input.command(ctx.new_id("sale"), lang))
     })
     .await
 }

@@ -13,7 +13,7 @@ use crate::app::AppState;
 use crate::domain::fair::FairCommand;
 use crate::domain::fair::REOPEN_REASON_MAX_CHARS;
 use crate::domain::sales::{SalesCommand, VOID_REASON_MAX_CHARS};
-use crate::i18n::{date_vn, datetime_vn, money_vnd, Lang};
+use crate::i18n::{date_vn, datetime_vn, money_vnd, read_amount_vnd, Lang};
 use crate::revenue::{charts, revenue};
 use crate::service;
 use crate::service::CommandContext;
@@ -57,10 +57,12 @@ struct SalesPage {
     fair_name: String,
     booths: String,
     total: String,
-    days: Vec<(String, String)>,
+    /// (value, label, what the day has already: its live total, or "" when nothing).
+    days: Vec<(String, String, String)>,
     producers: Vec<String>,
     entries: Vec<EntryRow>,
-    by_day: Vec<(String, String)>,
+    /// (day, its label, its total) for the days that have entries.
+    by_day: Vec<(String, String, String)>,
     can_record: bool,
     books_closed: bool,
     flash: Option<String>,
@@ -76,6 +78,23 @@ impl SalesPage {
     fn error(&self, key: &str) -> &str {
         self.errors.get(key).map(String::as_str).unwrap_or("")
     }
+
+    /// The day the form is for: the one sent or asked for, else the latest day come.
+    fn chosen_day(&self) -> &str {
+        match self.value("day") {
+            "" => self.days.last().map_or("", |(value, _, _)| value.as_str()),
+            day => day,
+        }
+    }
+
+    /// What the chosen day has already ("" when nothing).
+    fn chosen_day_has(&self) -> &str {
+        let day = self.chosen_day();
+        self.days
+            .iter()
+            .find(|(value, _, _)| value == day)
+            .map_or("", |(_, _, has)| has.as_str())
+    }
 }
 
 fn build_page(
@@ -84,9 +103,18 @@ fn build_page(
     token: &str,
     id: RegistrationId,
     errors: BTreeMap<String, String>,
-    values: HashMap<String, String>,
+    mut values: HashMap<String, String>,
 ) -> Option<SalesPage> {
     let frame = Frame::of(req);
+    if values.is_empty() {
+        // "Sửa" beside a day links here with the day and the mode chosen.
+        let query = web::Query::<HashMap<String, String>>::from_query(req.query_string());
+        for (key, value) in query.map(|q| q.into_inner()).unwrap_or_default() {
+            if matches!(key.as_str(), "day" | "mode") {
+                values.insert(key, value);
+            }
+        }
+    }
     let lang = frame.lang;
     let p = state.read();
     let r = p.registrations.get(&id)?;
@@ -94,12 +122,17 @@ fn build_page(
     let out = crate::web::sales::api::sales_out(&p, r);
     let held: Vec<String> = fair.held_by(&id).iter().map(|b| b.to_string()).collect();
     let today = fair.today(chrono::Utc::now());
+    let sales = p.sales.of(&r.fair_id, &id);
+    let live_total = |day: chrono::NaiveDate| {
+        let live = sales.is_some_and(|s| s.entries.iter().any(|e| e.day == day && e.voided.is_none()));
+        live.then(|| money_vnd(sales.and_then(|s| s.by_day.get(&day).copied()).unwrap_or(0)))
+    };
     let days = fair
         .details
         .start_date
         .iter_days()
         .take_while(|d| *d <= fair.details.end_date && *d <= today)
-        .map(|d| (d.to_string(), date_vn(d)))
+        .map(|d| (d.to_string(), date_vn(d), live_total(d).unwrap_or_default()))
         .collect::<Vec<_>>();
     let zone = fair.details.time_zone.as_str();
     let flash = req
@@ -122,9 +155,7 @@ fn build_page(
         books_closed: fair.books_closed,
         days,
         producers: r.application.producers.iter().map(|p| p.organization.clone()).collect(),
-        entries: p
-            .sales
-            .of(&r.fair_id, &id)
+        entries: sales
             .map(|s| {
                 s.entries
                     .iter()
@@ -151,10 +182,13 @@ fn build_page(
                     .collect()
             })
             .unwrap_or_default(),
-        by_day: p
-            .sales
-            .of(&r.fair_id, &id)
-            .map(|s| s.by_day.iter().map(|(d, a)| (date_vn(*d), money_vnd(*a))).collect())
+        by_day: sales
+            .map(|s| {
+                s.by_day
+                    .iter()
+                    .map(|(d, a)| (d.to_string(), date_vn(*d), money_vnd(*a)))
+                    .collect()
+            })
             .unwrap_or_default(),
         flash,
         errors,
@@ -175,14 +209,17 @@ async fn sales_page(state: Data<AppState>, req: HttpRequest, token: Path<String>
     }
 }
 
-/// "3.500.000", "3 500 000" or "3500000" → 3500000; anything else is left for the checks to
-/// name ("3,5" is a decimal comma: not whole đồng).
+/// The amount typed ("3.500.000", "3,5 triệu", "350k") in whole đồng; anything else is
+/// left for the checks to name.
 fn amount_value(text: &str) -> Value {
-    let digits: String = text.chars().filter(|c| !matches!(c, '.' | ' ' | '\u{a0}')).collect();
-    match digits.parse::<i64>() {
-        Ok(n) => json!(n),
-        Err(_) if text.trim().is_empty() => Value::Null,
-        Err(_) => json!(text.trim()),
+    match read_amount_vnd(text) {
+        Some(n) => json!(n),
+        None if text.trim().is_empty() => Value::Null,
+        // "-5" is a number the checks refuse as out of range.
+        None => text
+            .trim()
+            .parse::<i64>()
+            .map_or_else(|_| json!(text.trim()), |n| json!(n)),
     }
 }
 
@@ -198,6 +235,20 @@ async fn record(
     let lang = Lang::of(&req);
     let get = |k: &str| form.get(k).map(|v| v.trim().to_owned()).unwrap_or_default();
     let mut value = json!({"day": get("day"), "amount_vnd": amount_value(&get("amount"))});
+    // What the day has already: an amount for a day that has entries must say whether it is
+    // the day's whole total (replacing them, one write) or one more sale.
+    let has_entries = {
+        let p = state.read();
+        let day = get("day").parse::<chrono::NaiveDate>().ok();
+        p.registrations
+            .get(&id)
+            .and_then(|r| p.sales.of(&r.fair_id, &id))
+            .is_some_and(|s| s.entries.iter().any(|e| Some(e.day) == day && e.voided.is_none()))
+    };
+    let mode = get("mode");
+    if has_entries && mode == "total" {
+        value["replaces_day"] = json!(true);
+    }
     if !get("transactions").is_empty() {
         value["transactions"] = get("transactions")
             .parse::<i64>()
@@ -240,18 +291,18 @@ async fn record(
             let situation =
                 service::sales::situation(&p, r, chrono::Utc::now()).ok_or_else(|| ApiError::not_found("fair"))?;
             let input = parse_entry(&value, r, &situation, lang)?;
-            let command = SalesCommand::Record {
-                entry_id: ctx.new_id("sale"),
-                day: input.day,
-                amount_vnd: input.amount_vnd,
-                transactions: input.transactions,
-                producer: input.producer,
-                note: input.note,
-            };
+            let command = input.command(ctx.new_id("sale"), lang);
             (r.fair_id.clone(), situation, command)
         };
         if replay(&state, &ctx).await?.is_some() {
             return Ok(()); // the same form again (a double tap, a resend): recorded once
+        }
+        if has_entries && mode != "total" && mode != "more" {
+            let mut err = ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", lang.t("sales.err.mode"));
+            err.body
+                .fields
+                .insert("mode".into(), lang.t("sales.err.mode").to_owned());
+            return Err(err);
         }
         service::sales::run(&state, &ctx, &fair, &id, &situation, &command)
             .await
@@ -270,6 +321,9 @@ async fn record(
         ),
         Err(err) => {
             let mut errors = err.body.fields.clone();
+            if errors.contains_key("amount_vnd") && amount_value(&get("amount")).is_string() {
+                errors.insert("amount_vnd".into(), lang.t("sales.err.amount_unreadable").to_owned());
+            }
             if errors.is_empty() {
                 errors.insert(
                     "form".into(),
