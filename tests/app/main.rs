@@ -14,6 +14,7 @@ mod pages;
 mod pages_board;
 pub mod pages_desk;
 mod pages_editor;
+mod pages_queue;
 mod pages_registrations;
 mod pages_sales;
 mod registrations;

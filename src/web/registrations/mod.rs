@@ -4,6 +4,8 @@
 
 pub mod api;
 pub mod apply;
+pub mod export;
+pub mod import;
 pub mod input;
 pub mod private;
 pub mod queue;
@@ -37,4 +39,13 @@ pub fn page_routes(cfg: &mut ServiceConfig) {
     private::routes(cfg);
     resend::routes(cfg);
     review::routes(cfg);
+    cfg.route(
+        "/organizer/fairs/{fair}/registrations.xlsx",
+        web::get().to(export::export),
+    )
+    .service(
+        web::resource("/organizer/fairs/{fair}/registrations/import")
+            .route(web::get().to(import::form))
+            .route(web::post().to(import::submit)),
+    );
 }

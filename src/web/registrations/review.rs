@@ -31,6 +31,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 
 struct Row {
     id: String,
+    /// Ticked: kept through a bulk action, its confirmation, and an error.
+    ticked: bool,
+    submitted: String,
     organization: String,
     status: String,
     status_text: String,
@@ -62,6 +65,39 @@ struct ReviewPage {
     statuses: [&'static str; 5],
     zones: Vec<(String, String)>,
     groups: [&'static str; 6],
+    /// The list's filters, search and order as a query string, carried through a bulk
+    /// action and its confirmation so the list comes back as it was.
+    back: String,
+    sort: String,
+    /// The column headers: (label, link sorting by it, `aria-sort` when sorted by it).
+    columns: Vec<(String, String, &'static str)>,
+}
+
+/// The columns the list sorts by, in the table's order, with their labels' keys.
+const SORTS: &[(&str, &str)] = &[
+    ("organization", "field.organization"),
+    ("status", "booth.status"),
+    ("stars", "field.stars"),
+    ("zone", "field.zone"),
+    ("commune", "field.commune"),
+    ("booths", "field.booth_count"),
+    ("submitted", "review.submitted"),
+];
+
+/// The filters, search and order among a page's query parameters, as a query string.
+pub fn list_query_string(pairs: &[(String, String)]) -> String {
+    let kept: Vec<(&str, &str)> = pairs
+        .iter()
+        .filter(|(k, v)| {
+            !v.is_empty()
+                && matches!(
+                    k.as_str(),
+                    "q" | "status" | "zone" | "product_group" | "stars" | "certificate" | "sort"
+                )
+        })
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    serde_urlencoded::to_string(kept).unwrap_or_default()
 }
 
 impl ReviewPage {
@@ -80,9 +116,23 @@ fn review_page(
     state: &AppState,
     req: &HttpRequest,
     fair: &str,
-    query: &ListQuery,
+    pairs: &[(String, String)],
+    ticked: &[String],
     flash: Option<String>,
 ) -> Result<ReviewPage, Box<HttpResponse>> {
+    let map: HashMap<String, String> = pairs.iter().cloned().collect();
+    let query = &ListQuery::from_pairs(&map);
+    let back = list_query_string(pairs);
+    let sort = map.get("sort").cloned().unwrap_or_default();
+    let (sort_by, descending) = match sort.strip_prefix('-') {
+        Some(by) => (by, true),
+        None => (sort.as_str(), false),
+    };
+    let sort_by = if SORTS.iter().any(|(k, _)| *k == sort_by) {
+        sort_by
+    } else {
+        "submitted"
+    };
     let frame = Frame::of(req);
     let lang = frame.lang;
     let (filters, error) = match Filters::parse(query, lang) {
@@ -102,27 +152,76 @@ fn review_page(
         .get(fair)
         .ok_or_else(|| Box::new(not_found_page(req, "fair.not_found")))?;
     let start = view.details.start_date;
-    let rows = projections
+    let zone = view.details.time_zone.as_str();
+    let mut found: Vec<(&hoicho_projections::RegistrationView, super::queue::Summary)> = projections
         .registrations
         .of_fair(&FairId::new_unchecked(fair))
         .filter(|r| filters.keep(r, start))
-        .map(|r| {
-            let s = summary(r, start);
-            Row {
-                status_text: lang.t(&format!("status.{}", s.status)).to_owned(),
-                stars: s.stars.map_or(String::new(), |n| n.to_string()),
-                zone: s.zone.clone().unwrap_or_default(),
-                booths: if s.approved_booths > 0 {
-                    format!("{}/{}", s.approved_booths, s.requested_booths)
-                } else {
-                    s.requested_booths.to_string()
-                },
-                id: s.id,
-                organization: s.organization,
-                status: s.status,
-                commune: s.commune,
-                certificates_valid: s.certificates_valid,
-            }
+        .map(|r| (r, summary(r, start)))
+        .collect();
+    found.sort_by(|(_, a), (_, b)| {
+        let order = match sort_by {
+            "organization" => hoicho_projections::fold(&a.organization).cmp(&hoicho_projections::fold(&b.organization)),
+            "status" => a.status.cmp(&b.status),
+            "stars" => a.stars.cmp(&b.stars),
+            "zone" => a.zone.cmp(&b.zone),
+            "commune" => hoicho_projections::fold(&a.commune).cmp(&hoicho_projections::fold(&b.commune)),
+            "booths" => (a.requested_booths, a.approved_booths).cmp(&(b.requested_booths, b.approved_booths)),
+            _ => a.submitted_at.cmp(&b.submitted_at),
+        };
+        let order = order.then(a.submitted_at.cmp(&b.submitted_at));
+        if descending {
+            order.reverse()
+        } else {
+            order
+        }
+    });
+    let rows = found
+        .into_iter()
+        .map(|(_, s)| Row {
+            status_text: lang.t(&format!("status.{}", s.status)).to_owned(),
+            stars: s.stars.map_or(String::new(), |n| n.to_string()),
+            zone: s.zone.clone().unwrap_or_default(),
+            booths: if s.approved_booths > 0 {
+                format!("{}/{}", s.approved_booths, s.requested_booths)
+            } else {
+                s.requested_booths.to_string()
+            },
+            ticked: ticked.contains(&s.id),
+            submitted: crate::i18n::datetime_vn(s.submitted_at, zone),
+            id: s.id,
+            organization: s.organization,
+            status: s.status,
+            commune: s.commune,
+            certificates_valid: s.certificates_valid,
+        })
+        .collect();
+    let columns = SORTS
+        .iter()
+        .map(|(key, label)| {
+            let current = sort_by == *key;
+            let next = if current && !descending {
+                format!("-{key}")
+            } else {
+                (*key).to_owned()
+            };
+            let mut pairs: Vec<(String, String)> = pairs.iter().filter(|(k, _)| k != "sort").cloned().collect();
+            pairs.push(("sort".into(), next));
+            let href = format!(
+                "/organizer/fairs/{fair}/registrations?{}&lang={}",
+                list_query_string(&pairs),
+                lang.code()
+            );
+            let aria = match (current, descending) {
+                (true, false) => "ascending",
+                (true, true) => "descending",
+                _ => "",
+            };
+            (
+                lang.t(label).split(" (").next().unwrap_or_default().to_owned(),
+                href,
+                aria,
+            )
         })
         .collect();
     Ok(ReviewPage {
@@ -148,6 +247,9 @@ fn review_page(
             .map(|z| (z.code.to_string(), z.name.clone()))
             .collect(),
         groups: ["I", "II", "III", "IV", "V", "VI"],
+        back,
+        sort,
+        columns,
     })
 }
 
@@ -156,14 +258,22 @@ async fn list(state: Data<AppState>, req: HttpRequest, fair: Path<String>) -> Ht
         return to_login(&req);
     }
     // Unknown parameters are ignored here (a page keeps working with stray links).
-    let pairs: HashMap<String, String> = Query::<HashMap<String, String>>::from_query(req.query_string())
+    let pairs: Vec<(String, String)> = Query::<Vec<(String, String)>>::from_query(req.query_string())
         .map(|q| q.into_inner())
         .unwrap_or_default();
-    let query = ListQuery::from_pairs(&pairs);
-    let flash = pairs
-        .get("done")
-        .map(|n| format!("{}: {n}", Lang::of(&req).t("review.done")));
-    match review_page(&state, &req, &fair, &query, flash) {
+    let ticked: Vec<String> = pairs
+        .iter()
+        .filter(|(k, _)| k == "ids")
+        .map(|(_, v)| v.clone())
+        .collect();
+    let flash = pairs.iter().find(|(k, _)| k == "done").map(|(_, n)| {
+        format!(
+            "{}: {n} {}",
+            Lang::of(&req).t("review.done"),
+            Lang::of(&req).t("review.applications")
+        )
+    });
+    match review_page(&state, &req, &fair, &pairs, &ticked, flash) {
         Ok(page) => {
             let csrf = page.csrf.clone();
             with_csrf(render(StatusCode::OK, page.lang, &page), &csrf)
@@ -186,6 +296,10 @@ struct ConfirmPage {
     action: String,
     reason: Option<String>,
     reason_value: String,
+    /// The list's filters and order, to return to.
+    back: String,
+    /// The ticked applications as query parameters, ticked again on the way back.
+    ticks: String,
 }
 
 async fn bulk(
@@ -210,6 +324,10 @@ async fn bulk(
         .filter_map(|(_, v)| v.parse().ok().map(RegistrationId))
         .collect();
     let action = get("action");
+    let back = get("back");
+    let back_pairs: Vec<(String, String)> = serde_urlencoded::from_str(&back).unwrap_or_default();
+    let back = list_query_string(&back_pairs);
+    let ticked: Vec<String> = ids.iter().map(|id| id.to_string()).collect();
     let verdict = Verdict::parse(&action);
     let reason = form_text(&get("reason"), REASON_MAX_CHARS);
     let problem = if !csrf_ok(&req, &get("csrf")) {
@@ -227,7 +345,7 @@ async fn bulk(
         (Some(verdict), None) => verdict,
         (_, problem) => {
             let problem = problem.unwrap_or_else(|| lang.t("review.action"));
-            return match review_page(&state, &req, &fair, &ListQuery::default(), None) {
+            return match review_page(&state, &req, &fair, &back_pairs, &ticked, None) {
                 Ok(mut page) => {
                     page.error = Some(problem.to_owned());
                     let csrf = page.csrf.clone();
@@ -265,6 +383,8 @@ async fn bulk(
             action,
             reason: (!reason.is_empty()).then(|| reason.clone()),
             reason_value: reason,
+            back: back.clone(),
+            ticks: ticked.iter().map(|id| format!("&ids={id}")).collect(),
         };
         return render(StatusCode::OK, lang, &page);
     }
@@ -290,7 +410,11 @@ async fn bulk(
     HttpResponse::SeeOther()
         .insert_header((
             header::LOCATION,
-            format!("/organizer/fairs/{fair}/registrations?done={done}&lang={}", lang.code()),
+            format!(
+                "/organizer/fairs/{fair}/registrations?{back}&done={done}{}&lang={}",
+                ticked.iter().map(|id| format!("&ids={id}")).collect::<String>(),
+                lang.code()
+            ),
         ))
         .finish()
 }
