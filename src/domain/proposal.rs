@@ -206,6 +206,52 @@ pub fn propose(booths: &[Slot], applicants: &[Applicant], rules: &AllocationRule
     proposal
 }
 
+/// A second pass for the applicants `first` left short because no booth of their zone or
+/// kind was free: the rest of their booths wherever booths are free (zone quotas still
+/// apply), `first`'s placements taken as made. The organizer asks for it, seeing why.
+pub fn propose_elsewhere(
+    booths: &[Slot],
+    applicants: &[Applicant],
+    rules: &AllocationRules,
+    first: &Proposal,
+) -> Proposal {
+    let short: Vec<(&Applicant, u32)> = first
+        .unplaced
+        .iter()
+        .filter(|u| matches!(&u.reason, Shortfall::NoFreeBooth { zone, kind } if zone.is_some() || kind.is_some()))
+        .filter_map(|u| Some((applicants.iter().find(|a| a.id == u.registration)?, u.wanted - u.placed)))
+        .collect();
+    let placed: HashMap<&BoothCode, RegistrationId> =
+        first.placements.iter().map(|pl| (&pl.booth, pl.registration)).collect();
+    // The booths a short applicant holds or was given are taken, but not an anchor: the rest
+    // starts afresh wherever booths are free, and keeps together there.
+    let slots: Vec<Slot> = booths
+        .iter()
+        .map(|s| {
+            let holder = s.holder.or_else(|| placed.get(&s.code).copied());
+            match holder {
+                Some(h) if short.iter().any(|(a, _)| a.id == h) => Slot {
+                    holder: None,
+                    blocked: true,
+                    ..s.clone()
+                },
+                _ => Slot { holder, ..s.clone() },
+            }
+        })
+        .collect();
+    let rest: Vec<Applicant> = short
+        .into_iter()
+        .map(|(a, need)| Applicant {
+            approved: need,
+            zone: None,
+            kind: None,
+            preferred: Vec::new(),
+            ..a.clone()
+        })
+        .collect();
+    propose(&slots, &rest, rules)
+}
+
 /// The booth `a` should get next, or why there is none.
 fn pick<'a>(
     a: &Applicant,
@@ -376,5 +422,27 @@ mod tests {
             &p.unplaced[0].reason,
             Shortfall::ZoneQuota { name, max: 1, .. } if name == "Sơn Kim 1"
         ));
+    }
+
+    #[test]
+    fn the_rest_goes_to_other_zones_only_when_asked_and_after_the_zone_asked_for() {
+        let booths = [
+            slot("A01", "A", "standard", 0.0),
+            slot("B01", "B", "standard", 0.0),
+            slot("B02", "B", "standard", 3.0),
+        ];
+        let applicants = [applicant(1, 0, 1, 3)];
+        let first = propose(&booths, &applicants, &AllocationRules::default());
+        assert_eq!(booths_of(&first, 1), ["A01"]);
+        assert_eq!(first.unplaced.len(), 1, "zone A has one free booth");
+        let second = propose_elsewhere(&booths, &applicants, &AllocationRules::default(), &first);
+        assert_eq!(
+            booths_of(&second, 1),
+            ["B01", "B02"],
+            "the two it still needs, side by side"
+        );
+        assert!(second.unplaced.is_empty());
+        let none = propose_elsewhere(&booths, &applicants, &AllocationRules::default(), &second);
+        assert!(none.placements.is_empty(), "nobody short, nothing more");
     }
 }

@@ -180,3 +180,111 @@ async fn the_proposal_is_drawn_on_the_board_and_accepted_in_one_go() {
     let html = app.get_page(&location(&stale), &cookie).await.text().await.unwrap();
     assert!(html.contains("Sơ đồ đã thay đổi từ khi lập đề xuất"), "{html}");
 }
+
+#[tokio::test]
+async fn the_picked_application_stays_in_view_with_the_booths_that_fit_and_the_rest_can_go_elsewhere() {
+    let app = spawn().await;
+    open_fair(&app, "ht2022").await;
+    let son_kim = app.approved("ht2022", "HTX Nông nghiệp Sơn Kim", 2).await;
+    let cookie = app.organizer_cookie().await;
+    let html = app
+        .get_page(
+            &format!("/organizer/fairs/ht2022/board?registration={son_kim}"),
+            &cookie,
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("Đang chọn: HTX Nông nghiệp Sơn Kim, cần 2 gian khu A · standard"),
+        "{html}"
+    );
+    assert!(html.contains("class=\"picked-banner\""));
+    let rect = |code: &str| {
+        html.split(&format!("data-code=\"{code}\""))
+            .next()
+            .and_then(|before| before.rsplit("<rect").next())
+            .unwrap()
+            .to_owned()
+    };
+    assert!(rect("A02").contains(" fits"), "A02 is a free standard booth of zone A");
+    assert!(
+        !rect("A01").contains(" fits") && !rect("B01").contains(" fits"),
+        "a corner, another zone"
+    );
+    assert!(html.contains("✓A02"), "fit said in text, not only by colour");
+    assert!(
+        html.contains(&format!("booth=A02&#38;registration={son_kim}#booth-panel")),
+        "a tap comes back at the panel, the pick kept: {html}"
+    );
+
+    let other_zone = app
+        .get_page(
+            &format!("/organizer/fairs/ht2022/board?registration={son_kim}&booth=B01"),
+            &cookie,
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(other_zone.contains("id=\"mismatch\""), "{other_zone}");
+    assert!(
+        other_zone.contains("xin gian A standard; gian này là B double"),
+        "{other_zone}"
+    );
+
+    let done = app
+        .post_form(
+            "/organizer/fairs/ht2022/board",
+            &cookie,
+            &[("action", "allocate"), ("booth", "A02"), ("registration", &son_kim)],
+        )
+        .await;
+    let back = location(&done);
+    assert!(
+        back.ends_with("#booth-panel") && back.contains(&format!("registration={son_kim}")),
+        "{back}"
+    );
+    let html = app.get_page(&back, &cookie).await.text().await.unwrap();
+    assert!(
+        html.contains("cần 1 gian khu A"),
+        "still picked, one booth to go: {html}"
+    );
+
+    // The proposal finds no free standard booth in zone A, says where free booths are, and
+    // on request places the rest elsewhere, saying why.
+    let html = app
+        .get_page("/organizer/fairs/ht2022/board?proposal=1", &cookie)
+        .await
+        .text()
+        .await
+        .unwrap();
+    let unplaced = html
+        .split("class=\"unplaced\"")
+        .nth(1)
+        .unwrap()
+        .split("</ul>")
+        .next()
+        .unwrap();
+    assert!(unplaced.contains("còn trống ở khu A (1), B (1)"), "{unplaced}");
+    assert!(html.contains("id=\"elsewhere\""), "{html}");
+    let html = app
+        .get_page("/organizer/fairs/ht2022/board?proposal=1&elsewhere=1", &cookie)
+        .await
+        .text()
+        .await
+        .unwrap();
+    let placed = html
+        .split("class=\"proposal\"")
+        .nth(1)
+        .unwrap()
+        .split("</ul>")
+        .next()
+        .unwrap();
+    assert!(
+        placed.contains("→ HTX Nông nghiệp Sơn Kim") && placed.contains("xếp sang khu khác"),
+        "{placed}"
+    );
+    assert!(!html.contains("class=\"unplaced\""), "nobody short now: {html}");
+}

@@ -60,8 +60,21 @@ struct Panel {
 struct ProposalView {
     version: u64,
     json: String,
-    placements: Vec<(String, String)>,
+    /// (organization, booth, why outside the zone asked for, or "")
+    placements: Vec<(String, String, String)>,
     unplaced: Vec<(String, String)>,
+    /// Some are short because their zone or kind is full: the rest can go elsewhere.
+    can_go_elsewhere: bool,
+    elsewhere: bool,
+}
+
+/// The application picked, said above the plan while booths are tapped for it.
+struct Picked {
+    organization: String,
+    /// Booths it still needs.
+    need: u32,
+    zone: String,
+    kind: String,
 }
 
 #[derive(askama::Template)]
@@ -84,9 +97,31 @@ struct BoardPage {
     proposed: HashMap<String, String>,
     flash: Option<String>,
     error: Option<String>,
+    picked: Option<Picked>,
+    /// Free booths that fit the picked application's zone and kind.
+    fits: std::collections::HashSet<String>,
+    /// Said in the panel when the tapped booth is not of the zone or kind the picked
+    /// application asked for.
+    mismatch: Option<String>,
 }
 
 impl BoardPage {
+    fn fits(&self, code: &str) -> bool {
+        self.fits.contains(code)
+    }
+
+    fn picked_text(&self) -> String {
+        let Some(p) = &self.picked else { return String::new() };
+        let mut need = self.lang.t("board.picked_need").replace("{n}", &p.need.to_string());
+        if !p.zone.is_empty() {
+            need.push_str(&format!(" {} {}", self.lang.t("board.in_zone"), p.zone));
+        }
+        if !p.kind.is_empty() {
+            need.push_str(&format!(" · {}", p.kind));
+        }
+        format!("{}: {}, {need}", self.lang.t("board.picked"), p.organization)
+    }
+
     fn proposed_for(&self, code: &str) -> &str {
         self.proposed.get(code).map(String::as_str).unwrap_or("")
     }
@@ -101,9 +136,14 @@ impl BoardPage {
             url.push_str("&registration=");
             url.push_str(&self.selected_registration);
         }
-        if self.proposal.is_some() {
+        if let Some(pr) = &self.proposal {
             url.push_str("&proposal=1");
+            if pr.elsewhere {
+                url.push_str("&elsewhere=1");
+            }
         }
+        // The page comes back at the booth's panel, not at its top.
+        url.push_str("#booth-panel");
         url
     }
 }
@@ -172,15 +212,26 @@ async fn board(
         };
         let zone = view.details.time_zone.clone();
         let (wanting, placed) = wanting(&p, view, selected);
+        let elsewhere = query.contains_key("elsewhere");
         let proposal = query.contains_key("proposal").then(|| {
-            let out = build_proposal(&p, view, lang);
+            let out = build_proposal(&p, view, lang, elsewhere);
             ProposalView {
                 version: out.version,
                 json: serde_json::to_string(&out.placements).unwrap_or_default(),
+                can_go_elsewhere: !elsewhere
+                    && out.free_after > 0
+                    && out.unplaced.iter().any(|u| u.reason["code"] == "no_free_booth"),
+                elsewhere,
                 placements: out
                     .placements
                     .iter()
-                    .map(|pl| (pl.organization.clone(), pl.booth.clone()))
+                    .map(|pl| {
+                        (
+                            pl.organization.clone(),
+                            pl.booth.clone(),
+                            pl.note.clone().unwrap_or_default(),
+                        )
+                    })
                     .collect(),
                 unplaced: out
                     .unplaced
@@ -194,11 +245,50 @@ async fn board(
             .map(|pr| {
                 pr.placements
                     .iter()
-                    .map(|(org, booth)| (booth.clone(), org.clone()))
+                    .map(|(org, booth, _)| (booth.clone(), org.clone()))
                     .collect()
             })
             .unwrap_or_default();
         let plan = plan(view, &p.registrations, lang, booth.as_deref());
+        let picked_view = selected.and_then(|id| p.registrations.get(&id));
+        let picked = picked_view
+            .filter(|r| (view.held_by(&r.id).len() as u32) < r.approved_booths)
+            .map(|r| {
+                let req = &r.application.booth_request;
+                Picked {
+                    organization: r.application.organization.clone(),
+                    need: r.approved_booths.saturating_sub(view.held_by(&r.id).len() as u32),
+                    zone: req.zone.as_ref().map(|z| z.to_string()).unwrap_or_default(),
+                    kind: req.kind.clone().unwrap_or_default(),
+                }
+            });
+        let fits_booth = |b: &hoicho_projections::BoothView, pick: &Picked| {
+            (pick.zone.is_empty() || b.booth.zone.as_str() == pick.zone)
+                && (pick.kind.is_empty() || b.booth.kind == pick.kind)
+        };
+        let fits: std::collections::HashSet<String> = picked
+            .as_ref()
+            .map(|pick| {
+                view.booths
+                    .values()
+                    .filter(|b| b.status == BoothStatus::Available && fits_booth(b, pick))
+                    .map(|b| b.booth.code.to_string())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mismatch = match (&picked, &booth) {
+            (Some(pick), Some(code)) => view
+                .booths
+                .get(&BoothCode::new_unchecked(code.as_str()))
+                .filter(|b| b.status == BoothStatus::Available && !fits_booth(b, pick))
+                .map(|b| {
+                    lang.t("board.mismatch")
+                        .replace("{org}", &pick.organization)
+                        .replace("{asked}", format!("{} {}", pick.zone, pick.kind).trim())
+                        .replace("{booth}", &format!("{} {}", b.booth.zone, b.booth.kind))
+                }),
+            _ => None,
+        };
         let panel = booth.as_ref().and_then(|code| {
             let b = plan.booths.iter().find(|b| &b.code == code)?;
             let booth_view = view.booths.get(&BoothCode::new_unchecked(code.as_str()))?;
@@ -255,6 +345,9 @@ async fn board(
                 .get("done")
                 .map(|key| lang.t(&format!("board.done.{key}")).to_owned()),
             error: query.get("error").cloned(),
+            picked,
+            fits,
+            mismatch,
         }
     };
     with_csrf(render(StatusCode::OK, lang, &page), &csrf)
@@ -300,7 +393,13 @@ async fn act(
         query.push(("booth", booth.clone()));
     }
     match outcome {
-        Ok(done) => query.push(("done", done.to_owned())),
+        Ok(done) => {
+            // The application picked stays picked while it still needs booths.
+            if !registration.is_empty() {
+                query.push(("registration", registration.clone()));
+            }
+            query.push(("done", done.to_owned()))
+        }
         Err(message) => {
             if !registration.is_empty() {
                 query.push(("registration", registration.clone()));
@@ -309,8 +408,9 @@ async fn act(
         }
     }
     let back = format!(
-        "/organizer/fairs/{fair_id}/board?{}",
-        serde_urlencoded::to_string(&query).unwrap_or_default()
+        "/organizer/fairs/{fair_id}/board?{}{}",
+        serde_urlencoded::to_string(&query).unwrap_or_default(),
+        if booth.is_empty() { "" } else { "#booth-panel" }
     );
     HttpResponse::SeeOther()
         .insert_header((header::LOCATION, back))

@@ -3,7 +3,7 @@
 
 use crate::app::AppState;
 use crate::domain::fair::FairCommand;
-use crate::domain::proposal::{propose, Shortfall};
+use crate::domain::proposal::{propose, propose_elsewhere, Proposal, Shortfall};
 use crate::i18n::Lang;
 use crate::service::allocations::proposal_input;
 use crate::service::allocations::standing;
@@ -35,6 +35,10 @@ pub struct PlacementOut {
     pub zone: String,
     pub registration: String,
     pub organization: String,
+    /// Why a booth outside the zone or kind asked for: the proposal was asked to place the
+    /// rest elsewhere.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -83,10 +87,57 @@ fn shortfall_message(reason: &Shortfall, lang: Lang) -> String {
     }
 }
 
-/// The proposal for `fair` as it stands now.
-pub fn build_proposal(p: &Projections, fair: &hoicho_projections::FairView, lang: Lang) -> ProposalOut {
+/// Free booths by zone after `proposal`: "khu B (12), khu C (7)".
+fn free_by_zone(slots: &[crate::domain::proposal::Slot], proposal: &Proposal) -> String {
+    let mut by_zone: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
+    for s in slots {
+        let taken = s.holder.is_some() || s.blocked || proposal.placements.iter().any(|pl| pl.booth == s.code);
+        if !taken {
+            *by_zone.entry(s.zone.to_string()).or_default() += 1;
+        }
+    }
+    by_zone
+        .iter()
+        .map(|(zone, n)| format!("{zone} ({n})"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The proposal for `fair` as it stands now; with `elsewhere`, those short of booths because
+/// their zone or kind is full get the rest wherever booths are free, each such booth saying so.
+pub fn build_proposal(
+    p: &Projections,
+    fair: &hoicho_projections::FairView,
+    lang: Lang,
+    elsewhere: bool,
+) -> ProposalOut {
     let (slots, applicants) = proposal_input(p, fair);
-    let proposal = propose(&slots, &applicants, &fair.rules);
+    let mut proposal = propose(&slots, &applicants, &fair.rules);
+    let mut notes: std::collections::HashMap<BoothCode, String> = std::collections::HashMap::new();
+    if elsewhere {
+        let more = propose_elsewhere(&slots, &applicants, &fair.rules, &proposal);
+        let moved: Vec<RegistrationId> = more.placements.iter().map(|pl| pl.registration).collect();
+        for pl in &more.placements {
+            let asked = proposal
+                .unplaced
+                .iter()
+                .find(|u| u.registration == pl.registration)
+                .map(|u| shortfall_message(&u.reason, lang))
+                .unwrap_or_default();
+            notes.insert(pl.booth.clone(), asked);
+        }
+        // Those helped now are short only of what the second pass could not find either.
+        proposal.unplaced.retain(|u| {
+            !moved.contains(&u.registration) || more.unplaced.iter().any(|m| m.registration == u.registration)
+        });
+        for u in &mut proposal.unplaced {
+            if let Some(m) = more.unplaced.iter().find(|m| m.registration == u.registration) {
+                *u = m.clone();
+            }
+        }
+        proposal.placements.extend(more.placements);
+    }
+    let free_zones = free_by_zone(&slots, &proposal);
     let organization = |id: &RegistrationId| {
         p.registrations
             .get(id)
@@ -110,6 +161,7 @@ pub fn build_proposal(p: &Projections, fair: &hoicho_projections::FairView, lang
                     .unwrap_or_default(),
                 registration: pl.registration.to_string(),
                 organization: organization(&pl.registration),
+                note: notes.get(&pl.booth).cloned(),
             })
             .collect(),
         unplaced: proposal
@@ -121,13 +173,24 @@ pub fn build_proposal(p: &Projections, fair: &hoicho_projections::FairView, lang
                 wanted: u.wanted,
                 placed: u.placed,
                 reason: serde_json::to_value(&u.reason).unwrap_or_default(),
-                message: shortfall_message(&u.reason, lang),
+                message: match (&u.reason, free_zones.is_empty()) {
+                    (Shortfall::NoFreeBooth { .. }, false) => format!(
+                        "{}; {} {free_zones}",
+                        shortfall_message(&u.reason, lang),
+                        match lang {
+                            Lang::Vi => "còn trống ở khu",
+                            Lang::En => "free booths remain in zones",
+                        }
+                    ),
+                    _ => shortfall_message(&u.reason, lang),
+                },
             })
             .collect(),
     }
 }
 
 #[utoipa::path(post, path = "/api/v1/fairs/{fair}/allocations/proposal", tag = "allocations",
+    params(("elsewhere" = Option<bool>, Query, description = "Place the rest of those whose zone or kind is full wherever booths are free")),
     responses((status = 200, body = ProposalOut), (status = 401, body = ErrorResponse), (status = 404, body = ErrorResponse)),
     security(("bearer" = [])))]
 pub async fn proposal(
@@ -138,7 +201,11 @@ pub async fn proposal(
 ) -> Result<HttpResponse> {
     let p = state.read();
     let view = p.fairs.get(&fair).ok_or_else(|| ApiError::not_found("fair"))?;
-    Ok(HttpResponse::Ok().json(build_proposal(&p, view, Lang::of(&req))))
+    let elsewhere = req
+        .query_string()
+        .split('&')
+        .any(|kv| kv == "elsewhere=true" || kv == "elsewhere=1");
+    Ok(HttpResponse::Ok().json(build_proposal(&p, view, Lang::of(&req), elsewhere)))
 }
 
 #[derive(Deserialize, ToSchema)]
