@@ -121,6 +121,8 @@ events! {
     FloorDrawn(FloorDrawn) = 1,
     OrganizerInvited(OrganizerInvited) = 1,
     AccessLinkResent(AccessLinkResent) = 1,
+    SalesReminderRequested(SalesReminderRequested) = 1,
+    AnnouncementSent(AnnouncementSent) = 1,
 }
 
 /// Turns the stored shape of `event_type` at version `from` into the shape of `from + 1`.

@@ -28,8 +28,8 @@ pub use fair::{
 };
 pub use ids::{BoothCode, FairId, OrganizerId, ZoneCode};
 pub use notification::{
-    FirstAttempt, NotificationAttempted, NotificationClaimed, NotificationDeferred, NotificationFailed, NotificationId,
-    NotificationParams, NotificationRetried, NotificationSent, Recipient, Template,
+    AnnouncementSent, FirstAttempt, NotificationAttempted, NotificationClaimed, NotificationDeferred,
+    NotificationFailed, NotificationId, NotificationParams, NotificationRetried, NotificationSent, Recipient, Template,
 };
 pub use organizer::{
     OrganizerAdded, OrganizerInvited, OrganizerPasswordChanged, OrganizerRevoked, OrganizerSessionsEnded,
@@ -40,7 +40,7 @@ pub use registration::{
     RegistrationAmended, RegistrationApproved, RegistrationId, RegistrationRejected, RegistrationSubmitted,
     RegistrationWaitlisted, RegistrationWithdrawn,
 };
-pub use sales::{BooksClosed, BooksReopened, SaleRecorded, SaleVoided};
+pub use sales::{BooksClosed, BooksReopened, SaleRecorded, SaleVoided, SalesReminderRequested};
 
 /// Stream names, in one place so that every writer and reader agrees on them.
 pub mod streams {
@@ -64,6 +64,11 @@ pub mod streams {
     /// One exhibitor's sales at one fair.
     pub fn sales(fair: &FairId, registration: &RegistrationId) -> String {
         format!("sales-{}-{}", fair.as_str(), registration.0)
+    }
+
+    /// One announcement to a fair's exhibitors.
+    pub fn announcement(fair: &FairId, id: &uuid::Uuid) -> String {
+        format!("announcement-{}-{id}", fair.as_str())
     }
 
     /// The stream of one organizer account.

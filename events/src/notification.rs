@@ -84,10 +84,12 @@ pub enum Template {
     AccessLinkReissued,
     /// To the exhibitor, who asked on the fair's page: its private link, again.
     AccessLinkResent,
+    /// To each exhibitor of a group the organizers chose: their message.
+    Announcement,
 }
 
 impl Template {
-    pub const ALL: [Template; 15] = [
+    pub const ALL: [Template; 16] = [
         Template::ApplicationReceived,
         Template::ApplicationApproved,
         Template::ApplicationRejected,
@@ -103,6 +105,7 @@ impl Template {
         Template::RevenueReport,
         Template::AccessLinkReissued,
         Template::AccessLinkResent,
+        Template::Announcement,
     ];
 
     pub fn as_str(&self) -> &'static str {
@@ -122,6 +125,7 @@ impl Template {
             Template::RevenueReport => "revenue_report",
             Template::AccessLinkReissued => "access_link_reissued",
             Template::AccessLinkResent => "access_link_resent",
+            Template::Announcement => "announcement",
         }
     }
 
@@ -158,6 +162,25 @@ pub struct NotificationParams {
     /// For a scheduled email: the fair day (in the fair's zone) it belongs to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub day: Option<NaiveDate>,
+    /// For an announcement: its subject and message, as the organizer wrote them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+/// The organizers wrote to a group of a fair's exhibitors (stream
+/// `announcement-{fair}-{id}`): each recipient is emailed once through the outbox.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AnnouncementSent {
+    pub announcement_id: uuid::Uuid,
+    pub fair_id: FairId,
+    pub subject: String,
+    pub message: String,
+    /// The applications written to, chosen when it was sent.
+    pub recipients: Vec<RegistrationId>,
+    /// The group as the organizer chose it ("Đã duyệt · khu A"), for the log.
+    pub audience: String,
 }
 
 /// A process took on an email (expected: no stream), and with it the email's first attempt

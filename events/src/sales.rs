@@ -36,6 +36,15 @@ pub struct SaleVoided {
     pub reason: String,
 }
 
+/// An organizer asked, from the revenue page, to remind an exhibitor that has not reported
+/// `day`: an email through the outbox.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SalesReminderRequested {
+    pub fair_id: FairId,
+    pub registration_id: RegistrationId,
+    pub day: NaiveDate,
+}
+
 /// The organizer closed the books: tallies are frozen.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BooksClosed {

@@ -187,6 +187,23 @@ impl Notifications {
                     NotificationParams::default(),
                 );
             }
+            Event::SalesReminderRequested(e) => {
+                let params = NotificationParams {
+                    day: Some(e.day),
+                    ..Default::default()
+                };
+                self.want(env, e.registration_id, Template::SalesReminder, params);
+            }
+            Event::AnnouncementSent(e) => {
+                for registration in &e.recipients {
+                    let params = NotificationParams {
+                        subject: Some(e.subject.clone()),
+                        message: Some(e.message.clone()),
+                        ..Default::default()
+                    };
+                    self.want(env, *registration, Template::Announcement, params);
+                }
+            }
             Event::AccessLinkResent(e) => {
                 self.want(
                     env,

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+pub mod announcement;
 pub mod fair;
 pub mod organizer;
 pub mod proposal;

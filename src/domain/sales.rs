@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
-use hoicho_events::{Event, FairId, RegistrationId, SaleRecorded, SaleVoided};
+use hoicho_events::{Event, FairId, RegistrationId, SaleRecorded, SaleVoided, SalesReminderRequested};
 use uuid::Uuid;
 
 use super::{Aggregate, DomainError};
@@ -85,6 +85,10 @@ pub enum SalesCommand {
         entry_id: Uuid,
         reason: String,
     },
+    /// An organizer's reminder to report `day`, by email.
+    Remind {
+        day: NaiveDate,
+    },
 }
 
 pub fn decide(state: &SalesState, situation: &Situation, command: &SalesCommand) -> Result<Vec<Event>, DomainError> {
@@ -156,6 +160,22 @@ pub fn decide(state: &SalesState, situation: &Situation, command: &SalesCommand)
                 note: note.clone(),
             }));
             Ok(events)
+        }
+        SalesCommand::Remind { day } => {
+            if !situation.holds_booth {
+                return Err(DomainError::conflict(
+                    "no_booth",
+                    "only an exhibitor holding a booth reports sales",
+                ));
+            }
+            if *day < situation.first_day || *day > situation.last_day || *day > situation.today {
+                return Err(DomainError::invalid("day", "not a fair day that has come"));
+            }
+            Ok(vec![Event::SalesReminderRequested(SalesReminderRequested {
+                fair_id: situation.fair_id.clone(),
+                registration_id: situation.registration_id,
+                day: *day,
+            })])
         }
         SalesCommand::Void { entry_id, reason } => {
             let entry = state.entries.get(entry_id).ok_or(DomainError::NotFound("entry"))?;

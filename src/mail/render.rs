@@ -62,6 +62,10 @@ pub struct Body {
     pub facts: Vec<(String, String)>,
     pub items: Vec<String>,
     pub link: Option<(String, String)>,
+    /// Further links under the main one (label, address).
+    pub more_links: Vec<(String, String)>,
+    /// The organizers' hotline, in every email of a fair that has one.
+    pub hotline: Option<String>,
     pub signature: String,
     pub footer: String,
 }
@@ -127,6 +131,7 @@ pub fn render(mail: &Mail, ctx: &MailContext) -> Rendered {
     let mut paragraphs = Vec::new();
     let mut items = Vec::new();
     let mut link = None;
+    let mut more_links: Vec<(String, String)> = Vec::new();
     let (subject, heading) = match mail.template {
         Template::ApplicationReceived => {
             let requested = ctx.registration.map(|r| r.application.booth_request.count).unwrap_or(0);
@@ -258,6 +263,20 @@ pub fn render(mail: &Mail, ctx: &MailContext) -> Rendered {
                     "On the waiting list".to_owned(),
                 )
             }
+        }
+        Template::Announcement => {
+            let message = mail.params.message.clone().unwrap_or_default();
+            paragraphs.extend(
+                message
+                    .split("\n\n")
+                    .map(|p| p.trim().to_owned())
+                    .filter(|p| !p.is_empty()),
+            );
+            fair_facts(&mut facts);
+            link = private_link("Mở trang riêng của hồ sơ", "Open your application's page");
+            let subject = mail.params.subject.clone().unwrap_or_default();
+            let said = if vi { "Thông báo" } else { "Announcement" };
+            (format!("[{fair_name}] {said}: {subject}"), subject)
         }
         Template::AccessLinkResent => {
             if vi {
@@ -466,6 +485,31 @@ pub fn render(mail: &Mail, ctx: &MailContext) -> Rendered {
                 facts.push((if vi { "Kích thước" } else { "Size" }.into(), size));
             }
             fair_facts(&mut facts);
+            // The exhibitor's own page, and where its sales are recorded during the fair.
+            if let Some(url) = ctx.private_link.clone() {
+                let sales = match url.split_once('?') {
+                    Some((path, query)) => format!("{path}/sales?{query}"),
+                    None => format!("{url}/sales"),
+                };
+                more_links.push((
+                    (if vi {
+                        "Trang riêng của hồ sơ"
+                    } else {
+                        "Your application's page"
+                    })
+                    .to_owned(),
+                    url,
+                ));
+                more_links.push((
+                    (if vi {
+                        "Ghi doanh thu trong những ngày hội chợ"
+                    } else {
+                        "Record your sales during the fair"
+                    })
+                    .to_owned(),
+                    sales,
+                ));
+            }
             link = Some((
                 (if vi {
                     "Xem sơ đồ gian hàng"
@@ -637,6 +681,18 @@ pub fn render(mail: &Mail, ctx: &MailContext) -> Rendered {
         facts,
         items,
         link,
+        more_links,
+        hotline: ctx
+            .fair
+            .map(|f| f.details.contact_phone.trim().to_owned())
+            .filter(|phone| !phone.is_empty())
+            .map(|phone| {
+                if vi {
+                    format!("Đường dây nóng của Ban tổ chức: {phone}")
+                } else {
+                    format!("The organizers' hotline: {phone}")
+                }
+            }),
         signature: if vi {
             format!("Trân trọng,\nBan tổ chức {fair_name}")
         } else {

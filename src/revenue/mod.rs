@@ -71,6 +71,22 @@ pub struct Revenue {
     pub by_stars: Vec<Line>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub comparison: Option<Comparison>,
+    /// The fair's days, and each exhibitor's takings on each: the workbook's exhibitor × day
+    /// sheet (the JSON has them by breakdown already).
+    #[serde(skip)]
+    pub days: Vec<NaiveDate>,
+    #[serde(skip)]
+    pub exhibitor_days: Vec<ExhibitorDays>,
+}
+
+/// One exhibitor's takings by fair day.
+pub struct ExhibitorDays {
+    pub booths: String,
+    pub organization: String,
+    pub zone: String,
+    /// In the order of [`Revenue::days`].
+    pub by_day: Vec<i64>,
+    pub total_vnd: i64,
 }
 
 pub const BREAKDOWNS: [&str; 9] = [
@@ -145,6 +161,13 @@ pub fn revenue(p: &Projections, fair: &FairView, lang: Lang) -> Revenue {
     let mut ocop = 0i64;
     let mut transactions = 0u64;
     let no_stars = if vi { "Chưa có sao OCOP" } else { "No OCOP stars" };
+    let days: Vec<NaiveDate> = fair
+        .details
+        .start_date
+        .iter_days()
+        .take_while(|d| *d <= fair.details.end_date)
+        .collect();
+    let mut exhibitor_days = Vec::new();
     for (id, s) in sales.into_iter().flat_map(|s| s.registrations.iter()) {
         if s.total_vnd == 0 && s.entries.is_empty() {
             continue;
@@ -158,7 +181,7 @@ pub fn revenue(p: &Projections, fair: &FairView, lang: Lang) -> Revenue {
         } else {
             booths.iter().map(|b| b.as_str()).collect::<Vec<_>>().join("+")
         };
-        add(&mut booth, booth_key.clone(), booth_key, s.total_vnd);
+        add(&mut booth, booth_key.clone(), booth_key.clone(), s.total_vnd);
         let zone_code = booths
             .first()
             .and_then(|b| fair.booths.get(*b))
@@ -172,6 +195,13 @@ pub fn revenue(p: &Projections, fair: &FairView, lang: Lang) -> Revenue {
             ),
             None => ("—".into(), "—".into()),
         };
+        exhibitor_days.push(ExhibitorDays {
+            booths: booth_key.clone(),
+            organization: a.organization.clone(),
+            zone: zone_label.clone(),
+            by_day: days.iter().map(|d| s.by_day.get(d).copied().unwrap_or(0)).collect(),
+            total_vnd: s.total_vnd,
+        });
         add(&mut zone, zone_key, zone_label, s.total_vnd);
         add(&mut exhibitor, r.id.to_string(), a.organization.clone(), s.total_vnd);
         add(
@@ -312,6 +342,11 @@ pub fn revenue(p: &Projections, fair: &FairView, lang: Lang) -> Revenue {
         by_legacy_district: lines(district, total, true),
         by_stars: lines(stars, total, false),
         comparison,
+        days,
+        exhibitor_days: {
+            exhibitor_days.sort_by(|a, b| a.booths.cmp(&b.booths).then(a.organization.cmp(&b.organization)));
+            exhibitor_days
+        },
     }
 }
 
@@ -334,11 +369,22 @@ fn group_name(code: &str, vi: bool) -> String {
 
 /// The report as CSV: UTF-8 with a byte-order mark so Excel reads the Vietnamese right, and
 /// no text cell a spreadsheet would run as a formula.
-pub fn to_csv(report: &Revenue, by: Option<&str>, lang: Lang) -> std::result::Result<Vec<u8>, csv::Error> {
+///
+/// With `excel_vi`, the layout Excel set to Vietnamese opens as columns: `;` between cells
+/// and a decimal comma (that Excel reads `,` as the decimal separator, not between cells).
+pub fn to_csv(
+    report: &Revenue,
+    by: Option<&str>,
+    lang: Lang,
+    excel_vi: bool,
+) -> std::result::Result<Vec<u8>, csv::Error> {
     let vi = lang == Lang::Vi;
     let mut out = Vec::from("\u{feff}".as_bytes());
+    let decimal = |text: String| if excel_vi { text.replace('.', ",") } else { text };
     {
-        let mut w = csv::Writer::from_writer(&mut out);
+        let mut w = csv::WriterBuilder::new()
+            .delimiter(if excel_vi { b';' } else { b',' })
+            .from_writer(&mut out);
         w.write_record(if vi {
             ["bảng", "mã", "tên", "doanh thu (đồng)", "tỷ lệ"]
         } else {
@@ -356,7 +402,7 @@ pub fn to_csv(report: &Revenue, by: Option<&str>, lang: Lang) -> std::result::Re
                     &cell(&line.key),
                     &cell(&line.label),
                     &line.amount_vnd.to_string(),
-                    &format!("{:.3}", line.share),
+                    &decimal(format!("{:.3}", line.share)),
                 ])?;
             }
             w.write_record([
@@ -364,7 +410,7 @@ pub fn to_csv(report: &Revenue, by: Option<&str>, lang: Lang) -> std::result::Re
                 "",
                 if vi { "Tổng cộng" } else { "Total" },
                 &report.total_vnd.to_string(),
-                "1.000",
+                &decimal("1.000".to_owned()),
             ])?;
         }
         w.flush()?;

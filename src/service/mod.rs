@@ -7,6 +7,7 @@
 mod execute;
 
 pub mod allocations;
+pub mod announcements;
 pub mod fairs;
 pub mod organizers;
 pub mod registrations;

@@ -37,7 +37,7 @@ pub async fn run(
     let decision = |s: &SalesState| decide(s, situation, command);
     let outcome = match command {
         // A new entry stands alone: append it without reading the exhibitor's past entries.
-        SalesCommand::Record { replace_day: None, .. } => {
+        SalesCommand::Record { replace_day: None, .. } | SalesCommand::Remind { .. } => {
             execute_appending(&*state.store, &stream, ctx, decision).await?
         }
         // Replacing a day's entries reads them, and appends only if none came in between.

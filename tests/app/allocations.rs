@@ -394,8 +394,8 @@ async fn the_proposal_is_drawn_from_the_log_and_accepted_as_one_change() {
     assert_eq!(unplaced, [early.as_str(), late.as_str()]);
     assert_eq!(proposal["unplaced"][0]["reason"]["code"], "no_free_booth");
     assert_eq!(
-        proposal["unplaced"][0]["message"],
-        "Hết gian trống loại standard ở khu A"
+        proposal["unplaced"][0]["message"], "Hết gian trống loại standard ở khu A; còn trống ở khu A (1)",
+        "it says where free booths remain"
     );
     assert_eq!(proposal["free_after"], 1, "the corner booth A01 stays free");
     let (_, again) = json(

@@ -903,3 +903,168 @@ async fn a_lost_private_link_is_sent_again_to_the_applications_email_only() {
     let fair = app.get("/fairs/mat-link").await.text().await.unwrap();
     assert!(fair.contains("/fairs/mat-link/resend-link"));
 }
+
+/// Waits until the sink holds messages whose subject contains `part`, `n` of them.
+async fn subjects(sink: &SmtpSink, part: &str, n: usize) -> Vec<Value> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let found: Vec<Value> = sink
+            .messages()
+            .into_iter()
+            .filter(|m| m["subject"].as_str().is_some_and(|s| s.contains(part)))
+            .collect();
+        if found.len() >= n || std::time::Instant::now() > deadline {
+            return found;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn an_announcement_reaches_each_exhibitor_of_the_group_once_with_the_hotline() {
+    let sink = SmtpSink::start(&[]);
+    let app = spawn_with(|s| with_smtp(s, &sink.url())).await;
+    let today = crate::support::fair_today();
+    let mut fair = crate::support::fair_body("thongbao");
+    fair["start_date"] = json!((today - chrono::Duration::days(1)).to_string());
+    fair["end_date"] = json!((today + chrono::Duration::days(3)).to_string());
+    fair["contact_phone"] = json!("0239 3855 123");
+    assert_eq!(app.post_json("/api/v1/fairs", &fair).await.status().as_u16(), 201);
+    assert_eq!(
+        app.put_booths("thongbao", &crate::support::plan_body())
+            .await
+            .status()
+            .as_u16(),
+        200
+    );
+    let (son_kim, _) = crate::support::exhibitor(&app, "thongbao", application_body(), Some("A02")).await;
+    crate::support::exhibitor(&app, "thongbao", second_application(), Some("B01")).await;
+    let mut household = application_body();
+    household["organization"] = json!("Hộ bà Tư");
+    household["producer_type"] = json!("ho_kinh_doanh");
+    household["tax_code"] = serde_json::Value::Null;
+    household["email"] = json!("");
+    household["phone"] = json!("0912 777 888");
+    crate::support::exhibitor(&app, "thongbao", household, None).await;
+
+    // The booth email links the private page and its sales page, and gives the hotline.
+    let booth = subjects(&sink, "Gian hàng của HTX Nông nghiệp Sơn Kim", 1).await;
+    let text = booth[0]["text"].as_str().unwrap();
+    assert!(
+        text.contains("Ghi doanh thu trong những ngày hội chợ") && text.contains("/sales"),
+        "{text}"
+    );
+    assert!(text.contains("Đường dây nóng của Ban tổ chức: 0239 3855 123"), "{text}");
+
+    let cookie = app.organizer_cookie().await;
+    let url = "/organizer/fairs/thongbao/announce";
+    let message = "Các đơn vị dựng gian từ 6 giờ sáng 20/01.\n\nMang theo giấy chứng nhận OCOP.";
+    let preview = app
+        .post_form(
+            url,
+            &cookie,
+            &[
+                ("group", "holding"),
+                ("subject", "Dựng gian"),
+                ("message", message),
+                ("action", "preview"),
+            ],
+        )
+        .await;
+    assert_eq!(preview.status().as_u16(), 200);
+    let html = preview.text().await.unwrap();
+    assert!(html.contains("2 đơn vị trong nhóm; 2 có email sẽ nhận thư."), "{html}");
+    let form_id = html
+        .split("name=\"form_id\" value=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    for _ in 0..2 {
+        let sent = app
+            .post_form(
+                url,
+                &cookie,
+                &[
+                    ("form_id", &form_id),
+                    ("group", "holding"),
+                    ("subject", "Dựng gian"),
+                    ("message", message),
+                    ("action", "send"),
+                ],
+            )
+            .await;
+        assert_eq!(sent.status().as_u16(), 303, "sent twice, written once");
+    }
+    let received = subjects(&sink, "Dựng gian", 2).await;
+    assert_eq!(received.len(), 2, "{received:#?}");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let all = sink.messages();
+    let again = all
+        .iter()
+        .filter(|m| m["subject"].as_str().is_some_and(|s| s.contains("Dựng gian")));
+    assert_eq!(again.count(), 2, "each recipient once");
+    let vi = by_recipient(&received, "htx.sonkim@example.vn");
+    let text = vi[0]["text"].as_str().unwrap();
+    assert!(
+        text.contains("dựng gian từ 6 giờ sáng 20/01") && text.contains("Mang theo giấy chứng nhận OCOP."),
+        "{text}"
+    );
+    assert!(text.contains("Đường dây nóng của Ban tổ chức: 0239 3855 123"), "{text}");
+    let en = by_recipient(&received, "thanhha.tea@example.vn");
+    assert!(en[0]["text"]
+        .as_str()
+        .unwrap()
+        .contains("The organizers' hotline: 0239 3855 123"));
+
+    // A group with nobody who has an email offers nothing to send.
+    let html = app
+        .post_form(
+            url,
+            &cookie,
+            &[
+                ("group", "unplaced"),
+                ("subject", "x"),
+                ("message", "y"),
+                ("action", "preview"),
+            ],
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("Hộ bà Tư") && html.contains("Không có email") && !html.contains("id=\"send-announcement\""),
+        "{html}"
+    );
+
+    // "Gửi nhắc" on the revenue page: the reminder goes at once.
+    let page = app
+        .get_page("/organizer/fairs/thongbao/revenue", &cookie)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("href=\"tel:+84912345678\"") && page.contains("Gửi nhắc"),
+        "{page}"
+    );
+    let reminded = app
+        .post_form(
+            "/organizer/fairs/thongbao/revenue/remind",
+            &cookie,
+            &[("registration", &son_kim)],
+        )
+        .await;
+    assert!(reminded.headers()["location"]
+        .to_str()
+        .unwrap()
+        .contains("done=reminded"));
+    let reminder = subjects(&sink, "Nhắc báo doanh thu", 1).await;
+    assert!(
+        by_recipient(&reminder, "htx.sonkim@example.vn").len() == 1,
+        "{reminder:#?}"
+    );
+}

@@ -135,7 +135,7 @@ async fn organizers_see_who_has_reported_today_and_close_the_books() {
     assert!(html.contains("id=\"today-total\">2.000.000 ₫"), "{html}");
     assert!(html.contains("HTX Nông nghiệp Sơn Kim — 2.000.000 ₫"), "{html}");
     let missing = html
-        .split("id=\"missing-today\">")
+        .split("id=\"missing-today\" class=\"missing\">")
         .nth(1)
         .unwrap()
         .split("</ul>")

@@ -254,6 +254,15 @@ async fn voids_closed_books_and_the_revenue_review() {
     let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
     assert!(text.contains("HTX Nông nghiệp Sơn Kim,2400000"), "{text}");
     assert!(text.contains("Tổng cộng,3400000"), "{text}");
+    // The layout Excel set to Vietnamese opens as columns: `;` and a decimal comma.
+    let vi = app
+        .get_as_organizer("/api/v1/fairs/ht2026/revenue?format=csv_vi&by=exhibitor")
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    let vi = String::from_utf8(vi[3..].to_vec()).unwrap();
+    assert!(vi.contains(";HTX Nông nghiệp Sơn Kim;2400000;0,706"), "{vi}");
 
     // The workbook: a summary and a sheet per breakdown, each with the exact total.
     let xlsx = app.get_as_organizer("/api/v1/fairs/ht2026/revenue?format=xlsx").await;
@@ -267,7 +276,17 @@ async fn voids_closed_books_and_the_revenue_review() {
         use calamine::Reader;
         let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes)).expect("a workbook");
         let names = book.sheet_names().to_vec();
-        assert_eq!(names.len(), 10, "{names:?}");
+        assert_eq!(names.len(), 11, "{names:?}");
+        // Each exhibitor by day, the days real dates, the total exact.
+        let by_day = book.worksheet_range("Đơn vị theo ngày").unwrap();
+        let head: Vec<&calamine::Data> = by_day.rows().next().unwrap().iter().collect();
+        assert!(matches!(head[3], calamine::Data::DateTime(_)), "{head:?}");
+        let son_kim = by_day
+            .rows()
+            .find(|r| r[1] == calamine::Data::String("HTX Nông nghiệp Sơn Kim".into()))
+            .expect("its row")
+            .to_vec();
+        assert_eq!(son_kim.last().unwrap().to_string(), "2400000");
         assert_eq!(names[0], "Tổng quan");
         let sheet = book.worksheet_range("Theo đơn vị").unwrap();
         let rows: Vec<Vec<String>> = sheet

@@ -2,6 +2,7 @@
 //! a private link; organizers review the queue, decide one by one or in bulk, and enter
 //! applications for producers who phone them in.
 
+pub mod announce;
 pub mod api;
 pub mod apply;
 pub mod export;
@@ -42,6 +43,11 @@ pub fn page_routes(cfg: &mut ServiceConfig) {
     cfg.route(
         "/organizer/fairs/{fair}/registrations.xlsx",
         web::get().to(export::export),
+    )
+    .service(
+        web::resource("/organizer/fairs/{fair}/announce")
+            .route(web::get().to(announce::form))
+            .route(web::post().to(announce::submit)),
     )
     .service(
         web::resource("/organizer/fairs/{fair}/registrations/import")

@@ -404,7 +404,9 @@ pub struct RevenueQuery {
     /// One breakdown: `day`, `booth`, `zone`, `exhibitor`, `producer`, `product_group`,
     /// `commune`, `legacy_district`, `stars`. Without it, all of them.
     by: Option<String>,
-    /// `json` (default), `csv` (UTF-8 with BOM, for Excel) or `xlsx` (a sheet per breakdown).
+    /// `json` (default), `csv` (UTF-8 with BOM, comma-separated), `csv_vi` (the layout Excel
+    /// set to Vietnamese opens: `;`-separated, decimal comma) or `xlsx` (a sheet per
+    /// breakdown, and exhibitors by day).
     format: Option<String>,
     #[allow(dead_code)]
     lang: Option<String>,
@@ -434,8 +436,12 @@ pub async fn revenue_handler(
         }
     }
     let format = query.format.as_deref().unwrap_or("json");
-    if !matches!(format, "json" | "csv" | "xlsx") {
-        check.fail2("format", "phải là json, csv hoặc xlsx", "must be json, csv or xlsx");
+    if !matches!(format, "json" | "csv" | "csv_vi" | "xlsx") {
+        check.fail2(
+            "format",
+            "phải là json, csv, csv_vi hoặc xlsx",
+            "must be json, csv, csv_vi or xlsx",
+        );
     }
     check.finish()?;
     let report = {
@@ -456,8 +462,8 @@ pub async fn revenue_handler(
             ))
             .body(bytes));
     }
-    if format == "csv" {
-        let csv = to_csv(&report, by, lang).map_err(|_| ApiError::internal())?;
+    if format == "csv" || format == "csv_vi" {
+        let csv = to_csv(&report, by, lang, format == "csv_vi").map_err(|_| ApiError::internal())?;
         let name = match by {
             Some(by) => format!("doanh-thu-{}-{by}.csv", report.fair),
             None => format!("doanh-thu-{}.csv", report.fair),

@@ -32,7 +32,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/r/{token}/sales", web::post().to(record))
         .route("/r/{token}/sales/{entry}/void", web::post().to(void))
         .route("/organizer/fairs/{fair}/revenue", web::get().to(revenue_page))
-        .route("/organizer/fairs/{fair}/books", web::post().to(books));
+        .route("/organizer/fairs/{fair}/books", web::post().to(books))
+        .route("/organizer/fairs/{fair}/revenue/remind", web::post().to(remind));
 }
 
 struct EntryRow {
@@ -417,7 +418,12 @@ struct RevenuePage {
     today_total: String,
     today_by_zone: Vec<(String, String)>,
     reported_today: Vec<String>,
-    missing_today: Vec<String>,
+    /// Holders that have not reported today: (registration, organization, booths, phone as
+    /// written, phone for `tel:`, whether it has an email to remind).
+    missing_today: Vec<(String, String, String, String, String, bool)>,
+    /// Today is a day of the fair: "Hôm nay" is shown.
+    fair_day: bool,
+    reminded: bool,
     reporting: Vec<(String, String)>,
     sections: Vec<Section>,
     comparison: Option<String>,
@@ -458,12 +464,24 @@ async fn revenue_page(state: Data<AppState>, req: HttpRequest, fair: Path<String
                 .and_then(|s| s.entries_by_day.get(&today))
                 .is_some_and(|n| *n > 0);
             if let Some(booth) = booths.first().and_then(|b| view.booths.get(b)) {
-                *by_zone.entry(booth.booth.zone.to_string()).or_default() += amount;
+                let zone = view
+                    .zones
+                    .get(&booth.booth.zone)
+                    .map_or_else(|| booth.booth.zone.to_string(), |z| format!("{} — {}", z.code, z.name));
+                *by_zone.entry(zone).or_default() += amount;
             }
+            let codes = booths.iter().map(|b| b.to_string()).collect::<Vec<_>>().join(", ");
             if has {
                 reported.push(format!("{} — {}", r.application.organization, money_vnd(amount)));
             } else {
-                missing.push(r.application.organization.clone());
+                missing.push((
+                    r.id.to_string(),
+                    r.application.organization.clone(),
+                    codes,
+                    crate::i18n::phone_vn(&r.application.phone),
+                    crate::web::kit::page::tel(&r.application.phone),
+                    !r.application.email.is_empty(),
+                ));
             }
         }
         let section_names = [
@@ -497,6 +515,8 @@ async fn revenue_page(state: Data<AppState>, req: HttpRequest, fair: Path<String
             csrf: csrf.clone(),
             books_closed: view.books_closed,
             running: !view.books_closed && today >= view.details.start_date && today <= view.details.end_date,
+            fair_day: today >= view.details.start_date && today <= view.details.end_date,
+            reminded: req.query_string().contains("done=reminded"),
             total: money_vnd(report.total_vnd),
             ocop: money_vnd(report.ocop_vnd),
             ocop_share: percent(report.ocop_share),
@@ -530,6 +550,49 @@ async fn revenue_page(state: Data<AppState>, req: HttpRequest, fair: Path<String
         }
     };
     with_csrf(render(StatusCode::OK, lang, &page), &csrf)
+}
+
+/// "Gửi nhắc": an organizer reminds one exhibitor that has not reported today, by email
+/// through the outbox.
+async fn remind(
+    state: Data<AppState>,
+    req: HttpRequest,
+    fair: Path<String>,
+    form: Form<HashMap<String, String>>,
+) -> HttpResponse {
+    let Some(organizer) = organizer_of(&req) else {
+        return to_login(&req);
+    };
+    let lang = Lang::of(&req);
+    let get = |k: &str| form.get(k).map(|v| v.trim().to_owned()).unwrap_or_default();
+    let mut done = "remind_refused";
+    let registration = get("registration").parse().ok().map(RegistrationId);
+    if let (true, Some(id)) = (csrf_ok(&req, &get("csrf")), registration) {
+        let found = {
+            let p = state.read();
+            p.registrations
+                .get(&id)
+                .filter(|r| r.fair_id.as_str() == fair.as_str())
+                .and_then(|r| Some((r.fair_id.clone(), service::sales::situation(&p, r, chrono::Utc::now())?)))
+        };
+        if let Some((fair_id, situation)) = found {
+            let ctx = CommandContext::new(organizer.actor(), chrono::Utc::now());
+            let command = SalesCommand::Remind { day: situation.today };
+            match service::sales::run(&state, &ctx, &fair_id, &id, &situation, &command).await {
+                Ok(_) => done = "reminded",
+                Err(err) => tracing::info!(error = %err, "no reminder"),
+            }
+        }
+    }
+    HttpResponse::SeeOther()
+        .insert_header((
+            header::LOCATION,
+            format!(
+                "/organizer/fairs/{fair}/revenue?done={done}&lang={}#missing-today",
+                lang.code()
+            ),
+        ))
+        .finish()
 }
 
 async fn books(
