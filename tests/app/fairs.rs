@@ -702,3 +702,32 @@ async fn a_number_json_cannot_hold_is_named_by_its_field() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_booth_list_answers_an_unchanged_poll_with_304() {
+    let app = spawn().await;
+    crate::support::open_fair(&app, "hoi").await;
+    let first = app.get("/api/v1/fairs/hoi/booths").await;
+    assert_eq!(first.status().as_u16(), 200);
+    let etag = first.headers()["etag"].to_str().unwrap().to_owned();
+    let again = app
+        .client
+        .get(app.url("/api/v1/fairs/hoi/booths"))
+        .header("If-None-Match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status().as_u16(), 304);
+    assert!(again.bytes().await.unwrap().is_empty());
+    let id = app.approved("hoi", "HTX Hồi", 1).await;
+    app.allocate("hoi", "A02", &id).await;
+    let changed = app
+        .client
+        .get(app.url("/api/v1/fairs/hoi/booths"))
+        .header("If-None-Match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(changed.status().as_u16(), 200, "the booths changed");
+    assert_ne!(changed.headers()["etag"].to_str().unwrap(), etag);
+}

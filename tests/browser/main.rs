@@ -353,6 +353,14 @@ async fn plans_follow_allocations_live_and_an_organizer_allocates_by_tapping() {
     }
     let url = client.current_url().await.unwrap();
     assert_eq!(url.path(), "/fairs/ht2022", "no reload, no navigation");
+    let badge = client
+        .execute(
+            "return document.querySelector('[data-status-of=\"A01\"]').textContent",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(badge.as_str(), Some("Đã phân"), "the status in words, not only colour");
 
     // The organizer signs in on the phone, picks the application and taps a booth.
     sign_in(&client, &app).await;

@@ -336,7 +336,8 @@ pub async fn amend_fair(
 }
 
 #[utoipa::path(get, path = "/api/v1/fairs/{fair}/booths", tag = "booths",
-    responses((status = 200, body = BoothList), (status = 404, body = ErrorResponse)))]
+    params(("If-None-Match" = Option<String>, Header, description = "The ETag last read: 304 while the booths are unchanged")),
+    responses((status = 200, body = BoothList, headers(("ETag" = String))), (status = 304, description = "Unchanged since the ETag sent"), (status = 404, body = ErrorResponse)))]
 pub async fn list_booths(
     state: Data<AppState>,
     cache: Data<BoothsCache>,
@@ -348,6 +349,19 @@ pub async fn list_booths(
     // The list is read far more often than the log moves: serve the bytes made for this
     // log position, and make them again only when it has moved on.
     let position = state.applied_position();
+    // A page polling for changes sends the version it has: unchanged, nothing to send. Which
+    // booth is whose changes only with the fair's stream (a holder's amended name shows with
+    // the next change, or a reload).
+    let current = state.read().fairs.get(&key.0).map(|f| f.version);
+    if let (Some(version), Some(seen)) = (current, req.headers().get(header::IF_NONE_MATCH)) {
+        let (name, value) = etag(version);
+        if seen
+            .to_str()
+            .is_ok_and(|s| s.split(',').any(|t| t.trim().trim_start_matches("W/") == value))
+        {
+            return Ok(HttpResponse::NotModified().insert_header((name, value)).finish());
+        }
+    }
     if let Some((at, version, bytes)) = cache.get(&key) {
         if at == position {
             return Ok(booths_response(version, bytes));

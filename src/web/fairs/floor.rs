@@ -66,6 +66,11 @@ pub struct Plan {
     pub available: usize,
     pub allocated: usize,
     pub blocked: usize,
+    /// When the fair's last day ends (milliseconds since the epoch): the live plan stops
+    /// asking for changes after it.
+    pub live_until_ms: i64,
+    /// The statuses in the page's words, for the live plan to write as text, not only colour.
+    pub words: String,
 }
 
 fn status_key(status: BoothStatus) -> &'static str {
@@ -239,5 +244,17 @@ pub fn plan(
         available: counts.get(&BoothStatus::Available).copied().unwrap_or(0),
         allocated: counts.get(&BoothStatus::Allocated).copied().unwrap_or(0),
         blocked: counts.get(&BoothStatus::Blocked).copied().unwrap_or(0),
+        live_until_ms: fair
+            .at(
+                fair.details.end_date.succ_opt().unwrap_or(fair.details.end_date),
+                chrono::NaiveTime::MIN,
+            )
+            .timestamp_millis(),
+        words: serde_json::json!({
+            "available": lang.t("status.available"),
+            "allocated": lang.t("status.allocated"),
+            "blocked": lang.t("status.blocked"),
+        })
+        .to_string(),
     }
 }
