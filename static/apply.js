@@ -21,6 +21,8 @@ if (form && type) {
   type.addEventListener("change", follow);
   follow();
   for (const button of form.querySelectorAll("button.add-row")) {
+    // With the script a row is added here: Enter in a field sends the form, not "+ Thêm".
+    button.type = "button";
     button.addEventListener("click", (event) => {
       event.preventDefault();
       const list = document.getElementById(button.dataset.rows);

@@ -114,6 +114,18 @@ pub fn plan(
     lang: Lang,
     selected: Option<&str>,
 ) -> Plan {
+    plan_of(fair, registrations, lang, selected, None)
+}
+
+/// The plan, or one zone of it (`only`): that zone's booths drawn alone, framed tight, for a
+/// phone to show a zone at a legible size without scrolling the whole hall.
+pub fn plan_of(
+    fair: &FairView,
+    registrations: &hoicho_projections::Registrations,
+    lang: Lang,
+    selected: Option<&str>,
+    only: Option<&str>,
+) -> Plan {
     let margin = 1.5;
     let (mut min_x, mut min_y, mut max_x, mut max_y) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
     let mut extents: BTreeMap<&str, (f64, f64, f64, f64)> = BTreeMap::new();
@@ -121,6 +133,9 @@ pub fn plan(
     let mut counts: HashMap<BoothStatus, usize> = HashMap::new();
     for view in fair.booths.values() {
         let b = &view.booth;
+        if only.is_some_and(|zone| b.zone.as_str() != zone) {
+            continue;
+        }
         *counts.entry(view.status).or_insert(0) += 1;
         min_x = min_x.min(b.x);
         min_y = min_y.min(b.y);
@@ -191,11 +206,16 @@ pub fn plan(
             }
         })
         .collect();
-    let hall = fair.floor.hall.map(|h| (h.width_m, h.depth_m));
+    let hall = fair
+        .floor
+        .hall
+        .filter(|_| only.is_none())
+        .map(|h| (h.width_m, h.depth_m));
     let shapes: Vec<ShapeBox> = fair
         .floor
         .shapes
         .iter()
+        .filter(|_| only.is_none())
         .map(|s| {
             let label = match s.label.as_str() {
                 "" => lang.t(&format!("shape.{}", s.kind)).to_owned(),

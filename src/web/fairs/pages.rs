@@ -9,7 +9,7 @@ use hoicho_projections::FairView;
 
 use crate::app::AppState;
 use crate::i18n::{date_vn, datetime_vn, Lang};
-use crate::web::fairs::floor::plan;
+use crate::web::fairs::floor::plan_of;
 use crate::web::fairs::floor::Plan;
 use crate::web::kit::page::not_found_page;
 use crate::web::kit::page::render;
@@ -95,6 +95,8 @@ struct FairPage {
     switch_url: String,
     fair: FairInfo,
     plan: Plan,
+    /// The zone tabs: (label, link, shown now); empty for a plan of one zone.
+    zone_tabs: Vec<(String, String, bool)>,
 }
 
 async fn fair_page(state: Data<AppState>, req: HttpRequest, fair: Path<String>) -> HttpResponse {
@@ -109,10 +111,39 @@ async fn fair_page(state: Data<AppState>, req: HttpRequest, fair: Path<String>) 
         .split('&')
         .find_map(|pair| pair.strip_prefix("booth="))
         .map(str::to_owned);
+    // `?zone=A`: that zone alone, for a phone.
+    let zone = req
+        .query_string()
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("zone="))
+        .filter(|z| !z.is_empty())
+        .map(str::to_owned);
     let page = {
         let projections = state.read();
         projections.fairs.get(&fair).map(|view| {
             let d = &view.details;
+            let zone = zone.filter(|z| view.zones.keys().any(|k| k.as_str() == z));
+            let tab = |code: Option<&str>| {
+                let mut href = format!("/fairs/{}?lang={}", view.id, lang.code());
+                if let Some(code) = code {
+                    href.push_str(&format!("&zone={code}"));
+                }
+                href.push_str("#plan");
+                href
+            };
+            let zone_tabs: Vec<(String, String, bool)> = if view.zones.len() > 1 {
+                std::iter::once((lang.t("fair.all_zones").to_owned(), tab(None), zone.is_none()))
+                    .chain(view.zones.values().map(|z| {
+                        (
+                            format!("{} · {}", z.code, z.name),
+                            tab(Some(z.code.as_str())),
+                            zone.as_deref() == Some(z.code.as_str()),
+                        )
+                    }))
+                    .collect()
+            } else {
+                Vec::new()
+            };
             FairPage {
                 lang,
                 signed_in,
@@ -134,7 +165,14 @@ async fn fair_page(state: Data<AppState>, req: HttpRequest, fair: Path<String>) 
                     contact_tel: crate::web::kit::page::tel(&d.contact_phone),
                     contact_email: d.contact_email.clone(),
                 },
-                plan: plan(view, &projections.registrations, lang, selected.as_deref()),
+                plan: plan_of(
+                    view,
+                    &projections.registrations,
+                    lang,
+                    selected.as_deref(),
+                    zone.as_deref(),
+                ),
+                zone_tabs,
             }
         })
     };

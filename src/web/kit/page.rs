@@ -174,6 +174,8 @@ const ASSETS: &[(&str, &str, &str)] = &[
     ("plan-import.js", JS, include_str!("../../../static/plan-import.js")),
     // The sales form: what the chosen day has, and "the day's total" or "one more".
     ("sales.js", JS, include_str!("../../../static/sales.js")),
+    // Zoom for the public floor plan.
+    ("plan-zoom.js", JS, include_str!("../../../static/plan-zoom.js")),
     // The print button.
     ("print.js", JS, include_str!("../../../static/print.js")),
     // The private link's copy and share buttons.
