@@ -231,6 +231,16 @@ impl Transport {
         }
     }
 
+    /// [`Transport::describe`] for a page in `lang`.
+    pub fn describe_in(&self, lang: crate::i18n::Lang) -> String {
+        match (self, lang) {
+            (Transport::Files { dir, .. }, crate::i18n::Lang::Vi) => {
+                format!("lưu thành tệp trong {}", dir.display())
+            }
+            _ => self.describe(),
+        }
+    }
+
     /// Sends one message.
     pub async fn send(&self, message: &Message) -> Result<String, SendError> {
         match self {

@@ -401,7 +401,7 @@ async fn list_page(
             switch_url: frame.switch_url,
             fair_id: view.id.to_string(),
             fair_name: view.details.name.clone(),
-            transport: mailer.transport.describe(),
+            transport: mailer.transport.describe_in(lang),
             status: filters.status.map(|s| s.as_str().to_owned()).unwrap_or_default(),
             q,
             counts,
