@@ -6,6 +6,7 @@
 //! retry.
 
 pub mod invitation;
+pub mod mime;
 pub mod render;
 pub mod schedule;
 pub mod transport;
@@ -165,7 +166,7 @@ impl Mail {
             recipient: w.recipient.clone(),
             language: w.language.clone(),
             params: w.params.clone(),
-            message_id: render::message_id(&w.id, from),
+            message_id: mime::message_id(&w.id, from),
             due_at: w.due_at,
         }
     }
@@ -472,7 +473,7 @@ impl Notifier {
         let message = {
             let p = self.state.read();
             let rendered = self.mailer.render(&p, &self.state.secret, mail, true);
-            render::message(mail, &rendered, &self.mailer.from).map_err(SendError::Permanent)?
+            mime::message(mail, &rendered, &self.mailer.from).map_err(SendError::Permanent)?
         };
         self.mailer.transport.send(&message).await
     }

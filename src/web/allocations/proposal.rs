@@ -201,10 +201,10 @@ pub async fn proposal(
 ) -> Result<HttpResponse> {
     let p = state.read();
     let view = p.fairs.get(&fair).ok_or_else(|| ApiError::not_found("fair"))?;
-    let elsewhere = req
-        .query_string()
-        .split('&')
-        .any(|kv| kv == "elsewhere=true" || kv == "elsewhere=1");
+    let elsewhere = matches!(
+        crate::web::kit::page::query_value(&req, "elsewhere").as_deref(),
+        Some("true" | "1")
+    );
     Ok(HttpResponse::Ok().json(build_proposal(&p, view, Lang::of(&req), elsewhere)))
 }
 

@@ -12,6 +12,7 @@ use crate::i18n::{date_vn, datetime_vn, Lang};
 use crate::web::fairs::floor::plan_of;
 use crate::web::fairs::floor::Plan;
 use crate::web::kit::page::not_found_page;
+use crate::web::kit::page::query_value;
 use crate::web::kit::page::render;
 use crate::web::kit::page::Frame;
 
@@ -106,18 +107,9 @@ async fn fair_page(state: Data<AppState>, req: HttpRequest, fair: Path<String>) 
         switch_url,
     } = Frame::of(&req);
     // `?booth=A01` (the link in a booth email) picks a booth out on the plan.
-    let selected = req
-        .query_string()
-        .split('&')
-        .find_map(|pair| pair.strip_prefix("booth="))
-        .map(str::to_owned);
+    let selected = query_value(&req, "booth");
     // `?zone=A`: that zone alone, for a phone.
-    let zone = req
-        .query_string()
-        .split('&')
-        .find_map(|pair| pair.strip_prefix("zone="))
-        .filter(|z| !z.is_empty())
-        .map(str::to_owned);
+    let zone = query_value(&req, "zone").filter(|z| !z.is_empty());
     let page = {
         let projections = state.read();
         projections.fairs.get(&fair).map(|view| {

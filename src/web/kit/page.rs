@@ -31,6 +31,14 @@ pub fn tel(phone: &str) -> String {
     phone.chars().filter(|c| c.is_ascii_digit() || *c == '+').collect()
 }
 
+/// The value of query parameter `key` in `req`, decoded; the first if it is given twice.
+pub fn query_value(req: &HttpRequest, key: &str) -> Option<String> {
+    serde_urlencoded::from_str::<Vec<(String, String)>>(req.query_string())
+        .ok()?
+        .into_iter()
+        .find_map(|(k, v)| (k == key).then_some(v))
+}
+
 /// What every page's frame needs.
 pub struct Frame {
     pub lang: Lang,

@@ -48,10 +48,7 @@ fn login_page(req: &HttpRequest, status: StatusCode, email: String, error: Optio
     } = Frame::of(req);
     let csrf = csrf_token(req);
     let error = error.map(|key| lang.t(key).to_owned());
-    let notice = req
-        .query_string()
-        .split('&')
-        .any(|p| p == "changed=1")
+    let notice = (crate::web::kit::page::query_value(req, "changed").as_deref() == Some("1"))
         .then(|| lang.t("team.password_changed").to_owned());
     let response = render(
         status,

@@ -17,7 +17,7 @@ use crate::i18n::Lang;
 use crate::service::{self, CommandContext};
 use crate::web::kit::extract::organizer_of;
 use crate::web::kit::input::form_text;
-use crate::web::kit::page::{csrf_ok, csrf_token, not_found_page, render, to_login, with_csrf, Frame};
+use crate::web::kit::page::{csrf_ok, csrf_token, not_found_page, query_value, render, to_login, with_csrf, Frame};
 use crate::web::kit::write::{form_mark, replay};
 
 /// The groups an announcement can go to, with their labels' keys.
@@ -141,11 +141,7 @@ pub async fn form(state: Data<AppState>, req: HttpRequest, fair: Path<String>) -
         return not_found_page(&req, "fair.not_found");
     };
     let mut page = page(&req, view, HashMap::from([("group".to_owned(), "approved".to_owned())]));
-    page.sent = req
-        .query_string()
-        .split('&')
-        .find_map(|kv| kv.strip_prefix("sent="))
-        .map(|n| page.lang.t("announce.sent").replace("{n}", n));
+    page.sent = query_value(&req, "sent").map(|n| page.lang.t("announce.sent").replace("{n}", &n));
     drop(p);
     answer(page, StatusCode::OK)
 }

@@ -18,7 +18,7 @@ use crate::domain::registration::By;
 use crate::i18n::Lang;
 use crate::service::{self, CommandContext};
 use crate::web::kit::extract::organizer_of;
-use crate::web::kit::page::{csrf_ok, csrf_token, not_found_page, render, to_login, with_csrf, Frame};
+use crate::web::kit::page::{csrf_ok, csrf_token, not_found_page, query_value, render, to_login, with_csrf, Frame};
 use crate::web::kit::write::form_mark;
 use crate::web::registrations::api::context;
 
@@ -313,11 +313,7 @@ pub async fn form(state: Data<AppState>, req: HttpRequest, fair: Path<String>) -
         return not_found_page(&req, "fair.not_found");
     };
     let mut page = page(&req, view);
-    page.done = req
-        .query_string()
-        .split('&')
-        .find_map(|kv| kv.strip_prefix("entered="))
-        .map(|n| page.lang.t("import.entered").replace("{n}", n));
+    page.done = query_value(&req, "entered").map(|n| page.lang.t("import.entered").replace("{n}", &n));
     drop(p);
     answer(page, StatusCode::OK)
 }

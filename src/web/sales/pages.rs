@@ -136,11 +136,8 @@ fn build_page(
         .map(|d| (d.to_string(), date_vn(d), live_total(d).unwrap_or_default()))
         .collect::<Vec<_>>();
     let zone = fair.details.time_zone.as_str();
-    let flash = req
-        .query_string()
-        .split('&')
-        .find_map(|pair| pair.strip_prefix("done="))
-        .map(|done| lang.t(&format!("sales.done.{done}")).to_owned());
+    let flash =
+        crate::web::kit::page::query_value(req, "done").map(|done| lang.t(&format!("sales.done.{done}")).to_owned());
     Some(SalesPage {
         lang,
         signed_in: frame.signed_in,
