@@ -33,6 +33,20 @@ pub enum ProducerType {
     Doan,
 }
 
+impl ProducerType {
+    /// The type's code as the API and the forms write it (`ho_kinh_doanh`).
+    pub fn code(self) -> &'static str {
+        match self {
+            ProducerType::DoanhNghiep => "doanh_nghiep",
+            ProducerType::Htx => "htx",
+            ProducerType::ToHopTac => "to_hop_tac",
+            ProducerType::HoKinhDoanh => "ho_kinh_doanh",
+            ProducerType::CaNhan => "ca_nhan",
+            ProducerType::Doan => "doan",
+        }
+    }
+}
+
 /// Where a producer is: commune or ward and province, with the district it had before the
 /// 2025 reorganisation when the applicant gives one.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -179,4 +193,23 @@ pub struct RegistrationWaitlisted {
     pub fair_id: FairId,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+}
+
+#[cfg(test)]
+mod producer_type_tests {
+    use super::ProducerType;
+
+    #[test]
+    fn a_types_code_is_its_serialized_name() {
+        for t in [
+            ProducerType::DoanhNghiep,
+            ProducerType::Htx,
+            ProducerType::ToHopTac,
+            ProducerType::HoKinhDoanh,
+            ProducerType::CaNhan,
+            ProducerType::Doan,
+        ] {
+            assert_eq!(serde_json::to_value(t).unwrap(), t.code());
+        }
+    }
 }

@@ -555,6 +555,17 @@ pub fn money_vnd(amount: i64) -> String {
 }
 
 /// `2022-01-21` → `21/01/2022`.
+/// A field's label as it stands in a sentence: without its examples in brackets, its first
+/// letter lower case ("Tên chủ thể (HTX, …)" → "tên chủ thể").
+pub fn in_sentence(label: &str) -> String {
+    let label = label.split(" (").next().unwrap_or(label);
+    let mut chars = label.chars();
+    chars
+        .next()
+        .map(|c| c.to_lowercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
 /// A mobile number stored as `+84912345678` the way Vietnamese write it: "0912 345 678".
 /// Anything else is shown as it is.
 pub fn phone_vn(phone: &str) -> String {

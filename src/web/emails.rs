@@ -18,7 +18,8 @@ use crate::mail::{Mail, Mailer};
 use crate::store::{ExpectedVersion, StoreError};
 use crate::web::kit::error::{ApiError, ErrorResponse, Result};
 use crate::web::kit::extract::{organizer_of, Organizer};
-use crate::web::kit::page::{csrf_ok, csrf_token, not_found_page, render, to_login, with_csrf, Frame};
+use crate::web::kit::page::render_form;
+use crate::web::kit::page::{csrf_ok, csrf_token, not_found_page, render, to_login, Frame};
 
 pub fn api_routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/fairs/{fair}/mail", web::get().to(list))
@@ -508,7 +509,7 @@ async fn detail_page(state: Data<AppState>, mailer: Data<Mailer>, req: HttpReque
             can_retry: n.status == NotificationStatus::Failed,
         }
     };
-    with_csrf(render(StatusCode::OK, lang, &page), &csrf)
+    render_form(StatusCode::OK, lang, &page, &csrf)
 }
 
 /// The HTML part on its own, for the preview frame: sandboxed, nothing loads or runs.

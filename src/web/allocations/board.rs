@@ -23,7 +23,8 @@ use crate::web::fairs::floor::{plan, Plan};
 use crate::web::kit::error::ApiError;
 use crate::web::kit::extract::{organizer_of, Organizer};
 use crate::web::kit::input::form_text;
-use crate::web::kit::page::{csrf_ok, csrf_token, not_found_page, render, to_login, with_csrf, Frame};
+use crate::web::kit::page::render_form;
+use crate::web::kit::page::{csrf_ok, csrf_token, not_found_page, to_login, Frame};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/organizer/fairs/{fair}/board", web::get().to(board))
@@ -350,7 +351,7 @@ async fn board(
             mismatch,
         }
     };
-    with_csrf(render(StatusCode::OK, lang, &page), &csrf)
+    render_form(StatusCode::OK, lang, &page, &csrf)
 }
 
 /// The refusal in the organizer's language.

@@ -352,14 +352,15 @@ pub async fn list_booths(
     // A page polling for changes sends the version it has: unchanged, nothing to send. Which
     // booth is whose changes only with the fair's stream (a holder's amended name shows with
     // the next change, or a reload).
-    let current = state.read().fairs.get(&key.0).map(|f| f.version);
-    if let (Some(version), Some(seen)) = (current, req.headers().get(header::IF_NONE_MATCH)) {
-        let (name, value) = etag(version);
-        if seen
-            .to_str()
-            .is_ok_and(|s| s.split(',').any(|t| t.trim().trim_start_matches("W/") == value))
-        {
-            return Ok(HttpResponse::NotModified().insert_header((name, value)).finish());
+    if let Some(seen) = req.headers().get(header::IF_NONE_MATCH) {
+        if let Some(version) = state.read().fairs.get(&key.0).map(|f| f.version) {
+            let (name, value) = etag(version);
+            if seen
+                .to_str()
+                .is_ok_and(|s| s.split(',').any(|t| t.trim().trim_start_matches("W/") == value))
+            {
+                return Ok(HttpResponse::NotModified().insert_header((name, value)).finish());
+            }
         }
     }
     if let Some((at, version, bytes)) = cache.get(&key) {

@@ -17,7 +17,8 @@ use crate::i18n::Lang;
 use crate::service::{self, CommandContext};
 use crate::web::kit::extract::organizer_of;
 use crate::web::kit::input::form_text;
-use crate::web::kit::page::{csrf_ok, csrf_token, not_found_page, query_value, render, to_login, with_csrf, Frame};
+use crate::web::kit::page::render_form;
+use crate::web::kit::page::{csrf_ok, csrf_token, not_found_page, query_value, to_login, Frame};
 use crate::web::kit::write::{form_mark, replay};
 
 /// The groups an announcement can go to, with their labels' keys.
@@ -127,11 +128,6 @@ fn page(req: &HttpRequest, fair: &FairView, values: HashMap<String, String>) -> 
     }
 }
 
-fn answer(page: AnnouncePage, status: StatusCode) -> HttpResponse {
-    let csrf = page.csrf.clone();
-    with_csrf(render(status, page.lang, &page), &csrf)
-}
-
 pub async fn form(state: Data<AppState>, req: HttpRequest, fair: Path<String>) -> HttpResponse {
     if organizer_of(&req).is_none() {
         return to_login(&req);
@@ -143,7 +139,7 @@ pub async fn form(state: Data<AppState>, req: HttpRequest, fair: Path<String>) -
     let mut page = page(&req, view, HashMap::from([("group".to_owned(), "approved".to_owned())]));
     page.sent = query_value(&req, "sent").map(|n| page.lang.t("announce.sent").replace("{n}", &n));
     drop(p);
-    answer(page, StatusCode::OK)
+    render_form(StatusCode::OK, page.lang, &page, &page.csrf)
 }
 
 pub async fn submit(
@@ -211,7 +207,7 @@ pub async fn submit(
                 StatusCode::UNPROCESSABLE_ENTITY
             };
             drop(p);
-            return answer(page, status);
+            return render_form(status, page.lang, &page, &page.csrf);
         }
         let mut audience_words = vec![lang
             .t(GROUPS.iter().find(|(k, _)| *k == group).map_or("", |(_, l)| *l))

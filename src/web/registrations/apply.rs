@@ -16,7 +16,8 @@ use crate::domain::registration::By;
 use crate::i18n::Lang;
 use crate::service::{self, CommandContext};
 use crate::web::kit::error::ApiError;
-use crate::web::kit::page::{csrf_cookie, csrf_ok, csrf_token, not_found_page, render, with_csrf, Frame};
+use crate::web::kit::page::render_form;
+use crate::web::kit::page::{csrf_cookie, csrf_ok, csrf_token, not_found_page, Frame};
 use crate::web::kit::write::form_mark;
 use crate::web::registrations::api::context;
 
@@ -463,7 +464,7 @@ async fn on_behalf_form(state: Data<AppState>, req: HttpRequest, fair: Path<Stri
         };
         on_behalf_page(view, &req, csrf.clone())
     };
-    with_csrf(render(StatusCode::OK, page.lang, &page), &csrf)
+    render_form(StatusCode::OK, page.lang, &page, &csrf)
 }
 
 async fn form(state: Data<AppState>, req: HttpRequest, fair: Path<String>) -> HttpResponse {
@@ -486,7 +487,7 @@ async fn form(state: Data<AppState>, req: HttpRequest, fair: Path<String>) -> Ht
         }
         page
     };
-    with_csrf(render(StatusCode::OK, page.lang, &page), &csrf)
+    render_form(StatusCode::OK, page.lang, &page, &csrf)
 }
 
 /// The form's fields as the API's JSON. Empty product rows are left out; the second value
@@ -627,14 +628,7 @@ fn named(key: &str, lang: Lang) -> String {
     if label == key {
         return lang.t("form.please_fill").to_owned();
     }
-    // "Tên chủ thể (HTX, …)" → "tên chủ thể": the name without its examples, as in a sentence.
-    let label = label.split(" (").next().unwrap_or(label);
-    let mut chars = label.chars();
-    let label: String = chars
-        .next()
-        .map(|c| c.to_lowercase().chain(chars).collect())
-        .unwrap_or_default();
-    format!("{} {label}", lang.t("form.please_enter"))
+    format!("{} {}", lang.t("form.please_enter"), crate::i18n::in_sentence(label))
 }
 
 /// The errors of a 422 with list indexes turned back into form rows, and a field left empty
@@ -713,7 +707,7 @@ async fn submit(
                 };
                 page.values = values;
                 page.errors = errors;
-                with_csrf(render(status, lang, &page), &csrf)
+                render_form(status, lang, &page, &csrf)
             }
             None => not_found_page(&req, "fair.not_found"),
         }

@@ -82,10 +82,7 @@ pub fn workbook(fair: &FairView, rows: &[&RegistrationView], lang: Lang) -> Resu
         for (i, r) in rows.iter().enumerate() {
             let row = i as u32 + 1;
             let a = &r.application;
-            let kind = serde_json::to_value(a.producer_type)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-                .unwrap_or_default();
+            let kind = a.producer_type.code();
             let groups: std::collections::BTreeSet<&str> = r.all_products().map(|p| p.group.as_str()).collect();
             let held: Vec<String> = fair.held_by(&r.id).iter().map(|b| b.to_string()).collect();
             let texts = [

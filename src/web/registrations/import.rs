@@ -18,7 +18,8 @@ use crate::domain::registration::By;
 use crate::i18n::Lang;
 use crate::service::{self, CommandContext};
 use crate::web::kit::extract::organizer_of;
-use crate::web::kit::page::{csrf_ok, csrf_token, not_found_page, query_value, render, to_login, with_csrf, Frame};
+use crate::web::kit::page::render_form;
+use crate::web::kit::page::{csrf_ok, csrf_token, not_found_page, query_value, to_login, Frame};
 use crate::web::kit::write::form_mark;
 use crate::web::registrations::api::context;
 
@@ -299,11 +300,6 @@ fn page(req: &HttpRequest, fair: &FairView) -> ImportPage {
     }
 }
 
-fn answer(page: ImportPage, status: StatusCode) -> HttpResponse {
-    let csrf = page.csrf.clone();
-    with_csrf(render(status, page.lang, &page), &csrf)
-}
-
 pub async fn form(state: Data<AppState>, req: HttpRequest, fair: Path<String>) -> HttpResponse {
     if organizer_of(&req).is_none() {
         return to_login(&req);
@@ -315,7 +311,7 @@ pub async fn form(state: Data<AppState>, req: HttpRequest, fair: Path<String>) -
     let mut page = page(&req, view);
     page.done = query_value(&req, "entered").map(|n| page.lang.t("import.entered").replace("{n}", &n));
     drop(p);
-    answer(page, StatusCode::OK)
+    render_form(StatusCode::OK, page.lang, &page, &page.csrf)
 }
 
 pub async fn submit(
@@ -351,26 +347,26 @@ pub async fn submit(
                 tracing::info!(error = %problem, "an imported list could not be read");
                 page.message = Some(lang.t("plan.bad_workbook").to_owned());
                 drop(p);
-                return answer(page, StatusCode::UNPROCESSABLE_ENTITY);
+                return render_form(StatusCode::UNPROCESSABLE_ENTITY, page.lang, &page, &page.csrf);
             }
         };
         page.csv = csv_text.clone();
         if !csrf_ok(&req, &get("csrf")) {
             page.message = Some(lang.t("login.expired").to_owned());
             drop(p);
-            return answer(page, StatusCode::FORBIDDEN);
+            return render_form(StatusCode::FORBIDDEN, page.lang, &page, &page.csrf);
         }
         if csv_text.trim().is_empty() {
             page.message = Some(lang.t("import.empty").to_owned());
             drop(p);
-            return answer(page, StatusCode::UNPROCESSABLE_ENTITY);
+            return render_form(StatusCode::UNPROCESSABLE_ENTITY, page.lang, &page, &page.csrf);
         }
         let rows = match read(&csv_text, &p, view, lang) {
             Ok(rows) => rows,
             Err(problem) => {
                 page.message = Some(problem);
                 drop(p);
-                return answer(page, StatusCode::UNPROCESSABLE_ENTITY);
+                return render_form(StatusCode::UNPROCESSABLE_ENTITY, page.lang, &page, &page.csrf);
             }
         };
         if get("action") != "confirm" {
@@ -410,7 +406,7 @@ pub async fn submit(
                 StatusCode::OK
             };
             drop(p);
-            return answer(page, status);
+            return render_form(status, page.lang, &page, &page.csrf);
         }
         (rows, view.id.clone(), view.registration_open(chrono::Utc::now()))
     };

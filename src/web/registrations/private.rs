@@ -8,7 +8,8 @@ use crate::service::{self, CommandContext};
 use crate::web::kit::error::ApiError;
 use crate::web::kit::input::form_text;
 use crate::web::kit::page::private;
-use crate::web::kit::page::{csrf_ok, csrf_token, not_found_page, render, with_csrf, Frame};
+use crate::web::kit::page::render_form;
+use crate::web::kit::page::{csrf_ok, csrf_token, not_found_page, Frame};
 use crate::web::registrations::api::{context, history, registration_for_token, warnings_text, HistoryEntry};
 use crate::web::registrations::apply::form_errors;
 use crate::web::registrations::apply::form_json;
@@ -167,7 +168,7 @@ async fn mine(state: Data<AppState>, req: HttpRequest, token: Path<String>) -> H
                 .unwrap_or_default(),
         }
     };
-    private(with_csrf(render(StatusCode::OK, lang, &page), &csrf))
+    private(render_form(StatusCode::OK, lang, &page, &csrf))
 }
 
 /// One step of an application's history, for people, in the fair's time zone.
@@ -207,17 +208,10 @@ fn changed_label(field: &str, lang: Lang) -> String {
         "booth_request" => "apply.booth".to_owned(),
         other => format!("field.{other}"),
     };
-    let label = lang.t(&key);
-    let label = if label == key {
-        field
-    } else {
-        label.split(" (").next().unwrap_or(label)
-    };
-    let mut chars = label.chars();
-    chars
-        .next()
-        .map(|c| c.to_lowercase().chain(chars).collect())
-        .unwrap_or_default()
+    match lang.t(&key) {
+        label if label == key => field.to_owned(),
+        label => crate::i18n::in_sentence(label),
+    }
 }
 
 fn booth_text(a: &Application, lang: Lang) -> String {
@@ -248,12 +242,7 @@ fn values_of(a: &Application) -> HashMap<String, String> {
         }
     };
     put("organization", Some(a.organization.clone()));
-    put(
-        "producer_type",
-        serde_json::to_value(a.producer_type)
-            .ok()
-            .and_then(|t| t.as_str().map(str::to_owned)),
-    );
+    put("producer_type", Some(a.producer_type.code().to_owned()));
     put("tax_code", a.tax_code.clone());
     put("representative", Some(a.representative.clone()));
     put("phone", Some(a.phone.clone()));
@@ -339,7 +328,7 @@ async fn edit_form(state: Data<AppState>, req: HttpRequest, token: Path<String>)
         page.values = values_of(&view.application);
         page
     };
-    private(with_csrf(render(StatusCode::OK, page.lang, &page), &csrf))
+    private(render_form(StatusCode::OK, page.lang, &page, &csrf))
 }
 
 async fn edit(
@@ -394,7 +383,7 @@ async fn edit(
                 form_errors(&err, &rows, lang)
             };
             page.values = form_values(fields.clone());
-            private(with_csrf(render(err.status, lang, &page), &csrf))
+            private(render_form(err.status, lang, &page, &csrf))
         })
     };
     let application = match parsed {

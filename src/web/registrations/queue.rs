@@ -88,10 +88,7 @@ pub fn summary(view: &RegistrationView, fair_start: NaiveDate) -> Summary {
     Summary {
         id: view.id.to_string(),
         organization: a.organization.clone(),
-        producer_type: serde_json::to_value(a.producer_type)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default(),
+        producer_type: a.producer_type.code().to_owned(),
         status: view.status.as_str().into(),
         approved_booths: view.approved_booths,
         requested_booths: a.booth_request.count,

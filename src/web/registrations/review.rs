@@ -16,7 +16,8 @@ use crate::i18n::Lang;
 use crate::service::{self, CommandContext};
 use crate::web::kit::extract::{organizer_of, Organizer};
 use crate::web::kit::input::form_text;
-use crate::web::kit::page::{csrf_ok, csrf_token, not_found_page, render, to_login, with_csrf, Frame};
+use crate::web::kit::page::render_form;
+use crate::web::kit::page::{csrf_ok, csrf_token, not_found_page, render, to_login, Frame};
 use crate::web::registrations::api::{history, warnings_text};
 use crate::web::registrations::private::{history_line, product_line};
 use crate::web::registrations::queue::{booths_requested_in, distinct, summary, Filters, ListQuery, BULK_AT_ONCE};
@@ -274,10 +275,7 @@ async fn list(state: Data<AppState>, req: HttpRequest, fair: Path<String>) -> Ht
         )
     });
     match review_page(&state, &req, &fair, &pairs, &ticked, flash) {
-        Ok(page) => {
-            let csrf = page.csrf.clone();
-            with_csrf(render(StatusCode::OK, page.lang, &page), &csrf)
-        }
+        Ok(page) => render_form(StatusCode::OK, page.lang, &page, &page.csrf),
         Err(response) => *response,
     }
 }
@@ -348,8 +346,7 @@ async fn bulk(
             return match review_page(&state, &req, &fair, &back_pairs, &ticked, None) {
                 Ok(mut page) => {
                     page.error = Some(problem.to_owned());
-                    let csrf = page.csrf.clone();
-                    with_csrf(render(StatusCode::UNPROCESSABLE_ENTITY, lang, &page), &csrf)
+                    render_form(StatusCode::UNPROCESSABLE_ENTITY, lang, &page, &page.csrf)
                 }
                 Err(response) => *response,
             };
@@ -475,10 +472,7 @@ async fn detail(state: Data<AppState>, req: HttpRequest, id: Path<String>) -> Ht
         let zone = fair.map_or("UTC", |f| f.details.time_zone.as_str());
         let a = &view.application;
         let t = |key: &str| lang.t(key).to_owned();
-        let producer_type = serde_json::to_value(a.producer_type)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default();
+        let producer_type = a.producer_type.code();
         let mut facts = vec![
             (t("field.producer_type"), t(&format!("pt.{producer_type}"))),
             (t("field.tax_code"), a.tax_code.clone().unwrap_or_default()),
@@ -548,7 +542,7 @@ async fn detail(state: Data<AppState>, req: HttpRequest, id: Path<String>) -> Ht
             new_link: req.query_string().contains("done=new_link"),
         }
     };
-    with_csrf(render(StatusCode::OK, lang, &page), &csrf)
+    render_form(StatusCode::OK, lang, &page, &csrf)
 }
 
 /// An organizer issues a new private link (the exhibitor lost it, or it leaked): the old one

@@ -21,7 +21,8 @@ use crate::web::kit::error::ApiError;
 use crate::web::kit::extract::organizer_of;
 use crate::web::kit::input::form_text;
 use crate::web::kit::page::private;
-use crate::web::kit::page::{csrf_ok, csrf_token, not_found_page, render, to_login, with_csrf, Frame};
+use crate::web::kit::page::render_form;
+use crate::web::kit::page::{csrf_ok, csrf_token, not_found_page, to_login, Frame};
 use crate::web::kit::write::{form_mark, replay};
 use crate::web::registrations::api::registration_for_token;
 use crate::web::sales::api::parse_entry;
@@ -199,10 +200,7 @@ async fn sales_page(state: Data<AppState>, req: HttpRequest, token: Path<String>
         return private(not_found_page(&req, "mine.not_found"));
     };
     match build_page(&state, &req, &token, id, BTreeMap::new(), HashMap::new()) {
-        Some(page) => {
-            let csrf = page.csrf.clone();
-            private(with_csrf(render(StatusCode::OK, page.lang, &page), &csrf))
-        }
+        Some(page) => private(render_form(StatusCode::OK, page.lang, &page, &page.csrf)),
         None => private(not_found_page(&req, "mine.not_found")),
     }
 }
@@ -333,10 +331,7 @@ async fn record(
             }
             let values: HashMap<String, String> = form.into_inner();
             match build_page(&state, &req, &token, id, errors, values) {
-                Some(page) => {
-                    let csrf = page.csrf.clone();
-                    private(with_csrf(render(StatusCode::UNPROCESSABLE_ENTITY, lang, &page), &csrf))
-                }
+                Some(page) => private(render_form(StatusCode::UNPROCESSABLE_ENTITY, lang, &page, &page.csrf)),
                 None => private(not_found_page(&req, "mine.not_found")),
             }
         }
@@ -546,7 +541,7 @@ async fn revenue_page(state: Data<AppState>, req: HttpRequest, fair: Path<String
             }),
         }
     };
-    with_csrf(render(StatusCode::OK, lang, &page), &csrf)
+    render_form(StatusCode::OK, lang, &page, &csrf)
 }
 
 /// "Gửi nhắc": an organizer reminds one exhibitor that has not reported today, by email
