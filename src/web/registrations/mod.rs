@@ -6,12 +6,14 @@ pub mod announce;
 pub mod api;
 pub mod apply;
 pub mod export;
+pub mod form;
 pub mod import;
 pub mod input;
 pub mod private;
 pub mod queue;
 pub mod resend;
 pub mod review;
+pub mod review_detail;
 
 use actix_web::web::{self, ServiceConfig};
 

@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod pages;
+pub mod revenue;
 
 use actix_web::web::ServiceConfig;
 
@@ -14,4 +15,5 @@ pub fn api_routes(cfg: &mut ServiceConfig) {
 
 pub fn page_routes(cfg: &mut ServiceConfig) {
     pages::routes(cfg);
+    revenue::routes(cfg);
 }
