@@ -18,4 +18,5 @@ pub mod spreadsheet;
 pub mod startup;
 pub mod store;
 pub mod transfer;
+pub mod vietqr;
 pub mod web;

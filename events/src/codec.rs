@@ -2,6 +2,7 @@ use serde_json::Value;
 
 use crate::allocation::*;
 use crate::fair::*;
+use crate::fees::*;
 use crate::notification::*;
 use crate::organizer::*;
 use crate::registration::*;
@@ -123,6 +124,11 @@ events! {
     AccessLinkResent(AccessLinkResent) = 1,
     SalesReminderRequested(SalesReminderRequested) = 1,
     AnnouncementSent(AnnouncementSent) = 1,
+    FeeRulesSet(FeeRulesSet) = 1,
+    PaymentAccountSet(PaymentAccountSet) = 1,
+    FeesRecalculated(FeesRecalculated) = 1,
+    PaymentRecorded(PaymentRecorded) = 1,
+    PaymentVoided(PaymentVoided) = 1,
 }
 
 /// Turns the stored shape of `event_type` at version `from` into the shape of `from + 1`.

@@ -10,6 +10,7 @@ mod allocation;
 mod codec;
 mod envelope;
 mod fair;
+mod fees;
 mod ids;
 mod notification;
 mod organizer;
@@ -25,6 +26,10 @@ pub use envelope::{Actor, Envelope, EnvelopeHeader, IdempotencyMark, Metadata, N
 pub use fair::{
     Booth, BoothDefined, BoothRetired, FairAmended, FairCreated, FairDetails, Floor, FloorDrawn, Hall,
     RegistrationClosed, RegistrationOpened, Shape, Zone, ZoneDefined, ZoneRetired,
+};
+pub use fees::{
+    FeeRules, FeeRulesSet, FeesRecalculated, PaymentAccount, PaymentAccountSet, PaymentDue, PaymentKind, PaymentMethod,
+    PaymentRecorded, PaymentVoided, SubsidyCondition, SubsidyRule,
 };
 pub use ids::{BoothCode, FairId, OrganizerId, ZoneCode};
 pub use notification::{
@@ -69,6 +74,11 @@ pub mod streams {
     /// One announcement to a fair's exhibitors.
     pub fn announcement(fair: &FairId, id: &uuid::Uuid) -> String {
         format!("announcement-{}-{id}", fair.as_str())
+    }
+
+    /// A fair's payments and refunds: its version numbers the receipts.
+    pub fn payments(fair: &FairId) -> String {
+        format!("payments-{}", fair.as_str())
     }
 
     /// The stream of one organizer account.

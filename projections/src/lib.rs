@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 mod fairs;
+mod fees;
 mod idempotency;
 mod notifications;
 mod organizers;
@@ -14,6 +15,7 @@ mod sales;
 use hoicho_events::Envelope;
 
 pub use fairs::{BoothStatus, BoothView, FairView, Fairs};
+pub use fees::{matching_rule, FairFees, FeeTotals, Fees, PaymentView, Statement, StatementLine};
 pub use idempotency::{Idempotency, IdempotentWrite};
 pub use notifications::{NotificationStatus, NotificationView, Notifications, WantedNotification};
 pub use organizers::{OrganizerAccount, Organizers, SESSION_HOURS};
@@ -33,6 +35,7 @@ pub struct Projections {
     pub registrations: Registrations,
     pub notifications: Notifications,
     pub sales: Sales,
+    pub fees: Fees,
 }
 
 impl Projections {
@@ -43,6 +46,7 @@ impl Projections {
         self.registrations.apply(envelope);
         self.notifications.apply(envelope);
         self.sales.apply(envelope);
+        self.fees.apply(envelope, &self.fairs, &self.registrations);
         self.position = envelope.position;
         self.events += 1;
     }

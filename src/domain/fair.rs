@@ -10,6 +10,7 @@ use hoicho_events::{
     FairDetails, FairId, Floor, FloorDrawn, RegistrationClosed, RegistrationId, RegistrationOpened, ReleaseCause, Zone,
     ZoneCode, ZoneDefined, ZoneRetired,
 };
+use hoicho_events::{FeeRules, FeeRulesSet, FeesRecalculated, PaymentAccount, PaymentAccountSet};
 
 use super::{Aggregate, DomainError};
 
@@ -31,6 +32,8 @@ pub struct FairState {
     pub books_closed: bool,
     /// The hall and the plain shapes around the booths.
     pub floor: Floor,
+    pub fees: FeeRules,
+    pub account: Option<PaymentAccount>,
 }
 
 impl FairState {
@@ -94,6 +97,8 @@ impl Aggregate for FairState {
                 self.blocked.remove(&e.booth);
             }
             Event::AllocationRulesSet(e) => self.rules = e.rules.clone(),
+            Event::FeeRulesSet(e) => self.fees = e.rules.clone(),
+            Event::PaymentAccountSet(e) => self.account = e.account.clone(),
             Event::BooksClosed(_) => self.books_closed = true,
             Event::BooksReopened(_) => self.books_closed = false,
             Event::FloorDrawn(e) => self.floor = e.floor.clone(),
@@ -194,6 +199,18 @@ pub enum FairCommand {
     /// Set the fair's rules for the automatic proposal.
     SetRules {
         rules: AllocationRules,
+    },
+    /// Set the fair's fee and subsidy rules (checked by [`super::fees::check_rules`]).
+    SetFees {
+        rules: FeeRules,
+    },
+    /// Set or clear the account exhibitors transfer to.
+    SetPaymentAccount {
+        account: Option<PaymentAccount>,
+    },
+    /// Make these registrations' statements follow the current rules and prices.
+    RecalculateFees {
+        registrations: Vec<RegistrationId>,
     },
     /// Allocate many booths as one change (an accepted proposal).
     AllocateAll {
@@ -449,6 +466,40 @@ pub fn decide(state: &FairState, command: &FairCommand) -> Result<Vec<Event>, Do
                 vec![Event::AllocationRulesSet(AllocationRulesSet {
                     fair_id,
                     rules: rules.clone(),
+                })]
+            }
+        }
+        FairCommand::SetFees { rules } => {
+            super::fees::check_rules(rules)?;
+            if &state.fees == rules {
+                vec![]
+            } else {
+                vec![Event::FeeRulesSet(FeeRulesSet {
+                    fair_id,
+                    rules: rules.clone(),
+                })]
+            }
+        }
+        FairCommand::SetPaymentAccount { account } => {
+            if let Some(account) = account {
+                super::fees::check_account(account)?;
+            }
+            if &state.account == account {
+                vec![]
+            } else {
+                vec![Event::PaymentAccountSet(PaymentAccountSet {
+                    fair_id,
+                    account: account.clone(),
+                })]
+            }
+        }
+        FairCommand::RecalculateFees { registrations } => {
+            if registrations.is_empty() {
+                vec![]
+            } else {
+                vec![Event::FeesRecalculated(FeesRecalculated {
+                    fair_id,
+                    registrations: registrations.clone(),
                 })]
             }
         }

@@ -4,8 +4,11 @@
 use std::collections::BTreeMap;
 
 pub mod announcement;
+pub mod banks;
 pub mod fair;
+pub mod fees;
 pub mod organizer;
+pub mod payments;
 pub mod proposal;
 pub mod registration;
 pub mod sales;

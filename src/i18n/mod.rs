@@ -5,9 +5,12 @@ mod amount;
 mod daily;
 mod desk;
 mod editor;
+mod fees;
+mod words;
 
 pub use amount::read_amount_vnd;
 pub use editor::editor_texts;
+pub use words::{amount_vnd_vi, number_vi};
 
 use actix_web::HttpRequest;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -469,6 +472,7 @@ impl Lang {
             _ => desk::text(key)
                 .or_else(|| editor::text(key))
                 .or_else(|| daily::text(key))
+                .or_else(|| fees::text(key))
                 .unwrap_or((key, key)),
         };
         match self {

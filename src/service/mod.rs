@@ -10,6 +10,7 @@ pub mod allocations;
 pub mod announcements;
 pub mod fairs;
 pub mod organizers;
+pub mod payments;
 pub mod registrations;
 pub mod sales;
 

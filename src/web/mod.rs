@@ -7,6 +7,7 @@ pub mod allocations;
 pub mod audit;
 pub mod emails;
 pub mod fairs;
+pub mod fees;
 pub mod health;
 pub mod kit;
 pub mod openapi;
@@ -59,6 +60,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(fairs::api_routes)
             .configure(audit::routes)
             .configure(emails::api_routes)
+            .configure(fees::api_routes)
             .configure(allocations::api_routes),
     )
     .configure(fairs::page_routes)
@@ -67,6 +69,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .configure(emails::page_routes)
     .configure(allocations::page_routes)
     .configure(sales::page_routes)
+    .configure(fees::page_routes)
     .default_service(web::to(not_found));
 }
 

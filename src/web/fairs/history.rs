@@ -94,6 +94,32 @@ fn describe(p: &Projections, events: &[Envelope], lang: Lang) -> (String, String
         Event::RegistrationOpened(_) => (t("history.opened"), String::new()),
         Event::RegistrationClosed(_) => (t("history.closed"), String::new()),
         Event::AllocationRulesSet(_) => (t("history.rules"), String::new()),
+        Event::FeeRulesSet(e) => (
+            t("history.fees"),
+            e.rules
+                .subsidies
+                .iter()
+                .map(|r| r.name.clone())
+                .collect::<Vec<_>>()
+                .join(" · "),
+        ),
+        Event::PaymentAccountSet(e) => (
+            t("history.account"),
+            e.account
+                .as_ref()
+                .map(|a| {
+                    format!(
+                        "{} {}",
+                        crate::domain::banks::name(&a.bin).unwrap_or(&a.bin),
+                        a.account_number
+                    )
+                })
+                .unwrap_or_default(),
+        ),
+        Event::FeesRecalculated(e) => (
+            format!("{} ({})", t("history.recalculated"), e.registrations.len()),
+            listed(&e.registrations.iter().map(|r| organization(p, r)).collect::<Vec<_>>()),
+        ),
         Event::BooksClosed(_) => (t("history.books_closed"), String::new()),
         Event::BooksReopened(e) => (t("history.books_reopened"), e.reason.clone()),
         Event::BoothAllocated(_) => {

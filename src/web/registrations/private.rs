@@ -69,6 +69,9 @@ struct MinePage {
     history: Vec<String>,
     can_amend: bool,
     can_withdraw: bool,
+    /// The booth fees, once it has held a booth.
+    statement: Option<crate::web::fees::StatementCard>,
+    receipt_base: String,
     /// The booths it holds, for the link to record sales.
     booths: String,
 }
@@ -157,6 +160,8 @@ async fn mine(state: Data<AppState>, req: HttpRequest, token: Path<String>) -> H
             history: history.iter().map(|h| history_line(h, zone, lang)).collect(),
             can_amend: status == "submitted",
             can_withdraw: matches!(status, "submitted" | "approved" | "waitlisted"),
+            statement: crate::web::fees::card(&projections, &view.fair_id, &id, chrono::Utc::now(), lang),
+            receipt_base: format!("/r/{}/receipts", token.as_str()),
             booths: fair
                 .map(|f| {
                     f.held_by(&id)

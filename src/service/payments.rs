@@ -1,0 +1,62 @@
+//! A fair's payments and refunds, on the fair's payments stream (`payments-{fair}`): read,
+//! decided and appended at its expected version, so every receipt number is issued once and
+//! in order, however many organizers or instances record at the same moment.
+
+use chrono::{DateTime, Utc};
+use hoicho_events::{streams, FairId, PaymentKind, RegistrationId};
+use hoicho_projections::Projections;
+
+use super::execute::{execute, CommandContext, CommandError};
+use super::{settled, Written};
+use crate::app::AppState;
+use crate::domain::payments::{decide, PaymentsCommand, PaymentsState, Situation};
+use crate::domain::DomainError;
+
+/// What the payment rules need from the projections: the registration's statement at `now`.
+pub fn situation(
+    p: &Projections,
+    fair: &FairId,
+    registration: &RegistrationId,
+    now: DateTime<Utc>,
+) -> Result<Situation, DomainError> {
+    let view = p.fairs.by_id.get(fair).ok_or(DomainError::NotFound("fair"))?;
+    let held = view.holdings.get(registration).is_some_and(|h| !h.is_empty());
+    let statement = p.fees.statement(fair, registration);
+    if statement.is_none() && p.registrations.get(registration).is_none_or(|r| &r.fair_id != fair) {
+        return Err(DomainError::NotFound("registration"));
+    }
+    Ok(Situation {
+        fair_id: fair.clone(),
+        registration_id: *registration,
+        holds_booths: held,
+        outstanding_vnd: statement.map_or(0, |s| s.outstanding_vnd()),
+        net_paid_vnd: statement.map_or(0, |s| s.paid_vnd - s.refunded_vnd),
+        today: view.today(now),
+    })
+}
+
+/// Runs `command` on the fair's payments stream and waits until the projections hold it.
+pub async fn run(
+    state: &AppState,
+    ctx: &CommandContext,
+    fair: &FairId,
+    situation: &Situation,
+    command: &PaymentsCommand,
+) -> Result<Written, CommandError> {
+    let stream = streams::payments(fair);
+    let outcome = execute(&*state.store, &stream, ctx, None, |s: &PaymentsState| {
+        decide(s, situation, command)
+    })
+    .await?;
+    Ok(settled(state, outcome).await)
+}
+
+/// The registration a payment belongs to, by its id.
+pub fn registration_of(p: &Projections, fair: &FairId, payment: &uuid::Uuid) -> Option<(RegistrationId, PaymentKind)> {
+    p.fees
+        .of_fair(fair)?
+        .receipts
+        .values()
+        .find(|r| &r.payment_id == payment)
+        .map(|r| (r.registration_id, r.kind))
+}
