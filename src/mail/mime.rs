@@ -21,9 +21,20 @@ pub fn message(mail: &Mail, rendered: &Rendered, from: &Mailbox) -> Result<Messa
     let envelope = lettre::address::Envelope::new(Some(from.email.clone()), vec![address.clone()])
         .map_err(|err| format!("no envelope: {err}"))?;
     let to = Mailbox::new((!name.is_empty()).then_some(name), address);
-    let body = MultiPart::alternative()
-        .singlepart(part(ContentType::TEXT_PLAIN, &rendered.text)?)
-        .singlepart(part(ContentType::TEXT_HTML, &rendered.html)?);
+    let html = part(ContentType::TEXT_HTML, &rendered.html)?;
+    let text = MultiPart::alternative().singlepart(part(ContentType::TEXT_PLAIN, &rendered.text)?);
+    // Images the HTML shows go beside it in a multipart/related, named by their content id.
+    let body = if rendered.inline.is_empty() {
+        text.singlepart(html)
+    } else {
+        let mut related = MultiPart::related().singlepart(html);
+        for (cid, mime, bytes) in &rendered.inline {
+            let content_type = ContentType::parse(mime).map_err(|err| format!("image {cid}: {err}"))?;
+            related = related
+                .singlepart(lettre::message::Attachment::new_inline(cid.clone()).body(bytes.clone(), content_type));
+        }
+        text.multipart(related)
+    };
     let body = if rendered.attachments.is_empty() {
         body
     } else {

@@ -140,7 +140,29 @@ impl Mailer {
                 }
             }
         }
+        let payment = match (mail.template, mail.registration_id) {
+            (Template::BoothAllocated | Template::BoothMoved, Some(id)) => {
+                p.fees.of_fair(&mail.fair_id).and_then(|fees| {
+                    let s = fees.statements.get(&id)?;
+                    let account = fees.account.as_ref();
+                    Some(render::PaymentFacts {
+                        outstanding_vnd: s.outstanding_vnd(),
+                        due_on: s.due_on,
+                        payment_code: s.payment_code.clone(),
+                        bank: account
+                            .and_then(|a| crate::domain::banks::name(&a.bin))
+                            .unwrap_or_default()
+                            .to_owned(),
+                        account_number: account.map(|a| a.account_number.clone()).unwrap_or_default(),
+                        account_name: account.map(|a| a.account_name.clone()).unwrap_or_default(),
+                        payload: crate::web::fees::qr_payload(fees, s),
+                    })
+                })
+            }
+            _ => None,
+        };
         let ctx = MailContext {
+            payment,
             public_url,
             fair,
             registration,

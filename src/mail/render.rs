@@ -39,7 +39,25 @@ pub struct MailContext<'a> {
     pub top: Vec<(String, i64)>,
     /// Files to attach: (name, MIME type, bytes).
     pub attachments: Vec<(String, String, Vec<u8>)>,
+    /// For a booth email: what the exhibitor has to pay and how.
+    pub payment: Option<PaymentFacts>,
 }
+
+/// What a booth email says about the fees: the amount left, the due date, the account and the
+/// transfer description, and the VietQR payload when the fair has an account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaymentFacts {
+    pub outstanding_vnd: i64,
+    pub due_on: chrono::NaiveDate,
+    pub payment_code: String,
+    pub bank: String,
+    pub account_number: String,
+    pub account_name: String,
+    pub payload: Option<String>,
+}
+
+/// The content id of the VietQR image in a booth email.
+pub const QR_CID: &str = "vietqr@hoicho";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rendered {
@@ -48,6 +66,8 @@ pub struct Rendered {
     pub html: String,
     /// (file name, MIME type, bytes).
     pub attachments: Vec<(String, String, Vec<u8>)>,
+    /// Images the HTML shows (content id, MIME type, bytes).
+    pub inline: Vec<(String, String, Vec<u8>)>,
 }
 
 /// The parts of an email body; the text and HTML layouts lay them out.
@@ -63,6 +83,8 @@ pub struct Body {
     pub more_links: Vec<(String, String)>,
     /// The organizers' hotline, in every email of a fair that has one.
     pub hotline: Option<String>,
+    /// An image the HTML shows: (content id, alternative text).
+    pub image: Option<(String, String)>,
     pub signature: String,
     pub footer: String,
 }
@@ -129,6 +151,8 @@ pub fn render(mail: &Mail, ctx: &MailContext) -> Rendered {
     let mut items = Vec::new();
     let mut link = None;
     let mut more_links: Vec<(String, String)> = Vec::new();
+    let mut inline: Vec<(String, String, Vec<u8>)> = Vec::new();
+    let mut image: Option<(String, String)> = None;
     let (subject, heading) = match mail.template {
         Template::ApplicationReceived => {
             let requested = ctx.registration.map(|r| r.application.booth_request.count).unwrap_or(0);
@@ -482,6 +506,61 @@ pub fn render(mail: &Mail, ctx: &MailContext) -> Rendered {
                 facts.push((if vi { "Kích thước" } else { "Size" }.into(), size));
             }
             fair_facts(&mut facts);
+            if let (Some(pay), Template::BoothAllocated | Template::BoothMoved) = (&ctx.payment, mail.template) {
+                if pay.outstanding_vnd > 0 {
+                    let amount = crate::i18n::money_vnd(pay.outstanding_vnd);
+                    let due = date_vn(pay.due_on);
+                    paragraphs.push(if vi {
+                        format!(
+                            "Phí gian hàng còn phải nộp: {amount}, hạn nộp {due}. Quét mã VietQR bằng ứng dụng ngân hàng, hoặc chuyển khoản với nội dung {}.",
+                            pay.payment_code
+                        )
+                    } else {
+                        format!(
+                            "Booth fee still to pay: {amount}, due by {due}. Scan the VietQR code with your banking app, or transfer with the description {}.",
+                            pay.payment_code
+                        )
+                    });
+                    facts.push((
+                        if vi { "Phí còn phải nộp" } else { "Fee to pay" }.into(),
+                        amount.clone(),
+                    ));
+                    facts.push((if vi { "Hạn nộp" } else { "Due by" }.into(), due));
+                    if !pay.account_number.is_empty() {
+                        facts.push((if vi { "Ngân hàng" } else { "Bank" }.into(), pay.bank.clone()));
+                        facts.push((
+                            if vi { "Số tài khoản" } else { "Account number" }.into(),
+                            pay.account_number.clone(),
+                        ));
+                        facts.push((
+                            if vi { "Tên tài khoản" } else { "Account name" }.into(),
+                            pay.account_name.clone(),
+                        ));
+                    }
+                    facts.push((
+                        if vi {
+                            "Nội dung chuyển khoản"
+                        } else {
+                            "Transfer description"
+                        }
+                        .into(),
+                        pay.payment_code.clone(),
+                    ));
+                    if let Some(payload) = &pay.payload {
+                        if let Some(png) = crate::vietqr::png(payload, 6) {
+                            inline.push((QR_CID.to_owned(), "image/png".to_owned(), png));
+                            image = Some((
+                                QR_CID.to_owned(),
+                                if vi {
+                                    format!("Mã VietQR chuyển {amount}, nội dung {}", pay.payment_code)
+                                } else {
+                                    format!("VietQR code for {amount}, description {}", pay.payment_code)
+                                },
+                            ));
+                        }
+                    }
+                }
+            }
             // The exhibitor's own page, and where its sales are recorded during the fair.
             if let Some(url) = ctx.private_link.clone() {
                 let sales = match url.split_once('?') {
@@ -690,6 +769,7 @@ pub fn render(mail: &Mail, ctx: &MailContext) -> Rendered {
                     format!("The organizers' hotline: {phone}")
                 }
             }),
+        image,
         signature: if vi {
             format!("Trân trọng,\nBan tổ chức {fair_name}")
         } else {
@@ -714,6 +794,7 @@ pub fn render(mail: &Mail, ctx: &MailContext) -> Rendered {
         text,
         html,
         attachments: ctx.attachments.clone(),
+        inline,
     }
 }
 
@@ -766,6 +847,7 @@ mod tests {
             revenue_total: None,
             top: vec![],
             attachments: vec![],
+            payment: None,
         }
     }
 

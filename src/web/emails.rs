@@ -525,13 +525,23 @@ async fn html_preview(state: Data<AppState>, mailer: Data<Mailer>, req: HttpRequ
         return not_found_page(&req, "error.not_found");
     };
     let rendered = mailer.render(&p, &state.secret, &Mail::from_view(n), false);
+    // The images the email carries beside its HTML, shown in place (the frame loads nothing).
+    let mut html = rendered.html;
+    for (cid, mime, bytes) in &rendered.inline {
+        use base64::Engine as _;
+        let data = format!(
+            "data:{mime};base64,{}",
+            base64::engine::general_purpose::STANDARD.encode(bytes)
+        );
+        html = html.replace(&format!("cid:{cid}"), &data);
+    }
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .insert_header((
             header::CONTENT_SECURITY_POLICY,
             "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'",
         ))
-        .body(rendered.html)
+        .body(html)
 }
 
 async fn retry_page(

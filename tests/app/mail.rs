@@ -1068,3 +1068,75 @@ async fn an_announcement_reaches_each_exhibitor_of_the_group_once_with_the_hotli
         "{reminder:#?}"
     );
 }
+
+#[tokio::test]
+async fn the_booth_email_says_what_to_pay_with_a_vietqr_code_mail_clients_show() {
+    let sink = SmtpSink::start(&[]);
+    let app = spawn_with(|s| with_smtp(s, &sink.url())).await;
+    crate::support::fair_on_days(&app, "ht2026", 20, 24).await;
+    let put = |path: &'static str, body: Value| {
+        let app = &app;
+        async move {
+            let response = app
+                .client
+                .put(app.url(path))
+                .bearer_auth(&app.token)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status().as_u16(), 200);
+        }
+    };
+    put(
+        "/api/v1/fairs/ht2026/fees",
+        json!({"subsidies": [{"name": "Hỗ trợ chung", "rate_percent": 50}]}),
+    )
+    .await;
+    put(
+        "/api/v1/fairs/ht2026/payment-account",
+        json!({"bin": "970418", "account_number": "51010000123456", "account_name": "BAN TO CHUC HOI CHO"}),
+    )
+    .await;
+    let (id, _) = crate::support::exhibitor(&app, "ht2026", application_body(), Some("A02")).await;
+    let (_, statement) = json(
+        app.get_as_organizer(&format!("/api/v1/registrations/{id}/statement"))
+            .await,
+    )
+    .await;
+    let payload = statement["vietqr"].as_str().unwrap().to_owned();
+    let code = statement["payment_code"].as_str().unwrap();
+
+    let messages = sink.wait_for(3, Duration::from_secs(20)).await;
+    let allocated = messages
+        .iter()
+        .find(|m| m["subject"].as_str().unwrap().contains("Gian hàng của"))
+        .expect("the booth email");
+    let text = allocated["text"].as_str().unwrap();
+    assert!(
+        text.contains("Phí còn phải nộp: 2.000.000 ₫")
+            && text.contains(&format!("Nội dung chuyển khoản: {code}"))
+            && text.contains("Số tài khoản: 51010000123456"),
+        "{text}"
+    );
+    let html = allocated["html"].as_str().unwrap();
+    assert!(html.contains("src=\"cid:vietqr@hoicho\""), "{html}");
+    let image = &allocated["inline"][0];
+    assert_eq!(image["cid"], "vietqr@hoicho");
+    assert_eq!(image["content_type"], "image/png");
+    // The image read back by an independent QR reader (zbarimg) is the statement's payload.
+    use base64::Engine as _;
+    let png = base64::engine::general_purpose::STANDARD
+        .decode(image["base64"].as_str().unwrap())
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("vietqr.png");
+    std::fs::write(&file, png).unwrap();
+    let read = std::process::Command::new("zbarimg")
+        .args(["--raw", "-q"])
+        .arg(&file)
+        .output()
+        .expect("zbarimg runs (scripts/test installs zbar-tools)");
+    assert!(read.status.success(), "{}", String::from_utf8_lossy(&read.stderr));
+    assert_eq!(String::from_utf8(read.stdout).unwrap().trim(), payload);
+}

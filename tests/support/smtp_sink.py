@@ -9,6 +9,7 @@ for an unknown user.
 import argparse
 import email
 import itertools
+import base64
 import json
 import os
 import signal
@@ -55,6 +56,13 @@ class Sink:
                 {"filename": a.get_filename(), "content_type": a.get_content_type(),
                  "size": len(a.get_content())}
                 for a in message.iter_attachments()
+            ],
+            # Images the HTML shows by content id (multipart/related), as base64.
+            "inline": [
+                {"cid": str(p["Content-ID"]).strip("<>"), "content_type": p.get_content_type(),
+                 "base64": base64.b64encode(p.get_payload(decode=True)).decode("ascii")}
+                for p in message.walk()
+                if p["Content-ID"] is not None and not p.is_multipart()
             ],
         }
         self.write(record)
