@@ -9,6 +9,7 @@ use hoicho_events::{streams, Actor, Booth, BoothCode, FairDetails, FairId, Zone,
 use serde::{Deserialize, Serialize};
 
 mod applications;
+mod fees;
 mod sales;
 
 use crate::app::AppState;
@@ -214,6 +215,11 @@ async fn next_edition(state: &AppState, from: &FairId, ctx: &CommandContext) -> 
             .collect::<Vec<_>>()
     };
     service::fairs::run(state, ctx, &fair_id, None, &FairCommand::AllocateAll { placements }).await?;
+    state
+        .wait_for(state.store.head().await?, std::time::Duration::from_secs(30))
+        .await;
+    let today = now.with_timezone(&tz).date_naive();
+    fees::pay(state, &fair_id, today - chrono::Duration::days(5), 25).await?;
     tracing::info!(fair = %fair_id, "demo next edition loaded");
     Ok(Some(token))
 }
@@ -256,11 +262,15 @@ pub async fn ensure(state: &AppState, data_dir: &Path) -> anyhow::Result<()> {
     } else {
         let token = applications::load(state, &fair_id, details().start_date).await?;
         tracing::info!(fair = FAIR_ID, "demo applications loaded");
+        let due = NaiveDate::from_ymd_opt(2022, 1, 14).unwrap_or_default();
+        fees::set(state, &fair_id, &ctx, hoicho_events::PaymentDue::On { date: due }).await?;
         allocate(state, &fair_id, &ctx).await?;
         tracing::info!(fair = FAIR_ID, "demo booths allocated");
         state
             .wait_for(state.store.head().await?, std::time::Duration::from_secs(30))
             .await;
+        fees::pay(state, &fair_id, due - chrono::Duration::days(6), 85).await?;
+        tracing::info!(fair = FAIR_ID, "demo booth fees paid");
         sales::load(state, &fair_id).await?;
         service::fairs::run(state, &ctx, &fair_id, None, &FairCommand::CloseBooks).await?;
         tracing::info!(fair = FAIR_ID, "demo sales loaded and the books closed");

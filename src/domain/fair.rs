@@ -150,6 +150,8 @@ pub enum FairCommand {
         blocked: Vec<(BoothCode, Option<String>)>,
         rules: AllocationRules,
         floor: Floor,
+        /// The fee rules and receiving account, when the source has them.
+        fees: Option<Box<(FeeRules, Option<PaymentAccount>)>>,
     },
     /// Replace the floor plan. The plan has been checked for duplicates and unknown zones.
     /// With `seen` (the [`plan_fingerprint`] of the plan the organizer started from),
@@ -272,6 +274,7 @@ pub fn decide(state: &FairState, command: &FairCommand) -> Result<Vec<Event>, Do
         blocked,
         rules,
         floor,
+        fees,
     } = command
     {
         fresh(fair_id)?;
@@ -299,6 +302,20 @@ pub fn decide(state: &FairState, command: &FairCommand) -> Result<Vec<Event>, Do
                 fair_id: fair_id.clone(),
                 rules: rules.clone(),
             }));
+        }
+        if let Some((fees, account)) = fees.as_deref() {
+            if fees != &FeeRules::default() {
+                events.push(Event::FeeRulesSet(FeeRulesSet {
+                    fair_id: fair_id.clone(),
+                    rules: fees.clone(),
+                }));
+            }
+            if account.is_some() {
+                events.push(Event::PaymentAccountSet(PaymentAccountSet {
+                    fair_id: fair_id.clone(),
+                    account: account.clone(),
+                }));
+            }
         }
         return Ok(events);
     }

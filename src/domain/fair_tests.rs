@@ -335,6 +335,7 @@ fn a_copy_is_one_change_with_its_plan_blocks_and_rules() {
         blocked: vec![(code("A01"), Some("Ban tổ chức".into()))],
         rules,
         floor: Floor::default(),
+        fees: None,
     };
     let events = decide(&given(&[]), &copy).unwrap();
     let types: Vec<_> = events.iter().map(|e| e.event_type()).collect();

@@ -3,6 +3,7 @@
 /// `(Vietnamese, English)` for `key`, if it is one of these.
 pub(super) fn text(key: &str) -> Option<(&'static str, &'static str)> {
     Some(match key {
+        "fees.organization" => ("Chủ thể", "Exhibitor"),
         "fees.title" => ("Phí gian hàng và hỗ trợ", "Booth fees and support"),
         "fees.payments" => ("Thu phí gian hàng", "Booth fee payments"),
         "fees.prices_there" => ("Giá từng gian đặt trong", "Each booth's price is set in"),

@@ -57,6 +57,14 @@ pub async fn copy(
                 .collect(),
             rules: source.rules.clone(),
             floor: source.floor.clone(),
+            fees: p.fees.of_fair(from).map(|f| {
+                let mut rules = f.current().clone();
+                // A fixed due date belongs to its edition; the copy counts days instead.
+                if matches!(rules.due, hoicho_events::PaymentDue::On { .. }) {
+                    rules.due = hoicho_events::PaymentDue::default();
+                }
+                Box::new((rules, f.account.clone()))
+            }),
         }
     };
     run(state, ctx, fair_id, None, &command).await

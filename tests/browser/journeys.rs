@@ -185,8 +185,21 @@ async fn a_day_typed_again_is_corrected_not_doubled_on_a_phone() {
     type_into(&client, "amount", "4 triệu").await;
     click(&client, "input[name=mode][value=total]").await;
     click(&client, "#record").await;
+    // The page before the answer had a flash of its own: wait for the new page's total.
+    let mut total = String::new();
+    for _ in 0..50 {
+        let now = js(
+            &client,
+            "const t = document.getElementById('total'); return t ? t.textContent : ''",
+        )
+        .await;
+        total = now.as_str().unwrap_or_default().trim().to_owned();
+        if total != "3.500.000 ₫" && !total.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     client.wait().for_element(Locator::Id("flash")).await.unwrap();
-    let total = client.find(Locator::Id("total")).await.unwrap().text().await.unwrap();
     assert_eq!(total, "4.000.000 ₫", "corrected, not 7.500.000 ₫");
     let entries = client
         .find(Locator::Css(".entries"))

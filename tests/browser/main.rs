@@ -6,6 +6,7 @@
 mod support;
 
 mod editor;
+mod fees;
 mod journeys;
 
 use std::os::unix::process::CommandExt;
