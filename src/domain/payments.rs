@@ -98,7 +98,14 @@ pub struct NewPayment {
 #[derive(Debug, Clone)]
 pub enum PaymentsCommand {
     Record(NewPayment),
-    Void { payment_id: Uuid, reason: String },
+    Void {
+        payment_id: Uuid,
+        reason: String,
+    },
+    /// Many payments at once (a bank statement confirmed), each for its own registration: the
+    /// ones that can be recorded are, in order, with consecutive receipts; one already recorded
+    /// (its id or its bank reference) or refused is left out.
+    RecordAll(Vec<(Situation, NewPayment)>),
 }
 
 pub fn decide(
@@ -107,6 +114,22 @@ pub fn decide(
     command: &PaymentsCommand,
 ) -> Result<Vec<Event>, DomainError> {
     match command {
+        PaymentsCommand::RecordAll(payments) => {
+            let mut next = state.clone();
+            let mut events = Vec::new();
+            for (situation, payment) in payments {
+                if next.payments.contains_key(&payment.payment_id) {
+                    continue;
+                }
+                if let Ok(recorded) = decide(&next, situation, &PaymentsCommand::Record(payment.clone())) {
+                    for event in recorded {
+                        next.apply(&event);
+                        events.push(event);
+                    }
+                }
+            }
+            Ok(events)
+        }
         PaymentsCommand::Record(p) => {
             if let Some(existing) = state.payments.get(&p.payment_id) {
                 let same = existing.recorded.amount_vnd == p.amount_vnd

@@ -168,6 +168,29 @@ pub(super) fn text(key: &str) -> Option<(&'static str, &'static str)> {
         "fees.receipt.in_words" => ("Viết bằng chữ", "In words"),
         "fees.receipt.reason" => ("Phí gian hàng {booths} — {fair}", "Booth fee {booths} — {fair}"),
         "fees.receipt.refund_reason" => ("Hoàn trả phí gian hàng {booths} — {fair}", "Refund of the booth fee {booths} — {fair}"),
+        "bank.title" => ("Nhập sao kê ngân hàng", "Import a bank statement"),
+        "bank.open" => ("Nhập sao kê ngân hàng", "Import a bank statement"),
+        "bank.hint" => (
+            "Tệp sao kê tải từ ngân hàng điện tử (CSV hoặc Excel), có các cột ngày giao dịch, số tiền ghi có, nội dung và số tham chiếu. Chỉ các khoản ghi có được đọc; nhập lại cùng một sao kê không ghi thêm gì.",
+            "The statement exported from internet banking (CSV or Excel), with columns for the date, the credit, the description and the reference. Only credits are read; importing the same statement again records nothing new.",
+        ),
+        "bank.by_code" => ("Khớp theo mã nộp tiền", "Matched by payment code"),
+        "bank.by_amount" => ("Chỉ khớp số tiền: đánh dấu để xác nhận", "Amount only: tick to confirm"),
+        "bank.unmatched" => ("Không khớp", "Not matched"),
+        "bank.recorded_already" => ("Đã ghi nhận", "Recorded already"),
+        "bank.problems" => ("Các dòng không đọc được:", "Lines that cannot be read:"),
+        "bank.confirm" => ("Ghi nhận các khoản đã khớp", "Record the matched payments"),
+        "bank.confirm_hint" => (
+            "Khoản khớp theo mã được ghi nhận; khoản chỉ khớp số tiền chỉ được ghi khi bạn đánh dấu. Mỗi khoản có phiếu thu riêng.",
+            "Payments matched by code are recorded; those matched by amount only when ticked. Each gets its own receipt.",
+        ),
+        "bank.recorded" => ("Đã ghi nhận {n} khoản nộp từ sao kê.", "{n} payment(s) recorded from the statement."),
+        "bank.left_out" => (
+            "Trong {n} khoản được chọn, các khoản còn lại đã được ghi nhận trước đó hoặc không còn ghi được (hồ sơ không còn gian).",
+            "Of the {n} chosen, the others were recorded before or can no longer be (the application holds no booth).",
+        ),
+        "bank.empty" => ("Vui lòng chọn tệp sao kê hoặc dán nội dung", "Please choose the statement file or paste it"),
+        "bank.unreadable" => ("Không đọc được tệp", "The file cannot be read"),
         _ => return None,
     })
 }

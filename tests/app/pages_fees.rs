@@ -224,3 +224,111 @@ async fn organizers_set_fees_and_record_payments_and_exhibitors_see_their_statem
         303
     );
 }
+
+#[tokio::test]
+async fn a_bank_statement_is_matched_confirmed_and_counts_once() {
+    let app = spawn().await;
+    crate::support::fair_on_days(&app, "ht2026", 20, 24).await;
+    let cookie = app.organizer_cookie().await;
+    let put = app
+        .client
+        .put(app.url("/api/v1/fairs/ht2026/fees"))
+        .bearer_auth(&app.token)
+        .json(&json!({"subsidies": [{"name": "Hỗ trợ chung", "rate_percent": 50}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.status().as_u16(), 200);
+    let mut plain = application_body();
+    plain["products"][0]["stars"] = Value::Null;
+    plain["products"][0]["certificate_no"] = Value::Null;
+    plain["products"][0]["certificate_expires"] = Value::Null;
+    let mut first = plain.clone();
+    first["organization"] = json!("HTX Thạch Hà");
+    let (a, _) = crate::support::exhibitor(&app, "ht2026", first, Some("A01")).await;
+    let mut second = plain.clone();
+    second["organization"] = json!("Hộ kinh doanh Lê Văn Cường");
+    let (b, _) = crate::support::exhibitor(&app, "ht2026", second, Some("A02")).await;
+    let (_, s) = crate::support::json(
+        app.get_as_organizer(&format!("/api/v1/registrations/{a}/statement"))
+            .await,
+    )
+    .await;
+    let code = s["payment_code"].as_str().unwrap().to_owned();
+    // The bank cut the code in two; the other producer wrote no code, only the right amount.
+    let spaced = format!("{} {}", &code[..4], &code[4..]);
+    let day = (crate::support::fair_today() - chrono::Duration::days(1))
+        .format("%d/%m/%Y")
+        .to_string();
+    let csv = format!(
+        "NGAN HANG NONG NGHIEP VA PHAT TRIEN NONG THON VIET NAM\n\
+         Sao ke tai khoan;3700205012345\n\
+         \n\
+         STT;Ngày giao dịch;Số tham chiếu;Số tiền ghi nợ;Số tiền ghi có;Số dư;Nội dung\n\
+         1;{day} 09:15:02;FT26337100001;;2.250.000;12.250.000;MBVCB.123 {spaced} HTX THACH HA CHUYEN TIEN\n\
+         2;{day} 10:01:44;FT26337100002;;2.000.000;14.250.000;Le Van Cuong nop phi gian hang\n\
+         3;{day};FT26337100003;;999.000;15.249.000;Chuyen tien\n\
+         4;{day} 12:00:00;FT26337100004;500.000;;14.749.000;Phi dich vu\n\
+         5;ngay mai;FT26337100005;;1.000.000;15.749.000;HC loi\n"
+    );
+    let preview = app
+        .post_form(
+            "/organizer/fairs/ht2026/payments/import",
+            &cookie,
+            &[("action", "preview"), ("csv", &csv)],
+        )
+        .await;
+    assert_eq!(preview.status().as_u16(), 200);
+    let html = preview.text().await.unwrap();
+    assert!(
+        html.contains("Khớp theo mã nộp tiền: 1")
+            && html.contains("Chỉ khớp số tiền: đánh dấu để xác nhận: 1")
+            && html.contains("Không khớp: 1")
+            && html.contains("Dòng 9: ngày không đọc được")
+            && html.contains("name=\"tick\" value=\"6\""),
+        "{html}"
+    );
+    // Confirmed with the amount-only line ticked, twice: recorded once.
+    for expected in ["recorded=2", "recorded=0"] {
+        let done = app
+            .post_form(
+                "/organizer/fairs/ht2026/payments/import",
+                &cookie,
+                &[("action", "confirm"), ("csv", &csv), ("tick", "6")],
+            )
+            .await;
+        assert_eq!(done.status().as_u16(), 303);
+        let location = done.headers()["location"].to_str().unwrap().to_owned();
+        assert!(location.contains(expected), "{location}");
+    }
+    for (id, paid) in [(&a, 2_250_000), (&b, 2_000_000)] {
+        let (_, s) = crate::support::json(
+            app.get_as_organizer(&format!("/api/v1/registrations/{id}/statement"))
+                .await,
+        )
+        .await;
+        assert_eq!(s["paid_vnd"], paid, "{s}");
+        assert_eq!(s["payments"][0]["method"], "transfer");
+    }
+    let again = app
+        .post_form(
+            "/organizer/fairs/ht2026/payments/import",
+            &cookie,
+            &[("action", "preview"), ("csv", &csv)],
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(again.contains("Đã ghi nhận: 2"), "{again}");
+    // A file that is not a statement: said so, nothing written.
+    let bad = app
+        .post_form(
+            "/organizer/fairs/ht2026/payments/import",
+            &cookie,
+            &[("action", "preview"), ("csv", "a,b,c\n1,2,3\n")],
+        )
+        .await;
+    assert_eq!(bad.status().as_u16(), 422);
+    assert!(bad.text().await.unwrap().contains("Không nhận ra bố cục sao kê"));
+}

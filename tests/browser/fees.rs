@@ -113,6 +113,93 @@ async fn an_exhibitor_sees_the_qr_to_pay_and_an_organizer_records_the_payment() 
         .unwrap();
     assert_eq!(words, "Hai triệu hai trăm năm mươi nghìn đồng");
 
+    // A second producer pays by transfer; the organizer imports the bank's statement file.
+    let mut body = crate::support::application_body();
+    body["organization"] = json!("Hộ kinh doanh Lê Văn Cường");
+    body["products"][0]["stars"] = serde_json::Value::Null;
+    body["products"][0]["certificate_no"] = serde_json::Value::Null;
+    body["products"][0]["certificate_expires"] = serde_json::Value::Null;
+    let (second, _) = crate::support::exhibitor(&app, "ht2026", body, Some("A02")).await;
+    let (_, statement) = crate::support::json(
+        app.get_as_organizer(&format!("/api/v1/registrations/{second}/statement"))
+            .await,
+    )
+    .await;
+    let code = statement["payment_code"].as_str().unwrap();
+    let day = crate::support::fair_today().format("%d/%m/%Y");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("sao-ke.csv");
+    std::fs::write(
+        &file,
+        format!(
+            "Ngày giao dịch,Số tham chiếu,Số tiền ghi có,Nội dung\n{day},FT26335777,\"2,000,000.00\",{code} LE VAN CUONG\n"
+        ),
+    )
+    .unwrap();
+    client
+        .goto(&app.url("/organizer/fairs/ht2026/payments/import?lang=vi"))
+        .await
+        .unwrap();
+    client
+        .find(Locator::Id("list-file"))
+        .await
+        .unwrap()
+        .send_keys(file.to_str().unwrap())
+        .await
+        .unwrap();
+    // The page reads the file into the form.
+    let mut pasted = String::new();
+    for _ in 0..50 {
+        pasted = js(&client, "return document.getElementById('csv').value")
+            .await
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        if !pasted.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(pasted.contains("FT26335777"), "{pasted}");
+    client
+        .find(Locator::Id("preview-import"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let summary = client
+        .wait()
+        .for_element(Locator::Id("import-summary"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(summary.contains("Khớp theo mã nộp tiền: 1"), "{summary}");
+    client
+        .find(Locator::Id("confirm-import"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let done = client
+        .wait()
+        .for_element(Locator::Id("import-done"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(done.contains("Đã ghi nhận 1 khoản"), "{done}");
+    let (_, statement) = crate::support::json(
+        app.get_as_organizer(&format!("/api/v1/registrations/{second}/statement"))
+            .await,
+    )
+    .await;
+    assert_eq!(statement["standing"], "paid");
+
     fits_phone_and_laptop(
         &client,
         &app,
@@ -121,6 +208,7 @@ async fn an_exhibitor_sees_the_qr_to_pay_and_an_organizer_records_the_payment() 
             &format!("/r/{token}/receipts/1"),
             "/organizer/fairs/ht2026/fees",
             "/organizer/fairs/ht2026/payments",
+            "/organizer/fairs/ht2026/payments/import",
             &detail,
             "/organizer/fairs/ht2026/receipts/1",
         ],

@@ -4,6 +4,7 @@
 //! exhibitor's private page shows.
 
 pub mod api;
+pub mod bank;
 pub mod input;
 pub mod payments;
 pub mod receipt;
@@ -34,6 +35,7 @@ pub fn api_routes(cfg: &mut ServiceConfig) {
 
 pub fn page_routes(cfg: &mut ServiceConfig) {
     settings::routes(cfg);
+    bank::routes(cfg);
     payments::routes(cfg);
     receipt::routes(cfg);
 }

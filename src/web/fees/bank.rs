@@ -1,0 +1,650 @@
+//! A bank statement imported (`/organizer/fairs/{fair}/payments/import`): the organizer
+//! uploads the internet-banking export (CSV or XLSX), sees every credit line matched by its
+//! payment code, matched by amount only (ticked by hand), unmatched, or recorded already, and
+//! confirms; the matched lines become payments in one append, each keyed by the bank's
+//! transaction reference, so importing the same statement again records nothing new.
+
+use std::collections::{BTreeSet, HashMap};
+
+use actix_web::http::StatusCode;
+use actix_web::web::{self, Data, Form, Path};
+use actix_web::{HttpRequest, HttpResponse};
+use askama::Template;
+use chrono::{NaiveDate, Utc};
+use hoicho_events::{FairId, PaymentKind, PaymentMethod, RegistrationId};
+use hoicho_projections::{fold, FairFees, Projections};
+use sha2::{Digest, Sha256};
+
+use crate::app::AppState;
+use crate::domain::payments::{NewPayment, PaymentsCommand};
+use crate::i18n::{date_vn, money_vnd, Lang};
+use crate::service::{self, CommandContext};
+use crate::web::kit::extract::organizer_of;
+use crate::web::kit::page::{
+    csrf_ok, csrf_token, not_found_page, query_value, render_form, see_other, to_login, Frame,
+};
+
+/// The largest statement a form may carry: some 40,000 lines, as CSV or as a workbook.
+const IMPORT_LIMIT: usize = 8 * 1024 * 1024;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/organizer/fairs/{fair}/payments/import")
+            .app_data(web::FormConfig::default().limit(IMPORT_LIMIT))
+            .route(web::get().to(form))
+            .route(web::post().to(submit)),
+    );
+}
+
+/// The columns a statement has, by the words banks head them with (compared without case or
+/// diacritics; the most specific name wins).
+const COLUMNS: &[(Column, &[&str])] = &[
+    (
+        Column::Date,
+        &[
+            "ngay giao dich",
+            "ngay gd",
+            "ngay hieu luc",
+            "ngay hach toan",
+            "ngay",
+            "date",
+            "transaction date",
+        ],
+    ),
+    (
+        Column::Credit,
+        &[
+            "so tien ghi co",
+            "ghi co",
+            "phat sinh co",
+            "so tien co",
+            "co",
+            "credit",
+            "so tien",
+            "amount",
+        ],
+    ),
+    (
+        Column::Debit,
+        &["so tien ghi no", "ghi no", "phat sinh no", "no", "debit"],
+    ),
+    (
+        Column::Description,
+        &[
+            "noi dung",
+            "dien giai",
+            "mo ta",
+            "noi dung giao dich",
+            "description",
+            "details",
+        ],
+    ),
+    (
+        Column::Reference,
+        &[
+            "so tham chieu",
+            "ma giao dich",
+            "so giao dich",
+            "so but toan",
+            "ma gd",
+            "so ct",
+            "reference",
+            "transaction id",
+        ],
+    ),
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Column {
+    Date,
+    Credit,
+    Debit,
+    Description,
+    Reference,
+}
+
+fn column_of(header: &str) -> Option<Column> {
+    let header = fold(header).trim().replace(['(', ')', ':'], " ");
+    let header = header.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut best: Option<(Column, usize)> = None;
+    for (column, names) in COLUMNS {
+        for name in *names {
+            let hit = header == *name || header.starts_with(&format!("{name} "));
+            if hit && best.is_none_or(|(_, len)| name.len() > len) {
+                best = Some((*column, name.len()));
+            }
+        }
+    }
+    best.map(|(c, _)| c)
+}
+
+/// An amount as banks write it: "1.500.000", "1,500,000.00", "1 500 000 VND", "+1500000".
+pub fn bank_amount(text: &str) -> Option<i64> {
+    let t: String = text
+        .trim()
+        .trim_end_matches("VND")
+        .trim_end_matches("VNĐ")
+        .trim_end_matches('đ')
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '+')
+        .collect();
+    if t.is_empty() {
+        return None;
+    }
+    // Decimals of đồng (",00" or ".00") are dropped; what is left are thousands separators.
+    let t = match t.rfind(['.', ',']) {
+        Some(i) if t.len() - i <= 3 && t.len() - i >= 2 && t[i + 1..].bytes().all(|b| b == b'0') => &t[..i],
+        _ => &t[..],
+    };
+    let digits: String = t.chars().filter(|c| *c != '.' && *c != ',').collect();
+    digits.parse::<i64>().ok()
+}
+
+/// A day as banks write it: 21/01/2022, 21/01/2022 10:15:03, 2022-01-21, an Excel day number.
+pub fn bank_date(text: &str) -> Option<NaiveDate> {
+    let t = text.trim();
+    let first = t.split_whitespace().next().unwrap_or(t);
+    if let Ok(serial) = first.parse::<f64>() {
+        if (20_000.0..80_000.0).contains(&serial) {
+            let base = NaiveDate::from_ymd_opt(1899, 12, 30)?;
+            return base.checked_add_signed(chrono::Duration::days(serial as i64));
+        }
+    }
+    ["%d/%m/%Y", "%d-%m-%Y", "%Y-%m-%d", "%d/%m/%y"]
+        .iter()
+        .find_map(|f| NaiveDate::parse_from_str(first, f).ok())
+}
+
+/// What became of one line.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Match {
+    /// Its description names a statement's payment code.
+    Code(RegistrationId),
+    /// No code, but exactly one statement is waiting for this amount: to confirm by hand.
+    Amount(RegistrationId),
+    Unmatched,
+    /// Its bank reference is recorded already.
+    Recorded,
+}
+
+/// One credit line of the statement.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Line {
+    /// The file's line number (its first line is 1).
+    pub line: usize,
+    pub date: NaiveDate,
+    pub amount_vnd: i64,
+    pub description: String,
+    pub reference: String,
+    pub matched: Match,
+}
+
+/// The statement read: its credit lines and the lines it could not read, by number.
+#[derive(Debug, Default)]
+pub struct Statement {
+    pub lines: Vec<Line>,
+    pub problems: Vec<(usize, String)>,
+}
+
+/// The payment codes named in `description`, however the bank spaced or cut it.
+fn codes_in(description: &str, fees: &FairFees) -> Option<RegistrationId> {
+    let squeezed: String = fold(description)
+        .to_uppercase()
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect();
+    let bytes = squeezed.as_bytes();
+    (0..bytes.len().saturating_sub(7)).find_map(|i| {
+        if &bytes[i..i + 2] != b"HC" {
+            return None;
+        }
+        fees.by_code(&squeezed[i..i + 8]).map(|s| s.registration_id)
+    })
+}
+
+/// Reads `csv_text` (the export, or a workbook's first sheet as CSV): finds the header line
+/// (banks put the account's details above it), then every credit line.
+pub fn read(csv_text: &str, fees: &FairFees, today: NaiveDate, lang: Lang) -> Result<Statement, String> {
+    let text = csv_text.trim_start_matches('\u{feff}');
+    // The separator the first lines use most (the account's details above the header may use
+    // none).
+    let head: Vec<&str> = text.lines().take(30).collect();
+    let delimiter = [b',', b'\t', b';']
+        .into_iter()
+        .max_by_key(|d| head.iter().map(|l| l.bytes().filter(|b| b == d).count()).sum::<usize>())
+        .unwrap_or(b',');
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(text.as_bytes());
+    let mut columns: Option<HashMap<&'static str, usize>> = None;
+    let mut out = Statement::default();
+    // Amounts waiting: the statements each outstanding amount could be.
+    let mut by_amount: HashMap<i64, Vec<RegistrationId>> = HashMap::new();
+    for s in fees.statements.values() {
+        if s.outstanding_vnd() > 0 {
+            by_amount
+                .entry(s.outstanding_vnd())
+                .or_default()
+                .push(s.registration_id);
+        }
+    }
+    let mut seen = BTreeSet::new();
+    for record in reader.records() {
+        let record = match record {
+            Ok(r) => r,
+            Err(err) => {
+                let line = err.position().map_or(0, |p| p.line() as usize);
+                out.problems.push((line, err.to_string()));
+                continue;
+            }
+        };
+        // The file's own line number: the reader skips blank lines.
+        let line = record.position().map_or(0, |p| p.line() as usize);
+        let Some(cols) = &columns else {
+            let mut found = HashMap::new();
+            for (j, cell) in record.iter().enumerate() {
+                let key = match column_of(cell) {
+                    Some(Column::Date) => "date",
+                    Some(Column::Credit) => "credit",
+                    Some(Column::Debit) => "debit",
+                    Some(Column::Description) => "description",
+                    Some(Column::Reference) => "reference",
+                    None => continue,
+                };
+                found.entry(key).or_insert(j);
+            }
+            if ["date", "credit", "description"].iter().all(|k| found.contains_key(k)) {
+                columns = Some(found);
+            }
+            continue;
+        };
+        let cell = |k: &str| cols.get(k).and_then(|&j| record.get(j)).unwrap_or("").trim();
+        if record.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        let credit = cell("credit");
+        let Some(amount) = bank_amount(credit) else {
+            // A debit line, or a total: only credits are payments.
+            if credit.is_empty() || bank_amount(cell("debit")).is_some() {
+                continue;
+            }
+            out.problems
+                .push((line, say(lang, "số tiền không đọc được", "the amount cannot be read")));
+            continue;
+        };
+        if amount <= 0 {
+            continue;
+        }
+        let Some(date) = bank_date(cell("date")) else {
+            out.problems.push((
+                line,
+                say(lang, "ngày không đọc được", "the date cannot be read") + &format!(": {:?}", cell("date")),
+            ));
+            continue;
+        };
+        if date > today {
+            out.problems.push((
+                line,
+                say(lang, "ngày giao dịch chưa đến", "the date is in the future") + &format!(": {}", date_vn(date)),
+            ));
+            continue;
+        }
+        let description = cell("description").to_owned();
+        let reference = match cell("reference") {
+            "" => {
+                // No reference: the line's own content keys it.
+                let digest = Sha256::new()
+                    .chain_update(date.to_string())
+                    .chain_update([0])
+                    .chain_update(amount.to_string())
+                    .chain_update([0])
+                    .chain_update(&description)
+                    .finalize();
+                format!("L{}", &hex::encode(digest)[..15])
+            }
+            r => r
+                .chars()
+                .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+                .take(64)
+                .collect(),
+        };
+        if !seen.insert(reference.clone()) {
+            out.problems.push((
+                line,
+                say(
+                    lang,
+                    "mã giao dịch lặp lại trong tệp",
+                    "the reference appears twice in the file",
+                ) + &format!(": {reference}"),
+            ));
+            continue;
+        }
+        let matched = if fees.bank_references.contains(&reference) {
+            Match::Recorded
+        } else if let Some(id) = codes_in(&description, fees) {
+            Match::Code(id)
+        } else {
+            match by_amount.get(&amount).map(Vec::as_slice) {
+                Some([only]) => Match::Amount(*only),
+                _ => Match::Unmatched,
+            }
+        };
+        out.lines.push(Line {
+            line,
+            date,
+            amount_vnd: amount,
+            description,
+            reference,
+            matched,
+        });
+    }
+    if columns.is_none() {
+        return Err(say(
+            lang,
+            "Không nhận ra bố cục sao kê: cần các cột ngày giao dịch, số tiền ghi có và nội dung.",
+            "The statement's layout is not recognised: it needs columns for the date, the credit and the description.",
+        ));
+    }
+    Ok(out)
+}
+
+fn say(lang: Lang, vi: &str, en: &str) -> String {
+    match lang {
+        Lang::Vi => vi.to_owned(),
+        Lang::En => en.to_owned(),
+    }
+}
+
+/// The payments confirming `lines` records: those matched by code, and those matched by amount
+/// whose line is in `ticked`. Each payment's id comes from the fair and the bank reference.
+pub fn payments(
+    p: &Projections,
+    fair: &FairId,
+    lines: &[Line],
+    ticked: &BTreeSet<usize>,
+) -> Vec<(crate::domain::payments::Situation, NewPayment)> {
+    let now = Utc::now();
+    lines
+        .iter()
+        .filter_map(|l| {
+            let id = match l.matched {
+                Match::Code(id) => id,
+                Match::Amount(id) if ticked.contains(&l.line) => id,
+                _ => return None,
+            };
+            let situation = service::payments::situation(p, fair, &id, now).ok()?;
+            let digest = Sha256::new()
+                .chain_update(fair.as_str())
+                .chain_update([0])
+                .chain_update(&l.reference)
+                .finalize();
+            let mut bytes = [0u8; 16];
+            bytes.copy_from_slice(&digest[..16]);
+            Some((
+                situation,
+                NewPayment {
+                    payment_id: uuid::Builder::from_custom_bytes(bytes).into_uuid(),
+                    kind: PaymentKind::Payment,
+                    method: PaymentMethod::Transfer,
+                    amount_vnd: l.amount_vnd,
+                    paid_on: l.date,
+                    bank_reference: Some(l.reference.clone()),
+                    payer: String::new(),
+                    note: Some(
+                        l.description
+                            .chars()
+                            .take(crate::domain::payments::NOTE_MAX_CHARS)
+                            .collect(),
+                    ),
+                    confirmed: true,
+                },
+            ))
+        })
+        .collect()
+}
+
+struct RowView {
+    line: usize,
+    date: String,
+    amount: String,
+    description: String,
+    reference: String,
+    class: &'static str,
+    word: String,
+    organization: String,
+    /// Matched by amount only: the box to tick.
+    tick: bool,
+}
+
+#[derive(Template)]
+#[template(path = "payments_import.html")]
+struct ImportPage {
+    lang: Lang,
+    signed_in: bool,
+    switch_url: String,
+    fair_id: String,
+    fair_name: String,
+    csrf: String,
+    csv: String,
+    rows: Vec<RowView>,
+    problems: Vec<(usize, String)>,
+    counts: [usize; 4],
+    message: Option<String>,
+    done: Option<String>,
+}
+
+fn page(req: &HttpRequest, fair: &FairId, name: &str) -> ImportPage {
+    let Frame {
+        lang,
+        signed_in,
+        switch_url,
+    } = Frame::of(req);
+    ImportPage {
+        lang,
+        signed_in,
+        switch_url,
+        fair_id: fair.to_string(),
+        fair_name: name.to_owned(),
+        csrf: csrf_token(req),
+        csv: String::new(),
+        rows: Vec::new(),
+        problems: Vec::new(),
+        counts: [0; 4],
+        message: None,
+        done: None,
+    }
+}
+
+async fn form(state: Data<AppState>, req: HttpRequest, fair: Path<String>) -> HttpResponse {
+    if organizer_of(&req).is_none() {
+        return to_login(&req);
+    }
+    let Some(name) = state.read().fairs.get(&fair).map(|f| f.details.name.clone()) else {
+        return not_found_page(&req, "fair.not_found");
+    };
+    let mut page = page(&req, &FairId::new_unchecked(fair.as_str()), &name);
+    page.done = query_value(&req, "recorded").map(|n| {
+        let of = query_value(&req, "of").unwrap_or_else(|| n.clone());
+        let mut done = page.lang.t("bank.recorded").replace("{n}", &n);
+        if of != n {
+            done.push(' ');
+            done.push_str(&page.lang.t("bank.left_out").replace("{n}", &of));
+        }
+        done
+    });
+    render_form(StatusCode::OK, page.lang, &page, &page.csrf.clone())
+}
+
+async fn submit(
+    state: Data<AppState>,
+    req: HttpRequest,
+    fair: Path<String>,
+    form: Form<Vec<(String, String)>>,
+) -> HttpResponse {
+    let Some(who) = organizer_of(&req) else {
+        return to_login(&req);
+    };
+    let lang = Lang::of(&req);
+    let form = form.into_inner();
+    let get = |k: &str| {
+        form.iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let fair_id = FairId::new_unchecked(fair.as_str());
+    let Some(name) = state.read().fairs.get(&fair).map(|f| f.details.name.clone()) else {
+        return not_found_page(&req, "fair.not_found");
+    };
+    let mut page = page(&req, &fair_id, &name);
+    if !csrf_ok(&req, &get("csrf")) {
+        page.message = Some(lang.t("login.expired").to_owned());
+        return render_form(StatusCode::FORBIDDEN, lang, &page, &page.csrf.clone());
+    }
+    let workbook = get("xlsx");
+    let csv_text = if workbook.trim().is_empty() {
+        Ok(get("csv"))
+    } else {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD
+            .decode(workbook.trim())
+            .map_err(|e| e.to_string())
+            .and_then(|bytes| crate::spreadsheet::xlsx_to_csv(&bytes))
+    };
+    let csv_text = match csv_text {
+        Ok(t) if !t.trim().is_empty() => t,
+        Ok(_) => {
+            page.message = Some(lang.t("bank.empty").to_owned());
+            return render_form(StatusCode::UNPROCESSABLE_ENTITY, lang, &page, &page.csrf.clone());
+        }
+        Err(err) => {
+            page.message = Some(format!("{}: {err}", lang.t("bank.unreadable")));
+            return render_form(StatusCode::UNPROCESSABLE_ENTITY, lang, &page, &page.csrf.clone());
+        }
+    };
+    let read = {
+        let p = state.read();
+        let empty = FairFees::default();
+        let fees = p.fees.of_fair(&fair_id).unwrap_or(&empty);
+        let today = p
+            .fairs
+            .by_id
+            .get(&fair_id)
+            .map_or(Utc::now().date_naive(), |f| f.today(Utc::now()));
+        read(&csv_text, fees, today, lang)
+    };
+    let statement = match read {
+        Ok(s) => s,
+        Err(message) => {
+            page.message = Some(message);
+            page.csv = csv_text;
+            return render_form(StatusCode::UNPROCESSABLE_ENTITY, lang, &page, &page.csrf.clone());
+        }
+    };
+    if get("action") == "confirm" {
+        let ticked: BTreeSet<usize> = form
+            .iter()
+            .filter(|(k, _)| k == "tick")
+            .filter_map(|(_, v)| v.parse().ok())
+            .collect();
+        let batch = payments(&state.read(), &fair_id, &statement.lines, &ticked);
+        let asked = batch.len();
+        let ctx = CommandContext::new(who.actor(), Utc::now());
+        let command = PaymentsCommand::RecordAll(batch);
+        let situation = crate::domain::payments::Situation {
+            fair_id: fair_id.clone(),
+            registration_id: RegistrationId(uuid::Uuid::nil()),
+            holds_booths: false,
+            outstanding_vnd: 0,
+            net_paid_vnd: 0,
+            today: Utc::now().date_naive(),
+        };
+        return match service::payments::run(&state, &ctx, &fair_id, &situation, &command).await {
+            Ok(written) => see_other(format!(
+                "/organizer/fairs/{fair}/payments/import?recorded={}&of={asked}&lang={}",
+                written.events.len(),
+                lang.code()
+            )),
+            Err(err) => {
+                page.message = Some(crate::web::kit::error::ApiError::from(err).body.message);
+                render_form(StatusCode::SERVICE_UNAVAILABLE, lang, &page, &page.csrf.clone())
+            }
+        };
+    }
+    let p = state.read();
+    let org = |id: &RegistrationId| {
+        p.registrations
+            .get(id)
+            .map(|r| r.application.organization.clone())
+            .unwrap_or_default()
+    };
+    for l in &statement.lines {
+        let (class, key, organization, tick) = match &l.matched {
+            Match::Code(id) => ("paid", "bank.by_code", org(id), false),
+            Match::Amount(id) => ("part_paid", "bank.by_amount", org(id), true),
+            Match::Unmatched => ("overdue", "bank.unmatched", String::new(), false),
+            Match::Recorded => ("none", "bank.recorded_already", String::new(), false),
+        };
+        let index = [
+            "bank.by_code",
+            "bank.by_amount",
+            "bank.unmatched",
+            "bank.recorded_already",
+        ]
+        .iter()
+        .position(|k| *k == key)
+        .unwrap_or(0);
+        page.counts[index] += 1;
+        page.rows.push(RowView {
+            line: l.line,
+            date: date_vn(l.date),
+            amount: money_vnd(l.amount_vnd),
+            description: l.description.clone(),
+            reference: l.reference.clone(),
+            class,
+            word: lang.t(key).to_owned(),
+            organization,
+            tick,
+        });
+    }
+    drop(p);
+    page.problems = statement.problems;
+    page.csv = csv_text;
+    render_form(StatusCode::OK, lang, &page, &page.csrf.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_and_dates_read_as_banks_write_them() {
+        for (text, amount) in [
+            ("1.500.000", 1_500_000),
+            ("1,500,000.00", 1_500_000),
+            ("1 500 000 VND", 1_500_000),
+            ("+2250000", 2_250_000),
+            ("2.250.000,00", 2_250_000),
+            ("750000", 750_000),
+        ] {
+            assert_eq!(bank_amount(text), Some(amount), "{text}");
+        }
+        assert_eq!(bank_amount("abc"), None);
+        let day = NaiveDate::from_ymd_opt(2022, 1, 21);
+        for text in ["21/01/2022", "21/01/2022 10:15:03", "2022-01-21", "44582"] {
+            assert_eq!(bank_date(text), day, "{text}");
+        }
+    }
+
+    #[test]
+    fn headers_are_read_by_their_words() {
+        assert_eq!(column_of("Ngày giao dịch"), Some(Column::Date));
+        assert_eq!(column_of("Số tiền ghi có (VND)"), Some(Column::Credit));
+        assert_eq!(column_of("Số tiền ghi nợ"), Some(Column::Debit));
+        assert_eq!(column_of("Nội dung chi tiết"), Some(Column::Description));
+        assert_eq!(column_of("Số tham chiếu"), Some(Column::Reference));
+        assert_eq!(column_of("Số dư"), None);
+    }
+}
