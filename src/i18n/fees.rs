@@ -3,6 +3,8 @@
 /// `(Vietnamese, English)` for `key`, if it is one of these.
 pub(super) fn text(key: &str) -> Option<(&'static str, &'static str)> {
     Some(match key {
+        "fees.settlement" => ("Bảng quyết toán hỗ trợ (Excel)", "Support settlement (Excel)"),
+        "fees.accounts" => ("Phí gian hàng và hỗ trợ", "Booth fees and support"),
         "fees.organization" => ("Chủ thể", "Exhibitor"),
         "fees.title" => ("Phí gian hàng và hỗ trợ", "Booth fees and support"),
         "fees.payments" => ("Thu phí gian hàng", "Booth fee payments"),

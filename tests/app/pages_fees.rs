@@ -3,6 +3,7 @@
 //! the VietQR code on its private page and downloads its receipt.
 
 use crate::support::{application_body, spawn, CSRF};
+use calamine::{Data, Reader};
 use serde_json::{json, Value};
 
 #[tokio::test]
@@ -215,6 +216,48 @@ async fn organizers_set_fees_and_record_payments_and_exhibitors_see_their_statem
             .as_u16(),
         404
     );
+    // The settlement workbook, read back by calamine: the supported producer, its support,
+    // its receipts, and the totals.
+    let bytes = app
+        .get_page("/organizer/fairs/ht2026/payments.xlsx", &cookie)
+        .await
+        .bytes()
+        .await
+        .unwrap();
+    let mut book = calamine::Xlsx::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    assert_eq!(book.sheet_names(), ["Quyết toán hỗ trợ", "Thu phí"]);
+    let rows: Vec<Vec<Data>> = book
+        .worksheet_range("Quyết toán hỗ trợ")
+        .unwrap()
+        .rows()
+        .map(|r| r.to_vec())
+        .collect();
+    assert_eq!(rows.len(), 3, "the header, one supported producer, the totals");
+    assert_eq!(rows[1][1], Data::String("Hộ kinh doanh Trần Thị Bình".into()));
+    assert_eq!(rows[1][6], Data::String("A01".into()));
+    assert_eq!(rows[1][8], Data::Float(4_500_000.0), "the price");
+    assert_eq!(rows[1][9], Data::Float(1_500_000.0), "the support");
+    assert_eq!(rows[1][10], Data::String("Hỗ trợ hộ kinh doanh".into()));
+    assert_eq!(rows[1][12], Data::Float(1_500_000.0), "paid");
+    assert_eq!(rows[1][13], Data::String("0001".into()));
+    assert_eq!(rows[2][1], Data::String("Tổng cộng".into()));
+    assert_eq!(rows[2][9], Data::Float(1_500_000.0));
+    let (_, api) = crate::support::json(app.get_as_organizer("/api/v1/fairs/ht2026/statements").await).await;
+    assert_eq!(
+        api["totals"]["subsidy_vnd"], 1_500_000,
+        "the workbook agrees with the API"
+    );
+    let revenue = app
+        .get_page("/organizer/fairs/ht2026/revenue", &cookie)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        revenue.contains("id=\"revenue-fees\"") && revenue.contains("payments.xlsx"),
+        "{revenue}"
+    );
+
     // Not signed in: the organizers' pages send to the sign-in.
     assert_eq!(
         app.get_page("/organizer/fairs/ht2026/payments", &visitor)

@@ -9,6 +9,7 @@ pub mod input;
 pub mod payments;
 pub mod receipt;
 pub mod settings;
+pub mod settlement;
 
 use actix_web::web::{self, ServiceConfig};
 use base64::Engine;
@@ -38,6 +39,10 @@ pub fn page_routes(cfg: &mut ServiceConfig) {
     bank::routes(cfg);
     payments::routes(cfg);
     receipt::routes(cfg);
+    cfg.route(
+        "/organizer/fairs/{fair}/payments.xlsx",
+        web::get().to(settlement::export),
+    );
 }
 
 /// Where a statement stands, in words (never by colour alone).

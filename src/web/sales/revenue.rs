@@ -60,6 +60,8 @@ struct RevenuePage {
     comparison: Option<String>,
     /// (title, SVG drawn by plotters, which escapes every text it writes).
     charts: Vec<(String, String)>,
+    /// The booth fees beside the takings: (label, amount), when the fair charges any.
+    fees: Vec<(String, String)>,
 }
 
 fn percent(share: f64) -> String {
@@ -137,7 +139,24 @@ async fn revenue_page(state: Data<AppState>, req: HttpRequest, fair: Path<String
                 (lang.t(key).to_owned(), *by, rows)
             })
             .collect();
+        let fees = p
+            .fees
+            .of_fair(&view.id)
+            .filter(|f| !f.statements.is_empty())
+            .map(|f| {
+                let t = f.totals();
+                let money = crate::i18n::money_vnd;
+                vec![
+                    (lang.t("fees.price").to_owned(), money(t.price_vnd)),
+                    (lang.t("fees.subsidy").to_owned(), money(t.subsidy_vnd)),
+                    (lang.t("fees.to_pay").to_owned(), money(t.due_vnd)),
+                    (lang.t("fees.collected").to_owned(), money(t.paid_vnd - t.refunded_vnd)),
+                    (lang.t("fees.outstanding").to_owned(), money(t.outstanding_vnd)),
+                ]
+            })
+            .unwrap_or_default();
         RevenuePage {
+            fees,
             lang,
             signed_in: frame.signed_in,
             switch_url: frame.switch_url,
