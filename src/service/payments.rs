@@ -2,6 +2,9 @@
 //! decided and appended at its expected version, so every receipt number is issued once and
 //! in order, however many organizers or instances record at the same moment.
 
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex};
+
 use chrono::{DateTime, Utc};
 use hoicho_events::{streams, FairId, PaymentKind, RegistrationId};
 use hoicho_projections::Projections;
@@ -35,6 +38,15 @@ pub fn situation(
     })
 }
 
+/// One lock a payments stream, in this process: its commands run one after another here, so
+/// only writers in other instances can make a command decide again (a fair's payments are a
+/// few a minute; the bank statement's many are one command).
+fn lock_for(stream: &str) -> Arc<tokio::sync::Mutex<()>> {
+    static LOCKS: LazyLock<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>> = LazyLock::new(Default::default);
+    let mut locks = LOCKS.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    locks.entry(stream.to_owned()).or_default().clone()
+}
+
 /// Runs `command` on the fair's payments stream and waits until the projections hold it.
 pub async fn run(
     state: &AppState,
@@ -44,6 +56,8 @@ pub async fn run(
     command: &PaymentsCommand,
 ) -> Result<Written, CommandError> {
     let stream = streams::payments(fair);
+    let lock = lock_for(&stream);
+    let _turn = lock.lock().await;
     let outcome = execute(&*state.store, &stream, ctx, None, |s: &PaymentsState| {
         decide(s, situation, command)
     })

@@ -219,3 +219,68 @@ async fn two_instances_share_one_log() {
         acknowledged.len()
     );
 }
+
+/// Receipts are numbered by the fair's payments stream: two instances recording payments at
+/// the same moment never give one number twice nor skip one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_number_receipts_without_gaps_or_repeats() {
+    let db = Database::create().await;
+    let sink = SmtpSink::start(&[]);
+    let a = start(&db.url, &sink.url(), None);
+    let b = start(&db.url, &sink.url(), Some(&a));
+    open_fair(&a.api, "ht2022").await;
+    let id = apply(&a.api, 1).await;
+    let approved = a
+        .api
+        .post_json(&format!("/api/v1/registrations/{id}/approve"), &json!({"booths": 1}))
+        .await;
+    assert_eq!(approved.status().as_u16(), 200);
+    let allocated = a
+        .api
+        .post_json(
+            "/api/v1/fairs/ht2022/allocations",
+            &json!({"booth": "A01", "registration": id}),
+        )
+        .await;
+    assert_eq!(allocated.status().as_u16(), 201);
+    until("the second instance has the statement", || async {
+        b.api
+            .get_as_organizer(&format!("/api/v1/registrations/{id}/statement"))
+            .await
+            .status()
+            .as_u16()
+            == 200
+    })
+    .await;
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Asia::Ho_Chi_Minh)
+        .date_naive()
+        .to_string();
+    async fn pay(api: &Api, id: &str, today: &str, n: usize) -> (u16, Value) {
+        let body = json!({"registration_id": id, "method": "transfer", "amount_vnd": 10_000 + n,
+                          "paid_on": today, "bank_reference": format!("FT{n:05}"), "confirm": true});
+        json(api.post_json("/api/v1/fairs/ht2022/payments", &body).await).await
+    }
+    let calls = (0..30).map(|n| pay(if n % 2 == 0 { &a.api } else { &b.api }, &id, &today, n));
+    let results = futures_util::future::join_all(calls).await;
+    let mut numbers: Vec<u64> = results
+        .iter()
+        .map(|(status, body)| {
+            assert_eq!(*status, 201, "{body}");
+            body["receipt_no"].as_u64().expect("a receipt number")
+        })
+        .collect();
+    numbers.sort();
+    assert_eq!(numbers, (1..=30).collect::<Vec<_>>(), "no gap, no repeat");
+    for api in [&a.api, &b.api] {
+        until("both instances list the 30 payments", || async {
+            let (_, s) = json(
+                api.get_as_organizer(&format!("/api/v1/registrations/{id}/statement"))
+                    .await,
+            )
+            .await;
+            s["payments"].as_array().map_or(0, Vec::len) == 30
+        })
+        .await;
+    }
+}
