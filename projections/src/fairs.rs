@@ -177,6 +177,10 @@ impl Fairs {
             Event::BooksClosed(e) => &e.fair_id,
             Event::BooksReopened(e) => &e.fair_id,
             Event::FloorDrawn(e) => &e.fair_id,
+            // The fees' events are on the fair's stream too: its version moves with them.
+            Event::FeeRulesSet(e) => &e.fair_id,
+            Event::PaymentAccountSet(e) => &e.fair_id,
+            Event::FeesRecalculated(e) => &e.fair_id,
             _ => return,
         };
         let Some(fair) = self.by_id.get_mut(fair_id) else {

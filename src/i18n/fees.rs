@@ -5,6 +5,13 @@ pub(super) fn text(key: &str) -> Option<(&'static str, &'static str)> {
     Some(match key {
         "fees.settlement" => ("Bảng quyết toán hỗ trợ (Excel)", "Support settlement (Excel)"),
         "fees.accounts" => ("Phí gian hàng và hỗ trợ", "Booth fees and support"),
+        "fees.all" => ("Tất cả", "All"),
+        "fees.search" => ("Tên chủ thể hoặc mã gian", "Name or booth"),
+        "fees.matching" => ("{n} hồ sơ", "{n} statement(s)"),
+        "fees.page" => ("trang {page}/{pages}", "page {page} of {pages}"),
+        "fees.pages" => ("Các trang", "Pages"),
+        "fees.previous" => ("Trang trước", "Previous"),
+        "fees.next" => ("Trang sau", "Next"),
         "fees.organization" => ("Chủ thể", "Exhibitor"),
         "fees.title" => ("Phí gian hàng và hỗ trợ", "Booth fees and support"),
         "fees.payments" => ("Thu phí gian hàng", "Booth fee payments"),

@@ -24,11 +24,12 @@ pub fn message(mail: &Mail, rendered: &Rendered, from: &Mailbox) -> Result<Messa
     let html = part(ContentType::TEXT_HTML, &rendered.html)?;
     let text = MultiPart::alternative().singlepart(part(ContentType::TEXT_PLAIN, &rendered.text)?);
     // Images the HTML shows go beside it in a multipart/related, named by their content id.
-    let body = if rendered.inline.is_empty() {
+    let images = rendered.images();
+    let body = if images.is_empty() {
         text.singlepart(html)
     } else {
         let mut related = MultiPart::related().singlepart(html);
-        for (cid, mime, bytes) in &rendered.inline {
+        for (cid, mime, bytes) in &images {
             let content_type = ContentType::parse(mime).map_err(|err| format!("image {cid}: {err}"))?;
             related = related
                 .singlepart(lettre::message::Attachment::new_inline(cid.clone()).body(bytes.clone(), content_type));

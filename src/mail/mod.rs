@@ -492,11 +492,13 @@ impl Notifier {
 
     /// Renders and sends one email.
     async fn deliver(&self, mail: &Mail) -> Result<String, SendError> {
-        let message = {
+        // What the projections say is read under their lock; the message (its images drawn,
+        // its parts encoded) is built after letting go of it.
+        let rendered = {
             let p = self.state.read();
-            let rendered = self.mailer.render(&p, &self.state.secret, mail, true);
-            mime::message(mail, &rendered, &self.mailer.from).map_err(SendError::Permanent)?
+            self.mailer.render(&p, &self.state.secret, mail, true)
         };
+        let message = mime::message(mail, &rendered, &self.mailer.from).map_err(SendError::Permanent)?;
         self.mailer.transport.send(&message).await
     }
 

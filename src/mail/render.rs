@@ -66,8 +66,19 @@ pub struct Rendered {
     pub html: String,
     /// (file name, MIME type, bytes).
     pub attachments: Vec<(String, String, Vec<u8>)>,
-    /// Images the HTML shows (content id, MIME type, bytes).
-    pub inline: Vec<(String, String, Vec<u8>)>,
+    /// A VietQR code the HTML shows: (content id, payload). Drawn by [`Rendered::images`],
+    /// outside the projections' lock the rendering holds.
+    pub qr: Option<(String, String)>,
+}
+
+impl Rendered {
+    /// The images the HTML shows, drawn: (content id, MIME type, bytes).
+    pub fn images(&self) -> Vec<(String, String, Vec<u8>)> {
+        self.qr
+            .iter()
+            .filter_map(|(cid, payload)| Some((cid.clone(), "image/png".to_owned(), crate::vietqr::png(payload, 6)?)))
+            .collect()
+    }
 }
 
 /// The parts of an email body; the text and HTML layouts lay them out.
@@ -151,7 +162,7 @@ pub fn render(mail: &Mail, ctx: &MailContext) -> Rendered {
     let mut items = Vec::new();
     let mut link = None;
     let mut more_links: Vec<(String, String)> = Vec::new();
-    let mut inline: Vec<(String, String, Vec<u8>)> = Vec::new();
+    let mut qr: Option<(String, String)> = None;
     let mut image: Option<(String, String)> = None;
     let (subject, heading) = match mail.template {
         Template::ApplicationReceived => {
@@ -547,17 +558,15 @@ pub fn render(mail: &Mail, ctx: &MailContext) -> Rendered {
                         pay.payment_code.clone(),
                     ));
                     if let Some(payload) = &pay.payload {
-                        if let Some(png) = crate::vietqr::png(payload, 6) {
-                            inline.push((QR_CID.to_owned(), "image/png".to_owned(), png));
-                            image = Some((
-                                QR_CID.to_owned(),
-                                if vi {
-                                    format!("Mã VietQR chuyển {amount}, nội dung {}", pay.payment_code)
-                                } else {
-                                    format!("VietQR code for {amount}, description {}", pay.payment_code)
-                                },
-                            ));
-                        }
+                        qr = Some((QR_CID.to_owned(), payload.clone()));
+                        image = Some((
+                            QR_CID.to_owned(),
+                            if vi {
+                                format!("Mã VietQR chuyển {amount}, nội dung {}", pay.payment_code)
+                            } else {
+                                format!("VietQR code for {amount}, description {}", pay.payment_code)
+                            },
+                        ));
                     }
                 }
             }
@@ -794,7 +803,7 @@ pub fn render(mail: &Mail, ctx: &MailContext) -> Rendered {
         text,
         html,
         attachments: ctx.attachments.clone(),
-        inline,
+        qr,
     }
 }
 

@@ -525,9 +525,11 @@ async fn html_preview(state: Data<AppState>, mailer: Data<Mailer>, req: HttpRequ
         return not_found_page(&req, "error.not_found");
     };
     let rendered = mailer.render(&p, &state.secret, &Mail::from_view(n), false);
+    drop(p);
     // The images the email carries beside its HTML, shown in place (the frame loads nothing).
+    let images = rendered.images();
     let mut html = rendered.html;
-    for (cid, mime, bytes) in &rendered.inline {
+    for (cid, mime, bytes) in &images {
         use base64::Engine as _;
         let data = format!(
             "data:{mime};base64,{}",

@@ -375,3 +375,91 @@ async fn a_bank_statement_is_matched_confirmed_and_counts_once() {
     assert_eq!(bad.status().as_u16(), 422);
     assert!(bad.text().await.unwrap().contains("Không nhận ra bố cục sao kê"));
 }
+
+#[tokio::test]
+async fn the_payments_list_narrows_by_standing_and_name_and_pages() {
+    let app = spawn().await;
+    crate::support::open_fair_with_booths(&app, "ht2026", 120).await;
+    let cookie = app.organizer_cookie().await;
+    let put = app
+        .client
+        .put(app.url("/api/v1/fairs/ht2026/fees"))
+        .bearer_auth(&app.token)
+        .json(&json!({"subsidies": [{"name": "Hỗ trợ chung", "rate_percent": 50}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.status().as_u16(), 200);
+    let mut ids = Vec::new();
+    for i in 0..105 {
+        let mut body = application_body();
+        body["products"][0]["stars"] = Value::Null;
+        body["products"][0]["certificate_no"] = Value::Null;
+        body["products"][0]["certificate_expires"] = Value::Null;
+        body["booth_request"]["preferred_booths"] = json!([]);
+        body["organization"] = json!(format!("HTX Số {i:03}"));
+        let id = app.approved_with("ht2026", &format!("HTX Số {i:03}"), body, 1).await;
+        ids.push(id);
+    }
+    let (_, proposal) = json_of(
+        app.post_json("/api/v1/fairs/ht2026/allocations/proposal", &json!({}))
+            .await,
+    )
+    .await;
+    let accept = json!({"version": proposal["version"], "placements": proposal["placements"]});
+    let (status, body) = json_of(
+        app.post_json("/api/v1/fairs/ht2026/allocations/proposal/accept", &accept)
+            .await,
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let today = crate::support::fair_today().to_string();
+    let (status, body) = crate::support::json(
+        app.post_json(
+            "/api/v1/fairs/ht2026/payments",
+            &json!({"registration_id": ids[7], "method": "cash", "amount_vnd": 1000, "paid_on": today}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+
+    let first = app
+        .get_page("/organizer/fairs/ht2026/payments", &cookie)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        first.contains("105 hồ sơ") && first.contains("trang 1/2") && first.contains("id=\"next-page\""),
+        "{first}"
+    );
+    let second = app
+        .get_page("/organizer/fairs/ht2026/payments?page=2", &cookie)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(second.matches("<tr id=\"statement-").count(), 5);
+    let part = app
+        .get_page("/organizer/fairs/ht2026/payments?standing=part_paid", &cookie)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        part.contains("1 hồ sơ") && part.contains("HTX Số 007") && part.contains("Đã nộp một phần (1)"),
+        "{part}"
+    );
+    let named = app
+        .get_page("/organizer/fairs/ht2026/payments?q=so%20010", &cookie)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(named.contains("1 hồ sơ") && named.contains("HTX Số 010"), "{named}");
+}
+
+async fn json_of(response: reqwest::Response) -> (u16, Value) {
+    crate::support::json(response).await
+}

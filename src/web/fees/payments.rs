@@ -43,6 +43,11 @@ struct Row {
     due_on: String,
 }
 
+/// Statements a page of the list shows.
+const PAGE: usize = 100;
+/// The standings the list can be narrowed to, in the order it shows them.
+const STANDINGS: [&str; 7] = ["overdue", "unpaid", "part_paid", "overpaid", "paid", "covered", "none"];
+
 #[derive(Template)]
 #[template(path = "payments.html")]
 struct ListPage {
@@ -61,6 +66,15 @@ struct ListPage {
     overpaid: String,
     by_rule: Vec<(String, String)>,
     has_account: bool,
+    /// (standing, its word, how many, chosen).
+    standings: Vec<(&'static str, String, usize, bool)>,
+    search: String,
+    /// The rows the filters keep, and the page shown of them (from 1).
+    matching: usize,
+    page: usize,
+    pages: usize,
+    /// The list's query without its page, for the page links.
+    query: String,
 }
 
 async fn list(state: Data<AppState>, req: HttpRequest, fair: Path<String>) -> HttpResponse {
@@ -110,17 +124,43 @@ async fn list(state: Data<AppState>, req: HttpRequest, fair: Path<String>) -> Ht
         })
         .unwrap_or_default();
     // What needs doing first: overdue, then unpaid, then the rest; by name within each.
-    let order = |s: &str| match s {
-        "overdue" => 0,
-        "unpaid" | "part_paid" => 1,
-        "overpaid" => 2,
-        _ => 3,
-    };
-    rows.sort_by(|a, b| {
-        order(a.standing)
-            .cmp(&order(b.standing))
-            .then_with(|| hoicho_projections::fold(&a.organization).cmp(&hoicho_projections::fold(&b.organization)))
+    let order = |s: &str| STANDINGS.iter().position(|k| *k == s).unwrap_or(STANDINGS.len());
+    rows.sort_by_cached_key(|r| (order(r.standing), hoicho_projections::fold(&r.organization)));
+    let chosen = query_value(&req, "standing").filter(|s| STANDINGS.contains(&s.as_str()));
+    let search = query_value(&req, "q").unwrap_or_default();
+    let words = hoicho_projections::fold(&search);
+    let standings = STANDINGS
+        .iter()
+        .map(|k| {
+            let n = rows.iter().filter(|r| r.standing == *k).count();
+            (
+                *k,
+                lang.t(&format!("fees.standing.{k}")).to_owned(),
+                n,
+                chosen.as_deref() == Some(*k),
+            )
+        })
+        .filter(|(_, _, n, _)| *n > 0)
+        .collect();
+    rows.retain(|r| {
+        chosen.as_deref().is_none_or(|c| r.standing == c)
+            && words
+                .split_whitespace()
+                .all(|w| hoicho_projections::fold(&format!("{} {}", r.organization, r.booths)).contains(w))
     });
+    let matching = rows.len();
+    let pages = matching.div_ceil(PAGE).max(1);
+    let page_no = query_value(&req, "page")
+        .and_then(|p| p.parse::<usize>().ok())
+        .unwrap_or(1)
+        .clamp(1, pages);
+    let rows: Vec<Row> = rows.into_iter().skip((page_no - 1) * PAGE).take(PAGE).collect();
+    let query = serde_urlencoded::to_string([
+        ("standing", chosen.clone().unwrap_or_default()),
+        ("q", search.clone()),
+        ("lang", lang.code().to_owned()),
+    ])
+    .unwrap_or_default();
     let page = ListPage {
         lang,
         signed_in,
@@ -141,6 +181,12 @@ async fn list(state: Data<AppState>, req: HttpRequest, fair: Path<String>) -> Ht
             .map(|(k, v)| (k.clone(), money_vnd(*v)))
             .collect(),
         has_account: fees.is_some_and(|f| f.account.is_some()),
+        standings,
+        search,
+        matching,
+        page: page_no,
+        pages,
+        query,
     };
     drop(p);
     crate::web::kit::page::render(StatusCode::OK, lang, &page)
