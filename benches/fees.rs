@@ -166,11 +166,13 @@ async fn main() {
     let draining = Instant::now();
     let emails = state.read().notifications.wanted().count() + state.read().notifications.active().count();
     while draining.elapsed() < Duration::from_secs(300) {
-        let p = state.read();
-        if p.notifications.wanted().next().is_none() && p.notifications.active().next().is_none() {
+        let sent = {
+            let p = state.read();
+            p.notifications.wanted().next().is_none() && p.notifications.active().next().is_none()
+        };
+        if sent {
             break;
         }
-        drop(p);
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     println!(

@@ -86,10 +86,12 @@ pub enum Template {
     AccessLinkResent,
     /// To each exhibitor of a group the organizers chose: their message.
     Announcement,
+    /// To an exhibitor with booth fees still to pay, two days before they fall due.
+    FeeReminder,
 }
 
 impl Template {
-    pub const ALL: [Template; 16] = [
+    pub const ALL: [Template; 17] = [
         Template::ApplicationReceived,
         Template::ApplicationApproved,
         Template::ApplicationRejected,
@@ -106,6 +108,7 @@ impl Template {
         Template::AccessLinkReissued,
         Template::AccessLinkResent,
         Template::Announcement,
+        Template::FeeReminder,
     ];
 
     pub fn as_str(&self) -> &'static str {
@@ -126,6 +129,7 @@ impl Template {
             Template::AccessLinkReissued => "access_link_reissued",
             Template::AccessLinkResent => "access_link_resent",
             Template::Announcement => "announcement",
+            Template::FeeReminder => "fee_reminder",
         }
     }
 

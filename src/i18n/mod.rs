@@ -469,6 +469,7 @@ impl Lang {
             "tpl.sales_reminder" => ("Nhắc báo doanh thu", "Sales reminder"),
             "tpl.sales_summary" => ("Tổng kết doanh thu", "Sales summary"),
             "tpl.revenue_report" => ("Báo cáo doanh thu", "Revenue report"),
+            "tpl.fee_reminder" => ("Nhắc nộp phí gian hàng", "Booth fee reminder"),
             _ => desk::text(key)
                 .or_else(|| editor::text(key))
                 .or_else(|| daily::text(key))

@@ -141,7 +141,7 @@ impl Mailer {
             }
         }
         let payment = match (mail.template, mail.registration_id) {
-            (Template::BoothAllocated | Template::BoothMoved, Some(id)) => {
+            (Template::BoothAllocated | Template::BoothMoved | Template::FeeReminder, Some(id)) => {
                 p.fees.of_fair(&mail.fair_id).and_then(|fees| {
                     let s = fees.statements.get(&id)?;
                     let account = fees.account.as_ref();

@@ -518,57 +518,7 @@ pub fn render(mail: &Mail, ctx: &MailContext) -> Rendered {
             }
             fair_facts(&mut facts);
             if let (Some(pay), Template::BoothAllocated | Template::BoothMoved) = (&ctx.payment, mail.template) {
-                if pay.outstanding_vnd > 0 {
-                    let amount = crate::i18n::money_vnd(pay.outstanding_vnd);
-                    let due = date_vn(pay.due_on);
-                    paragraphs.push(if vi {
-                        format!(
-                            "Phí gian hàng còn phải nộp: {amount}, hạn nộp {due}. Quét mã VietQR bằng ứng dụng ngân hàng, hoặc chuyển khoản với nội dung {}.",
-                            pay.payment_code
-                        )
-                    } else {
-                        format!(
-                            "Booth fee still to pay: {amount}, due by {due}. Scan the VietQR code with your banking app, or transfer with the description {}.",
-                            pay.payment_code
-                        )
-                    });
-                    facts.push((
-                        if vi { "Phí còn phải nộp" } else { "Fee to pay" }.into(),
-                        amount.clone(),
-                    ));
-                    facts.push((if vi { "Hạn nộp" } else { "Due by" }.into(), due));
-                    if !pay.account_number.is_empty() {
-                        facts.push((if vi { "Ngân hàng" } else { "Bank" }.into(), pay.bank.clone()));
-                        facts.push((
-                            if vi { "Số tài khoản" } else { "Account number" }.into(),
-                            pay.account_number.clone(),
-                        ));
-                        facts.push((
-                            if vi { "Tên tài khoản" } else { "Account name" }.into(),
-                            pay.account_name.clone(),
-                        ));
-                    }
-                    facts.push((
-                        if vi {
-                            "Nội dung chuyển khoản"
-                        } else {
-                            "Transfer description"
-                        }
-                        .into(),
-                        pay.payment_code.clone(),
-                    ));
-                    if let Some(payload) = &pay.payload {
-                        qr = Some((QR_CID.to_owned(), payload.clone()));
-                        image = Some((
-                            QR_CID.to_owned(),
-                            if vi {
-                                format!("Mã VietQR chuyển {amount}, nội dung {}", pay.payment_code)
-                            } else {
-                                format!("VietQR code for {amount}, description {}", pay.payment_code)
-                            },
-                        ));
-                    }
-                }
+                (qr, image) = payment_block(pay, vi, &mut paragraphs, &mut facts);
             }
             // The exhibitor's own page, and where its sales are recorded during the fair.
             if let Some(url) = ctx.private_link.clone() {
@@ -611,6 +561,41 @@ pub fn render(mail: &Mail, ctx: &MailContext) -> Rendered {
                 ),
             ));
             (subject, heading.to_owned())
+        }
+        Template::FeeReminder => {
+            let due = mail.params.day.map(date_vn).unwrap_or_default();
+            if let Some(pay) = &ctx.payment {
+                (qr, image) = payment_block(pay, vi, &mut paragraphs, &mut facts);
+            }
+            if vi {
+                paragraphs.insert(
+                    0,
+                    format!("Phí gian hàng của {organization} tại {fair_name} đến hạn nộp ngày {due}."),
+                );
+            } else {
+                paragraphs.insert(
+                    0,
+                    format!("The booth fee of {organization} at {fair_name} is due on {due}."),
+                );
+            }
+            fair_facts(&mut facts);
+            link = ctx.private_link.clone().map(|url| {
+                (
+                    (if vi { "Xem phí gian hàng" } else { "See the booth fee" }).to_owned(),
+                    url,
+                )
+            });
+            if vi {
+                (
+                    format!("[{fair_name}] Nhắc nộp phí gian hàng trước ngày {due}"),
+                    "Nhắc nộp phí gian hàng".to_owned(),
+                )
+            } else {
+                (
+                    format!("[{fair_name}] Booth fee due on {due}"),
+                    "Booth fee reminder".to_owned(),
+                )
+            }
         }
         Template::SalesReminder => {
             let day = mail.params.day.map(date_vn).unwrap_or_default();
@@ -805,6 +790,73 @@ pub fn render(mail: &Mail, ctx: &MailContext) -> Rendered {
         attachments: ctx.attachments.clone(),
         qr,
     }
+}
+
+/// A content id and what it tags: a VietQR payload, or an image's alternative text.
+type Tagged = (String, String);
+
+/// What a booth email or a fee reminder says about the fees still to pay: a paragraph, the
+/// facts a transfer needs and the VietQR code as (content id, payload) with its
+/// alternative text.
+fn payment_block(
+    pay: &PaymentFacts,
+    vi: bool,
+    paragraphs: &mut Vec<String>,
+    facts: &mut Vec<(String, String)>,
+) -> (Option<Tagged>, Option<Tagged>) {
+    if pay.outstanding_vnd <= 0 {
+        return (None, None);
+    }
+    let amount = crate::i18n::money_vnd(pay.outstanding_vnd);
+    let due = date_vn(pay.due_on);
+    paragraphs.push(if vi {
+        format!(
+            "Phí gian hàng còn phải nộp: {amount}, hạn nộp {due}. Quét mã VietQR bằng ứng dụng ngân hàng, hoặc chuyển khoản với nội dung {}.",
+            pay.payment_code
+        )
+    } else {
+        format!(
+            "Booth fee still to pay: {amount}, due by {due}. Scan the VietQR code with your banking app, or transfer with the description {}.",
+            pay.payment_code
+        )
+    });
+    facts.push((
+        if vi { "Phí còn phải nộp" } else { "Fee to pay" }.into(),
+        amount.clone(),
+    ));
+    facts.push((if vi { "Hạn nộp" } else { "Due by" }.into(), due));
+    if !pay.account_number.is_empty() {
+        facts.push((if vi { "Ngân hàng" } else { "Bank" }.into(), pay.bank.clone()));
+        facts.push((
+            if vi { "Số tài khoản" } else { "Account number" }.into(),
+            pay.account_number.clone(),
+        ));
+        facts.push((
+            if vi { "Tên tài khoản" } else { "Account name" }.into(),
+            pay.account_name.clone(),
+        ));
+    }
+    facts.push((
+        if vi {
+            "Nội dung chuyển khoản"
+        } else {
+            "Transfer description"
+        }
+        .into(),
+        pay.payment_code.clone(),
+    ));
+    let Some(payload) = &pay.payload else {
+        return (None, None);
+    };
+    let alt = if vi {
+        format!("Mã VietQR chuyển {amount}, nội dung {}", pay.payment_code)
+    } else {
+        format!("VietQR code for {amount}, description {}", pay.payment_code)
+    };
+    (
+        Some((QR_CID.to_owned(), payload.clone())),
+        Some((QR_CID.to_owned(), alt)),
+    )
 }
 
 /// Text fit for a header: control characters (CR and LF among them) become spaces, runs of

@@ -37,6 +37,7 @@ pub fn due(p: &Projections, now: DateTime<Utc>, schedule: &Schedule) -> Vec<Want
         reminder(p, fair, now, schedule, &mut due);
         sales_reminder(p, fair, now, schedule, &mut due);
         books_closed(p, fair, now, &mut due);
+        fee_reminder(p, fair, now, schedule, &mut due);
     }
     // A household that gave only a phone is not emailed.
     due.retain(|w| !w.recipient.email.is_empty() && !p.notifications.claimed(&w.id));
@@ -124,6 +125,53 @@ fn reminder(
             language: r.application.language.clone(),
             params: NotificationParams {
                 day: Some(start),
+                ..Default::default()
+            },
+            due_at: at,
+        });
+    }
+}
+
+/// How long before its due date a statement with fees still to pay is reminded of.
+pub const FEE_REMINDER_DAYS: i64 = 2;
+
+/// At the reminder time, [`FEE_REMINDER_DAYS`] before a statement falls due: a reminder to
+/// each exhibitor holding booths with fees still to pay.
+fn fee_reminder(
+    p: &Projections,
+    fair: &FairView,
+    now: DateTime<Utc>,
+    schedule: &Schedule,
+    out: &mut Vec<WantedNotification>,
+) {
+    let Some(fees) = p.fees.of_fair(&fair.id) else { return };
+    for s in fees.statements.values() {
+        if s.lines.is_empty() || s.outstanding_vnd() <= 0 {
+            continue;
+        }
+        let day = s.due_on - Duration::days(FEE_REMINDER_DAYS);
+        let at = fair.at(day, schedule.reminder_at);
+        if at > now || now - at >= Duration::hours(24) {
+            continue;
+        }
+        let Some(r) = p.registrations.get(&s.registration_id) else {
+            continue;
+        };
+        let trigger = format!("fee-reminder:{}:{}:{}", fair.id, r.id, s.due_on);
+        let email = &r.application.email;
+        out.push(WantedNotification {
+            id: NotificationId::derive(&trigger, email, Template::FeeReminder),
+            fair_id: fair.id.clone(),
+            template: Template::FeeReminder,
+            trigger,
+            registration_id: Some(r.id),
+            recipient: Recipient {
+                email: email.clone(),
+                name: r.application.representative.clone(),
+            },
+            language: r.application.language.clone(),
+            params: NotificationParams {
+                day: Some(s.due_on),
                 ..Default::default()
             },
             due_at: at,

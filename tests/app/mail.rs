@@ -1140,3 +1140,71 @@ async fn the_booth_email_says_what_to_pay_with_a_vietqr_code_mail_clients_show()
     assert!(read.status.success(), "{}", String::from_utf8_lossy(&read.stderr));
     assert_eq!(String::from_utf8(read.stdout).unwrap().trim(), payload);
 }
+
+#[tokio::test]
+async fn fees_still_to_pay_are_reminded_two_days_before_they_fall_due() {
+    let sink = SmtpSink::start(&[]);
+    let clock = ManualClock::new(Utc::now());
+    let shared: Arc<dyn Clock> = clock.clone();
+    let app = spawn_with(|s| {
+        with_smtp(s, &sink.url());
+        s.clock = shared;
+    })
+    .await;
+    crate::support::fair_on_days(&app, "ht2026", 20, 24).await;
+    let today = Utc::now().with_timezone(&hanoi()).date_naive();
+    let due = today + chrono::Duration::days(5);
+    let put = app
+        .client
+        .put(app.url("/api/v1/fairs/ht2026/fees"))
+        .bearer_auth(&app.token)
+        .json(&json!({"subsidies": [{"name": "Hỗ trợ chung", "rate_percent": 50}],
+                      "due": {"kind": "on", "date": due.to_string()}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.status().as_u16(), 200);
+    let account = app
+        .client
+        .put(app.url("/api/v1/fairs/ht2026/payment-account"))
+        .bearer_auth(&app.token)
+        .json(&json!({"bin": "970415", "account_number": "101000123456", "account_name": "BAN TO CHUC"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(account.status().as_u16(), 200);
+    let (_, _) = crate::support::exhibitor(&app, "ht2026", application_body(), Some("A02")).await;
+    let (paid, _) = crate::support::exhibitor(&app, "ht2026", second_application(), Some("A01")).await;
+    let (status, body) = json(
+        app.post_json(
+            "/api/v1/fairs/ht2026/payments",
+            &json!({"registration_id": paid, "method": "cash", "amount_vnd": 2_250_000, "paid_on": today.to_string()}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let before = sink.wait_for(6, Duration::from_secs(20)).await.len();
+
+    // 08:01 fair time, two days before the due date: one reminder, to the one still owing.
+    let at = hanoi()
+        .from_local_datetime(&(due - chrono::Duration::days(2)).and_hms_opt(8, 1, 0).unwrap())
+        .unwrap()
+        .with_timezone(&Utc);
+    clock.set(at);
+    let messages = sink.wait_for(before + 1, Duration::from_secs(20)).await;
+    let reminders: Vec<&Value> = messages
+        .iter()
+        .filter(|m| m["subject"].as_str().unwrap().contains("Nhắc nộp phí gian hàng"))
+        .collect();
+    assert_eq!(reminders.len(), 1, "{messages:#?}");
+    assert_eq!(reminders[0]["rcpt_tos"], json!(["htx.sonkim@example.vn"]));
+    let text = reminders[0]["text"].as_str().unwrap();
+    assert!(
+        text.contains("Phí còn phải nộp: 2.000.000 ₫") && text.contains("/r/"),
+        "{text}"
+    );
+    assert_eq!(reminders[0]["inline"][0]["cid"], "vietqr@hoicho");
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(sink.messages().len(), before + 1, "once, and not to the one who paid");
+}
