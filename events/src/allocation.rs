@@ -25,6 +25,8 @@ pub enum ReleaseCause {
     NotApproved,
     /// The registration now holds more booths than it is approved for.
     OverApproved,
+    /// An organizer released it because its booth fee was not paid by the due date.
+    Unpaid,
 }
 
 /// A booth was freed.

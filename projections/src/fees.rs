@@ -67,9 +67,17 @@ pub struct Statement {
     pub refunded_vnd: i64,
     /// Receipt numbers of its payments and refunds, in order.
     pub receipts: Vec<u32>,
+    /// Its booths were released because the fee was not paid in time: a proposal gives it
+    /// none until an organizer allocates one by hand.
+    pub released_unpaid: bool,
 }
 
 impl Statement {
+    /// It holds booths, owes for them, and `today` is past its due date.
+    pub fn overdue(&self, today: NaiveDate) -> bool {
+        !self.lines.is_empty() && self.outstanding_vnd() > 0 && today > self.due_on
+    }
+
     /// What is still to pay (negative: paid too much, a refund is owed).
     pub fn outstanding_vnd(&self) -> i64 {
         self.due_vnd - self.paid_vnd + self.refunded_vnd
@@ -276,8 +284,20 @@ impl Fees {
             Event::FairCreated(e) => {
                 self.fair_mut(&e.fair_id);
             }
-            Event::BoothAllocated(e) => self.follow_booths(&e.fair_id, &e.registration_id, env, fairs, registrations),
-            Event::BoothReleased(e) => self.follow_booths(&e.fair_id, &e.registration_id, env, fairs, registrations),
+            Event::BoothAllocated(e) => {
+                self.follow_booths(&e.fair_id, &e.registration_id, env, fairs, registrations);
+                if let Some(s) = self.fair_mut(&e.fair_id).statements.get_mut(&e.registration_id) {
+                    s.released_unpaid = false;
+                }
+            }
+            Event::BoothReleased(e) => {
+                self.follow_booths(&e.fair_id, &e.registration_id, env, fairs, registrations);
+                if e.cause == hoicho_events::ReleaseCause::Unpaid {
+                    if let Some(s) = self.fair_mut(&e.fair_id).statements.get_mut(&e.registration_id) {
+                        s.released_unpaid = true;
+                    }
+                }
+            }
             Event::BoothMoved(e) => {
                 let Some(fair) = fairs.by_id.get(&e.fair_id) else {
                     return;
@@ -430,6 +450,7 @@ impl FairFees {
                 paid_vnd: 0,
                 refunded_vnd: 0,
                 receipts: Vec::new(),
+                released_unpaid: false,
             };
             price(&mut statement, &self.versions[version]);
             self.statements.insert(*registration, statement);

@@ -229,7 +229,12 @@ impl Notifications {
             }
             // A withdrawal or a decision has its own email; only a booth taken back on its own
             // is worth one more.
-            Event::BoothReleased(e) if matches!(e.cause, ReleaseCause::Organizer | ReleaseCause::OverApproved) => {
+            Event::BoothReleased(e)
+                if matches!(
+                    e.cause,
+                    ReleaseCause::Organizer | ReleaseCause::OverApproved | ReleaseCause::Unpaid
+                ) =>
+            {
                 let params = NotificationParams {
                     booth: Some(e.booth.clone()),
                     ..Default::default()

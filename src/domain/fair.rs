@@ -214,6 +214,11 @@ pub enum FairCommand {
     RecalculateFees {
         registrations: Vec<RegistrationId>,
     },
+    /// Free, as one change, the booths of registrations that did not pay their fee by the
+    /// due date (which those are, the organizer confirmed); booths no longer held are skipped.
+    ReleaseUnpaid {
+        booths: Vec<BoothCode>,
+    },
     /// Allocate many booths as one change (an accepted proposal).
     AllocateAll {
         placements: Vec<(BoothCode, Standing)>,
@@ -510,6 +515,19 @@ pub fn decide(state: &FairState, command: &FairCommand) -> Result<Vec<Event>, Do
                 })]
             }
         }
+        FairCommand::ReleaseUnpaid { booths } => booths
+            .iter()
+            .filter_map(|booth| {
+                state.holders.get(booth).map(|holder| {
+                    Event::BoothReleased(BoothReleased {
+                        fair_id: fair_id.clone(),
+                        booth: booth.clone(),
+                        registration_id: *holder,
+                        cause: ReleaseCause::Unpaid,
+                    })
+                })
+            })
+            .collect(),
         FairCommand::RecalculateFees { registrations } => {
             if registrations.is_empty() {
                 vec![]

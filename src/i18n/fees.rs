@@ -200,6 +200,19 @@ pub(super) fn text(key: &str) -> Option<(&'static str, &'static str)> {
         ),
         "bank.empty" => ("Vui lòng chọn tệp sao kê hoặc dán nội dung", "Please choose the statement file or paste it"),
         "bank.unreadable" => ("Không đọc được tệp", "The file cannot be read"),
+        "overdue.title" => ("Gian quá hạn nộp phí", "Booths with overdue fees"),
+        "overdue.open" => ("hồ sơ quá hạn nộp phí: xem và thu hồi gian", "application(s) past the due date: review and release"),
+        "overdue.none" => ("Không có hồ sơ nào quá hạn nộp phí.", "No application is past its due date."),
+        "overdue.hint" => (
+            "Các hồ sơ dưới đây chưa nộp đủ phí gian hàng sau hạn nộp. Gian của những hồ sơ được chọn sẽ được thu hồi trong một lần thay đổi; sau đó có thể lập đề xuất phân gian cho {n} hồ sơ trong danh sách chờ (đã được duyệt lại). Hồ sơ bị thu hồi gian vì chưa nộp phí không được đề xuất gian lại.",
+            "These applications have not paid their booth fee by the due date. The booths of those ticked are released in one change; the board's proposal can then give them to the {n} waitlisted application(s) (once approved). An application released for not paying gets no booth from a proposal.",
+        ),
+        "overdue.confirm" => ("Tôi xác nhận thu hồi gian của các hồ sơ đã chọn", "I confirm releasing the booths of those ticked"),
+        "overdue.release" => ("Thu hồi gian", "Release the booths"),
+        "overdue.released" => ("Đã thu hồi {n} gian.", "{n} booth(s) released."),
+        "overdue.to_board" => ("Lập đề xuất phân gian", "Make a proposal on the board"),
+        "overdue.confirm_needed" => ("Vui lòng đánh dấu ô xác nhận thu hồi", "Please tick the confirmation"),
+        "overdue.none_chosen" => ("Vui lòng chọn ít nhất một hồ sơ quá hạn", "Please tick at least one overdue application"),
         _ => return None,
     })
 }

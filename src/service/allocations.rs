@@ -100,6 +100,8 @@ pub fn proposal_input(p: &Projections, fair: &FairView) -> (Vec<Slot>, Vec<Appli
         .registrations
         .of_fair(&fair.id)
         .filter(|r| r.status == RegistrationStatus::Approved)
+        // Booths taken back for an unpaid fee are not given again by a proposal.
+        .filter(|r| p.fees.statement(&fair.id, &r.id).is_none_or(|s| !s.released_unpaid))
         .map(|r| {
             let a = &r.application;
             Applicant {

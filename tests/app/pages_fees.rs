@@ -463,3 +463,116 @@ async fn the_payments_list_narrows_by_standing_and_name_and_pages() {
 async fn json_of(response: reqwest::Response) -> (u16, Value) {
     crate::support::json(response).await
 }
+
+#[tokio::test]
+async fn booths_unpaid_after_the_due_date_are_marked_and_released_when_confirmed() {
+    let app = spawn().await;
+    let today = crate::support::fair_on_days(&app, "ht2026", 20, 24).await;
+    let cookie = app.organizer_cookie().await;
+    let yesterday = today - chrono::Duration::days(1);
+    let put = app
+        .client
+        .put(app.url("/api/v1/fairs/ht2026/fees"))
+        .bearer_auth(&app.token)
+        .json(&json!({"subsidies": [{"name": "Hỗ trợ chung", "rate_percent": 50}],
+                      "due": {"kind": "on", "date": yesterday.to_string()}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.status().as_u16(), 200);
+    let mut late = application_body();
+    late["organization"] = json!("HTX Chậm Nộp");
+    let (late_id, _) = crate::support::exhibitor(&app, "ht2026", late, Some("A01")).await;
+    let mut prompt = application_body();
+    prompt["organization"] = json!("HTX Đúng Hạn");
+    let (prompt_id, _) = crate::support::exhibitor(&app, "ht2026", prompt, Some("A02")).await;
+    let (status, body) = crate::support::json(
+        app.post_json(
+            "/api/v1/fairs/ht2026/payments",
+            &json!({"registration_id": prompt_id, "method": "cash", "amount_vnd": 2_000_000, "paid_on": today.to_string()}),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+
+    let list = app
+        .get_page("/organizer/fairs/ht2026/payments", &cookie)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        list.contains("id=\"overdue-link\"") && list.contains("Quá hạn nộp"),
+        "{list}"
+    );
+    let board = app
+        .get_page("/organizer/fairs/ht2026/board", &cookie)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        board.contains("₫!A01") && !board.contains("₫!A02") && board.contains("id=\"unpaid-count\">1<"),
+        "{board}"
+    );
+    let page = app
+        .get_page("/organizer/fairs/ht2026/payments/overdue", &cookie)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("HTX Chậm Nộp") && !page.contains("HTX Đúng Hạn"),
+        "{page}"
+    );
+
+    // Not confirmed: nothing released.
+    let before = app.head().await;
+    let refused = app
+        .post_form(
+            "/organizer/fairs/ht2026/payments/overdue",
+            &cookie,
+            &[("registration", &late_id)],
+        )
+        .await;
+    assert_eq!(refused.status().as_u16(), 422);
+    assert_eq!(app.head().await, before);
+    let done = app
+        .post_form(
+            "/organizer/fairs/ht2026/payments/overdue",
+            &cookie,
+            &[
+                ("registration", &late_id),
+                ("registration", &prompt_id),
+                ("confirm", "yes"),
+            ],
+        )
+        .await;
+    assert_eq!(done.status().as_u16(), 303);
+    assert!(
+        done.headers()["location"].to_str().unwrap().contains("released=1"),
+        "only the overdue one"
+    );
+    let (_, booths) = crate::support::json(app.get_as_organizer("/api/v1/fairs/ht2026/booths").await).await;
+    let status_of = |code: &str| {
+        booths["booths"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|b| b["code"] == code)
+            .unwrap()["status"]
+            .clone()
+    };
+    assert_eq!(
+        (status_of("A01"), status_of("A02")),
+        (json!("available"), json!("allocated"))
+    );
+    // A proposal gives the freed booth to nobody who was released for not paying.
+    let (_, proposal) = crate::support::json(
+        app.post_json("/api/v1/fairs/ht2026/allocations/proposal", &json!({}))
+            .await,
+    )
+    .await;
+    assert!(!proposal.to_string().contains(&late_id), "{proposal}");
+}

@@ -495,6 +495,8 @@ async fn every_page_of_the_demo_passes_axe_core_on_a_phone_and_a_laptop() {
         format!("/organizer/fairs/{next}/payments"),
         "/organizer/fairs/ocop-ha-tinh-2022/payments".to_owned(),
         "/organizer/fairs/ocop-ha-tinh-2022/receipts/1".to_owned(),
+        "/organizer/fairs/ocop-ha-tinh-2022/payments/overdue".to_owned(),
+        "/organizer/fairs/ocop-ha-tinh-2022/payments/import".to_owned(),
         "/organizer/fairs/ocop-ha-tinh-2022/board".to_owned(),
         "/organizer/fairs/ocop-ha-tinh-2022/revenue".to_owned(),
         "/organizer/fairs/ocop-ha-tinh-2022/books".to_owned(),

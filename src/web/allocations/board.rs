@@ -104,11 +104,17 @@ struct BoardPage {
     /// Said in the panel when the tapped booth is not of the zone or kind the picked
     /// application asked for.
     mismatch: Option<String>,
+    /// Booths whose holder has not paid its fee by the due date.
+    unpaid: std::collections::HashSet<String>,
 }
 
 impl BoardPage {
     fn fits(&self, code: &str) -> bool {
         self.fits.contains(code)
+    }
+
+    fn unpaid(&self, code: &str) -> bool {
+        self.unpaid.contains(code)
     }
 
     fn picked_text(&self) -> String {
@@ -349,6 +355,10 @@ async fn board(
             picked,
             fits,
             mismatch,
+            unpaid: crate::web::fees::overdue::overdue(&p, &view.id)
+                .into_iter()
+                .flat_map(|(_, s)| s.lines.iter().map(|l| l.booth.to_string()).collect::<Vec<_>>())
+                .collect(),
         }
     };
     render_form(StatusCode::OK, lang, &page, &csrf)

@@ -6,6 +6,7 @@
 pub mod api;
 pub mod bank;
 pub mod input;
+pub mod overdue;
 pub mod payments;
 pub mod receipt;
 pub mod settings;
@@ -37,6 +38,7 @@ pub fn api_routes(cfg: &mut ServiceConfig) {
 pub fn page_routes(cfg: &mut ServiceConfig) {
     settings::routes(cfg);
     bank::routes(cfg);
+    overdue::routes(cfg);
     payments::routes(cfg);
     receipt::routes(cfg);
     cfg.route(

@@ -75,6 +75,8 @@ struct ListPage {
     pages: usize,
     /// The list's query without its page, for the page links.
     query: String,
+    /// Statements past their due date with fees to pay.
+    overdue: usize,
 }
 
 async fn list(state: Data<AppState>, req: HttpRequest, fair: Path<String>) -> HttpResponse {
@@ -187,6 +189,7 @@ async fn list(state: Data<AppState>, req: HttpRequest, fair: Path<String>) -> Ht
         page: page_no,
         pages,
         query,
+        overdue: super::overdue::overdue(&p, &view.id).len(),
     };
     drop(p);
     crate::web::kit::page::render(StatusCode::OK, lang, &page)
