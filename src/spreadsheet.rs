@@ -15,6 +15,19 @@ pub fn cell(text: &str) -> Cow<'_, str> {
     }
 }
 
+/// What an import form sent: the workbook its file picker read (base64, in `workbook`) as
+/// CSV, or else the text in `csv` (a CSV file read, or cells pasted).
+pub fn uploaded(csv: &str, workbook: &str) -> Result<String, String> {
+    if workbook.trim().is_empty() {
+        return Ok(csv.to_owned());
+    }
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD
+        .decode(workbook.trim())
+        .map_err(|e| e.to_string())
+        .and_then(|bytes| xlsx_to_csv(&bytes))
+}
+
 /// The first sheet of an XLSX workbook as CSV text, a sheet row a line: what the plan import
 /// reads, so a workbook's rows are named by the same line numbers as the sheet's. Whole
 /// numbers are written without a decimal point; formulas by their cached values.

@@ -152,6 +152,37 @@ mod tests {
     }
 
     #[test]
+    fn payloads_match_the_specification_field_by_field() {
+        // Worked out by hand from the NAPAS/EMVCo fields (the CRC with Python's binascii.crc_hqx,
+        // which is CRC-16/CCITT-FALSE from 0xFFFF): 00 02 "01" · 01 02 "12" · 38 57
+        // (00 10 GUID · 01 27 (00 06 BIN · 01 13 account) · 02 08 QRIBFTTA) · 53 03 704 ·
+        // 54 07 amount · 58 02 VN · 62 12 (08 08 code) · 63 04 CRC.
+        let transfer = Transfer {
+            bin: "970436",
+            account_number: "0011001932418",
+            amount_vnd: Some(1_500_000),
+            description: "HC7K3M9Q",
+        };
+        assert_eq!(
+            payload(&transfer),
+            "00020101021238570010A00000072701270006970436011300110019324180208QRIBFTTA\
+             5303704540715000005802VN62120808HC7K3M9Q6304FEC2"
+        );
+        // Without an amount or a description: a static code (01 "11"), no 54, no 62.
+        let open = Transfer {
+            bin: "970405",
+            account_number: "3700205000001",
+            amount_vnd: None,
+            description: "",
+        };
+        assert_eq!(
+            payload(&open),
+            "00020101021138570010A00000072701270006970405011337002050000010208QRIBFTTA\
+             53037045802VN630417EA"
+        );
+    }
+
+    #[test]
     fn descriptions_lose_their_marks_and_stay_short() {
         assert_eq!(description("HC7K3M9Q Hộ Đức Lạng"), "HC7K3M9Q HO DUC LANG");
         assert_eq!(description("  a--b  "), "A B");

@@ -1154,25 +1154,27 @@ async fn fees_still_to_pay_are_reminded_two_days_before_they_fall_due() {
     crate::support::fair_on_days(&app, "ht2026", 20, 24).await;
     let today = Utc::now().with_timezone(&hanoi()).date_naive();
     let due = today + chrono::Duration::days(5);
-    let put = app
-        .client
-        .put(app.url("/api/v1/fairs/ht2026/fees"))
-        .bearer_auth(&app.token)
-        .json(&json!({"subsidies": [{"name": "Hỗ trợ chung", "rate_percent": 50}],
-                      "due": {"kind": "on", "date": due.to_string()}}))
-        .send()
+    assert_eq!(
+        app.put_json(
+            "/api/v1/fairs/ht2026/fees",
+            &json!({"subsidies": [{"name": "Hỗ trợ chung", "rate_percent": 50}],
+                      "due": {"kind": "on", "date": due.to_string()}})
+        )
         .await
-        .unwrap();
-    assert_eq!(put.status().as_u16(), 200);
-    let account = app
-        .client
-        .put(app.url("/api/v1/fairs/ht2026/payment-account"))
-        .bearer_auth(&app.token)
-        .json(&json!({"bin": "970415", "account_number": "101000123456", "account_name": "BAN TO CHUC"}))
-        .send()
+        .status()
+        .as_u16(),
+        200
+    );
+    assert_eq!(
+        app.put_json(
+            "/api/v1/fairs/ht2026/payment-account",
+            &json!({"bin": "970415", "account_number": "101000123456", "account_name": "BAN TO CHUC"})
+        )
         .await
-        .unwrap();
-    assert_eq!(account.status().as_u16(), 200);
+        .status()
+        .as_u16(),
+        200
+    );
     let (_, _) = crate::support::exhibitor(&app, "ht2026", application_body(), Some("A02")).await;
     let (paid, _) = crate::support::exhibitor(&app, "ht2026", second_application(), Some("A01")).await;
     let (status, body) = json(

@@ -115,9 +115,7 @@ async fn organizers_set_fees_and_record_payments_and_exhibitors_see_their_statem
     body["organization"] = json!("Hộ kinh doanh Trần Thị Bình");
     body["producer_type"] = json!("ho_kinh_doanh");
     body["tax_code"] = Value::Null;
-    body["products"][0]["stars"] = Value::Null;
-    body["products"][0]["certificate_no"] = Value::Null;
-    body["products"][0]["certificate_expires"] = Value::Null;
+    crate::support::without_stars(&mut body);
     let (id, token) = crate::support::exhibitor(&app, "ht2026", body, Some("A01")).await;
     let visitor = format!("hoicho_csrf={CSRF}");
     let mine = app
@@ -273,19 +271,18 @@ async fn a_bank_statement_is_matched_confirmed_and_counts_once() {
     let app = spawn().await;
     crate::support::fair_on_days(&app, "ht2026", 20, 24).await;
     let cookie = app.organizer_cookie().await;
-    let put = app
-        .client
-        .put(app.url("/api/v1/fairs/ht2026/fees"))
-        .bearer_auth(&app.token)
-        .json(&json!({"subsidies": [{"name": "Hỗ trợ chung", "rate_percent": 50}]}))
-        .send()
+    assert_eq!(
+        app.put_json(
+            "/api/v1/fairs/ht2026/fees",
+            &json!({"subsidies": [{"name": "Hỗ trợ chung", "rate_percent": 50}]})
+        )
         .await
-        .unwrap();
-    assert_eq!(put.status().as_u16(), 200);
+        .status()
+        .as_u16(),
+        200
+    );
     let mut plain = application_body();
-    plain["products"][0]["stars"] = Value::Null;
-    plain["products"][0]["certificate_no"] = Value::Null;
-    plain["products"][0]["certificate_expires"] = Value::Null;
+    crate::support::without_stars(&mut plain);
     let mut first = plain.clone();
     first["organization"] = json!("HTX Thạch Hà");
     let (a, _) = crate::support::exhibitor(&app, "ht2026", first, Some("A01")).await;
@@ -381,21 +378,20 @@ async fn the_payments_list_narrows_by_standing_and_name_and_pages() {
     let app = spawn().await;
     crate::support::open_fair_with_booths(&app, "ht2026", 120).await;
     let cookie = app.organizer_cookie().await;
-    let put = app
-        .client
-        .put(app.url("/api/v1/fairs/ht2026/fees"))
-        .bearer_auth(&app.token)
-        .json(&json!({"subsidies": [{"name": "Hỗ trợ chung", "rate_percent": 50}]}))
-        .send()
+    assert_eq!(
+        app.put_json(
+            "/api/v1/fairs/ht2026/fees",
+            &json!({"subsidies": [{"name": "Hỗ trợ chung", "rate_percent": 50}]})
+        )
         .await
-        .unwrap();
-    assert_eq!(put.status().as_u16(), 200);
+        .status()
+        .as_u16(),
+        200
+    );
     let mut ids = Vec::new();
     for i in 0..105 {
         let mut body = application_body();
-        body["products"][0]["stars"] = Value::Null;
-        body["products"][0]["certificate_no"] = Value::Null;
-        body["products"][0]["certificate_expires"] = Value::Null;
+        crate::support::without_stars(&mut body);
         body["booth_request"]["preferred_booths"] = json!([]);
         body["organization"] = json!(format!("HTX Số {i:03}"));
         let id = app.approved_with("ht2026", &format!("HTX Số {i:03}"), body, 1).await;
@@ -470,16 +466,17 @@ async fn booths_unpaid_after_the_due_date_are_marked_and_released_when_confirmed
     let today = crate::support::fair_on_days(&app, "ht2026", 20, 24).await;
     let cookie = app.organizer_cookie().await;
     let yesterday = today - chrono::Duration::days(1);
-    let put = app
-        .client
-        .put(app.url("/api/v1/fairs/ht2026/fees"))
-        .bearer_auth(&app.token)
-        .json(&json!({"subsidies": [{"name": "Hỗ trợ chung", "rate_percent": 50}],
-                      "due": {"kind": "on", "date": yesterday.to_string()}}))
-        .send()
+    assert_eq!(
+        app.put_json(
+            "/api/v1/fairs/ht2026/fees",
+            &json!({"subsidies": [{"name": "Hỗ trợ chung", "rate_percent": 50}],
+                      "due": {"kind": "on", "date": yesterday.to_string()}})
+        )
         .await
-        .unwrap();
-    assert_eq!(put.status().as_u16(), 200);
+        .status()
+        .as_u16(),
+        200
+    );
     let mut late = application_body();
     late["organization"] = json!("HTX Chậm Nộp");
     let (late_id, _) = crate::support::exhibitor(&app, "ht2026", late, Some("A01")).await;
@@ -528,7 +525,6 @@ async fn booths_unpaid_after_the_due_date_are_marked_and_released_when_confirmed
     );
 
     // Not confirmed: nothing released.
-    let before = app.head().await;
     let refused = app
         .post_form(
             "/organizer/fairs/ht2026/payments/overdue",
@@ -537,7 +533,12 @@ async fn booths_unpaid_after_the_due_date_are_marked_and_released_when_confirmed
         )
         .await;
     assert_eq!(refused.status().as_u16(), 422);
-    assert_eq!(app.head().await, before);
+    let (_, s) = crate::support::json(
+        app.get_as_organizer(&format!("/api/v1/registrations/{late_id}/statement"))
+            .await,
+    )
+    .await;
+    assert_eq!(s["lines"][0]["booth"], "A01", "nothing released");
     let done = app
         .post_form(
             "/organizer/fairs/ht2026/payments/overdue",

@@ -25,20 +25,11 @@ async fn an_exhibitor_sees_the_qr_to_pay_and_an_organizer_records_the_payment() 
             json!({"bin": "970405", "account_number": "3700205012345", "account_name": "SO CONG THUONG HA TINH"}),
         ),
     ] {
-        let put = app
-            .client
-            .put(app.url(path))
-            .bearer_auth(&app.token)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
+        let put = app.put_json(path, &body).await;
         assert_eq!(put.status().as_u16(), 200);
     }
     let mut body = crate::support::application_body();
-    body["products"][0]["stars"] = serde_json::Value::Null;
-    body["products"][0]["certificate_no"] = serde_json::Value::Null;
-    body["products"][0]["certificate_expires"] = serde_json::Value::Null;
+    crate::support::without_stars(&mut body);
     let (id, token) = crate::support::exhibitor(&app, "ht2026", body, Some("A01")).await;
 
     let (_driver, client) = browser().await;
@@ -116,9 +107,7 @@ async fn an_exhibitor_sees_the_qr_to_pay_and_an_organizer_records_the_payment() 
     // A second producer pays by transfer; the organizer imports the bank's statement file.
     let mut body = crate::support::application_body();
     body["organization"] = json!("Hộ kinh doanh Lê Văn Cường");
-    body["products"][0]["stars"] = serde_json::Value::Null;
-    body["products"][0]["certificate_no"] = serde_json::Value::Null;
-    body["products"][0]["certificate_expires"] = serde_json::Value::Null;
+    crate::support::without_stars(&mut body);
     let (second, _) = crate::support::exhibitor(&app, "ht2026", body, Some("A02")).await;
     let (_, statement) = crate::support::json(
         app.get_as_organizer(&format!("/api/v1/registrations/{second}/statement"))

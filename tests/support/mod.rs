@@ -137,6 +137,17 @@ impl Api {
         self.post_json("/api/v1/fairs", &fair_body(id)).await
     }
 
+    /// `PUT path` with a JSON body, as the organizer.
+    pub async fn put_json(&self, path: &str, body: &Value) -> Response {
+        self.client
+            .put(self.url(path))
+            .bearer_auth(&self.token)
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
     pub async fn put_booths(&self, fair: &str, body: &Value) -> Response {
         self.client
             .put(self.url(&format!("/api/v1/fairs/{fair}/booths")))
@@ -198,6 +209,15 @@ pub async fn open_fair(app: &Api, id: &str) {
         .post_json(&format!("/api/v1/fairs/{id}/registration/open"), &json!({}))
         .await;
     assert_eq!(opened.status().as_u16(), 200);
+}
+
+/// An application's products made plain: no OCOP stars, no certificate.
+pub fn without_stars(body: &mut Value) {
+    for product in body["products"].as_array_mut().into_iter().flatten() {
+        product["stars"] = Value::Null;
+        product["certificate_no"] = Value::Null;
+        product["certificate_expires"] = Value::Null;
+    }
 }
 
 /// A valid application, in the shape of API.md.

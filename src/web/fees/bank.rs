@@ -503,16 +503,7 @@ async fn submit(
         page.message = Some(lang.t("login.expired").to_owned());
         return render_form(StatusCode::FORBIDDEN, lang, &page, &page.csrf.clone());
     }
-    let workbook = get("xlsx");
-    let csv_text = if workbook.trim().is_empty() {
-        Ok(get("csv"))
-    } else {
-        use base64::Engine;
-        base64::engine::general_purpose::STANDARD
-            .decode(workbook.trim())
-            .map_err(|e| e.to_string())
-            .and_then(|bytes| crate::spreadsheet::xlsx_to_csv(&bytes))
-    };
+    let csv_text = crate::spreadsheet::uploaded(&get("csv"), &get("xlsx"));
     let csv_text = match csv_text {
         Ok(t) if !t.trim().is_empty() => t,
         Ok(_) => {

@@ -325,16 +325,7 @@ pub async fn submit(
     };
     let lang = Lang::of(&req);
     let get = |k: &str| form.get(k).cloned().unwrap_or_default();
-    let workbook = get("xlsx");
-    let csv_text = if workbook.trim().is_empty() {
-        Ok(get("csv"))
-    } else {
-        use base64::Engine;
-        base64::engine::general_purpose::STANDARD
-            .decode(workbook.trim())
-            .map_err(|e| e.to_string())
-            .and_then(|bytes| crate::spreadsheet::xlsx_to_csv(&bytes))
-    };
+    let csv_text = crate::spreadsheet::uploaded(&get("csv"), &get("xlsx"));
     let (checked, fair_id, open) = {
         let p = state.read();
         let Some(view) = p.fairs.get(&fair) else {
