@@ -134,6 +134,25 @@ async fn organizers_set_fees_and_record_payments_and_exhibitors_see_their_statem
         "{mine}"
     );
 
+    // The statement to print or keep, with its code to scan.
+    let printed = app.get_page(&format!("/r/{token}/statement"), &visitor).await;
+    assert_eq!(printed.headers()["referrer-policy"], "no-referrer");
+    let printed = printed.text().await.unwrap();
+    assert!(
+        printed.contains("THÔNG BÁO PHÍ GIAN HÀNG")
+            && printed.contains("id=\"vietqr\"")
+            && !printed.contains("id=\"statement-print\""),
+        "{printed}"
+    );
+    assert!(
+        mine.contains(&format!("href=\"/r/{token}/statement\"")),
+        "the private page links to it"
+    );
+    let by_organizer = app
+        .get_page(&format!("/organizer/fairs/ht2026/payments/{id}/statement"), &cookie)
+        .await;
+    assert_eq!(by_organizer.status().as_u16(), 200);
+
     let list = app
         .get_page("/organizer/fairs/ht2026/payments", &cookie)
         .await

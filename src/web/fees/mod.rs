@@ -8,6 +8,7 @@ pub mod bank;
 pub mod input;
 pub mod overdue;
 pub mod payments;
+pub mod printable;
 pub mod receipt;
 pub mod settings;
 pub mod settlement;
@@ -39,6 +40,7 @@ pub fn page_routes(cfg: &mut ServiceConfig) {
     settings::routes(cfg);
     bank::routes(cfg);
     overdue::routes(cfg);
+    printable::routes(cfg);
     payments::routes(cfg);
     receipt::routes(cfg);
     cfg.route(

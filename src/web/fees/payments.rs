@@ -208,6 +208,7 @@ struct DetailPage {
     csrf: String,
     card: StatementCard,
     receipt_base: String,
+    statement_url: String,
     /// The record form's own id: the same form sent twice records one payment.
     payment_id: String,
     /// What the record form holds.
@@ -257,6 +258,7 @@ fn detail_for(req: &HttpRequest, state: &AppState, fair: &FairId, registration: 
         csrf: csrf_token(req),
         payment_id: uuid::Uuid::now_v7().to_string(),
         receipt_base: format!("/organizer/fairs/{fair}/receipts"),
+        statement_url: format!("/organizer/fairs/{fair}/payments/{registration}/statement"),
         kind: "payment".into(),
         method: "transfer".into(),
         amount: if card.outstanding_vnd > 0 {

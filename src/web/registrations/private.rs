@@ -72,6 +72,7 @@ struct MinePage {
     /// The booth fees, once it has held a booth.
     statement: Option<crate::web::fees::StatementCard>,
     receipt_base: String,
+    statement_url: String,
     /// The booths it holds, for the link to record sales.
     booths: String,
 }
@@ -162,6 +163,7 @@ async fn mine(state: Data<AppState>, req: HttpRequest, token: Path<String>) -> H
             can_withdraw: matches!(status, "submitted" | "approved" | "waitlisted"),
             statement: crate::web::fees::card(&projections, &view.fair_id, &id, chrono::Utc::now(), lang),
             receipt_base: format!("/r/{}/receipts", token.as_str()),
+            statement_url: format!("/r/{}/statement", token.as_str()),
             booths: fair
                 .map(|f| {
                     f.held_by(&id)
