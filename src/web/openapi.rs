@@ -6,6 +6,7 @@ use utoipa::{Modify, OpenApi};
 
 use super::allocations::{api as allocations, proposal};
 use super::fairs::{api as fairs, directory};
+use super::fees::api as fees;
 use super::kit::error;
 use super::registrations::{api as registrations, queue};
 use super::sales::api as sales;
@@ -24,6 +25,8 @@ use super::{audit, emails};
         allocations::unblock, allocations::history, proposal::proposal, proposal::accept_proposal,
         proposal::set_rules, directory::directory, sales::record, sales::void, sales::list,
         sales::close_books, sales::reopen_books, sales::revenue_handler,
+        fees::get_fees, fees::put_fees, fees::put_account, fees::recalculate, fees::statements,
+        fees::statement, fees::record_payment, fees::void_payment,
     ),
     components(schemas(error::ErrorResponse, error::ErrorBody)),
     modifiers(&Bearer, &CommonErrors)

@@ -14,7 +14,7 @@ use crate::domain::fair::FairCommand;
 use crate::domain::payments::{NewPayment, PaymentsCommand, VOID_REASON_MAX_CHARS};
 use crate::i18n::Lang;
 use crate::service;
-use crate::web::kit::error::{ApiError, Result};
+use crate::web::kit::error::{ApiError, ErrorResponse, Result};
 use crate::web::kit::extract::{json_body, write_context, Body, Organizer};
 use crate::web::kit::input::Check;
 use crate::web::kit::write::replay;
@@ -87,6 +87,9 @@ pub fn statement_json(fees: &FairFees, s: &Statement, today: chrono::NaiveDate) 
     })
 }
 
+#[utoipa::path(get, path = "/api/v1/fairs/{fair}/fees", tag = "fees",
+    responses((status = 200, body = Object, description = "{rules: {subsidies, due}, rules_version, account, version}"), (status = 401, body = ErrorResponse), (status = 404, body = ErrorResponse)),
+    security(("bearer" = [])))]
 pub async fn get_fees(state: Data<AppState>, _who: Organizer, fair: Path<String>) -> Result<HttpResponse> {
     let p = state.read();
     let fair = FairId::new_unchecked(fair.as_str());
@@ -114,6 +117,11 @@ async fn on_fair(
     Ok(HttpResponse::Ok().json(fees_json(fees_of(&p, fair)?, version)))
 }
 
+#[utoipa::path(put, path = "/api/v1/fairs/{fair}/fees", tag = "fees",
+    request_body(content = Object, description = "{subsidies: [{name, when?: {producer_types?, min_stars?, provinces?}, rate_percent? | fixed_vnd?, max_booths?, max_vnd?}], due?: {kind: on, date} | {kind: days_after_allocation, days}}; statements already made keep their rules until POST /fees/recalculate"),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key")),
+    responses((status = 200, body = Object), (status = 401, body = ErrorResponse), (status = 404, body = ErrorResponse), (status = 409, body = ErrorResponse, description = "contended"), (status = 422, body = ErrorResponse)),
+    security(("bearer" = [])))]
 pub async fn put_fees(
     state: Data<AppState>,
     req: HttpRequest,
@@ -129,6 +137,11 @@ pub async fn put_fees(
     on_fair(&state, &req, &who, &body, &fair, FairCommand::SetFees { rules }).await
 }
 
+#[utoipa::path(put, path = "/api/v1/fairs/{fair}/payment-account", tag = "fees",
+    request_body(content = Object, description = "{bin: NAPAS BIN, account_number: 6-19 digits, account_name} or null to clear it"),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key")),
+    responses((status = 200, body = Object), (status = 401, body = ErrorResponse), (status = 404, body = ErrorResponse), (status = 409, body = ErrorResponse, description = "contended"), (status = 422, body = ErrorResponse)),
+    security(("bearer" = [])))]
 pub async fn put_account(
     state: Data<AppState>,
     req: HttpRequest,
@@ -153,6 +166,10 @@ pub async fn put_account(
 }
 
 /// Every statement made under older rules or prices follows the current ones.
+#[utoipa::path(post, path = "/api/v1/fairs/{fair}/fees/recalculate", tag = "fees",
+    request_body(content = Object, description = "{}: every statement made under older rules or prices follows the current ones"),
+    responses((status = 200, body = Object), (status = 401, body = ErrorResponse), (status = 404, body = ErrorResponse), (status = 409, body = ErrorResponse, description = "contended")),
+    security(("bearer" = [])))]
 pub async fn recalculate(
     state: Data<AppState>,
     req: HttpRequest,
@@ -181,6 +198,9 @@ pub async fn recalculate(
     .await
 }
 
+#[utoipa::path(get, path = "/api/v1/fairs/{fair}/statements", tag = "fees",
+    responses((status = 200, body = Object, description = "{statements: [...], totals}"), (status = 401, body = ErrorResponse), (status = 404, body = ErrorResponse)),
+    security(("bearer" = [])))]
 pub async fn statements(state: Data<AppState>, _who: Organizer, fair: Path<String>) -> Result<HttpResponse> {
     let p = state.read();
     let fair = FairId::new_unchecked(fair.as_str());
@@ -200,6 +220,9 @@ pub async fn statements(state: Data<AppState>, _who: Organizer, fair: Path<Strin
 }
 
 /// One registration's statement: its exhibitor (bearer token) or an organizer.
+#[utoipa::path(get, path = "/api/v1/registrations/{id}/statement", tag = "fees",
+    responses((status = 200, body = Object, description = "the booths with price and support, due, paid, outstanding, the VietQR payload, the payments"), (status = 401, body = ErrorResponse), (status = 404, body = ErrorResponse)),
+    security(("bearer" = [])))]
 pub async fn statement(state: Data<AppState>, req: HttpRequest, id: Path<String>) -> Result<HttpResponse> {
     let id = parse_id(&id)?;
     caller_for(&state, &req, id)?;
@@ -231,6 +254,13 @@ fn payment_response(state: &AppState, fair: &FairId, payment: &uuid::Uuid, statu
     Ok(HttpResponse::build(status).json(payment_json(view)))
 }
 
+#[utoipa::path(post, path = "/api/v1/fairs/{fair}/payments", tag = "fees",
+    request_body(content = Object, description = "{registration_id, kind?: payment|refund, method: transfer|cash, amount_vnd, paid_on: YYYY-MM-DD, bank_reference?, payer?, note?, confirm?: true to record more than is due}"),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key")),
+    responses((status = 201, body = Object, description = "the payment with its receipt_no"), (status = 401, body = ErrorResponse), (status = 404, body = ErrorResponse),
+        (status = 409, body = ErrorResponse, description = "bank_reference_recorded, more_than_due, more_than_paid, no_booths, payment_exists, contended"),
+        (status = 422, body = ErrorResponse)),
+    security(("bearer" = [])))]
 pub async fn record_payment(
     state: Data<AppState>,
     req: HttpRequest,
@@ -273,6 +303,11 @@ pub async fn record_payment(
     payment_response(&state, &fair, &payment_id, StatusCode::CREATED)
 }
 
+#[utoipa::path(post, path = "/api/v1/fairs/{fair}/payments/{payment}/void", tag = "fees",
+    request_body(content = Object, description = "{reason}"),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key")),
+    responses((status = 200, body = Object), (status = 401, body = ErrorResponse), (status = 404, body = ErrorResponse), (status = 409, body = ErrorResponse, description = "contended"), (status = 422, body = ErrorResponse)),
+    security(("bearer" = [])))]
 pub async fn void_payment(
     state: Data<AppState>,
     req: HttpRequest,
