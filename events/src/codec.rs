@@ -129,6 +129,7 @@ events! {
     FeesRecalculated(FeesRecalculated) = 1,
     PaymentRecorded(PaymentRecorded) = 1,
     PaymentVoided(PaymentVoided) = 1,
+    BankLayoutSaved(BankLayoutSaved) = 1,
 }
 
 /// Turns the stored shape of `event_type` at version `from` into the shape of `from + 1`.

@@ -152,3 +152,22 @@ pub struct PaymentVoided {
     pub fair_id: FairId,
     pub reason: String,
 }
+
+/// Which columns of a bank's statement export hold what, by their headers as the bank writes
+/// them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BankLayout {
+    pub date: String,
+    pub credit: String,
+    pub description: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference: Option<String>,
+}
+
+/// An organizer chose the columns of a bank's statement (by the bank's BIN, or `""` for an
+/// account not set); the next statement from that bank is read the same way.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BankLayoutSaved {
+    pub bin: String,
+    pub layout: BankLayout,
+}

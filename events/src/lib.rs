@@ -28,8 +28,8 @@ pub use fair::{
     RegistrationClosed, RegistrationOpened, Shape, Zone, ZoneDefined, ZoneRetired,
 };
 pub use fees::{
-    FeeRules, FeeRulesSet, FeesRecalculated, PaymentAccount, PaymentAccountSet, PaymentDue, PaymentKind, PaymentMethod,
-    PaymentRecorded, PaymentVoided, SubsidyCondition, SubsidyRule,
+    BankLayout, BankLayoutSaved, FeeRules, FeeRulesSet, FeesRecalculated, PaymentAccount, PaymentAccountSet,
+    PaymentDue, PaymentKind, PaymentMethod, PaymentRecorded, PaymentVoided, SubsidyCondition, SubsidyRule,
 };
 pub use ids::{BoothCode, FairId, OrganizerId, ZoneCode};
 pub use notification::{
@@ -79,6 +79,11 @@ pub mod streams {
     /// A fair's payments and refunds: its version numbers the receipts.
     pub fn payments(fair: &FairId) -> String {
         format!("payments-{}", fair.as_str())
+    }
+
+    /// The statement layouts organizers chose, for every bank.
+    pub fn bank_layouts() -> String {
+        "bank-layouts".to_owned()
     }
 
     /// The stream of one organizer account.

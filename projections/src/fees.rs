@@ -258,6 +258,8 @@ fn price(s: &mut Statement, rules: &FeeRules) {
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Fees {
     pub by_fair: BTreeMap<FairId, FairFees>,
+    /// The statement layouts organizers chose, by bank BIN.
+    pub layouts: BTreeMap<String, hoicho_events::BankLayout>,
 }
 
 impl Fees {
@@ -280,6 +282,9 @@ impl Fees {
     pub fn apply(&mut self, env: &Envelope, fairs: &Fairs, registrations: &Registrations) {
         match &env.event {
             Event::FeeRulesSet(e) => self.fair_mut(&e.fair_id).versions.push(e.rules.clone()),
+            Event::BankLayoutSaved(e) => {
+                self.layouts.insert(e.bin.clone(), e.layout.clone());
+            }
             Event::PaymentAccountSet(e) => self.fair_mut(&e.fair_id).account = e.account.clone(),
             Event::FairCreated(e) => {
                 self.fair_mut(&e.fair_id);

@@ -4,7 +4,7 @@
 
 use hoicho_events::{FeeRules, PaymentAccount, PaymentDue};
 
-use super::DomainError;
+use super::{Aggregate, DomainError};
 
 /// The most subsidy rules a fair may have.
 pub const MAX_RULES: usize = 20;
@@ -95,4 +95,12 @@ pub fn check_account(account: &PaymentAccount) -> Result<(), DomainError> {
     } else {
         Err(DomainError::Invalid(problems))
     }
+}
+
+/// The statement layouts' stream: nothing to decide against, each choice stands alone.
+#[derive(Debug, Default)]
+pub struct BankLayouts;
+
+impl Aggregate for BankLayouts {
+    fn apply(&mut self, _: &hoicho_events::Event) {}
 }

@@ -74,3 +74,32 @@ pub fn registration_of(p: &Projections, fair: &FairId, payment: &uuid::Uuid) -> 
         .find(|r| &r.payment_id == payment)
         .map(|r| (r.registration_id, r.kind))
 }
+
+/// Remembers how the statements of the bank with `bin` are laid out.
+pub async fn save_layout(
+    state: &AppState,
+    ctx: &CommandContext,
+    bin: &str,
+    layout: hoicho_events::BankLayout,
+) -> Result<Written, CommandError> {
+    if state.read().fees.layouts.get(bin) == Some(&layout) {
+        return Ok(Written {
+            stream: streams::bank_layouts(),
+            version: 0,
+            position: state.read().position,
+            events: vec![],
+        });
+    }
+    let event = hoicho_events::Event::BankLayoutSaved(hoicho_events::BankLayoutSaved {
+        bin: bin.to_owned(),
+        layout,
+    });
+    let outcome = super::execute::execute_appending(
+        &*state.store,
+        &streams::bank_layouts(),
+        ctx,
+        |_: &crate::domain::fees::BankLayouts| Ok(vec![event.clone()]),
+    )
+    .await?;
+    Ok(settled(state, outcome).await)
+}

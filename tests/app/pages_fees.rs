@@ -596,3 +596,93 @@ async fn booths_unpaid_after_the_due_date_are_marked_and_released_when_confirmed
     .await;
     assert!(!proposal.to_string().contains(&late_id), "{proposal}");
 }
+
+#[tokio::test]
+async fn an_unknown_statement_layout_is_chosen_once_and_remembered_for_the_bank() {
+    let app = spawn().await;
+    let today = crate::support::fair_on_days(&app, "ht2026", 20, 24).await;
+    let cookie = app.organizer_cookie().await;
+    for (path, body) in [
+        (
+            "/api/v1/fairs/ht2026/fees",
+            json!({"subsidies": [{"name": "Hỗ trợ chung", "rate_percent": 50}]}),
+        ),
+        (
+            "/api/v1/fairs/ht2026/payment-account",
+            json!({"bin": "970422", "account_number": "0801000123456", "account_name": "BAN TO CHUC"}),
+        ),
+    ] {
+        assert_eq!(app.put_json(path, &body).await.status().as_u16(), 200);
+    }
+    let mut first = application_body();
+    crate::support::without_stars(&mut first);
+    first["organization"] = json!("HTX Một");
+    let (a, _) = crate::support::exhibitor(&app, "ht2026", first, Some("A01")).await;
+    let mut second = application_body();
+    crate::support::without_stars(&mut second);
+    second["organization"] = json!("HTX Hai");
+    let (b, _) = crate::support::exhibitor(&app, "ht2026", second, Some("A02")).await;
+    let code = |id: String| {
+        let app = &app;
+        async move {
+            let (_, s) = crate::support::json(
+                app.get_as_organizer(&format!("/api/v1/registrations/{id}/statement"))
+                    .await,
+            )
+            .await;
+            s["payment_code"].as_str().unwrap().to_owned()
+        }
+    };
+    let day = today.format("%d/%m/%Y");
+    // Headers no rule knows: "Thời điểm", "Tiền vào", "Ghi chú", "Mã GD ngân hàng".
+    let statement = |n: u32, code: &str, amount: u32| {
+        format!("Thời điểm,Tiền vào,Ghi chú,Mã GD ngân hàng\n{day},{amount},{code} NOP PHI,MB{n:06}\n")
+    };
+    let csv = statement(1, &code(a.clone()).await, 2_250_000);
+    let unknown = app
+        .post_form(
+            "/organizer/fairs/ht2026/payments/import",
+            &cookie,
+            &[("action", "preview"), ("csv", &csv)],
+        )
+        .await;
+    assert_eq!(unknown.status().as_u16(), 422);
+    let html = unknown.text().await.unwrap();
+    assert!(
+        html.contains("id=\"map_credit\"") && html.contains("<option value=\"Tiền vào\">"),
+        "{html}"
+    );
+    let chosen = [
+        ("map_date", "Thời điểm"),
+        ("map_credit", "Tiền vào"),
+        ("map_description", "Ghi chú"),
+        ("map_reference", "Mã GD ngân hàng"),
+    ];
+    let mut fields = vec![("action", "preview"), ("csv", csv.as_str())];
+    fields.extend(chosen);
+    let preview = app
+        .post_form("/organizer/fairs/ht2026/payments/import", &cookie, &fields)
+        .await;
+    assert_eq!(preview.status().as_u16(), 200);
+    assert!(preview.text().await.unwrap().contains("Khớp theo mã nộp tiền: 1"));
+
+    // The next statement from the same bank is read without asking.
+    let csv = statement(2, &code(b.clone()).await, 2_000_000);
+    let again = app
+        .post_form(
+            "/organizer/fairs/ht2026/payments/import",
+            &cookie,
+            &[("action", "preview"), ("csv", &csv)],
+        )
+        .await;
+    assert_eq!(again.status().as_u16(), 200);
+    assert!(again.text().await.unwrap().contains("Khớp theo mã nộp tiền: 1"));
+    let done = app
+        .post_form(
+            "/organizer/fairs/ht2026/payments/import",
+            &cookie,
+            &[("action", "confirm"), ("csv", &csv)],
+        )
+        .await;
+    assert!(done.headers()["location"].to_str().unwrap().contains("recorded=1"));
+}

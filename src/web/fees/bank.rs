@@ -11,7 +11,7 @@ use actix_web::web::{self, Data, Form, Path};
 use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 use chrono::{NaiveDate, Utc};
-use hoicho_events::{FairId, PaymentKind, PaymentMethod, RegistrationId};
+use hoicho_events::{BankLayout, FairId, PaymentKind, PaymentMethod, RegistrationId};
 use hoicho_projections::{fold, FairFees, Projections};
 use sha2::{Digest, Sha256};
 
@@ -204,7 +204,21 @@ fn codes_in(description: &str, fees: &FairFees) -> Option<RegistrationId> {
 
 /// Reads `csv_text` (the export, or a workbook's first sheet as CSV): finds the header line
 /// (banks put the account's details above it), then every credit line.
-pub fn read(csv_text: &str, fees: &FairFees, today: NaiveDate, lang: Lang) -> Result<Statement, String> {
+/// Why a statement cannot be read: what to say, and the cells of the line that looks most like
+/// its header, for the organizer to say which column is which.
+#[derive(Debug)]
+pub struct Unreadable {
+    pub message: String,
+    pub headers: Vec<String>,
+}
+
+pub fn read(
+    csv_text: &str,
+    fees: &FairFees,
+    layout: Option<&BankLayout>,
+    today: NaiveDate,
+    lang: Lang,
+) -> Result<Statement, Unreadable> {
     let text = csv_text.trim_start_matches('\u{feff}');
     // The separator the first lines use most (the account's details above the header may use
     // none).
@@ -231,6 +245,8 @@ pub fn read(csv_text: &str, fees: &FairFees, today: NaiveDate, lang: Lang) -> Re
         }
     }
     let mut seen = BTreeSet::new();
+    // The line with the most cells before a header is found: the header, most likely.
+    let mut widest: Vec<String> = Vec::new();
     for record in reader.records() {
         let record = match record {
             Ok(r) => r,
@@ -243,6 +259,29 @@ pub fn read(csv_text: &str, fees: &FairFees, today: NaiveDate, lang: Lang) -> Re
         // The file's own line number: the reader skips blank lines.
         let line = record.position().map_or(0, |p| p.line() as usize);
         let Some(cols) = &columns else {
+            let cells: Vec<String> = record.iter().map(|c| c.trim().to_owned()).collect();
+            if cells.iter().filter(|c| !c.is_empty()).count() > widest.iter().filter(|c| !c.is_empty()).count() {
+                widest = cells;
+            }
+            // The layout the organizer chose for this bank, by its headers, first.
+            if let Some(layout) = layout {
+                let at = |name: &str| record.iter().position(|c| fold(c.trim()) == fold(name.trim()));
+                let mut found = HashMap::new();
+                for (key, name) in [
+                    ("date", Some(&layout.date)),
+                    ("credit", Some(&layout.credit)),
+                    ("description", Some(&layout.description)),
+                    ("reference", layout.reference.as_ref()),
+                ] {
+                    if let Some(j) = name.and_then(|n| at(n)) {
+                        found.insert(key, j);
+                    }
+                }
+                if ["date", "credit", "description"].iter().all(|k| found.contains_key(k)) {
+                    columns = Some(found);
+                    continue;
+                }
+            }
             let mut found = HashMap::new();
             for (j, cell) in record.iter().enumerate() {
                 let key = match column_of(cell) {
@@ -341,11 +380,14 @@ pub fn read(csv_text: &str, fees: &FairFees, today: NaiveDate, lang: Lang) -> Re
         });
     }
     if columns.is_none() {
-        return Err(say(
-            lang,
-            "Không nhận ra bố cục sao kê: cần các cột ngày giao dịch, số tiền ghi có và nội dung.",
-            "The statement's layout is not recognised: it needs columns for the date, the credit and the description.",
-        ));
+        return Err(Unreadable {
+            message: say(
+                lang,
+                "Không nhận ra bố cục sao kê: cần các cột ngày giao dịch, số tiền ghi có và nội dung. Hãy chọn cột bên dưới; lựa chọn được ghi nhớ cho ngân hàng này.",
+                "The statement's layout is not recognised: it needs columns for the date, the credit and the description. Choose them below; the choice is remembered for this bank.",
+            ),
+            headers: widest.into_iter().filter(|c| !c.is_empty()).collect(),
+        });
     }
     Ok(out)
 }
@@ -433,6 +475,33 @@ struct ImportPage {
     counts: [usize; 4],
     message: Option<String>,
     done: Option<String>,
+    /// The layout was not recognised: the header's cells to choose the columns from.
+    headers: Vec<String>,
+    /// The columns chosen (date, credit, description, reference), carried with the file.
+    mapping: [String; 4],
+}
+
+/// The columns an organizer chooses for an unknown layout: (form field, label).
+const MAPPED: [(&str, &str); 4] = [
+    ("map_date", "bank.col.date"),
+    ("map_credit", "bank.col.credit"),
+    ("map_description", "bank.col.description"),
+    ("map_reference", "bank.col.reference"),
+];
+
+impl ImportPage {
+    fn columns(&self) -> Vec<(usize, &'static str, &'static str)> {
+        MAPPED
+            .iter()
+            .enumerate()
+            .map(|(i, (name, key))| (i, *name, *key))
+            .collect()
+    }
+
+    /// Whether header `h` is the one chosen for column `i`.
+    fn chosen(&self, i: &usize, h: &str) -> bool {
+        self.mapping.get(*i).is_some_and(|m| m == h)
+    }
 }
 
 fn page(req: &HttpRequest, fair: &FairId, name: &str) -> ImportPage {
@@ -454,6 +523,8 @@ fn page(req: &HttpRequest, fair: &FairId, name: &str) -> ImportPage {
         counts: [0; 4],
         message: None,
         done: None,
+        headers: Vec::new(),
+        mapping: Default::default(),
     }
 }
 
@@ -515,6 +586,27 @@ async fn submit(
             return render_form(StatusCode::UNPROCESSABLE_ENTITY, lang, &page, &page.csrf.clone());
         }
     };
+    // The columns chosen on the form (after an unrecognised layout), remembered for the bank.
+    let mapping = [
+        get("map_date"),
+        get("map_credit"),
+        get("map_description"),
+        get("map_reference"),
+    ];
+    let bin = {
+        let p = state.read();
+        p.fees
+            .of_fair(&fair_id)
+            .and_then(|f| f.account.as_ref())
+            .map(|a| a.bin.clone())
+            .unwrap_or_default()
+    };
+    let chosen = (!mapping[0].is_empty() && !mapping[1].is_empty() && !mapping[2].is_empty()).then(|| BankLayout {
+        date: mapping[0].trim().to_owned(),
+        credit: mapping[1].trim().to_owned(),
+        description: mapping[2].trim().to_owned(),
+        reference: Some(mapping[3].trim().to_owned()).filter(|r| !r.is_empty()),
+    });
     let read = {
         let p = state.read();
         let empty = FairFees::default();
@@ -524,16 +616,26 @@ async fn submit(
             .by_id
             .get(&fair_id)
             .map_or(Utc::now().date_naive(), |f| f.today(Utc::now()));
-        read(&csv_text, fees, today, lang)
+        let layout = chosen.as_ref().or_else(|| p.fees.layouts.get(&bin));
+        read(&csv_text, fees, layout, today, lang)
     };
     let statement = match read {
         Ok(s) => s,
-        Err(message) => {
-            page.message = Some(message);
+        Err(unreadable) => {
+            page.message = Some(unreadable.message);
+            page.headers = unreadable.headers;
+            page.mapping = mapping;
             page.csv = csv_text;
             return render_form(StatusCode::UNPROCESSABLE_ENTITY, lang, &page, &page.csrf.clone());
         }
     };
+    if let Some(layout) = chosen {
+        let ctx = CommandContext::new(who.actor(), Utc::now());
+        if let Err(err) = service::payments::save_layout(&state, &ctx, &bin, layout).await {
+            tracing::warn!(error = %err, "the statement layout could not be remembered");
+        }
+        page.mapping = mapping;
+    }
     if get("action") == "confirm" {
         let ticked: BTreeSet<usize> = form
             .iter()
