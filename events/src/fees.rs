@@ -39,6 +39,10 @@ pub struct SubsidyCondition {
     /// The applicant's province is one of these (compared without diacritics or case).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub provinces: Vec<String>,
+    /// The applicant's commune or ward, or the district it gave from before the 2025
+    /// reorganisation, is one of these (compared without diacritics or case).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub localities: Vec<String>,
 }
 
 /// One rule of a fair's public support for booth fees: who it is for, how much, how far.

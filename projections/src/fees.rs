@@ -205,7 +205,12 @@ pub struct FeeTotals {
 /// The first subsidy rule of `rules` that fits `registration` at `fair`.
 pub fn matching_rule(rules: &FeeRules, registration: &RegistrationView, fair: &FairView) -> Option<(usize, String)> {
     let stars = registration.valid_stars_on(fair.details.start_date);
-    let province = fold(&registration.application.address.province);
+    let address = &registration.application.address;
+    let province = fold(&address.province);
+    let places: Vec<String> = std::iter::once(&address.commune)
+        .chain(address.legacy_district.as_ref())
+        .map(|p| fold(p))
+        .collect();
     rules
         .subsidies
         .iter()
@@ -214,6 +219,7 @@ pub fn matching_rule(rules: &FeeRules, registration: &RegistrationView, fair: &F
             (w.producer_types.is_empty() || w.producer_types.contains(&registration.application.producer_type))
                 && w.min_stars.is_none_or(|min| stars.is_some_and(|s| s >= min))
                 && (w.provinces.is_empty() || w.provinces.iter().any(|p| fold(p) == province))
+                && (w.localities.is_empty() || w.localities.iter().any(|l| places.contains(&fold(l))))
         })
         .map(|i| (i, rules.subsidies[i].name.clone()))
 }

@@ -91,6 +91,10 @@ pub(super) fn text(key: &str) -> Option<(&'static str, &'static str)> {
         "fees.any" => ("Không yêu cầu", "Not required"),
         "fees.or_more" => ("trở lên", "or more"),
         "fees.provinces" => ("Tỉnh/thành phố (cách nhau bằng dấu phẩy)", "Provinces (separated by commas)"),
+        "fees.localities" => (
+            "Xã/phường hoặc huyện cũ (cách nhau bằng dấu phẩy)",
+            "Communes, wards or former districts (separated by commas)",
+        ),
         "fees.support" => ("Mức hỗ trợ", "Support"),
         "fees.mode.rate" => ("Tỷ lệ % giá gian", "A share (%) of the booth price"),
         "fees.mode.fixed" => ("Số tiền cố định mỗi gian", "A fixed amount a booth"),

@@ -362,3 +362,36 @@ fn amounts_in_words_agree_with_an_independent_speller() {
     }
     assert_eq!(hoicho::i18n::amount_vnd_vi(1_500_000), "Một triệu năm trăm nghìn đồng");
 }
+
+#[tokio::test]
+async fn support_can_follow_the_commune_or_the_former_district() {
+    let app = crate::support::spawn().await;
+    crate::support::fair_on_days(&app, "ht2026", 20, 24).await;
+    let rules = json!({"subsidies": [
+        {"name": "Hỗ trợ các xã huyện Hương Sơn cũ", "when": {"localities": ["huong son", "Sơn Kim 1"]}, "rate_percent": 100},
+        {"name": "Các địa phương khác", "rate_percent": 20}
+    ]});
+    assert_eq!(put(&app, "/api/v1/fairs/ht2026/fees", &rules).await.0, 200);
+    let (near, _) = crate::support::exhibitor(&app, "ht2026", application_body(), Some("A02")).await;
+    let mut far = application_body();
+    far["organization"] = json!("HTX Cẩm Xuyên");
+    far["address"] = json!({"commune": "Cẩm Xuyên", "province": "Hà Tĩnh"});
+    let (far, _) = crate::support::exhibitor(&app, "ht2026", far, Some("A01")).await;
+    let s = statement(&app, &near).await;
+    assert_eq!(
+        (s["subsidy_vnd"].clone(), s["rule"].clone()),
+        (json!(4_000_000), json!("Hỗ trợ các xã huyện Hương Sơn cũ"))
+    );
+    let s = statement(&app, &far).await;
+    assert_eq!(
+        (s["subsidy_vnd"].clone(), s["rule"].clone()),
+        (json!(900_000), json!("Các địa phương khác"))
+    );
+    let bad = json!({"subsidies": [{"name": "x", "rate_percent": 10, "when": {"localities": ["🌾"]}}]});
+    let (status, body) = put(&app, "/api/v1/fairs/ht2026/fees", &bad).await;
+    assert_eq!(status, 422);
+    assert!(
+        body["error"]["fields"]["subsidies[0].when.localities[0]"].is_string(),
+        "{body}"
+    );
+}

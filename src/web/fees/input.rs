@@ -105,7 +105,7 @@ fn subsidy_rule(check: &mut Check, value: &Value, path: &str) -> Option<SubsidyR
 }
 
 fn condition(check: &mut Check, value: &Value, path: &str) -> Option<SubsidyCondition> {
-    let obj = check.object(value, path, &["producer_types", "min_stars", "provinces"])?;
+    let obj = check.object(value, path, &["producer_types", "min_stars", "provinces", "localities"])?;
     let mut producer_types = Vec::new();
     if obj.contains_key("producer_types") {
         for (i, item) in check
@@ -125,34 +125,35 @@ fn condition(check: &mut Check, value: &Value, path: &str) -> Option<SubsidyCond
         }
     }
     let min_stars = check.integer(obj, path, "min_stars", 3, 5, false).map(|s| s as u8);
-    let mut provinces = Vec::new();
-    if obj.contains_key("provinces") {
-        let items = check.array(obj, path, "provinces", 63)?;
-        for (i, item) in items.iter().enumerate() {
-            let mut one = Map::new();
-            one.insert("p".into(), item.clone());
-            if let Some(p) = check.name(&one, &format!("{path}.provinces[{i}]"), "p", 100, true) {
-                provinces.push(p);
-            }
-        }
-        // The wrapper's name never reaches a message: errors are filed under `….p`.
-        let prefix = format!("{path}.provinces[");
-        let renamed: Vec<(String, String)> = check
-            .errors
-            .iter()
-            .filter(|(k, _)| k.starts_with(&prefix) && k.ends_with("].p"))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        for (k, v) in renamed {
-            check.errors.remove(&k);
-            check.errors.insert(k.trim_end_matches(".p").to_owned(), v);
-        }
-    }
+    let provinces = places(check, obj, path, "provinces", 63);
+    let localities = places(check, obj, path, "localities", 500);
     Some(SubsidyCondition {
         producer_types,
         min_stars,
         provinces,
+        localities,
     })
+}
+
+/// A list of place names at `key`: each a name, at most `max` of them.
+fn places(check: &mut Check, obj: &Map<String, Value>, path: &str, key: &str, max: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    if !obj.contains_key(key) {
+        return out;
+    }
+    let Some(items) = check.array(obj, path, key, max) else {
+        return out;
+    };
+    for (i, item) in items.iter().enumerate() {
+        let mut one = Map::new();
+        one.insert("p".into(), item.clone());
+        if let Some(p) = check.name(&one, "", "p", 100, true) {
+            out.push(p);
+        } else if let Some(problem) = check.errors.remove("p") {
+            check.errors.insert(format!("{path}.{key}[{i}]"), problem);
+        }
+    }
+    out
 }
 
 /// An account name as the bank has it: diacritics dropped, capitals.

@@ -48,6 +48,7 @@ struct RuleRow {
     types: Vec<String>,
     min_stars: String,
     provinces: String,
+    localities: String,
     mode: String,
     amount: String,
     max_booths: String,
@@ -139,6 +140,7 @@ fn label_of(part: &str) -> &'static str {
         "types" => "fees.types",
         "min_stars" => "fees.min_stars",
         "provinces" => "fees.provinces",
+        "localities" => "fees.localities",
         "max_booths" => "fees.max_booths",
         "max_vnd" => "fees.max_vnd",
         _ => "fees.name",
@@ -163,6 +165,7 @@ fn rows_of(rules: &FeeRules) -> Vec<RuleRow> {
             types: r.when.producer_types.iter().map(|t| t.code().to_owned()).collect(),
             min_stars: r.when.min_stars.map(|s| s.to_string()).unwrap_or_default(),
             provinces: r.when.provinces.join(", "),
+            localities: r.when.localities.join(", "),
             mode: if r.fixed_vnd.is_some() {
                 "fixed".into()
             } else {
@@ -299,6 +302,7 @@ fn rules_json(form: &[(String, String)]) -> (Vec<RuleRow>, Value) {
             "type" => cell.types.push(value),
             "min_stars" => cell.min_stars = value,
             "provinces" => cell.provinces = value,
+            "localities" => cell.localities = value,
             "mode" => cell.mode = value,
             "amount" => cell.amount = value,
             "max_booths" => cell.max_booths = value,
@@ -343,6 +347,15 @@ fn rules_json(form: &[(String, String)]) -> (Vec<RuleRow>, Value) {
                 .collect();
             if !provinces.is_empty() {
                 when.insert("provinces".into(), json!(provinces));
+            }
+            let localities: Vec<&str> = r
+                .localities
+                .split([',', ';'])
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .collect();
+            if !localities.is_empty() {
+                when.insert("localities".into(), json!(localities));
             }
             rule.insert("when".into(), Value::Object(when));
             Value::Object(rule)
