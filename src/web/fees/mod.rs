@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod bank;
+pub mod bank_file;
 pub mod input;
 pub mod overdue;
 pub mod payments;
