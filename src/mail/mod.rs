@@ -7,6 +7,7 @@
 
 pub mod invitation;
 pub mod mime;
+mod payment;
 pub mod render;
 pub mod schedule;
 pub mod transport;
