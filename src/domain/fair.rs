@@ -10,7 +10,7 @@ use hoicho_events::{
     FairDetails, FairId, Floor, FloorDrawn, RegistrationClosed, RegistrationId, RegistrationOpened, ReleaseCause, Zone,
     ZoneCode, ZoneDefined, ZoneRetired,
 };
-use hoicho_events::{FeeRules, FeeRulesSet, FeesRecalculated, PaymentAccount, PaymentAccountSet};
+use hoicho_events::{FeeRules, FeeRulesSet, PaymentAccount, PaymentAccountSet};
 
 use super::{Aggregate, DomainError};
 
@@ -491,53 +491,10 @@ pub fn decide(state: &FairState, command: &FairCommand) -> Result<Vec<Event>, Do
                 })]
             }
         }
-        FairCommand::SetFees { rules } => {
-            super::fees::check_rules(rules)?;
-            if &state.fees == rules {
-                vec![]
-            } else {
-                vec![Event::FeeRulesSet(FeeRulesSet {
-                    fair_id,
-                    rules: rules.clone(),
-                })]
-            }
-        }
-        FairCommand::SetPaymentAccount { account } => {
-            if let Some(account) = account {
-                super::fees::check_account(account)?;
-            }
-            if &state.account == account {
-                vec![]
-            } else {
-                vec![Event::PaymentAccountSet(PaymentAccountSet {
-                    fair_id,
-                    account: account.clone(),
-                })]
-            }
-        }
-        FairCommand::ReleaseUnpaid { booths } => booths
-            .iter()
-            .filter_map(|booth| {
-                state.holders.get(booth).map(|holder| {
-                    Event::BoothReleased(BoothReleased {
-                        fair_id: fair_id.clone(),
-                        booth: booth.clone(),
-                        registration_id: *holder,
-                        cause: ReleaseCause::Unpaid,
-                    })
-                })
-            })
-            .collect(),
-        FairCommand::RecalculateFees { registrations } => {
-            if registrations.is_empty() {
-                vec![]
-            } else {
-                vec![Event::FeesRecalculated(FeesRecalculated {
-                    fair_id,
-                    registrations: registrations.clone(),
-                })]
-            }
-        }
+        FairCommand::SetFees { .. }
+        | FairCommand::SetPaymentAccount { .. }
+        | FairCommand::RecalculateFees { .. }
+        | FairCommand::ReleaseUnpaid { .. } => super::fees::decide(state, fair_id, command)?,
         FairCommand::AllocateAll { placements } => {
             let mut next = state.clone();
             let mut events = Vec::new();

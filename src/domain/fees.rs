@@ -2,7 +2,12 @@
 //! projection (`hoicho_projections::Fees`): a pure fold, so a replay prices every booth as it
 //! was priced.
 
-use hoicho_events::{FeeRules, PaymentAccount, PaymentDue};
+use hoicho_events::{
+    BoothReleased, Event, FairId, FeeRules, FeeRulesSet, FeesRecalculated, PaymentAccount, PaymentAccountSet,
+    PaymentDue, ReleaseCause,
+};
+
+use super::fair::{FairCommand, FairState};
 
 use super::{Aggregate, DomainError};
 
@@ -95,6 +100,60 @@ pub fn check_account(account: &PaymentAccount) -> Result<(), DomainError> {
     } else {
         Err(DomainError::Invalid(problems))
     }
+}
+
+/// The fair's fee commands, decided on the fair's stream beside its booths.
+pub fn decide(state: &FairState, fair_id: FairId, command: &FairCommand) -> Result<Vec<Event>, DomainError> {
+    Ok(match command {
+        FairCommand::SetFees { rules } => {
+            check_rules(rules)?;
+            if &state.fees == rules {
+                vec![]
+            } else {
+                vec![Event::FeeRulesSet(FeeRulesSet {
+                    fair_id,
+                    rules: rules.clone(),
+                })]
+            }
+        }
+        FairCommand::SetPaymentAccount { account } => {
+            if let Some(account) = account {
+                check_account(account)?;
+            }
+            if &state.account == account {
+                vec![]
+            } else {
+                vec![Event::PaymentAccountSet(PaymentAccountSet {
+                    fair_id,
+                    account: account.clone(),
+                })]
+            }
+        }
+        FairCommand::ReleaseUnpaid { booths } => booths
+            .iter()
+            .filter_map(|booth| {
+                state.holders.get(booth).map(|holder| {
+                    Event::BoothReleased(BoothReleased {
+                        fair_id: fair_id.clone(),
+                        booth: booth.clone(),
+                        registration_id: *holder,
+                        cause: ReleaseCause::Unpaid,
+                    })
+                })
+            })
+            .collect(),
+        FairCommand::RecalculateFees { registrations } => {
+            if registrations.is_empty() {
+                vec![]
+            } else {
+                vec![Event::FeesRecalculated(FeesRecalculated {
+                    fair_id,
+                    registrations: registrations.clone(),
+                })]
+            }
+        }
+        _ => vec![],
+    })
 }
 
 /// The statement layouts' stream: nothing to decide against, each choice stands alone.

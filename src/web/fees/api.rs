@@ -118,7 +118,7 @@ async fn on_fair(
 }
 
 #[utoipa::path(put, path = "/api/v1/fairs/{fair}/fees", tag = "fees",
-    request_body(content = Object, description = "{subsidies: [{name, when?: {producer_types?, min_stars?, provinces?}, rate_percent? | fixed_vnd?, max_booths?, max_vnd?}], due?: {kind: on, date} | {kind: days_after_allocation, days}}; statements already made keep their rules until POST /fees/recalculate"),
+    request_body(content = Object, description = "{subsidies: [{name, when?: {producer_types?, min_stars?, provinces?, localities?}, rate_percent? | fixed_vnd?, max_booths?, max_vnd?}], due?: {kind: on, date} | {kind: days_after_allocation, days}}; statements already made keep their rules until POST /fees/recalculate"),
     params(("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key")),
     responses((status = 200, body = Object), (status = 401, body = ErrorResponse), (status = 404, body = ErrorResponse), (status = 409, body = ErrorResponse, description = "contended"), (status = 422, body = ErrorResponse)),
     security(("bearer" = [])))]

@@ -111,7 +111,8 @@ pub struct StatementCard {
     pub bank: Option<String>,
     pub account_number: String,
     pub account_name: String,
-    /// `data:image/png;base64,…` of the VietQR code for what is left to pay.
+    /// `data:image/png;base64,…` of the VietQR code for what is left to pay, once
+    /// [`StatementCard::drawn`].
     pub qr: Option<String>,
     pub qr_payload: String,
     pub receipts: Vec<ReceiptRow>,
@@ -129,6 +130,23 @@ pub fn qr_payload(fees: &FairFees, statement: &Statement) -> Option<String> {
             description: &statement.transfer_description(),
         })
     })
+}
+
+impl StatementCard {
+    /// The card with its VietQR code drawn: called once the projections' lock is let go, as
+    /// drawing the image is the slowest part of the page.
+    pub fn drawn(mut self) -> Self {
+        self.qr = (!self.qr_payload.is_empty())
+            .then(|| crate::vietqr::png(&self.qr_payload, 6))
+            .flatten()
+            .map(|png| {
+                format!(
+                    "data:image/png;base64,{}",
+                    base64::engine::general_purpose::STANDARD.encode(png)
+                )
+            });
+        self
+    }
 }
 
 pub fn method_text(method: PaymentMethod, lang: Lang) -> &'static str {
@@ -150,15 +168,6 @@ pub fn card(
     let today = p.fairs.by_id.get(fair).map_or(now.date_naive(), |f| f.today(now));
     let standing = standing(s, today);
     let payload = qr_payload(fees, s);
-    let qr = payload
-        .as_deref()
-        .and_then(|payload| crate::vietqr::png(payload, 6))
-        .map(|png| {
-            format!(
-                "data:image/png;base64,{}",
-                base64::engine::general_purpose::STANDARD.encode(png)
-            )
-        });
     let account = fees.account.as_ref();
     Some(StatementCard {
         standing,
@@ -190,7 +199,7 @@ pub fn card(
             .map(str::to_owned),
         account_number: account.map(|a| a.account_number.clone()).unwrap_or_default(),
         account_name: account.map(|a| a.account_name.clone()).unwrap_or_default(),
-        qr,
+        qr: None,
         qr_payload: payload.unwrap_or_default(),
         receipts: s
             .receipts

@@ -246,7 +246,7 @@ fn detail_for(req: &HttpRequest, state: &AppState, fair: &FairId, registration: 
         .get(registration)
         .map(|r| r.application.organization.clone())
         .unwrap_or_default();
-    Some(DetailPage {
+    let page = DetailPage {
         lang,
         signed_in,
         switch_url,
@@ -273,6 +273,12 @@ fn detail_for(req: &HttpRequest, state: &AppState, fair: &FairId, registration: 
         confirm: None,
         errors: BTreeMap::new(),
         flash: None,
+    };
+    drop(p);
+    // The code is drawn once the projections' lock is let go.
+    Some(DetailPage {
+        card: page.card.drawn(),
+        ..page
     })
 }
 

@@ -94,7 +94,10 @@ async fn for_exhibitor(state: Data<AppState>, req: HttpRequest, token: Path<Stri
     };
     let base = format!("/r/{}", token.as_str());
     match page(&req, &state, &fair, &id, format!("{base}/receipts"), base.clone()) {
-        Some(page) => private(render(StatusCode::OK, page.lang, &page)),
+        Some(mut page) => {
+            page.card = page.card.drawn();
+            private(render(StatusCode::OK, page.lang, &page))
+        }
         None => private(not_found_page(&req, "fees.no_statement")),
     }
 }
@@ -111,7 +114,10 @@ async fn for_organizer(state: Data<AppState>, req: HttpRequest, path: Path<(Stri
     let receipts = format!("/organizer/fairs/{fair}/receipts");
     let back = format!("/organizer/fairs/{fair}/payments/{id}");
     match page(&req, &state, &fair, &id, receipts, back) {
-        Some(page) => render(StatusCode::OK, page.lang, &page),
+        Some(mut page) => {
+            page.card = page.card.drawn();
+            render(StatusCode::OK, page.lang, &page)
+        }
         None => not_found_page(&req, "fees.no_statement"),
     }
 }

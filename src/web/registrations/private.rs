@@ -175,6 +175,11 @@ async fn mine(state: Data<AppState>, req: HttpRequest, token: Path<String>) -> H
                 .unwrap_or_default(),
         }
     };
+    // The fees' VietQR code is drawn once the projections' lock is let go.
+    let page = MinePage {
+        statement: page.statement.map(crate::web::fees::StatementCard::drawn),
+        ..page
+    };
     private(render_form(StatusCode::OK, lang, &page, &csrf))
 }
 
