@@ -67,6 +67,10 @@ pub struct ServeArgs {
     /// Applications one client address may send per minute without signing in (429 past it).
     #[arg(long, env = "HOICHO_PUBLIC_POSTS_PER_MINUTE", default_value_t = 30)]
     pub public_posts_per_minute: u32,
+    /// The embedded log's WAL is folded back into the database file once it passes this many
+    /// megabytes (MiB), even while writes go on, and cut to nothing when they stop.
+    #[arg(long, env = "HOICHO_WAL_LIMIT_MB", default_value_t = 64, value_parser = clap::value_parser!(u64).range(1..=65_536))]
+    pub wal_limit_mb: u64,
     #[command(flatten)]
     pub mail: MailArgs,
 }
@@ -295,6 +299,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         },
         workers: args.workers,
         public_posts_per_minute: args.public_posts_per_minute,
+        wal_limit: args.wal_limit_mb * 1024 * 1024,
         mail: args.mail.settings(),
         clock: crate::clock::SystemClock::shared(),
     };

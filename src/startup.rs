@@ -39,6 +39,8 @@ pub struct Settings {
     pub workers: Option<usize>,
     /// Applications one client address may send a minute without signing in.
     pub public_posts_per_minute: u32,
+    /// Bytes the embedded log's WAL may reach before the writer folds it back.
+    pub wal_limit: u64,
     /// How mail goes out; an empty `public_url` means the listening address.
     pub mail: MailSettings,
     /// The time scheduled mail runs by.
@@ -57,6 +59,7 @@ impl Settings {
             sessions: Default::default(),
             workers: None,
             public_posts_per_minute: 30,
+            wal_limit: crate::store::sqlite::WAL_LIMIT,
             mail: MailSettings {
                 public_url: String::new(),
                 ..MailSettings::default()
@@ -76,12 +79,25 @@ pub struct Application {
 
 /// Opens the configured store.
 pub async fn open_store(data_dir: &std::path::Path, spec: Option<&str>) -> anyhow::Result<Arc<dyn EventStore>> {
+    open_store_with(data_dir, spec, crate::store::sqlite::WAL_LIMIT).await
+}
+
+/// [`open_store`] with another bound on the embedded log's WAL.
+pub async fn open_store_with(
+    data_dir: &std::path::Path,
+    spec: Option<&str>,
+    wal_limit: u64,
+) -> anyhow::Result<Arc<dyn EventStore>> {
     std::fs::create_dir_all(data_dir)
         .with_context(|| format!("Failed to create the data directory {}", data_dir.display()))?;
     match spec {
         None | Some("") | Some("sqlite") => {
             let path = data_dir.join("events.sqlite");
-            let store = crate::store::sqlite::SqliteStore::open(&path)
+            let bound = crate::store::sqlite::WalBound {
+                limit: wal_limit,
+                ..Default::default()
+            };
+            let store = crate::store::sqlite::SqliteStore::open_with(&path, bound)
                 .with_context(|| format!("Failed to open the event log {}", path.display()))?;
             Ok(Arc::new(store))
         }
@@ -137,7 +153,7 @@ impl Application {
             None => Some(lock_data_dir(&settings.data_dir)?),
             Some(_) => None,
         };
-        let store = open_store(&settings.data_dir, settings.store.as_deref()).await?;
+        let store = open_store_with(&settings.data_dir, settings.store.as_deref(), settings.wal_limit).await?;
         let secret = Secret::load_or_create(&settings.data_dir).context("Failed to read the secret key")?;
         let state = AppState::new(store, secret)
             .await

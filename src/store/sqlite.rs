@@ -10,11 +10,18 @@ use std::sync::{mpsc, Arc, Mutex};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use hoicho_events::{NewEvent, RecordedEvent};
-use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
+use rusqlite::{params, Connection, OpenFlags, TransactionBehavior};
 use tokio::sync::{oneshot, watch};
 use uuid::Uuid;
 
-use super::{AppendResult, EventStore, ExpectedVersion, Guard, Job, StoreError, WriteRequest};
+use super::{AppendResult, EventStore, ExpectedVersion, Guard, Job, StoreError};
+
+mod wal;
+mod writer;
+
+use wal::{checkpointer, truncate_wal};
+pub use wal::{wal_path, WalBound, WAL_LIMIT};
+use writer::writer_loop;
 
 const MIGRATIONS: &[&str] = &[include_str!("../../migrations/sqlite/001_events.sql")];
 /// Most appends one commit groups; bounds the latency a large group adds.
@@ -45,6 +52,10 @@ fn unavailable(err: impl std::fmt::Display) -> StoreError {
 }
 
 fn open(path: &Path, write: bool) -> rusqlite::Result<Connection> {
+    open_bounded(path, write, WAL_LIMIT)
+}
+
+fn open_bounded(path: &Path, write: bool, wal_limit: u64) -> rusqlite::Result<Connection> {
     let flags = if write {
         OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE
     } else {
@@ -63,6 +74,9 @@ fn open(path: &Path, write: bool) -> rusqlite::Result<Connection> {
         // Checkpoints run on their own thread (see `checkpointer`), not inside a commit
         // that appenders are waiting for.
         conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        // When the WAL starts again from its first frame, the commit that does so cuts the
+        // file back to this size (SQLite otherwise keeps it at its largest, to reuse).
+        conn.pragma_update(None, "journal_size_limit", wal_limit as i64)?;
     }
     Ok(conn)
 }
@@ -81,18 +95,28 @@ fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
 impl SqliteStore {
     /// Opens (creating if needed) the log at `path` and starts its writer thread.
     pub fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+        Self::open_with(path, WalBound::default())
+    }
+
+    /// [`SqliteStore::open`] with another bound on the WAL (tests use a small one).
+    pub fn open_with(path: impl AsRef<Path>, bound: WalBound) -> Result<Self, StoreError> {
         let path = path.as_ref().to_path_buf();
-        let mut conn = open(&path, true).map_err(unavailable)?;
+        let mut conn = open_bounded(&path, true, bound.limit).map_err(unavailable)?;
         migrate(&mut conn).map_err(unavailable)?;
+        // A WAL left by a crash, or by a version that let it grow, is folded in and cut to
+        // nothing before anything else reads the log: it would otherwise slow every read
+        // (each looks its pages up in the WAL's index) until the next quiet moment.
+        truncate_wal(&conn, std::time::Duration::from_secs(10));
         let head = head(&conn).map_err(unavailable)?;
         let (changes_tx, changes) = watch::channel(head);
         let (tx, rx) = mpsc::channel::<Job>();
         let tail = Tail::default();
         let thread = {
             let tail = tail.clone();
+            let path = path.clone();
             std::thread::Builder::new()
                 .name("hoicho-sqlite-writer".into())
-                .spawn(move || writer_loop(conn, rx, changes_tx, &tail))
+                .spawn(move || writer_loop(conn, rx, changes_tx, &tail, &wal_path(&path), bound))
                 .map_err(unavailable)?
         };
         let stop_checkpoints = Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -100,7 +124,7 @@ impl SqliteStore {
             let (path, stop, changes) = (path.clone(), stop_checkpoints.clone(), changes.clone());
             std::thread::Builder::new()
                 .name("hoicho-sqlite-checkpoint".into())
-                .spawn(move || checkpointer(&path, &stop, changes))
+                .spawn(move || checkpointer(&path, bound.limit, &stop, changes))
                 .map_err(unavailable)?
         };
         Ok(SqliteStore {
@@ -217,340 +241,11 @@ impl Drop for SqliteStore {
     }
 }
 
-/// Folds the WAL back into the database file every little while the log has grown, without
-/// blocking the writer (PASSIVE: it copies what no reader still needs and stops there).
-fn checkpointer(path: &Path, stop: &std::sync::atomic::AtomicBool, changes: watch::Receiver<u64>) {
-    let Ok(conn) = open(path, true) else { return };
-    let mut checkpointed = *changes.borrow();
-    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-        std::thread::sleep(std::time::Duration::from_millis(200));
-        let head = *changes.borrow();
-        if head != checkpointed {
-            if let Err(err) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
-                tracing::warn!(error = %err, "checkpoint failed; the next one retries");
-            }
-            checkpointed = head;
-        }
-    }
-}
-
 fn head(conn: &Connection) -> rusqlite::Result<u64> {
     conn.query_row("SELECT COALESCE(MAX(position), 0) FROM events", [], |row| {
         row.get::<_, i64>(0)
     })
     .map(|p| p as u64)
-}
-
-fn writer_loop(mut conn: Connection, rx: mpsc::Receiver<Job>, changes: watch::Sender<u64>, tail: &Tail) {
-    let advance = |last: u64| super::advance(&changes, last);
-    let mut queue = super::WriteQueue::default();
-    loop {
-        if queue.is_empty() {
-            match rx.recv() {
-                Ok(job) => queue.push(job),
-                Err(_) => return,
-            }
-        }
-        queue.fill(|| rx.try_recv().ok());
-        if let Some(Job::Import { events, reply }) = queue.held() {
-            if let Ok(mut tail) = tail.lock() {
-                tail.clear();
-            }
-            let result = import(&mut conn, &events);
-            if result.is_ok() {
-                if let Some(last) = events.last() {
-                    advance(last.position);
-                }
-            }
-            let _ = reply.send(result);
-            continue;
-        }
-        let group = queue.group(MAX_GROUP);
-        if group.is_empty() {
-            continue;
-        }
-        let (replies, results, committed) = commit_group(&mut conn, group);
-        if let Ok(mut tail) = tail.lock() {
-            for event in committed {
-                if tail.back().is_some_and(|last| last.position + 1 != event.position) {
-                    tail.clear(); // another process wrote in between: keep the tail gap-free
-                }
-                tail.push_back(Arc::new(event));
-            }
-            let excess = tail.len().saturating_sub(TAIL_EVENTS);
-            tail.drain(..excess);
-        }
-        if let Some(last) = results.iter().filter_map(|r| r.as_ref().ok()).map(|r| r.position).max() {
-            advance(last);
-        }
-        for (reply, result) in replies.into_iter().zip(results) {
-            let _ = reply.send(result);
-        }
-    }
-}
-
-/// Writes exported events as they were, in one transaction.
-fn import(conn: &mut Connection, events: &[RecordedEvent]) -> Result<(), StoreError> {
-    let tx = conn
-        .transaction_with_behavior(TransactionBehavior::Immediate)
-        .map_err(unavailable)?;
-    {
-        let mut current = tx
-            .prepare_cached("SELECT COALESCE(MAX(version), 0) FROM events WHERE stream = ?1")
-            .map_err(unavailable)?;
-        let mut insert = tx
-            .prepare_cached(
-                "INSERT INTO events (position, event_id, stream, version, event_type, schema_version, recorded_at, metadata, data)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            )
-            .map_err(unavailable)?;
-        let mut head = head(&tx).map_err(unavailable)?;
-        let mut versions: std::collections::HashMap<&str, u64> = std::collections::HashMap::new();
-        for e in events {
-            let version = match versions.get(e.stream.as_str()) {
-                Some(v) => *v,
-                None => current
-                    .query_row([&e.stream], |row| row.get::<_, i64>(0))
-                    .map_err(unavailable)? as u64,
-            };
-            if e.version != version + 1 {
-                return Err(StoreError::Conflict {
-                    stream: e.stream.clone(),
-                    expected: ExpectedVersion::Exact(e.version.saturating_sub(1)),
-                    actual: version,
-                });
-            }
-            if e.position <= head {
-                return Err(unavailable(format!(
-                    "position {} is not after the log's head {head}; import only into an empty store",
-                    e.position
-                )));
-            }
-            insert
-                .execute(params![
-                    e.position as i64,
-                    e.event_id.as_bytes().as_slice(),
-                    e.stream,
-                    e.version as i64,
-                    e.event_type,
-                    e.schema_version,
-                    e.recorded_at.timestamp_micros(),
-                    e.metadata,
-                    e.data,
-                ])
-                .map_err(|err| match err {
-                    rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
-                        StoreError::EventIdReused(e.event_id)
-                    }
-                    other => unavailable(other),
-                })?;
-            head = e.position;
-            versions.insert(e.stream.as_str(), e.version);
-        }
-    }
-    tx.commit().map_err(unavailable)
-}
-type Reply = oneshot::Sender<Result<AppendResult, StoreError>>;
-
-/// Commits a group of appends in one transaction; answers each, and returns the events it
-/// wrote, as recorded, if the commit succeeded.
-fn commit_group(
-    conn: &mut Connection,
-    group: Vec<WriteRequest>,
-) -> (Vec<Reply>, Vec<Result<AppendResult, StoreError>>, Vec<RecordedEvent>) {
-    let mut replies = Vec::with_capacity(group.len());
-    let mut results = Vec::with_capacity(group.len());
-    let mut committed = Vec::new();
-    let tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
-        Ok(tx) => tx,
-        Err(err) => {
-            for request in group {
-                replies.push(request.reply);
-                results.push(Err(unavailable(&err)));
-            }
-            return (replies, results, committed);
-        }
-    };
-    // One savepoint per append, so a refused append rolls back alone. The statements are
-    // cached: this loop runs for every append.
-    let savepoint = |tx: &rusqlite::Transaction<'_>, sql: &str| tx.prepare_cached(sql).and_then(|mut s| s.execute([]));
-    for request in group {
-        let result = match savepoint(&tx, "SAVEPOINT append") {
-            Ok(_) => match append_one(&tx, &request) {
-                Ok((done, inserted)) => {
-                    let released = savepoint(&tx, "RELEASE append").map(|_| done).map_err(unavailable);
-                    if inserted && released.is_ok() {
-                        recorded(&mut committed, request.stream, request.events, done);
-                    }
-                    released
-                }
-                Err(err) => {
-                    let undone = savepoint(&tx, "ROLLBACK TO append").and_then(|_| savepoint(&tx, "RELEASE append"));
-                    match undone {
-                        Ok(_) => Err(err),
-                        Err(undo) => Err(unavailable(undo)),
-                    }
-                }
-            },
-            Err(err) => Err(unavailable(err)),
-        };
-        replies.push(request.reply);
-        results.push(result);
-    }
-    if let Err(err) = tx.commit() {
-        let failed = unavailable(format!("commit failed: {err}"));
-        for result in &mut results {
-            if result.is_ok() {
-                *result = Err(failed.clone());
-            }
-        }
-        committed.clear();
-    }
-    (replies, results, committed)
-}
-
-/// The events of one append as a reader of the file would see them: positions and versions
-/// counted back from the last, times at the file's precision (microseconds).
-fn recorded(out: &mut Vec<RecordedEvent>, stream: String, events: Vec<hoicho_events::NewEvent>, done: AppendResult) {
-    let n = events.len() as u64;
-    for (i, event) in events.into_iter().enumerate() {
-        let back = n - 1 - i as u64;
-        out.push(RecordedEvent {
-            event_id: event.event_id,
-            stream: stream.clone(),
-            version: done.version - back,
-            position: done.position - back,
-            event_type: event.event_type,
-            schema_version: event.schema_version,
-            recorded_at: DateTime::<Utc>::from_timestamp_micros(event.recorded_at.timestamp_micros())
-                .unwrap_or_default(),
-            metadata: event.metadata,
-            data: event.data,
-        });
-    }
-}
-
-/// Appends one request's events; `true` with the result if it wrote them now, `false` if
-/// they were in the log already. Whether they are is asked only when the append cannot go
-/// ahead (its version is taken, or its first event id is in the log): a retried append meets
-/// one or the other, and every other append is spared the lookup.
-fn append_one(tx: &rusqlite::Transaction<'_>, request: &WriteRequest) -> Result<(AppendResult, bool), StoreError> {
-    let stream = request.stream.as_str();
-    let retried = || already_appended(tx, stream, &request.events);
-    let version_of = |s: &str| {
-        tx.prepare_cached("SELECT COALESCE(MAX(version), 0) FROM events WHERE stream = ?1")
-            .and_then(|mut stmt| stmt.query_row([s], |row| row.get::<_, i64>(0)))
-            .map(|v| v as u64)
-            .map_err(unavailable)
-    };
-    // Inside the append's own transaction, after every earlier append of its group.
-    for guard in &request.guards {
-        let actual = version_of(&guard.stream)?;
-        if !guard.expected.admits(actual) {
-            if let Some(done) = retried()? {
-                return Ok((done, false));
-            }
-            return Err(StoreError::Conflict {
-                stream: guard.stream.clone(),
-                expected: guard.expected,
-                actual,
-            });
-        }
-    }
-    let current: u64 = tx
-        .prepare_cached("SELECT COALESCE(MAX(version), 0) FROM events WHERE stream = ?1")
-        .and_then(|mut stmt| stmt.query_row([stream], |row| row.get::<_, i64>(0)))
-        .map_err(unavailable)? as u64;
-    if !request.expected.admits(current) {
-        if let Some(done) = retried()? {
-            return Ok((done, false));
-        }
-        return Err(StoreError::Conflict {
-            stream: stream.to_owned(),
-            expected: request.expected,
-            actual: current,
-        });
-    }
-    let mut insert = tx
-        .prepare_cached(
-            "INSERT INTO events (event_id, stream, version, event_type, schema_version, recorded_at, metadata, data)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        )
-        .map_err(unavailable)?;
-    let mut version = current;
-    let mut position = 0;
-    for (i, event) in request.events.iter().enumerate() {
-        version += 1;
-        let inserted = insert.execute(params![
-            event.event_id.as_bytes().as_slice(),
-            stream,
-            version as i64,
-            event.event_type,
-            event.schema_version,
-            event.recorded_at.timestamp_micros(),
-            event.metadata,
-            event.data,
-        ]);
-        match inserted {
-            Ok(_) => position = tx.last_insert_rowid() as u64,
-            // The version was free, so the event id is in the log: all of this append (the
-            // first event's id), or an id used elsewhere (a later one's, or the first's in
-            // another stream).
-            Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::ConstraintViolation => {
-                if i == 0 {
-                    if let Some(done) = retried()? {
-                        return Ok((done, false));
-                    }
-                }
-                return Err(StoreError::EventIdReused(event.event_id));
-            }
-            Err(err) => return Err(unavailable(err)),
-        }
-    }
-    if request.events.is_empty() {
-        position = head(tx).map_err(unavailable)?;
-    }
-    Ok((AppendResult { version, position }, !request.events.is_empty()))
-}
-
-/// The first result of an append whose event ids are all in `stream` already; an error if
-/// only some are, or they are elsewhere.
-fn already_appended(
-    tx: &rusqlite::Transaction<'_>,
-    stream: &str,
-    events: &[NewEvent],
-) -> Result<Option<AppendResult>, StoreError> {
-    let Some(first) = events.first() else {
-        return Ok(None);
-    };
-    let mut lookup = tx
-        .prepare_cached("SELECT stream, version, position FROM events WHERE event_id = ?1")
-        .map_err(unavailable)?;
-    let mut find = |id: Uuid| {
-        lookup
-            .query_row([id.as_bytes().as_slice()], |row| {
-                Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?, row.get::<_, i64>(2)?))
-            })
-            .optional()
-            .map_err(unavailable)
-    };
-    if find(first.event_id)?.is_none() {
-        return Ok(None);
-    }
-    let mut result = AppendResult {
-        version: 0,
-        position: 0,
-    };
-    for event in events {
-        match find(event.event_id)? {
-            Some((found, version, position)) if found == stream => {
-                result.version = result.version.max(version as u64);
-                result.position = result.position.max(position as u64);
-            }
-            _ => return Err(StoreError::EventIdReused(event.event_id)),
-        }
-    }
-    Ok(Some(result))
 }
 
 fn row_to_event(row: &rusqlite::Row<'_>) -> rusqlite::Result<RecordedEvent> {
