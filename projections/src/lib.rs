@@ -16,7 +16,7 @@ use hoicho_events::Envelope;
 
 pub use fairs::{BoothStatus, BoothView, FairView, Fairs};
 pub use fees::{matching_rule, FairFees, FeeTotals, Fees, PaymentView, Statement, StatementLine};
-pub use idempotency::{Idempotency, IdempotentWrite};
+pub use idempotency::{Idempotency, IdempotentWrite, RETENTION_HOURS};
 pub use notifications::{NotificationStatus, NotificationView, Notifications, WantedNotification};
 pub use organizers::{OrganizerAccount, Organizers, SESSION_HOURS};
 pub use registrations::{fold, valid_stars, RegistrationStatus, RegistrationView, Registrations};

@@ -14,7 +14,15 @@ use super::{audit, emails};
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "hoicho", description = "Trade fairs and their booths, as an event log."),
+    info(
+        title = "hoicho",
+        description = "Trade fairs and their booths, as an event log.\n\n\
+            Any POST may carry `Idempotency-Key`: a retry with the same key and body within 24 hours \
+            returns the first response and writes nothing; the same key with another body is 422 \
+            `idempotency_key_reused`. After 24 hours the key is forgotten and may name a new request \
+            (the very same request sent again still writes nothing: its events' ids are derived from \
+            the key and the body)."
+    ),
     paths(
         fairs::list_fairs, fairs::create_fair, fairs::get_fair, fairs::amend_fair,
         fairs::list_booths, fairs::define_booths, fairs::open_registration, fairs::close_registration,

@@ -213,6 +213,70 @@ async fn the_same_idempotency_key_returns_the_first_response_and_writes_once() {
     assert_eq!(app.get("/api/v1/fairs/hoi-cho-hai").await.status().as_u16(), 404);
 }
 
+/// Keys are remembered for a day (API: `Idempotency-Key`): a key written 23 hours ago still
+/// refuses another request, one written 25 hours ago is forgotten and names a new one. The
+/// marks are written into the log with those times, as the API would have written them then.
+#[tokio::test]
+async fn an_idempotency_key_is_forgotten_after_a_day() {
+    use hoicho::store::ExpectedVersion;
+    use hoicho_events::{Actor, Event, IdempotencyMark, Metadata, NewEvent, OrganizerSessionsEnded};
+
+    let app = spawn().await;
+    let organizer = app.state.read().organizers.by_email(&app.organizer_email).unwrap().id;
+    let mut position = 0;
+    for (key, hours) in [("tao-hoi-cho-hom-qua", 23), ("tao-hoi-cho-hom-kia", 25)] {
+        let mut metadata = Metadata::by(Actor::Organizer {
+            organizer_id: organizer,
+        });
+        metadata.idempotency = Some(IdempotencyMark {
+            principal: format!("organizer:{}", organizer.0),
+            key: key.into(),
+            request_hash: "another request".into(),
+        });
+        let (event_type, schema_version, data) = Event::OrganizerSessionsEnded(OrganizerSessionsEnded {
+            organizer_id: organizer,
+        })
+        .encode();
+        let written = app
+            .state
+            .store
+            .append(
+                &format!("organizer-{}", organizer.0),
+                ExpectedVersion::Any,
+                vec![NewEvent {
+                    event_id: uuid::Uuid::now_v7(),
+                    event_type: event_type.into(),
+                    schema_version,
+                    recorded_at: chrono::Utc::now() - chrono::Duration::hours(hours),
+                    metadata: serde_json::to_string(&metadata).unwrap(),
+                    data,
+                }],
+            )
+            .await
+            .unwrap();
+        position = written.position;
+    }
+    assert!(app.state.wait_for(position, std::time::Duration::from_secs(5)).await);
+    let send = |key: &'static str, fair: &'static str| {
+        app.client
+            .post(app.url("/api/v1/fairs"))
+            .bearer_auth(&app.token)
+            .header("Idempotency-Key", key)
+            .json(&fair_body(fair))
+            .send()
+    };
+    let (status, body) = json(send("tao-hoi-cho-hom-qua", "hoi-cho-hom-nay").await.unwrap()).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (422, Some("idempotency_key_reused")),
+        "remembered after 23 hours"
+    );
+    let (status, _) = json(send("tao-hoi-cho-hom-kia", "hoi-cho-hom-nay").await.unwrap()).await;
+    assert_eq!(status, 201, "forgotten after 25 hours: a new request");
+    let (status, again) = json(send("tao-hoi-cho-hom-kia", "hoi-cho-hom-nay").await.unwrap()).await;
+    assert_eq!(status, 201, "and its own retry is answered as the first: {again}");
+}
+
 #[tokio::test]
 async fn concurrent_copies_of_one_idempotent_request_write_once() {
     let app = spawn().await;

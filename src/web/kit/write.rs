@@ -33,9 +33,13 @@ pub async fn replay(state: &AppState, ctx: &CommandContext) -> Result<Option<Wri
     let Some(mark) = &ctx.idempotency else {
         return Ok(None);
     };
-    let hit = state.read().idempotency.get(&mark.principal, &mark.key).cloned();
+    let hit = state
+        .read()
+        .idempotency
+        .get(&mark.principal, &mark.key, ctx.now)
+        .cloned();
     let Some(first) = hit else { return Ok(None) };
-    if first.request_hash != mark.request_hash {
+    if !first.is_request(&mark.request_hash) {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "idempotency_key_reused",
@@ -44,7 +48,7 @@ pub async fn replay(state: &AppState, ctx: &CommandContext) -> Result<Option<Wri
     }
     let envelopes = written(&*state.store, &first.stream, first.first_version, first.last_version).await?;
     Ok(Some(Written {
-        stream: first.stream,
+        stream: first.stream.into(),
         version: first.last_version,
         position: first.position,
         events: envelopes.into_iter().map(|e| e.event).collect(),
