@@ -13,8 +13,9 @@
 //!     empty log; the replay rate this makes against a raw read-and-decode loop of the rows;
 //! (d) resident bytes an event: the ready process's RSS less an empty log's, over the events.
 //!
-//! `cargo bench --bench startup` (optionally `-- --events N --keep-log DIR`; a kept log that
-//! already holds the events is measured without writing it again). Needs wrk.
+//! `cargo bench --bench startup` (optionally `-- --events N --keep-log DIR --alone`; a kept log
+//! that already holds the events is measured without writing it again; `--alone` writes the
+//! bounded log only, for logs too large to write twice). Needs wrk.
 
 mod common;
 
@@ -309,8 +310,14 @@ async fn main() {
     } else {
         let unbounded_data = scratch.path().join("unbounded");
         let unbounded_wal = hoicho::store::sqlite::wal_path(&unbounded_data.join("events.sqlite"));
+        let alone = std::env::args().any(|a| a == "--alone");
         let (bounded, exhibitors) = prepare(&data, &[], &http).await;
-        let (unbounded, unbounded_exhibitors) = prepare(&unbounded_data, &["--wal-limit-mb", "65536"], &http).await;
+        let (unbounded, unbounded_exhibitors) = if alone {
+            (None, Vec::new())
+        } else {
+            let (server, exhibitors) = prepare(&unbounded_data, &["--wal-limit-mb", "65536"], &http).await;
+            (Some(server), exhibitors)
+        };
         println!(
             "  fair, 100 applications approved with booths: {} events",
             head(&http, &bounded.base).await
@@ -348,10 +355,13 @@ async fn main() {
             let seconds = ((target - now) / 15_000).clamp(2, 15);
             let order = if round % 2 == 0 { [0, 1] } else { [1, 0] };
             for which in order {
-                let (base, exhibitors) = if which == 0 {
-                    (&bounded.base, &exhibitors)
-                } else {
-                    (&unbounded.base, &unbounded_exhibitors)
+                let (base, exhibitors) = match (which, &unbounded) {
+                    (0, _) => (&bounded.base, &exhibitors),
+                    (_, Some(unbounded)) => (&unbounded.base, &unbounded_exhibitors),
+                    (_, None) => {
+                        rounds[1].push((0.0, Duration::ZERO));
+                        continue;
+                    }
                 };
                 let (rate, p99, e) = wrk_sales(base, exhibitors, &day, seconds, round);
                 rounds[which].push((rate, p99));
@@ -370,7 +380,10 @@ async fn main() {
         }
         let writing = started.elapsed();
         let events = head(&http, &bounded.base).await;
-        let other_events = head(&http, &unbounded.base).await;
+        let other_events = match &unbounded {
+            Some(unbounded) => head(&http, &unbounded.base).await,
+            None => 0,
+        };
         tokio::time::sleep(Duration::from_secs(3)).await;
         let after = [file_size(&wal), file_size(&unbounded_wal)];
         done.store(true, Ordering::Relaxed);
@@ -395,7 +408,9 @@ async fn main() {
         }
         println!("  the bounded log's database file: {:.0} MB", mb(file_size(&log)));
         bounded.stop();
-        unbounded.stop();
+        if let Some(unbounded) = unbounded {
+            unbounded.stop();
+        }
         println!("  after a clean stop: WAL {:.1} MB", mb(file_size(&wal)));
         let _ = std::fs::remove_dir_all(&unbounded_data);
     }

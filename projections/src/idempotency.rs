@@ -1,4 +1,6 @@
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use hoicho_events::Envelope;
@@ -19,7 +21,7 @@ pub fn retention() -> Duration {
 pub struct IdempotentWrite {
     /// A digest of the request's hash (the first 128 bits of its SHA-256).
     request: [u8; 16],
-    pub stream: Box<str>,
+    pub stream: Arc<str>,
     pub first_version: u64,
     pub last_version: u64,
     pub position: u64,
@@ -52,31 +54,59 @@ fn digest(parts: &[&str]) -> [u8; 16] {
     out
 }
 
+/// Hashes a key that is a digest already: its bytes folded, with no second hash over them.
+#[derive(Default)]
+struct DigestHasher(u64);
+
+impl Hasher for DigestHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.0 = self.0.rotate_left(29) ^ u64::from_le_bytes(word);
+        }
+    }
+}
+
 /// Writes by `(principal, key)`, for [`RETENTION_HOURS`]: the log's own times say when a
 /// key is forgotten, so a replay forgets exactly what the live process forgot.
+///
+/// The writes sit in the order they were first made, the oldest forgotten first; an index
+/// by key digest points at them by sequence number. Kept out of the index, a write is not
+/// moved when the index grows (at start-up the index of a day of keys is rebuilt from
+/// nothing, and growing a table of whole writes was a third of the replay's time).
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Idempotency {
-    writes: HashMap<[u8; 16], IdempotentWrite>,
-    /// Keys in the order they were first written, with that time: the oldest are forgotten
-    /// first.
-    order: VecDeque<([u8; 16], DateTime<Utc>)>,
+    /// The writes, oldest first: `writes[i]` has sequence number `first + i`.
+    writes: VecDeque<([u8; 16], IdempotentWrite)>,
+    first: u64,
+    index: HashMap<[u8; 16], u64, BuildHasherDefault<DigestHasher>>,
+    /// The streams the writes name, one allocation each however many writes name it.
+    streams: HashSet<Arc<str>>,
 }
 
 impl Idempotency {
     /// The write made with this key, unless it is older than the retention at `now`.
     pub fn get(&self, principal: &str, key: &str, now: DateTime<Utc>) -> Option<&IdempotentWrite> {
-        self.writes
-            .get(&digest(&[principal, key]))
-            .filter(|w| !w.expired_at(now))
+        self.find(&digest(&[principal, key])).filter(|w| !w.expired_at(now))
+    }
+
+    fn find(&self, id: &[u8; 16]) -> Option<&IdempotentWrite> {
+        let seq = *self.index.get(id)?;
+        self.writes.get((seq - self.first) as usize).map(|(_, w)| w)
     }
 
     /// How many keys are remembered.
     pub fn len(&self) -> usize {
-        self.writes.len()
+        self.index.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.writes.is_empty()
+        self.index.is_empty()
     }
 
     pub fn apply(&mut self, env: &Envelope) {
@@ -86,42 +116,60 @@ impl Idempotency {
         };
         let id = digest(&[&mark.principal, &mark.key]);
         let request = digest(&[&mark.request_hash]);
-        if let Some(w) = self.writes.get_mut(&id) {
-            if w.request == request && !w.expired_at(env.recorded_at) {
-                // A later event of the same write.
-                if *w.stream == *env.stream {
-                    w.last_version = env.version;
-                    w.position = env.position;
+        if let Some(&seq) = self.index.get(&id) {
+            let at = (seq - self.first) as usize;
+            if let Some((_, w)) = self.writes.get_mut(at) {
+                if w.request == request && !w.expired_at(env.recorded_at) {
+                    // A later event of the same write.
+                    if *w.stream == *env.stream {
+                        w.last_version = env.version;
+                        w.position = env.position;
+                    }
+                    return;
                 }
-                return;
             }
         }
-        // A new write, or a key used again after it was forgotten.
-        self.writes.insert(
+        // A new write, or a key used again after it was forgotten: the index points at the
+        // newest, and the older write goes when its turn comes.
+        let stream = match self.streams.get(env.stream.as_str()) {
+            Some(stream) => stream.clone(),
+            None => {
+                let stream: Arc<str> = env.stream.as_str().into();
+                self.streams.insert(stream.clone());
+                stream
+            }
+        };
+        self.index.insert(id, self.first + self.writes.len() as u64);
+        self.writes.push_back((
             id,
             IdempotentWrite {
                 request,
-                stream: env.stream.as_str().into(),
+                stream,
                 first_version: env.version,
                 last_version: env.version,
                 position: env.position,
                 recorded_at: env.recorded_at,
             },
-        );
-        self.order.push_back((id, env.recorded_at));
+        ));
     }
 
-    /// Forgets the keys first written at `cutoff` or before.
+    /// Forgets the writes made at `cutoff` or before (in log order: one recorded out of
+    /// order waits for those before it, and [`Idempotency::get`] treats it as forgotten).
     fn forget_before(&mut self, cutoff: DateTime<Utc>) {
-        while let Some((id, at)) = self.order.front().copied() {
-            if at > cutoff {
+        let mut forgot = false;
+        while let Some((id, w)) = self.writes.front() {
+            if w.recorded_at > cutoff {
                 break;
             }
-            self.order.pop_front();
-            // The key may have been written again since; only its write of then goes.
-            if self.writes.get(&id).is_some_and(|w| w.recorded_at == at) {
-                self.writes.remove(&id);
+            if self.index.get(id) == Some(&self.first) {
+                self.index.remove(id);
             }
+            self.writes.pop_front();
+            self.first += 1;
+            forgot = true;
+        }
+        if forgot && self.writes.is_empty() {
+            self.streams.clear();
         }
     }
 }
@@ -182,5 +230,22 @@ mod tests {
         // The log moving on forgets it from memory too, and a replay agrees.
         idem.apply(&envelope(4, "u", later + Duration::hours(24), None));
         assert!(idem.is_empty(), "nothing older than a day stays in memory");
+    }
+
+    #[test]
+    fn a_key_written_again_keeps_its_new_write_when_the_old_one_goes() {
+        let t0 = DateTime::parse_from_rfc3339("2026-01-21T08:00:00Z").unwrap().to_utc();
+        let mut idem = Idempotency::default();
+        // Times out of log order (two instances' clocks): B is older than A before it.
+        idem.apply(&envelope(1, "a", t0 + Duration::hours(2), Some(("A", "h"))));
+        idem.apply(&envelope(2, "b", t0, Some(("B", "h1"))));
+        idem.apply(&envelope(3, "b2", t0 + Duration::hours(25), Some(("B", "h2"))));
+        let now = t0 + Duration::hours(27);
+        idem.apply(&envelope(4, "c", now, None));
+        assert!(idem.get("organizer:a", "A", now).is_none());
+        let b = idem.get("organizer:a", "B", now).expect("the new write of B stays");
+        assert_eq!((&*b.stream, b.position), ("b2", 3));
+        assert!(b.is_request("h2"));
+        assert_eq!(idem.len(), 1);
     }
 }

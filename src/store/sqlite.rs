@@ -344,7 +344,7 @@ impl EventStore for SqliteStore {
             let mut stmt = conn.prepare_cached(&format!("{SELECT} WHERE position > ?1 ORDER BY position LIMIT ?2"))?;
             let mut rows = stmt.query(params![after as i64, limit.min(i64::MAX as usize) as i64])?;
             let mut batch = super::DecodedBatch {
-                envelopes: Vec::new(),
+                envelopes: Vec::with_capacity(limit.min(super::REPLAY_BATCH)),
                 last_position: None,
             };
             while let Some(row) = rows.next()? {

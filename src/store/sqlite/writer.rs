@@ -63,14 +63,6 @@ pub(super) fn writer_loop(
             continue;
         }
         let (replies, results, committed) = commit_group(&mut conn, group);
-        if wal_size(wal) > bound.limit {
-            // Between two commits, so the checkpoint copies the whole WAL and the next commit
-            // starts it again (see `WalBound`). PASSIVE never waits for a reader: one that
-            // still reads an older snapshot only puts this off to a later commit.
-            if let Err(err) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
-                tracing::debug!(error = %err, "the writer's checkpoint was put off");
-            }
-        }
         if let Ok(mut tail) = tail.lock() {
             for event in committed {
                 if tail.back().is_some_and(|last| last.position + 1 != event.position) {
@@ -86,6 +78,15 @@ pub(super) fn writer_loop(
         }
         for (reply, result) in replies.into_iter().zip(results) {
             let _ = reply.send(result);
+        }
+        if wal_size(wal) > bound.limit {
+            // Between two commits, so the checkpoint copies the whole WAL and the next commit
+            // starts it again (see `WalBound`); after this group has its answers, so only the
+            // appends arriving meanwhile wait for it. PASSIVE never waits for a reader: one
+            // that still reads an older snapshot only puts this off to a later commit.
+            if let Err(err) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+                tracing::debug!(error = %err, "the writer's checkpoint was put off");
+            }
         }
     }
 }

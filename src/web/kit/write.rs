@@ -48,7 +48,7 @@ pub async fn replay(state: &AppState, ctx: &CommandContext) -> Result<Option<Wri
     }
     let envelopes = written(&*state.store, &first.stream, first.first_version, first.last_version).await?;
     Ok(Some(Written {
-        stream: first.stream.into(),
+        stream: first.stream.to_string(),
         version: first.last_version,
         position: first.position,
         events: envelopes.into_iter().map(|e| e.event).collect(),
