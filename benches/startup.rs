@@ -8,7 +8,8 @@
 //!     beside the database file; and the same for a second log written in alternate rounds
 //!     by a server whose WAL bound is set out of reach (`--wal-limit-mb 65536`): the WAL as it
 //!     grew before it was bounded;
-//! (b) the append p99 and the rate the entries saw (wrk's, end to end), both servers;
+//! (b) the append p99 and the rate the entries saw (wrk's, end to end), both servers, each
+//!     round started once both WALs are folded in and cut to nothing;
 //! (c) from starting the binary to `/readyz` 200 on that log, twice, beside the same on an
 //!     empty log; the replay rate this makes against a raw read-and-decode loop of the rows;
 //! (d) resident bytes an event: the ready process's RSS less an empty log's, over the events.
@@ -355,6 +356,12 @@ async fn main() {
             let seconds = ((target - now) / 15_000).clamp(2, 15);
             let order = if round % 2 == 0 { [0, 1] } else { [1, 0] };
             for which in order {
+                // Each round starts on a quiet machine: the other server's WAL (gigabytes, for
+                // the unbounded one) folded in and truncated after its round first.
+                let quiet = Instant::now();
+                while file_size(&wal) + file_size(&unbounded_wal) > 0 && quiet.elapsed() < Duration::from_secs(120) {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
                 let (base, exhibitors) = match (which, &unbounded) {
                     (0, _) => (&bounded.base, &exhibitors),
                     (_, Some(unbounded)) => (&unbounded.base, &unbounded_exhibitors),

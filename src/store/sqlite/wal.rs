@@ -49,9 +49,14 @@ pub(super) fn checkpointer(
     let Ok(conn) = super::open_bounded(path, true, wal_limit) else {
         return;
     };
+    let wal = wal_path(path);
     let mut checkpointed = *changes.borrow();
     while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-        std::thread::sleep(std::time::Duration::from_millis(200));
+        // Past half the bound, it copies again at once: what is left for the writer's own
+        // checkpoint at the bound (which the appends arriving then wait for) is then only
+        // what was written meanwhile.
+        let pause = if wal_size(&wal) > wal_limit / 2 { 5 } else { 200 };
+        std::thread::sleep(std::time::Duration::from_millis(pause));
         let head = *changes.borrow();
         if head != checkpointed {
             if let Err(err) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
