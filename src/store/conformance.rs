@@ -486,7 +486,7 @@ pub async fn data_and_metadata_come_back_byte_for_byte(store: Arc<dyn EventStore
 }
 
 /// A domain event the projections decode: a booth on a fair's plan.
-fn booth(n: u64) -> NewEvent {
+pub fn booth(n: u64) -> NewEvent {
     let event = hoicho_events::Event::BoothDefined(hoicho_events::BoothDefined {
         fair_id: hoicho_events::FairId::new_unchecked("f"),
         booth: hoicho_events::Booth {
