@@ -52,9 +52,11 @@ pub(super) fn checkpointer(
     let wal = wal_path(path);
     let mut checkpointed = *changes.borrow();
     while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-        // Past half the bound, it copies again at once: what is left for the writer's own
-        // checkpoint at the bound (which the appends arriving then wait for) is then only
-        // what was written meanwhile.
+        // While the WAL file is past half the bound, it copies again at once: what is left
+        // for the writer's own checkpoint at the bound (which the appends arriving then wait
+        // for) is then only what was written meanwhile. A restarted WAL keeps its file at the
+        // bound's size, so under sustained writes this is all the time; when they stop, the
+        // file is truncated and the pace is 200 ms again.
         let pause = if wal_size(&wal) > wal_limit / 2 { 5 } else { 200 };
         std::thread::sleep(std::time::Duration::from_millis(pause));
         let head = *changes.borrow();
