@@ -172,7 +172,10 @@ async fn a_long_batch_read_from_the_file_is_the_log_decoded() {
                 }
             })
             .collect();
-        store.append(&format!("s{}", chunk % 5), ExpectedVersion::Any, events).await.unwrap();
+        store
+            .append(&format!("s{}", chunk % 5), ExpectedVersion::Any, events)
+            .await
+            .unwrap();
     }
     store.close();
 
@@ -180,7 +183,11 @@ async fn a_long_batch_read_from_the_file_is_the_log_decoded() {
     for (after, limit) in [(0, 10_000), (1, 4_999), (2_500, 2_000), (4_990, 10_000)] {
         let raw = store.read_all(after, limit).await.unwrap();
         let decoded = store.read_all_decoded(after, limit).await.unwrap();
-        assert_eq!(decoded.last_position, raw.last().map(|e| e.position), "after {after}, limit {limit}");
+        assert_eq!(
+            decoded.last_position,
+            raw.last().map(|e| e.position),
+            "after {after}, limit {limit}"
+        );
         let expected = hoicho::replay::decode_batch(&raw);
         assert!(expected.len() < raw.len(), "some events are left out");
         assert_eq!(decoded.envelopes, expected, "after {after}, limit {limit}");
