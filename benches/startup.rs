@@ -228,38 +228,8 @@ function request()
 end
 "#
     );
-    let script = tempfile::Builder::new().suffix(".lua").tempfile().unwrap();
-    std::fs::write(script.path(), lua).unwrap();
-    let output = Command::new("wrk")
-        .args(["-t2", "-c64", "--latency", "-d"])
-        .arg(format!("{seconds}s"))
-        .arg("-s")
-        .arg(script.path())
-        .arg(base)
-        .output()
-        .expect("wrk runs: apt-get install wrk");
-    let text = String::from_utf8_lossy(&output.stdout).to_string();
-    let field = |label: &str| -> Option<String> {
-        text.lines()
-            .map(str::trim)
-            .find_map(|l| l.strip_prefix(label))
-            .map(|v| v.trim().to_owned())
-    };
-    let rate = field("Requests/sec:").and_then(|v| v.parse().ok()).unwrap_or(0.0);
-    let p99 = field("99%").map_or(Duration::ZERO, |v| {
-        let split = v.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(v.len());
-        let n: f64 = v[..split].parse().unwrap_or(0.0);
-        let micros = match &v[split..] {
-            "us" => n,
-            "ms" => n * 1e3,
-            _ => n * 1e6,
-        };
-        Duration::from_nanos((micros * 1e3) as u64)
-    });
-    let errors = field("Non-2xx or 3xx responses:")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
-    (rate, p99, errors)
+    let run = common::wrk_script(base, &lua, 64, seconds);
+    (run.per_second, run.p99, run.errors as u64)
 }
 
 /// A server on `data` with an organizer and the fair set up; its exhibitors.

@@ -186,10 +186,6 @@ pub fn new_event(event: &Event, metadata: &str) -> NewEvent {
 /// `seconds`, each POSTing `body` with `{n}` replaced by a number no other request of the run
 /// has. A request counts as an error unless it answers 2xx/3xx.
 pub fn wrk(url: &str, body: &str, connections: usize, seconds: u64) -> Run {
-    let script = tempfile::Builder::new()
-        .suffix(".lua")
-        .tempfile()
-        .expect("a script file");
     let template = body.replace('%', "%%").replace("{n}", "%d");
     let lua = format!(
         r#"local threads = 0
@@ -207,6 +203,16 @@ end
 "#,
         args = ", n".repeat(body.matches("{n}").count())
     );
+    wrk_script(url, &lua, connections, seconds)
+}
+
+/// wrk with a Lua script of the caller's, `connections` clients for `seconds`. A request
+/// counts as an error unless it answers 2xx/3xx.
+pub fn wrk_script(url: &str, lua: &str, connections: usize, seconds: u64) -> Run {
+    let script = tempfile::Builder::new()
+        .suffix(".lua")
+        .tempfile()
+        .expect("a script file");
     std::fs::write(script.path(), lua).expect("write the script");
     let output = std::process::Command::new("wrk")
         .args(["-t2", "--latency", "-c"])
