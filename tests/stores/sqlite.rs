@@ -194,3 +194,52 @@ async fn a_long_batch_read_from_the_file_is_the_log_decoded() {
     }
     store.close();
 }
+
+/// An import (`hoicho import`, a chunk a transaction) keeps the WAL within the bound between
+/// its chunks too.
+#[tokio::test]
+async fn an_import_keeps_the_wal_bounded_between_its_chunks() {
+    use hoicho::store::sqlite::{wal_path, WalBound};
+    use hoicho::store::EventStore;
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("events.sqlite");
+    let limit = 4 * 1024 * 1024;
+    let store = SqliteStore::open_with(
+        &path,
+        WalBound {
+            limit,
+            idle: std::time::Duration::from_secs(60),
+        },
+    )
+    .unwrap();
+    let padding = "x".repeat(2_000);
+    let mut largest = 0;
+    for chunk in 0..30u64 {
+        let events = (0..1_000u64)
+            .map(|i| {
+                let n = chunk * 1_000 + i + 1;
+                let e = hoicho::store::conformance::event(n);
+                hoicho_events::RecordedEvent {
+                    event_id: e.event_id,
+                    stream: "s".into(),
+                    version: n,
+                    position: n,
+                    event_type: e.event_type,
+                    schema_version: e.schema_version,
+                    recorded_at: e.recorded_at,
+                    metadata: e.metadata,
+                    data: format!(r#"{{"n":{n},"pad":"{padding}"}}"#),
+                }
+            })
+            .collect();
+        store.import(events).await.unwrap();
+        largest = largest.max(std::fs::metadata(wal_path(&path)).map_or(0, |m| m.len()));
+    }
+    assert!(
+        largest <= 4 * limit,
+        "the WAL reached {largest} bytes between chunks of about 2 MB under a bound of {limit}"
+    );
+    assert_eq!(store.head().await.unwrap(), 30_000);
+    store.close();
+}

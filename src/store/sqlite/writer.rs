@@ -56,6 +56,7 @@ pub(super) fn writer_loop(
                 }
             }
             let _ = reply.send(result);
+            keep_bound(&conn, wal, bound);
             continue;
         }
         let group = queue.group(MAX_GROUP);
@@ -79,14 +80,19 @@ pub(super) fn writer_loop(
         for (reply, result) in replies.into_iter().zip(results) {
             let _ = reply.send(result);
         }
-        if wal_size(wal) > bound.limit {
-            // Between two commits, so the checkpoint copies the whole WAL and the next commit
-            // starts it again (see `WalBound`); after this group has its answers, so only the
-            // appends arriving meanwhile wait for it. PASSIVE never waits for a reader: one
-            // that still reads an older snapshot only puts this off to a later commit.
-            if let Err(err) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
-                tracing::debug!(error = %err, "the writer's checkpoint was put off");
-            }
+        keep_bound(&conn, wal, bound);
+    }
+}
+
+/// Once the WAL is past the bound, a PASSIVE checkpoint between two commits (an import's
+/// included), so the checkpoint copies the whole WAL and the next commit starts it again (see
+/// `WalBound`); after the last commit's answers, so only the appends arriving meanwhile wait
+/// for it. PASSIVE never waits for a reader: one that still reads an older snapshot only puts
+/// this off to a later commit.
+fn keep_bound(conn: &Connection, wal: &Path, bound: WalBound) {
+    if wal_size(wal) > bound.limit {
+        if let Err(err) = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(())) {
+            tracing::debug!(error = %err, "the writer's checkpoint was put off");
         }
     }
 }
