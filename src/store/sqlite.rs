@@ -105,8 +105,10 @@ impl SqliteStore {
         migrate(&mut conn).map_err(unavailable)?;
         // A WAL left by a crash, or by a version that let it grow, is folded in and cut to
         // nothing before anything else reads the log: it would otherwise slow every read
-        // (each looks its pages up in the WAL's index) until the next quiet moment.
-        truncate_wal(&conn, std::time::Duration::from_secs(10));
+        // (each looks its pages up in the WAL's index) until the next quiet moment. Another
+        // process with the log open (a command beside the server, or the server beside a
+        // command) keeps its WAL in bounds itself: after a short wait this one leaves it be.
+        truncate_wal(&conn, std::time::Duration::from_millis(100));
         let head = head(&conn).map_err(unavailable)?;
         let (changes_tx, changes) = watch::channel(head);
         let (tx, rx) = mpsc::channel::<Job>();
