@@ -27,14 +27,25 @@ pub struct AppState {
 
 impl AppState {
     pub async fn new(store: Arc<dyn EventStore>, secret: crate::auth::Secret) -> Result<Arc<Self>, StoreError> {
+        Self::starting_from(store, secret, Projections::default()).await
+    }
+
+    /// A state whose projections start from `projections` (a snapshot's), following the log
+    /// after its position.
+    pub async fn starting_from(
+        store: Arc<dyn EventStore>,
+        secret: crate::auth::Secret,
+        projections: Projections,
+    ) -> Result<Arc<Self>, StoreError> {
         let start_head = store.head().await?;
-        let (applied, _) = watch::channel(0);
+        let (applied, _) = watch::channel(projections.position);
         let metrics = Arc::new(Metrics::default());
         metrics.log_head.set(start_head as i64);
+        metrics.projection_position.set(projections.position as i64);
         let store: Arc<dyn EventStore> = Arc::new(crate::metrics::Metered::new(store, metrics.clone()));
         Ok(Arc::new(AppState {
             store,
-            projections: RwLock::new(Projections::default()),
+            projections: RwLock::new(projections),
             applied,
             waiters: Mutex::new(BTreeMap::new()),
             start_head,

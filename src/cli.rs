@@ -71,6 +71,11 @@ pub struct ServeArgs {
     /// megabytes (MiB), even while writes go on, and cut to nothing when they stop.
     #[arg(long, env = "HOICHO_WAL_LIMIT_MB", default_value_t = 64, value_parser = clap::value_parser!(u64).range(1..=65_536))]
     pub wal_limit_mb: u64,
+    /// A snapshot of the projections is written after this many events (or a tenth of the
+    /// log, when that is more) and at a clean stop, and read at start so only the log after
+    /// it is replayed; 0 writes none and reads none.
+    #[arg(long, env = "HOICHO_SNAPSHOT_EVERY", default_value_t = 1_000_000)]
+    pub snapshot_every: u64,
     #[command(flatten)]
     pub mail: MailArgs,
 }
@@ -300,6 +305,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         workers: args.workers,
         public_posts_per_minute: args.public_posts_per_minute,
         wal_limit: args.wal_limit_mb * 1024 * 1024,
+        snapshots: crate::snapshot::Every {
+            events: args.snapshot_every,
+            ..Default::default()
+        },
         mail: args.mail.settings(),
         clock: crate::clock::SystemClock::shared(),
     };

@@ -14,6 +14,7 @@ pub mod policy;
 pub mod replay;
 pub mod revenue;
 pub mod service;
+pub mod snapshot;
 pub mod spreadsheet;
 pub mod startup;
 pub mod store;

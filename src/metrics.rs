@@ -19,6 +19,7 @@ pub struct Metrics {
     pub append_seconds: Histogram,
     pub events_appended: Counter,
     pub projection_position: Gauge,
+    pub snapshot_position: Gauge,
     pub log_head: Gauge,
     pub mail_sent: Counter,
     pub mail_deferred: Counter,
@@ -49,6 +50,12 @@ impl Default for Metrics {
             "Log position the projections have applied",
             projection_position.clone(),
         );
+        let snapshot_position = Gauge::default();
+        registry.register(
+            "snapshot_position",
+            "Log position of the last snapshot of the projections this process wrote",
+            snapshot_position.clone(),
+        );
         let log_head = Gauge::default();
         registry.register("log_head", "Last position in the log, as last seen", log_head.clone());
         let mail_sent = Counter::default();
@@ -77,6 +84,7 @@ impl Default for Metrics {
             append_seconds,
             events_appended,
             projection_position,
+            snapshot_position,
             log_head,
         }
     }

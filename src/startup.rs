@@ -41,6 +41,8 @@ pub struct Settings {
     pub public_posts_per_minute: u32,
     /// Bytes the embedded log's WAL may reach before the writer folds it back.
     pub wal_limit: u64,
+    /// When the projections' snapshot is written (and whether one is read at start).
+    pub snapshots: crate::snapshot::Every,
     /// How mail goes out; an empty `public_url` means the listening address.
     pub mail: MailSettings,
     /// The time scheduled mail runs by.
@@ -60,6 +62,7 @@ impl Settings {
             workers: None,
             public_posts_per_minute: 30,
             wal_limit: crate::store::sqlite::WAL_LIMIT,
+            snapshots: Default::default(),
             mail: MailSettings {
                 public_url: String::new(),
                 ..MailSettings::default()
@@ -73,6 +76,8 @@ pub struct Application {
     port: u16,
     server: Server,
     pub state: Arc<AppState>,
+    data_dir: PathBuf,
+    snapshots: crate::snapshot::Every,
     /// Held while serving: a second `serve` on the same data directory is refused.
     _lock: Option<File>,
 }
@@ -155,10 +160,22 @@ impl Application {
         };
         let store = open_store_with(&settings.data_dir, settings.store.as_deref(), settings.wal_limit).await?;
         let secret = Secret::load_or_create(&settings.data_dir).context("Failed to read the secret key")?;
-        let state = AppState::new(store, secret)
+        let projections = match settings.snapshots.off() {
+            true => Default::default(),
+            false => crate::snapshot::start_from(&settings.data_dir, &*store).await,
+        };
+        let from = (projections.position, projections.events);
+        let state = AppState::starting_from(store, secret, projections)
             .await
             .context("Failed to read the event log")?;
+        state.metrics.snapshot_position.set(from.0 as i64);
         state.spawn_follower().context("Failed to start following the log")?;
+        tokio::spawn(crate::snapshot::keep(
+            state.clone(),
+            settings.data_dir.clone(),
+            settings.snapshots,
+            from,
+        ));
         if settings.demo {
             crate::demo::ensure(&state, &settings.data_dir)
                 .await
@@ -214,6 +231,8 @@ impl Application {
             port,
             server: server.run(),
             state,
+            data_dir: settings.data_dir.clone(),
+            snapshots: settings.snapshots,
             _lock: lock,
         })
     }
@@ -224,8 +243,20 @@ impl Application {
 
     /// Serves until SIGTERM or Ctrl-C: then stops accepting, finishes what is in flight and
     /// returns.
+    /// Then writes a snapshot of the projections, so the next start replays nothing.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
+        if !self.snapshots.off() {
+            let (state, dir) = (self.state.clone(), self.data_dir.clone());
+            let written = tokio::task::spawn_blocking(move || {
+                let mut last = state.metrics.snapshot_position.get() as u64;
+                crate::snapshot::write_now(&state, &dir, &mut last)
+            })
+            .await;
+            if let Ok(Err(e)) = written {
+                tracing::warn!(error = %e, "the projections' snapshot could not be written at the stop");
+            }
+        }
         drop(self._lock);
         result
     }

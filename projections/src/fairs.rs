@@ -2,10 +2,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use hoicho_events::{Booth, BoothCode, Envelope, Event, FairDetails, FairId, RegistrationId, Zone, ZoneCode};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Whether a booth can be given to an exhibitor.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BoothStatus {
     Available,
@@ -14,7 +14,7 @@ pub enum BoothStatus {
 }
 
 /// A booth as the floor plan shows it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BoothView {
     #[serde(flatten)]
     pub booth: Booth,
@@ -28,7 +28,7 @@ pub struct BoothView {
 }
 
 /// A fair as pages and the API show it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FairView {
     pub id: FairId,
     #[serde(flatten)]

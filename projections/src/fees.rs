@@ -13,12 +13,13 @@ use hoicho_events::{
     BoothCode, Envelope, Event, FairId, FeeRules, PaymentAccount, PaymentDue, PaymentKind, PaymentMethod,
     RegistrationId, SubsidyRule,
 };
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::{fold, FairView, Fairs, RegistrationView, Registrations};
 
 /// One booth on a statement.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StatementLine {
     pub booth: BoothCode,
     pub price_vnd: i64,
@@ -26,7 +27,7 @@ pub struct StatementLine {
 }
 
 /// A payment or refund as the statement and the receipts show it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PaymentView {
     pub payment_id: Uuid,
     pub registration_id: RegistrationId,
@@ -44,7 +45,7 @@ pub struct PaymentView {
 }
 
 /// What one registration owes for its booths and what it has paid.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Statement {
     pub registration_id: RegistrationId,
     /// For the transfer description: `HC` and six letters or digits, unique in the fair.
@@ -90,7 +91,7 @@ impl Statement {
 }
 
 /// A fair's fees: its rules as they changed, its account, its statements and payments.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct FairFees {
     /// Every version of the rules, oldest first; `[0]` is the default (no subsidy).
     pub versions: Vec<FeeRules>,
@@ -261,7 +262,7 @@ fn price(s: &mut Statement, rules: &FeeRules) {
 }
 
 /// Every fair's fees.
-#[derive(Debug, Default, Clone, PartialEq)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Fees {
     pub by_fair: BTreeMap<FairId, FairFees>,
     /// The statement layouts organizers chose, by bank BIN.

@@ -20,7 +20,7 @@ pub fn retention() -> Duration {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IdempotentWrite {
     /// A digest of the request's hash (the first 128 bits of its SHA-256).
-    request: [u8; 16],
+    pub(crate) request: [u8; 16],
     pub stream: Arc<str>,
     pub first_version: u64,
     pub last_version: u64,
@@ -56,7 +56,7 @@ fn digest(parts: &[&str]) -> [u8; 16] {
 
 /// Hashes a key that is a digest already: its bytes folded, with no second hash over them.
 #[derive(Default)]
-struct DigestHasher(u64);
+pub(crate) struct DigestHasher(u64);
 
 impl Hasher for DigestHasher {
     fn finish(&self) -> u64 {
@@ -82,11 +82,11 @@ impl Hasher for DigestHasher {
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Idempotency {
     /// The writes, oldest first: `writes[i]` has sequence number `first + i`.
-    writes: VecDeque<([u8; 16], IdempotentWrite)>,
-    first: u64,
-    index: HashMap<[u8; 16], u64, BuildHasherDefault<DigestHasher>>,
+    pub(crate) writes: VecDeque<([u8; 16], IdempotentWrite)>,
+    pub(crate) first: u64,
+    pub(crate) index: HashMap<[u8; 16], u64, BuildHasherDefault<DigestHasher>>,
     /// The streams the writes name, one allocation each however many writes name it.
-    streams: HashSet<Arc<str>>,
+    pub(crate) streams: HashSet<Arc<str>>,
 }
 
 impl Idempotency {

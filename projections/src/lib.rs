@@ -11,8 +11,10 @@ mod notifications;
 mod organizers;
 mod registrations;
 mod sales;
+mod snapshot;
 
 use hoicho_events::Envelope;
+use serde::{Deserialize, Serialize};
 
 pub use fairs::{BoothStatus, BoothView, FairView, Fairs};
 pub use fees::{matching_rule, FairFees, FeeTotals, Fees, PaymentView, Statement, StatementLine};
@@ -21,12 +23,16 @@ pub use notifications::{NotificationStatus, NotificationView, Notifications, Wan
 pub use organizers::{OrganizerAccount, Organizers, SESSION_HOURS};
 pub use registrations::{fold, valid_stars, RegistrationStatus, RegistrationView, Registrations};
 pub use sales::{FairSales, RegistrationSales, SaleEntryView, Sales};
+pub use snapshot::{DecodeError as SnapshotError, FINGERPRINT};
 
 /// Every read model, at one log position.
-#[derive(Debug, Default, Clone, PartialEq)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Projections {
     /// The position of the last event applied.
     pub position: u64,
+    /// The id of the last event applied: with the position, it says which log the state is
+    /// of (a snapshot is only read beside the log that has this event at this position).
+    pub last_event: Option<uuid::Uuid>,
     /// How many events have been applied.
     pub events: u64,
     pub fairs: Fairs,
@@ -48,6 +54,7 @@ impl Projections {
         self.sales.apply(envelope);
         self.fees.apply(envelope, &self.fairs, &self.registrations);
         self.position = envelope.position;
+        self.last_event = Some(envelope.event_id);
         self.events += 1;
     }
 }

@@ -4,10 +4,10 @@ use chrono::{DateTime, Utc};
 use hoicho_events::{
     Envelope, Event, FairId, NotificationId, NotificationParams, Recipient, RegistrationId, ReleaseCause, Template,
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Where an email stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum NotificationStatus {
     /// Waiting for its first or next attempt.
@@ -41,7 +41,7 @@ impl NotificationStatus {
 }
 
 /// An email the log calls for that no process has claimed yet.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WantedNotification {
     pub id: NotificationId,
     pub fair_id: FairId,
@@ -55,7 +55,7 @@ pub struct WantedNotification {
 }
 
 /// A claimed email and everything that happened to it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NotificationView {
     pub id: NotificationId,
     pub fair_id: FairId,
@@ -86,7 +86,7 @@ pub struct NotificationView {
 }
 
 /// Every email: those the log calls for and those claimed, with their outcomes.
-#[derive(Debug, Default, Clone, PartialEq)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Notifications {
     pub by_id: BTreeMap<NotificationId, NotificationView>,
     /// Called for, not yet claimed, in the order they were called for.

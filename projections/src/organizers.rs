@@ -1,9 +1,10 @@
 use std::collections::HashMap;
 
 use hoicho_events::{Envelope, Event, OrganizerId};
+use serde::{Deserialize, Serialize};
 
 /// An organizer account as sign-in needs it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OrganizerAccount {
     pub id: OrganizerId,
     pub email: String,
@@ -22,7 +23,7 @@ pub struct OrganizerAccount {
 }
 
 /// Organizer accounts, found by id, email or API-token hash.
-#[derive(Debug, Default, Clone, PartialEq)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Organizers {
     pub by_id: HashMap<OrganizerId, OrganizerAccount>,
     by_email: HashMap<String, OrganizerId>,

@@ -2,10 +2,10 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use hoicho_events::{Application, Envelope, Event, FairId, RegistrationId};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Where an application stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RegistrationStatus {
     Submitted,
@@ -39,7 +39,7 @@ impl RegistrationStatus {
 }
 
 /// An application as the review list and the exhibitor's page show it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RegistrationView {
     pub id: RegistrationId,
     pub fair_id: FairId,
@@ -157,7 +157,7 @@ fn search_text(application: &Application) -> String {
 }
 
 /// Every application, by id, by fair (in order of arrival) and by access-token digest.
-#[derive(Debug, Default, Clone, PartialEq)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Registrations {
     pub by_id: BTreeMap<RegistrationId, RegistrationView>,
     by_fair: BTreeMap<FairId, Vec<RegistrationId>>,

@@ -2,6 +2,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use hoicho_events::{Envelope, Event, FairId, RegistrationId};
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 /// One entry as the exhibitor's page and the organizers see it.
@@ -22,8 +23,9 @@ pub struct SaleEntryView {
 }
 
 /// One exhibitor's sales at one fair, summed as they arrive.
-#[derive(Debug, Default, Clone, PartialEq)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RegistrationSales {
+    #[serde(with = "crate::snapshot::sale_entries")]
     pub entries: Vec<SaleEntryView>,
     pub total_vnd: i64,
     pub transactions: u64,
@@ -49,7 +51,7 @@ impl RegistrationSales {
 }
 
 /// A fair's sales: totals kept current, so a report never walks the entries.
-#[derive(Debug, Default, Clone, PartialEq)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FairSales {
     pub total_vnd: i64,
     pub by_day: BTreeMap<NaiveDate, i64>,
@@ -60,7 +62,7 @@ pub struct FairSales {
 }
 
 /// Every fair's sales.
-#[derive(Debug, Default, Clone, PartialEq)]
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Sales {
     pub by_fair: HashMap<FairId, FairSales>,
 }

@@ -21,3 +21,4 @@ mod pages_registrations;
 mod pages_sales;
 mod registrations;
 mod sales;
+mod snapshots;

@@ -65,3 +65,49 @@ pub async fn until<F: std::future::Future<Output = bool>>(what: &str, mut check:
     }
     panic!("timed out waiting until {what}");
 }
+
+/// `hoicho serve` on `data`, logging at info to `log` (appended to, across starts), as an
+/// operator runs it: the process, its address, and the demo organizer's token when `--demo`
+/// printed one.
+pub fn serve_logged(data: &Path, log: &Path, extra: &[&str]) -> (Child, String, Option<String>) {
+    let stderr = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)
+        .expect("the log file opens");
+    let mut child = Command::new(BIN)
+        .args(["serve", "--addr", "127.0.0.1:0", "--workers", "1", "--data"])
+        .arg(data)
+        .args(extra)
+        .env("HOICHO_LOG", "info")
+        .stdout(Stdio::piped())
+        .stderr(stderr)
+        .spawn()
+        .expect("hoicho starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let (mut organizer, mut url) = (None, None);
+    for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+        if let Some(token) = line.trim().strip_prefix("API token: ") {
+            organizer = Some(token.to_owned());
+        }
+        if let Some(rest) = line.strip_prefix("hoicho: ") {
+            url = Some(rest.trim().to_owned());
+            break;
+        }
+    }
+    (child, url.expect("the server printed its address"), organizer)
+}
+
+/// SIGTERM, and the exit it leads to (within 60 s).
+pub fn stop(child: &mut Child) -> std::process::ExitStatus {
+    let pid = child.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        assert!(Instant::now() < deadline, "still running 60 s after SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}

@@ -1,0 +1,401 @@
+//! The projections' state as bytes, and back: what a checkpoint stores, so a start reads it
+//! and replays only the log after it.
+//!
+//! MessagePack with named fields for the state as a whole — self-describing, so the events'
+//! optional fields, flattened structs and tagged enums read back as they were written — and a
+//! compact form of fixed fields for the two parts that grow with every event: sales entries
+//! and idempotency keys (a million of either decode in tens of milliseconds, where named
+//! fields and RFC 3339 times would take seconds). The bytes carry no header: the caller
+//! frames them with the [`FINGERPRINT`], the position and a checksum.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::Arc;
+
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use serde::de::{Error as _, Visitor};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use uuid::Uuid;
+
+use crate::{BoothStatus, BoothView, FairView, Fairs, Idempotency, IdempotentWrite, Projections, SaleEntryView};
+
+/// A digest of the code that gives the state its shape (this crate's and the events crate's
+/// sources, and the lock file): a snapshot made by other code is not read.
+pub const FINGERPRINT: &str = env!("HOICHO_PROJECTIONS_FINGERPRINT");
+
+/// Why bytes could not be read back as projections.
+#[derive(Debug)]
+pub struct DecodeError(pub String);
+
+impl std::fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for DecodeError {}
+
+impl Projections {
+    /// The state as bytes.
+    pub fn encode(&self) -> Vec<u8> {
+        rmp_serde::to_vec_named(self).expect("the projections encode: every map key and value is plain data")
+    }
+
+    /// The state [`Projections::encode`] wrote, equal to it.
+    pub fn decode(bytes: &[u8]) -> Result<Projections, DecodeError> {
+        rmp_serde::from_slice(bytes).map_err(|e| DecodeError(e.to_string()))
+    }
+}
+
+/// Fixed-width little-endian fields into a buffer.
+struct Out(Vec<u8>);
+
+impl Out {
+    fn u8(&mut self, v: u8) {
+        self.0.push(v);
+    }
+    fn u32(&mut self, v: u32) {
+        self.0.extend_from_slice(&v.to_le_bytes());
+    }
+    fn u64(&mut self, v: u64) {
+        self.0.extend_from_slice(&v.to_le_bytes());
+    }
+    fn i64(&mut self, v: i64) {
+        self.0.extend_from_slice(&v.to_le_bytes());
+    }
+    fn bytes(&mut self, v: &[u8]) {
+        self.0.extend_from_slice(v);
+    }
+    fn time(&mut self, t: &DateTime<Utc>) {
+        self.i64(t.timestamp());
+        self.u32(t.timestamp_subsec_nanos());
+    }
+    fn str(&mut self, s: &str) {
+        self.u32(s.len() as u32);
+        self.bytes(s.as_bytes());
+    }
+    fn opt_str(&mut self, s: &Option<String>) {
+        match s {
+            None => self.u8(0),
+            Some(s) => {
+                self.u8(1);
+                self.str(s);
+            }
+        }
+    }
+}
+
+/// Reads what [`Out`] wrote; every read checks the length left.
+struct In<'a>(&'a [u8]);
+
+impl<'a> In<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], String> {
+        if self.0.len() < n {
+            return Err("the snapshot ends inside a field".into());
+        }
+        let (head, rest) = self.0.split_at(n);
+        self.0 = rest;
+        Ok(head)
+    }
+    fn array<const N: usize>(&mut self) -> Result<[u8; N], String> {
+        Ok(self.take(N)?.try_into().expect("took N bytes"))
+    }
+    fn u8(&mut self) -> Result<u8, String> {
+        Ok(self.take(1)?[0])
+    }
+    fn u32(&mut self) -> Result<u32, String> {
+        Ok(u32::from_le_bytes(self.array()?))
+    }
+    fn u64(&mut self) -> Result<u64, String> {
+        Ok(u64::from_le_bytes(self.array()?))
+    }
+    fn i64(&mut self) -> Result<i64, String> {
+        Ok(i64::from_le_bytes(self.array()?))
+    }
+    fn time(&mut self) -> Result<DateTime<Utc>, String> {
+        let secs = self.i64()?;
+        let nanos = self.u32()?;
+        DateTime::from_timestamp(secs, nanos).ok_or_else(|| "a time out of range".to_string())
+    }
+    fn string(&mut self) -> Result<String, String> {
+        let len = self.u32()? as usize;
+        let bytes = self.take(len)?;
+        String::from_utf8(bytes.to_vec()).map_err(|_| "a text that is not UTF-8".to_string())
+    }
+    fn opt_str(&mut self) -> Result<Option<String>, String> {
+        match self.u8()? {
+            0 => Ok(None),
+            1 => self.string().map(Some),
+            _ => Err("a bad option tag".into()),
+        }
+    }
+    fn bool(&mut self) -> Result<bool, String> {
+        match self.u8()? {
+            0 => Ok(false),
+            1 => Ok(true),
+            _ => Err("a bad flag".into()),
+        }
+    }
+}
+
+/// Takes a MessagePack binary, borrowed from the input where it can be.
+struct Blob;
+
+impl<'de> Visitor<'de> for Blob {
+    type Value = std::borrow::Cow<'de, [u8]>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("bytes")
+    }
+    fn visit_borrowed_bytes<E: serde::de::Error>(self, v: &'de [u8]) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<Self::Value, E> {
+        Ok(v.to_vec().into())
+    }
+    fn visit_byte_buf<E: serde::de::Error>(self, v: Vec<u8>) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+}
+
+/// A registration's sales entries: a count, then each entry's fields in a fixed order.
+pub(crate) mod sale_entries {
+    use super::*;
+
+    pub fn serialize<S: Serializer>(entries: &[SaleEntryView], s: S) -> Result<S::Ok, S::Error> {
+        let mut out = Out(Vec::with_capacity(8 + entries.len() * 48));
+        out.u64(entries.len() as u64);
+        for e in entries {
+            out.bytes(e.entry_id.as_bytes());
+            out.i64(i64::from(e.day.num_days_from_ce()));
+            out.i64(e.amount_vnd);
+            match e.transactions {
+                None => out.u8(0),
+                Some(n) => {
+                    out.u8(1);
+                    out.u32(n);
+                }
+            }
+            out.opt_str(&e.producer);
+            out.opt_str(&e.note);
+            out.time(&e.recorded_at);
+            out.opt_str(&e.voided);
+            out.u8(u8::from(e.counted));
+        }
+        s.serialize_bytes(&out.0)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<SaleEntryView>, D::Error> {
+        let blob = d.deserialize_bytes(Blob)?;
+        read(&blob).map_err(D::Error::custom)
+    }
+
+    fn read(bytes: &[u8]) -> Result<Vec<SaleEntryView>, String> {
+        let mut r = In(bytes);
+        let count = r.u64()? as usize;
+        // An entry takes at least 44 bytes: a count larger than the bytes allow is damage.
+        if count > bytes.len() / 44 {
+            return Err("more sales entries than the snapshot holds".into());
+        }
+        let mut entries = Vec::with_capacity(count);
+        for _ in 0..count {
+            let entry_id = Uuid::from_bytes(r.array()?);
+            let days = i32::try_from(r.i64()?).map_err(|_| "a day out of range")?;
+            let day = NaiveDate::from_num_days_from_ce_opt(days).ok_or("a day out of range")?;
+            let amount_vnd = r.i64()?;
+            let transactions = match r.u8()? {
+                0 => None,
+                1 => Some(r.u32()?),
+                _ => return Err("a bad option tag".into()),
+            };
+            entries.push(SaleEntryView {
+                entry_id,
+                day,
+                amount_vnd,
+                transactions,
+                producer: r.opt_str()?,
+                note: r.opt_str()?,
+                recorded_at: r.time()?,
+                voided: r.opt_str()?,
+                counted: r.bool()?,
+            });
+        }
+        Ok(entries)
+    }
+}
+
+/// The keys remembered, as the streams they name and then each write in log order; the index
+/// is made again from them, as the live fold leaves it (the newest write of a key).
+impl Serialize for Idempotency {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut streams: Vec<&Arc<str>> = self.streams.iter().collect();
+        streams.sort();
+        let number: HashMap<&str, u32> = streams.iter().enumerate().map(|(i, s)| (&***s, i as u32)).collect();
+        let mut out = Out(Vec::with_capacity(64 + self.writes.len() * 76));
+        out.u64(self.first);
+        out.u32(streams.len() as u32);
+        for stream in &streams {
+            out.str(stream);
+        }
+        out.u64(self.writes.len() as u64);
+        for (id, w) in &self.writes {
+            out.bytes(id);
+            out.bytes(&w.request);
+            out.u32(number[&*w.stream]);
+            out.u64(w.first_version);
+            out.u64(w.last_version);
+            out.u64(w.position);
+            out.time(&w.recorded_at);
+        }
+        s.serialize_bytes(&out.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Idempotency {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let blob = d.deserialize_bytes(Blob)?;
+        Idempotency::read(&blob).map_err(D::Error::custom)
+    }
+}
+
+impl Idempotency {
+    fn read(bytes: &[u8]) -> Result<Idempotency, String> {
+        let mut r = In(bytes);
+        let first = r.u64()?;
+        let stream_count = r.u32()? as usize;
+        if stream_count > bytes.len() / 4 {
+            return Err("more streams than the snapshot holds".into());
+        }
+        let mut numbered = Vec::with_capacity(stream_count);
+        for _ in 0..stream_count {
+            numbered.push(Arc::<str>::from(r.string()?));
+        }
+        let count = r.u64()? as usize;
+        if count > bytes.len() / 72 {
+            return Err("more keys than the snapshot holds".into());
+        }
+        let mut writes = VecDeque::with_capacity(count);
+        let mut index = HashMap::with_capacity_and_hasher(count, Default::default());
+        for seq in 0..count as u64 {
+            let id: [u8; 16] = r.array()?;
+            let request = r.array()?;
+            let stream = numbered.get(r.u32()? as usize).ok_or("a key names no stream")?.clone();
+            let write = IdempotentWrite {
+                request,
+                stream,
+                first_version: r.u64()?,
+                last_version: r.u64()?,
+                position: r.u64()?,
+                recorded_at: r.time()?,
+            };
+            index.insert(id, first + seq);
+            writes.push_back((id, write));
+        }
+        Ok(Idempotency {
+            writes,
+            first,
+            index,
+            streams: numbered.into_iter().collect::<HashSet<_>>(),
+        })
+    }
+}
+
+/// A fair as the snapshot keeps it: every field, where the API's form of [`FairView`] leaves
+/// the internal ones out.
+#[derive(Serialize, Deserialize)]
+struct FairRecord {
+    view: FairView,
+    booths: Vec<(hoicho_events::BoothCode, BoothRecord)>,
+    holdings: Vec<(hoicho_events::RegistrationId, Vec<hoicho_events::BoothCode>)>,
+    details_changed: (DateTime<Utc>, Option<hoicho_events::Actor>),
+    plan_changed: Option<(DateTime<Utc>, hoicho_events::Actor)>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct BoothRecord {
+    booth: hoicho_events::Booth,
+    status: BoothStatus,
+    holder: Option<hoicho_events::RegistrationId>,
+    blocked_reason: Option<String>,
+}
+
+impl Serialize for Fairs {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let records: Vec<FairRecord> = self.by_id.values().map(FairRecord::from).collect();
+        records.serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Fairs {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let records = Vec::<FairRecord>::deserialize(d)?;
+        Ok(Fairs {
+            by_id: records
+                .into_iter()
+                .map(|r| {
+                    let view = FairView::from(r);
+                    (view.id.clone(), view)
+                })
+                .collect(),
+        })
+    }
+}
+
+impl From<&FairView> for FairRecord {
+    fn from(f: &FairView) -> Self {
+        FairRecord {
+            view: FairView {
+                booths: Default::default(),
+                holdings: Default::default(),
+                ..f.clone()
+            },
+            booths: f
+                .booths
+                .iter()
+                .map(|(code, b)| {
+                    let record = BoothRecord {
+                        booth: b.booth.clone(),
+                        status: b.status,
+                        holder: b.holder,
+                        blocked_reason: b.blocked_reason.clone(),
+                    };
+                    (code.clone(), record)
+                })
+                .collect(),
+            holdings: f
+                .holdings
+                .iter()
+                .map(|(r, codes)| (*r, codes.iter().cloned().collect()))
+                .collect(),
+            details_changed: f.details_changed.clone(),
+            plan_changed: f.plan_changed.clone(),
+        }
+    }
+}
+
+impl From<FairRecord> for FairView {
+    fn from(r: FairRecord) -> Self {
+        FairView {
+            booths: r
+                .booths
+                .into_iter()
+                .map(|(code, b)| {
+                    let view = BoothView {
+                        booth: b.booth,
+                        status: b.status,
+                        holder: b.holder,
+                        blocked_reason: b.blocked_reason,
+                    };
+                    (code, view)
+                })
+                .collect(),
+            holdings: r
+                .holdings
+                .into_iter()
+                .map(|(reg, codes)| (reg, codes.into_iter().collect()))
+                .collect(),
+            details_changed: r.details_changed,
+            plan_changed: r.plan_changed,
+            ..r.view
+        }
+    }
+}

@@ -1,0 +1,300 @@
+//! Checkpoints of the projections (ADR 018): the state written to a file in the data
+//! directory at a log position, read at start so only the log after it is replayed.
+//!
+//! The file is `projections.snapshot`: a header — what it is, the code's fingerprint, the
+//! position and the id of the event there, the payload's length and CRC-32 — then the state
+//! ([`Projections::encode`]). It is read only if all of them agree with this build and this
+//! log; otherwise the whole log is replayed, and the log says why.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use hoicho_projections::{Projections, FINGERPRINT};
+use uuid::Uuid;
+
+use crate::app::AppState;
+use crate::store::EventStore;
+
+pub const FILE: &str = "projections.snapshot";
+const MAGIC: &[u8; 8] = b"HOICHOPS";
+/// The header's own layout; the payload's shape is the fingerprint's business.
+const FORMAT: u32 = 1;
+const HEADER: usize = 8 + 4 + 64 + 8 + 8 + 16 + 8 + 4;
+
+/// Why a snapshot was not read.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Refused {
+    /// There is none (a new data directory, or snapshots are off).
+    Missing,
+    /// The file could not be read.
+    Unreadable(String),
+    /// Written by another version of hoicho.
+    OtherVersion,
+    /// Cut short or altered since it was written.
+    Damaged(String),
+    /// Its position is past the log's end: the log was restored from an older copy.
+    AheadOfLog { position: u64, head: u64 },
+    /// The log has another event at its position: it is not the log it was made from.
+    OtherLog { position: u64 },
+    /// The log could not be asked.
+    Store(String),
+}
+
+impl std::fmt::Display for Refused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Refused::Missing => f.write_str("there is none"),
+            Refused::Unreadable(e) => write!(f, "it cannot be read: {e}"),
+            Refused::OtherVersion => f.write_str("another version of hoicho wrote it"),
+            Refused::Damaged(e) => write!(f, "it is damaged: {e}"),
+            Refused::AheadOfLog { position, head } => {
+                write!(f, "it is at position {position}, past the log's end at {head}")
+            }
+            Refused::OtherLog { position } => {
+                write!(f, "the log has another event at its position {position}")
+            }
+            Refused::Store(e) => write!(f, "the log cannot be read: {e}"),
+        }
+    }
+}
+
+/// The file's bytes for `p`: header and state. `None` for an empty state.
+pub fn frame(p: &Projections) -> Option<Vec<u8>> {
+    let last_event = p.last_event?;
+    let payload = p.encode();
+    let mut out = Vec::with_capacity(HEADER + payload.len());
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&FORMAT.to_le_bytes());
+    out.extend_from_slice(FINGERPRINT.as_bytes());
+    out.extend_from_slice(&p.position.to_le_bytes());
+    out.extend_from_slice(&p.events.to_le_bytes());
+    out.extend_from_slice(last_event.as_bytes());
+    out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+    out.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
+    out.extend_from_slice(&payload);
+    Some(out)
+}
+
+/// Writes `bytes` as the data directory's snapshot, whole or not at all: into a file of its
+/// own, flushed to the disk, then renamed over the last one.
+pub fn save(dir: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let target = dir.join(FILE);
+    // Two instances sharing a data directory (a PostgreSQL log) each write their own file;
+    // the last rename wins, and either is whole.
+    let temporary = dir.join(format!("{FILE}.{}.{}", std::process::id(), Uuid::new_v4().simple()));
+    let written = (|| {
+        let mut file = std::fs::File::create(&temporary)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&temporary, &target)?;
+        std::fs::File::open(dir)?.sync_all()
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    written
+}
+
+/// The header's fields.
+struct Header {
+    fingerprint: [u8; 64],
+    position: u64,
+    events: u64,
+    last_event: Uuid,
+    length: u64,
+    crc: u32,
+}
+
+fn header(bytes: &[u8]) -> Result<Header, Refused> {
+    if bytes.len() < HEADER || &bytes[..8] != MAGIC {
+        return Err(Refused::Damaged("it does not start as a snapshot does".into()));
+    }
+    let u64_at = |at: usize| u64::from_le_bytes(bytes[at..at + 8].try_into().expect("8 bytes"));
+    if u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes")) != FORMAT {
+        return Err(Refused::OtherVersion);
+    }
+    Ok(Header {
+        fingerprint: bytes[12..76].try_into().expect("64 bytes"),
+        position: u64_at(76),
+        events: u64_at(84),
+        last_event: Uuid::from_bytes(bytes[92..108].try_into().expect("16 bytes")),
+        length: u64_at(108),
+        crc: u32::from_le_bytes(bytes[116..120].try_into().expect("4 bytes")),
+    })
+}
+
+/// The state the data directory's snapshot holds, if this build wrote it and this log has
+/// its position; else why not.
+pub async fn load(dir: &Path, store: &dyn EventStore) -> Result<Projections, Refused> {
+    let path = dir.join(FILE);
+    let bytes = match tokio::task::spawn_blocking(move || std::fs::read(path)).await {
+        Ok(Ok(bytes)) => bytes,
+        Ok(Err(e)) if e.kind() == std::io::ErrorKind::NotFound => return Err(Refused::Missing),
+        Ok(Err(e)) => return Err(Refused::Unreadable(e.to_string())),
+        Err(e) => return Err(Refused::Unreadable(e.to_string())),
+    };
+    let h = header(&bytes)?;
+    if h.fingerprint != FINGERPRINT.as_bytes() {
+        return Err(Refused::OtherVersion);
+    }
+    if h.length != (bytes.len() - HEADER) as u64 {
+        return Err(Refused::Damaged(format!(
+            "it holds {} bytes of state where its header says {}",
+            bytes.len() - HEADER,
+            h.length
+        )));
+    }
+    if h.position == 0 {
+        return Err(Refused::Damaged("its header names no position".into()));
+    }
+    let head = store.head().await.map_err(|e| Refused::Store(e.to_string()))?;
+    if h.position > head {
+        return Err(Refused::AheadOfLog {
+            position: h.position,
+            head,
+        });
+    }
+    let there = store
+        .read_all(h.position - 1, 1)
+        .await
+        .map_err(|e| Refused::Store(e.to_string()))?;
+    match there.first() {
+        Some(event) if event.position == h.position && event.event_id == h.last_event => {}
+        _ => return Err(Refused::OtherLog { position: h.position }),
+    }
+    let decoded = tokio::task::spawn_blocking(move || {
+        let payload = &bytes[HEADER..];
+        if crc32fast::hash(payload) != h.crc {
+            return Err(Refused::Damaged("its checksum does not match".into()));
+        }
+        let p = Projections::decode(payload).map_err(|e| Refused::Damaged(e.to_string()))?;
+        if p.position != h.position || p.events != h.events || p.last_event != Some(h.last_event) {
+            return Err(Refused::Damaged("its state is not at its header's position".into()));
+        }
+        Ok(p)
+    })
+    .await
+    .map_err(|e| Refused::Damaged(e.to_string()))?;
+    decoded
+}
+
+/// [`load`], saying in the log what it found: the state to start from.
+pub async fn start_from(dir: &Path, store: &dyn EventStore) -> Projections {
+    let started = Instant::now();
+    match load(dir, store).await {
+        Ok(p) => {
+            tracing::info!(
+                position = p.position,
+                events = p.events,
+                ms = started.elapsed().as_millis() as u64,
+                "the projections start from their snapshot; the log after it is replayed"
+            );
+            p
+        }
+        Err(Refused::Missing) => {
+            tracing::info!("no snapshot of the projections: the whole log is replayed");
+            Projections::default()
+        }
+        Err(why) => {
+            tracing::warn!(reason = %why, "the projections' snapshot is not used: the whole log is replayed");
+            Projections::default()
+        }
+    }
+}
+
+/// Writes a snapshot of the projections as they are now, unless they are where the last one
+/// was. The state is encoded under the read lock (the follower waits meanwhile; requests do
+/// not) and written after it is let go. Blocks: call it off the runtime.
+pub fn write_now(state: &AppState, dir: &Path, last: &mut u64) -> std::io::Result<()> {
+    let started = Instant::now();
+    let framed = {
+        let p = state.read();
+        if p.position == *last {
+            return Ok(());
+        }
+        frame(&p).map(|bytes| (p.position, bytes))
+    };
+    let Some((position, bytes)) = framed else {
+        return Ok(());
+    };
+    let encoded = started.elapsed();
+    save(dir, &bytes)?;
+    *last = position;
+    state.metrics.snapshot_position.set(position as i64);
+    tracing::info!(
+        position,
+        bytes = bytes.len(),
+        encode_ms = encoded.as_millis() as u64,
+        total_ms = started.elapsed().as_millis() as u64,
+        "snapshot of the projections written"
+    );
+    Ok(())
+}
+
+/// When to write a snapshot while serving.
+#[derive(Debug, Clone, Copy)]
+pub struct Every {
+    /// Events applied since the last snapshot; 0: never (nor read one at start).
+    pub events: u64,
+    /// At least this long after the last one.
+    pub pause: Duration,
+}
+
+impl Every {
+    pub fn off(&self) -> bool {
+        self.events == 0
+    }
+
+    /// Whether `since` events after the last snapshot, with `total` in the state, call for
+    /// another: every [`Every::events`], or every tenth of the state once it is bigger, so
+    /// the time spent writing snapshots stays a small share however long the log grows.
+    pub fn due(&self, since: u64, total: u64) -> bool {
+        !self.off() && since >= self.events.max(total / 10)
+    }
+}
+
+impl Default for Every {
+    fn default() -> Self {
+        Every {
+            events: 1_000_000,
+            pause: Duration::from_secs(60),
+        }
+    }
+}
+
+/// Keeps the snapshot near the log's end while serving (once the start's replay is done,
+/// so a start that replayed a long tail writes one straight away), until the runtime ends.
+pub async fn keep(state: Arc<AppState>, dir: PathBuf, every: Every, mut last: (u64, u64)) {
+    if every.off() {
+        return;
+    }
+    let mut changes = state.applied_changes();
+    let mut written_at: Option<Instant> = None;
+    loop {
+        if changes.changed().await.is_err() {
+            return;
+        }
+        let events = state.read().events;
+        let rested = written_at.is_none_or(|t| t.elapsed() >= every.pause);
+        if !state.ready() || !rested || !every.due(events - last.1.min(events), events) {
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            continue;
+        }
+        let worker = state.clone();
+        let at = dir.clone();
+        let mut position = last.0;
+        let result = tokio::task::spawn_blocking(move || {
+            let done = write_now(&worker, &at, &mut position);
+            (done, position)
+        })
+        .await;
+        written_at = Some(Instant::now());
+        match result {
+            Ok((Ok(()), position)) => last = (position, events),
+            Ok((Err(e), _)) => tracing::warn!(error = %e, "the projections' snapshot could not be written"),
+            Err(e) => tracing::warn!(error = %e, "the projections' snapshot could not be written"),
+        }
+    }
+}
