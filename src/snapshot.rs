@@ -63,17 +63,20 @@ impl std::fmt::Display for Refused {
 /// The file's bytes for `p`: header and state. `None` for an empty state.
 pub fn frame(p: &Projections) -> Option<Vec<u8>> {
     let last_event = p.last_event?;
-    let payload = p.encode();
-    let mut out = Vec::with_capacity(HEADER + payload.len());
+    let mut out = Vec::new();
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&FORMAT.to_le_bytes());
     out.extend_from_slice(FINGERPRINT.as_bytes());
     out.extend_from_slice(&p.position.to_le_bytes());
     out.extend_from_slice(&p.events.to_le_bytes());
     out.extend_from_slice(last_event.as_bytes());
-    out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
-    out.extend_from_slice(&crc32fast::hash(&payload).to_le_bytes());
-    out.extend_from_slice(&payload);
+    // The length and checksum, once the state is written after them.
+    out.resize(HEADER, 0);
+    p.encode_into(&mut out);
+    let length = (out.len() - HEADER) as u64;
+    let crc = crc32fast::hash(&out[HEADER..]);
+    out[108..116].copy_from_slice(&length.to_le_bytes());
+    out[116..120].copy_from_slice(&crc.to_le_bytes());
     Some(out)
 }
 
@@ -204,33 +207,59 @@ pub async fn start_from(dir: &Path, store: &dyn EventStore) -> Projections {
     }
 }
 
-/// Writes a snapshot of the projections as they are now, unless they are where the last one
-/// was. The state is encoded under the read lock (the follower waits meanwhile; requests do
-/// not) and written after it is let go. Blocks: call it off the runtime.
-pub fn write_now(state: &AppState, dir: &Path, last: &mut u64) -> std::io::Result<()> {
-    let started = Instant::now();
-    let framed = {
-        let p = state.read();
-        if p.position == *last {
-            return Ok(());
+/// Writes the data directory's snapshots for one process: the periodic ones and the one at
+/// the stop, one at a time.
+pub struct Snapshots {
+    dir: PathBuf,
+    pub every: Every,
+    /// The position and event count of the last snapshot read or written; held while one is
+    /// written, so a stop waits for a snapshot under way and does not write the same again.
+    last: std::sync::Mutex<(u64, u64)>,
+}
+
+impl Snapshots {
+    /// `from`: the position and event count of the snapshot the projections started from.
+    pub fn new(dir: PathBuf, every: Every, from: (u64, u64)) -> Snapshots {
+        Snapshots {
+            dir,
+            every,
+            last: std::sync::Mutex::new(from),
         }
-        frame(&p).map(|bytes| (p.position, bytes))
-    };
-    let Some((position, bytes)) = framed else {
-        return Ok(());
-    };
-    let encoded = started.elapsed();
-    save(dir, &bytes)?;
-    *last = position;
-    state.metrics.snapshot_position.set(position as i64);
-    tracing::info!(
-        position,
-        bytes = bytes.len(),
-        encode_ms = encoded.as_millis() as u64,
-        total_ms = started.elapsed().as_millis() as u64,
-        "snapshot of the projections written"
-    );
-    Ok(())
+    }
+
+    /// Writes a snapshot of the projections as they are now, unless they are where the last
+    /// one was. The state is encoded under the read lock (the follower waits meanwhile;
+    /// requests do not) and written after it is let go. Blocks: call it off the runtime.
+    pub fn write_now(&self, state: &AppState) -> std::io::Result<()> {
+        let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
+        let started = Instant::now();
+        let framed = {
+            let p = state.read();
+            if p.position == last.0 {
+                return Ok(());
+            }
+            frame(&p).map(|bytes| ((p.position, p.events), bytes))
+        };
+        let Some((at, bytes)) = framed else {
+            return Ok(());
+        };
+        let encoded = started.elapsed();
+        save(&self.dir, &bytes)?;
+        *last = at;
+        state.metrics.snapshot_position.set(at.0 as i64);
+        tracing::info!(
+            position = at.0,
+            bytes = bytes.len(),
+            encode_ms = encoded.as_millis() as u64,
+            total_ms = started.elapsed().as_millis() as u64,
+            "snapshot of the projections written"
+        );
+        Ok(())
+    }
+
+    fn events_at_last(&self) -> u64 {
+        self.last.lock().unwrap_or_else(|e| e.into_inner()).1
+    }
 }
 
 /// When to write a snapshot while serving.
@@ -248,10 +277,13 @@ impl Every {
     }
 
     /// Whether `since` events after the last snapshot, with `total` in the state, call for
-    /// another: every [`Every::events`], or every tenth of the state once it is bigger, so
-    /// the time spent writing snapshots stays a small share however long the log grows.
-    pub fn due(&self, since: u64, total: u64) -> bool {
-        !self.off() && since >= self.events.max(total / 10)
+    /// another. Every [`Every::events`] — or every tenth of the state, once that is more, so
+    /// the time spent writing stays a small share however long the log grows — when the log
+    /// has been `quiet` a moment, since encoding holds up the writes waiting to be seen; and
+    /// under writes that never pause, at four times that.
+    pub fn due(&self, since: u64, total: u64, quiet: bool) -> bool {
+        let threshold = self.events.max(total / 10);
+        !self.off() && since > 0 && ((quiet && since >= threshold) || since >= threshold.saturating_mul(4))
     }
 }
 
@@ -264,37 +296,56 @@ impl Default for Every {
     }
 }
 
-/// Keeps the snapshot near the log's end while serving (once the start's replay is done,
-/// so a start that replayed a long tail writes one straight away), until the runtime ends.
-pub async fn keep(state: Arc<AppState>, dir: PathBuf, every: Every, mut last: (u64, u64)) {
+/// How long the log must have been still for a snapshot to be written without pressing.
+const QUIET: Duration = Duration::from_secs(2);
+
+/// Keeps the snapshot near the log's end while serving (once the start's replay is done, so
+/// a start that replayed a long tail writes one soon after), until the runtime ends.
+pub async fn keep(state: Arc<AppState>, snapshots: Arc<Snapshots>) {
+    let every = snapshots.every;
     if every.off() {
         return;
     }
-    let mut changes = state.applied_changes();
+    let (mut seen, mut moved_at) = (state.applied_position(), Instant::now());
     let mut written_at: Option<Instant> = None;
     loop {
-        if changes.changed().await.is_err() {
-            return;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let applied = state.applied_position();
+        if applied != seen {
+            (seen, moved_at) = (applied, Instant::now());
         }
         let events = state.read().events;
+        let since = events.saturating_sub(snapshots.events_at_last());
         let rested = written_at.is_none_or(|t| t.elapsed() >= every.pause);
-        if !state.ready() || !rested || !every.due(events - last.1.min(events), events) {
-            tokio::time::sleep(Duration::from_millis(500)).await;
+        if !state.ready() || !rested || !every.due(since, events, moved_at.elapsed() >= QUIET) {
             continue;
         }
-        let worker = state.clone();
-        let at = dir.clone();
-        let mut position = last.0;
-        let result = tokio::task::spawn_blocking(move || {
-            let done = write_now(&worker, &at, &mut position);
-            (done, position)
-        })
-        .await;
+        let (worker, writer) = (state.clone(), snapshots.clone());
+        let result = tokio::task::spawn_blocking(move || writer.write_now(&worker)).await;
         written_at = Some(Instant::now());
         match result {
-            Ok((Ok(()), position)) => last = (position, events),
-            Ok((Err(e), _)) => tracing::warn!(error = %e, "the projections' snapshot could not be written"),
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => tracing::warn!(error = %e, "the projections' snapshot could not be written"),
             Err(e) => tracing::warn!(error = %e, "the projections' snapshot could not be written"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_snapshot_waits_for_a_quiet_moment_unless_the_writes_never_pause() {
+        let every = Every::default();
+        assert!(!every.due(999_999, 5_000_000, true), "not yet a million");
+        assert!(every.due(1_000_000, 5_000_000, true));
+        assert!(!every.due(1_000_000, 5_000_000, false), "writes going on: it waits");
+        assert!(every.due(4_000_000, 5_000_000, false), "but not for ever");
+        assert!(!every.due(1_000_000, 20_000_000, true), "a tenth of a longer log");
+        assert!(every.due(2_000_000, 20_000_000, true));
+        assert!(!every.due(0, 0, true));
+        let off = Every { events: 0, ..every };
+        assert!(!off.due(u64::MAX / 8, 1, true));
     }
 }

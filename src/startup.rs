@@ -76,8 +76,7 @@ pub struct Application {
     port: u16,
     server: Server,
     pub state: Arc<AppState>,
-    data_dir: PathBuf,
-    snapshots: crate::snapshot::Every,
+    snapshots: Arc<crate::snapshot::Snapshots>,
     /// Held while serving: a second `serve` on the same data directory is refused.
     _lock: Option<File>,
 }
@@ -170,12 +169,12 @@ impl Application {
             .context("Failed to read the event log")?;
         state.metrics.snapshot_position.set(from.0 as i64);
         state.spawn_follower().context("Failed to start following the log")?;
-        tokio::spawn(crate::snapshot::keep(
-            state.clone(),
+        let snapshots = Arc::new(crate::snapshot::Snapshots::new(
             settings.data_dir.clone(),
             settings.snapshots,
             from,
         ));
+        tokio::spawn(crate::snapshot::keep(state.clone(), snapshots.clone()));
         if settings.demo {
             crate::demo::ensure(&state, &settings.data_dir)
                 .await
@@ -231,8 +230,7 @@ impl Application {
             port,
             server: server.run(),
             state,
-            data_dir: settings.data_dir.clone(),
-            snapshots: settings.snapshots,
+            snapshots,
             _lock: lock,
         })
     }
@@ -246,13 +244,9 @@ impl Application {
     /// Then writes a snapshot of the projections, so the next start replays nothing.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
-        if !self.snapshots.off() {
-            let (state, dir) = (self.state.clone(), self.data_dir.clone());
-            let written = tokio::task::spawn_blocking(move || {
-                let mut last = state.metrics.snapshot_position.get() as u64;
-                crate::snapshot::write_now(&state, &dir, &mut last)
-            })
-            .await;
+        if !self.snapshots.every.off() {
+            let (state, snapshots) = (self.state.clone(), self.snapshots.clone());
+            let written = tokio::task::spawn_blocking(move || snapshots.write_now(&state)).await;
             if let Ok(Err(e)) = written {
                 tracing::warn!(error = %e, "the projections' snapshot could not be written at the stop");
             }

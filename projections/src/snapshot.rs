@@ -37,7 +37,29 @@ impl std::error::Error for DecodeError {}
 impl Projections {
     /// The state as bytes.
     pub fn encode(&self) -> Vec<u8> {
-        rmp_serde::to_vec_named(self).expect("the projections encode: every map key and value is plain data")
+        let mut out = Vec::new();
+        self.encode_into(&mut out);
+        out
+    }
+
+    /// The state as bytes, appended to `out` (reserved first for about their size, so the
+    /// buffer is not grown and copied again and again).
+    pub fn encode_into(&self, out: &mut Vec<u8>) {
+        out.reserve(self.encoded_size_estimate());
+        rmp_serde::encode::write_named(out, self)
+            .expect("the projections encode: every map key and value is plain data");
+    }
+
+    /// About the size of the encoded state: the parts that grow with the log, and a margin.
+    fn encoded_size_estimate(&self) -> usize {
+        let entries: usize = self
+            .sales
+            .by_fair
+            .values()
+            .flat_map(|f| f.registrations.values())
+            .map(|r| r.entries.len())
+            .sum();
+        (1 << 20) + entries * 56 + self.idempotency.writes.len() * 80
     }
 
     /// The state [`Projections::encode`] wrote, equal to it.

@@ -447,6 +447,25 @@ impl Subscription {
     }
 }
 
+/// Whether an imported event may come next: it continues its stream (whose last version so
+/// far is `version`) and comes after the log's `head`. Every store's import asks this.
+pub(crate) fn check_import_order(e: &RecordedEvent, version: u64, head: u64) -> Result<(), StoreError> {
+    if e.version != version + 1 {
+        return Err(StoreError::Conflict {
+            stream: e.stream.clone(),
+            expected: ExpectedVersion::Exact(e.version.saturating_sub(1)),
+            actual: version,
+        });
+    }
+    if e.position <= head {
+        return Err(StoreError::Unavailable(format!(
+            "position {} is not after the log's head {head}; import only into an empty store",
+            e.position
+        )));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -478,19 +478,7 @@ impl Writer {
             .collect();
         for e in events {
             let version = versions.get(&e.stream).copied().unwrap_or(0);
-            if e.version != version + 1 {
-                return Err(StoreError::Conflict {
-                    stream: e.stream.clone(),
-                    expected: ExpectedVersion::Exact(e.version.saturating_sub(1)),
-                    actual: version,
-                });
-            }
-            if e.position <= head {
-                return Err(unavailable(format!(
-                    "position {} is not after the log's head {head}; import only into an empty store",
-                    e.position
-                )));
-            }
+            crate::store::check_import_order(e, version, head)?;
             head = e.position;
             versions.insert(e.stream.clone(), e.version);
         }

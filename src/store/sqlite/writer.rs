@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use super::wal::{truncate_wal, wal_size, WalBound};
 use super::{head, unavailable, Tail, MAX_GROUP, TAIL_EVENTS};
-use crate::store::{AppendResult, ExpectedVersion, Job, StoreError, WriteRequest};
+use crate::store::{AppendResult, Job, StoreError, WriteRequest};
 
 pub(super) fn writer_loop(
     mut conn: Connection,
@@ -121,19 +121,7 @@ fn import(conn: &mut Connection, events: &[RecordedEvent]) -> Result<(), StoreEr
                     .query_row([&e.stream], |row| row.get::<_, i64>(0))
                     .map_err(unavailable)? as u64,
             };
-            if e.version != version + 1 {
-                return Err(StoreError::Conflict {
-                    stream: e.stream.clone(),
-                    expected: ExpectedVersion::Exact(e.version.saturating_sub(1)),
-                    actual: version,
-                });
-            }
-            if e.position <= head {
-                return Err(unavailable(format!(
-                    "position {} is not after the log's head {head}; import only into an empty store",
-                    e.position
-                )));
-            }
+            crate::store::check_import_order(e, version, head)?;
             insert
                 .execute(params![
                     e.position as i64,
