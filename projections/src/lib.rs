@@ -37,6 +37,8 @@ pub struct Projections {
     pub events: u64,
     pub fairs: Fairs,
     pub organizers: Organizers,
+    /// Kept in a section of its own in a snapshot, read on a second thread.
+    #[serde(skip)]
     pub idempotency: Idempotency,
     pub registrations: Registrations,
     pub notifications: Notifications,
