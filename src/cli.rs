@@ -76,6 +76,12 @@ pub struct ServeArgs {
     /// it is replayed; 0 writes none and reads none.
     #[arg(long, env = "HOICHO_SNAPSHOT_EVERY", default_value_t = 1_000_000)]
     pub snapshot_every: u64,
+    /// Behind a reverse proxy: the proxies' addresses or networks (`127.0.0.1,10.0.0.0/8`).
+    /// Only from these peers are `Forwarded` / `X-Forwarded-For` / `X-Forwarded-Proto` /
+    /// `X-Forwarded-Host` believed; the right-most address not among them is the client, for
+    /// the rate limits, the logs and Secure cookies.
+    #[arg(long, env = "HOICHO_TRUST_PROXY", value_delimiter = ',', value_parser = crate::web::kit::client::parse_network)]
+    pub trust_proxy: Vec<ipnet::IpNet>,
     #[command(flatten)]
     pub mail: MailArgs,
 }
@@ -305,6 +311,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         workers: args.workers,
         public_posts_per_minute: args.public_posts_per_minute,
         wal_limit: args.wal_limit_mb * 1024 * 1024,
+        trust_proxy: args.trust_proxy.clone(),
         snapshots: crate::snapshot::Every {
             events: args.snapshot_every,
             ..Default::default()

@@ -43,6 +43,8 @@ pub struct Settings {
     pub wal_limit: u64,
     /// When the projections' snapshot is written (and whether one is read at start).
     pub snapshots: crate::snapshot::Every,
+    /// Peers whose `Forwarded` / `X-Forwarded-*` headers are believed.
+    pub trust_proxy: Vec<ipnet::IpNet>,
     /// How mail goes out; an empty `public_url` means the listening address.
     pub mail: MailSettings,
     /// The time scheduled mail runs by.
@@ -63,6 +65,7 @@ impl Settings {
             public_posts_per_minute: 30,
             wal_limit: crate::store::sqlite::WAL_LIMIT,
             snapshots: Default::default(),
+            trust_proxy: Vec::new(),
             mail: MailSettings {
                 public_url: String::new(),
                 ..MailSettings::default()
@@ -205,6 +208,7 @@ impl Application {
         let body_timeout = BodyTimeout(settings.body_timeout);
         let sessions = settings.sessions;
         let demo = crate::web::kit::page::DemoMode(settings.demo);
+        let proxies = crate::web::kit::client::TrustedProxies(Arc::new(settings.trust_proxy.clone()));
         let mut server = HttpServer::new(move || {
             App::new()
                 .wrap(from_fn(crate::web::frame))
@@ -219,6 +223,7 @@ impl Application {
                 .app_data(body_timeout)
                 .app_data(sessions)
                 .app_data(demo)
+                .app_data(proxies.clone())
                 .configure(crate::web::configure)
         })
         .listen(listener)?

@@ -133,7 +133,7 @@ pub async fn frame(
         let session = kit::session::Session::read(req.request(), &state.secret)?.renewed()?;
         let policy = kit::session::policy(req.request());
         session.valid(&state.read(), &policy).then(|| {
-            let secure = req.connection_info().scheme() == "https";
+            let secure = kit::client::Client::of(req.request()).https;
             session.cookie(&state.secret, secure, &policy)
         })
     });

@@ -25,8 +25,8 @@ impl RootSpanBuilder for RequestSpan {
             "request",
             method = %request.method(),
             path = %logged_path(request.path()),
-            // The peer, as the rate limits count it: forwarded-for headers are the client's say.
-            client = %request.peer_addr().map_or_else(|| "-".to_owned(), |a| a.ip().to_string()),
+            // The client as the rate limits count it: the peer, or a trusted proxy's client.
+            client = %crate::web::kit::client::Client::of(request.request()).address(),
             request_id = %request.extensions().get::<RequestId>().map(|id| id.to_string()).unwrap_or_default(),
             status = Empty,
             error = Empty,

@@ -193,6 +193,45 @@ async fn an_organizer_signs_in_with_a_form_and_a_session_cookie() {
     assert_eq!(refused.status().as_u16(), 303, "a tampered cookie is no session");
 }
 
+/// The session cookie's attributes after signing in with `X-Forwarded-Proto: https`.
+async fn session_cookie_through_https_proxy(app: &crate::support::TestApp) -> String {
+    let response = app
+        .client
+        .post(app.url("/login"))
+        .header("cookie", format!("hoicho_csrf={}", crate::support::CSRF))
+        .header("x-forwarded-proto", "https")
+        .form(&[
+            ("email", app.organizer_email.as_str()),
+            ("password", app.organizer_password.as_str()),
+            ("csrf", crate::support::CSRF),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 303);
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("hoicho_session="))
+        .expect("a session cookie")
+        .to_owned()
+}
+
+#[tokio::test]
+async fn cookies_are_secure_behind_a_trusted_https_proxy_only() {
+    let local = vec![hoicho::web::kit::client::parse_network("127.0.0.0/8").unwrap()];
+    let behind = crate::support::spawn_with(|s| s.trust_proxy = local).await;
+    let cookie = session_cookie_through_https_proxy(&behind).await;
+    assert!(cookie.contains("; Secure"), "{cookie}");
+    // The same header from a client no proxy setting names: plain HTTP, no Secure flag (a
+    // Secure cookie would never come back over it).
+    let direct = spawn().await;
+    let cookie = session_cookie_through_https_proxy(&direct).await;
+    assert!(!cookie.contains("Secure"), "{cookie}");
+}
+
 #[tokio::test]
 async fn repeated_failed_sign_ins_are_limited() {
     let app = spawn().await;

@@ -610,6 +610,58 @@ async fn public_applications_are_rate_limited_per_client() {
     assert_eq!(status, 201);
 }
 
+/// Two applications a minute per client, from `forwarded_for` as `X-Forwarded-For` says.
+async fn apply_as(app: &crate::support::TestApp, forwarded_for: &str) -> u16 {
+    app.client
+        .post(app.url("/api/v1/fairs/gioi-han/registrations"))
+        .header("x-forwarded-for", forwarded_for)
+        .json(&application_body())
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_forwarded_client_has_its_own_limit() {
+    let local = vec![hoicho::web::kit::client::parse_network("127.0.0.1").unwrap()];
+    let app = spawn_with(|s| {
+        s.public_posts_per_minute = 2;
+        s.trust_proxy = local;
+    })
+    .await;
+    open_fair(&app, "gioi-han").await;
+    assert_eq!(apply_as(&app, "198.51.100.1").await, 201);
+    assert_eq!(apply_as(&app, "198.51.100.1").await, 201);
+    assert_eq!(apply_as(&app, "198.51.100.1").await, 429);
+    // Another client behind the same proxy is not held back.
+    assert_eq!(apply_as(&app, "198.51.100.2").await, 201);
+    // A client writing someone else's address first is still itself: the proxy appends
+    // the address it saw, and the right-most untrusted one counts.
+    assert_eq!(apply_as(&app, "203.0.113.50, 198.51.100.1").await, 429);
+
+    // Not trusted (no --trust-proxy, or a proxy network this peer is not in): the header is
+    // the client's say, and every request counts against the connection's address.
+    for trust in [
+        vec![],
+        vec![hoicho::web::kit::client::parse_network("10.0.0.0/8").unwrap()],
+    ] {
+        let app = spawn_with(|s| {
+            s.public_posts_per_minute = 2;
+            s.trust_proxy = trust;
+        })
+        .await;
+        open_fair(&app, "gioi-han").await;
+        let statuses = [
+            apply_as(&app, "198.51.100.1").await,
+            apply_as(&app, "198.51.100.2").await,
+            apply_as(&app, "198.51.100.3").await,
+        ];
+        assert_eq!(statuses, [201, 201, 429]);
+    }
+}
+
 #[tokio::test]
 async fn invisible_characters_in_names_are_refused_and_named() {
     let app = spawn().await;

@@ -134,10 +134,7 @@ async fn print(state: Data<AppState>, req: HttpRequest, path: Path<(String, Stri
         signed_in,
         switch_url,
     } = Frame::of(&req);
-    let base = {
-        let info = req.connection_info();
-        format!("{}://{}", info.scheme(), info.host())
-    };
+    let base = crate::web::kit::client::Client::of(&req).base_url();
     let page = {
         let p = state.read();
         let Some(view) = p.fairs.get(&fair) else {

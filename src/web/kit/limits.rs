@@ -62,10 +62,14 @@ impl RateLimiter {
     }
 }
 
-/// The address a limit counts against: the connection's peer. Forwarded-for headers are not
-/// trusted, since any client can send them to dodge a limit.
+/// The address a limit counts against: the connection's peer, or behind a trusted proxy the
+/// client it forwards for ([`super::client`]); forwarded-for headers from anyone else are not
+/// believed, since any client can send them to dodge a limit.
 pub fn client_address(req: &HttpRequest) -> String {
-    req.peer_addr().map(|addr| addr.ip().to_string()).unwrap_or_default()
+    super::client::Client::of(req)
+        .ip
+        .map(|ip| ip.to_string())
+        .unwrap_or_default()
 }
 
 /// The limit on anonymous writes (applications) per client address.

@@ -19,10 +19,7 @@ pub const CSRF_COOKIE: &str = "hoicho_csrf";
 pub fn public_base(req: &HttpRequest) -> String {
     match req.app_data::<actix_web::web::Data<crate::mail::Mailer>>() {
         Some(mailer) => mailer.settings.public_url.trim_end_matches('/').to_owned(),
-        None => {
-            let info = req.connection_info();
-            format!("{}://{}", info.scheme(), info.host())
-        }
+        None => super::client::Client::of(req).base_url(),
     }
 }
 

@@ -227,7 +227,7 @@ pub async fn start_session(
     organizer: hoicho_events::OrganizerId,
 ) -> Option<HttpResponse> {
     let id = crate::service::organizers::sign_in(state, organizer).await.ok()?;
-    let secure = req.connection_info().scheme() == "https";
+    let secure = crate::web::kit::client::Client::of(req).https;
     let session = session::Session::new(organizer, id);
     Some(
         HttpResponse::SeeOther()
