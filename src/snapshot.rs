@@ -2,16 +2,18 @@
 //! directory at a log position, read at start so only the log after it is replayed.
 //!
 //! The file is `projections.snapshot`: a header — what it is, the code's fingerprint, the
-//! position and the id of the event there, the payload's length and CRC-32 — then the state
-//! ([`Projections::encode`]). It is read only if all of them agree with this build and this
-//! log; otherwise the whole log is replayed, and the log says why.
+//! position and the id of the event there, each section's length and CRC-32 — then the state
+//! in two sections ([`Projections::encode_sections`]), read on two threads at once. It is
+//! read only if all of them agree with this build and this log; otherwise the whole log is
+//! replayed, and the log says why.
 
 use std::io::Write;
+use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use hoicho_projections::{Projections, FINGERPRINT};
+use hoicho_projections::{Idempotency, Projections, FINGERPRINT};
 use uuid::Uuid;
 
 use crate::app::AppState;
@@ -20,8 +22,8 @@ use crate::store::EventStore;
 pub const FILE: &str = "projections.snapshot";
 const MAGIC: &[u8; 8] = b"HOICHOPS";
 /// The header's own layout; the payload's shape is the fingerprint's business.
-const FORMAT: u32 = 1;
-const HEADER: usize = 8 + 4 + 64 + 8 + 8 + 16 + 8 + 4;
+const FORMAT: u32 = 2;
+const HEADER: usize = 8 + 4 + 64 + 8 + 8 + 16 + 2 * (8 + 4);
 
 /// Why a snapshot was not read.
 #[derive(Debug, PartialEq, Eq)]
@@ -70,13 +72,16 @@ pub fn frame(p: &Projections) -> Option<Vec<u8>> {
     out.extend_from_slice(&p.position.to_le_bytes());
     out.extend_from_slice(&p.events.to_le_bytes());
     out.extend_from_slice(last_event.as_bytes());
-    // The length and checksum, once the state is written after them.
+    // The sections' lengths and checksums, once they are written after them.
     out.resize(HEADER, 0);
-    p.encode_into(&mut out);
-    let length = (out.len() - HEADER) as u64;
-    let crc = crc32fast::hash(&out[HEADER..]);
-    out[108..116].copy_from_slice(&length.to_le_bytes());
-    out[116..120].copy_from_slice(&crc.to_le_bytes());
+    let (state, keys) = p.encode_sections(&mut out);
+    let sections = [(HEADER, state), (HEADER + state, keys)];
+    for (i, (at, length)) in sections.into_iter().enumerate() {
+        let crc = crc32fast::hash(&out[at..at + length]);
+        let field = 108 + i * 12;
+        out[field..field + 8].copy_from_slice(&(length as u64).to_le_bytes());
+        out[field + 8..field + 12].copy_from_slice(&crc.to_le_bytes());
+    }
     Some(out)
 }
 
@@ -106,8 +111,8 @@ struct Header {
     position: u64,
     events: u64,
     last_event: Uuid,
-    length: u64,
-    crc: u32,
+    /// The two sections' lengths and CRC-32s.
+    sections: [(u64, u32); 2],
 }
 
 fn header(bytes: &[u8]) -> Result<Header, Refused> {
@@ -115,7 +120,8 @@ fn header(bytes: &[u8]) -> Result<Header, Refused> {
         return Err(Refused::Damaged("it does not start as a snapshot does".into()));
     }
     let u64_at = |at: usize| u64::from_le_bytes(bytes[at..at + 8].try_into().expect("8 bytes"));
-    if u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes")) != FORMAT {
+    let u32_at = |at: usize| u32::from_le_bytes(bytes[at..at + 4].try_into().expect("4 bytes"));
+    if u32_at(8) != FORMAT {
         return Err(Refused::OtherVersion);
     }
     Ok(Header {
@@ -123,30 +129,48 @@ fn header(bytes: &[u8]) -> Result<Header, Refused> {
         position: u64_at(76),
         events: u64_at(84),
         last_event: Uuid::from_bytes(bytes[92..108].try_into().expect("16 bytes")),
-        length: u64_at(108),
-        crc: u32::from_le_bytes(bytes[116..120].try_into().expect("4 bytes")),
+        sections: [(u64_at(108), u32_at(116)), (u64_at(120), u32_at(128))],
     })
+}
+
+/// Reads `length` bytes at `offset` and checks them against `crc`.
+fn section(file: &std::fs::File, offset: u64, length: u64, crc: u32) -> Result<Vec<u8>, Refused> {
+    let mut bytes = vec![0; length as usize];
+    file.read_exact_at(&mut bytes, offset)
+        .map_err(|e| Refused::Unreadable(e.to_string()))?;
+    if crc32fast::hash(&bytes) != crc {
+        return Err(Refused::Damaged("its checksum does not match".into()));
+    }
+    Ok(bytes)
 }
 
 /// The state the data directory's snapshot holds, if this build wrote it and this log has
 /// its position; else why not.
 pub async fn load(dir: &Path, store: &dyn EventStore) -> Result<Projections, Refused> {
     let path = dir.join(FILE);
-    let bytes = match tokio::task::spawn_blocking(move || std::fs::read(path)).await {
-        Ok(Ok(bytes)) => bytes,
+    let opened = tokio::task::spawn_blocking(move || -> std::io::Result<_> {
+        let file = std::fs::File::open(path)?;
+        let size = file.metadata()?.len();
+        let mut head = vec![0; HEADER.min(size as usize)];
+        file.read_exact_at(&mut head, 0)?;
+        Ok((file, size, head))
+    })
+    .await;
+    let (file, size, head) = match opened {
+        Ok(Ok(opened)) => opened,
         Ok(Err(e)) if e.kind() == std::io::ErrorKind::NotFound => return Err(Refused::Missing),
         Ok(Err(e)) => return Err(Refused::Unreadable(e.to_string())),
         Err(e) => return Err(Refused::Unreadable(e.to_string())),
     };
-    let h = header(&bytes)?;
+    let h = header(&head)?;
     if h.fingerprint != FINGERPRINT.as_bytes() {
         return Err(Refused::OtherVersion);
     }
-    if h.length != (bytes.len() - HEADER) as u64 {
+    let [(state, state_crc), (keys, keys_crc)] = h.sections;
+    if state.checked_add(keys).and_then(|n| n.checked_add(HEADER as u64)) != Some(size) {
         return Err(Refused::Damaged(format!(
-            "it holds {} bytes of state where its header says {}",
-            bytes.len() - HEADER,
-            h.length
+            "it holds {} bytes of state where its header says {state} and {keys}",
+            size.saturating_sub(HEADER as u64)
         )));
     }
     if h.position == 0 {
@@ -167,20 +191,32 @@ pub async fn load(dir: &Path, store: &dyn EventStore) -> Result<Projections, Ref
         Some(event) if event.position == h.position && event.event_id == h.last_event => {}
         _ => return Err(Refused::OtherLog { position: h.position }),
     }
+    // Each section read, checked and decoded on a thread of its own.
     let decoded = tokio::task::spawn_blocking(move || {
-        let payload = &bytes[HEADER..];
-        if crc32fast::hash(payload) != h.crc {
-            return Err(Refused::Damaged("its checksum does not match".into()));
-        }
-        let p = Projections::decode(payload).map_err(|e| Refused::Damaged(e.to_string()))?;
-        if p.position != h.position || p.events != h.events || p.last_event != Some(h.last_event) {
-            return Err(Refused::Damaged("its state is not at its header's position".into()));
-        }
-        Ok(p)
+        std::thread::scope(|scope| {
+            let file = &file;
+            let keys = scope.spawn(move || {
+                let bytes = section(file, HEADER as u64 + state, keys, keys_crc)?;
+                Idempotency::decode(&bytes).map_err(|e| Refused::Damaged(e.to_string()))
+            });
+            let state = section(file, HEADER as u64, state, state_crc)
+                .and_then(|bytes| Projections::decode_state(&bytes).map_err(|e| Refused::Damaged(e.to_string())));
+            let keys = keys
+                .join()
+                .unwrap_or_else(|_| Err(Refused::Damaged("reading the keys failed".into())));
+            Ok(Projections {
+                idempotency: keys?,
+                ..state?
+            })
+        })
     })
     .await
     .map_err(|e| Refused::Damaged(e.to_string()))?;
-    decoded
+    let p: Projections = decoded?;
+    if p.position != h.position || p.events != h.events || p.last_event != Some(h.last_event) {
+        return Err(Refused::Damaged("its state is not at its header's position".into()));
+    }
+    Ok(p)
 }
 
 /// [`load`], saying in the log what it found: the state to start from.

@@ -35,27 +35,27 @@ impl std::fmt::Display for DecodeError {
 impl std::error::Error for DecodeError {}
 
 impl Projections {
-    /// The state as bytes.
+    /// The state as bytes: the length of the first section, then [`Projections::encode_sections`].
     pub fn encode(&self) -> Vec<u8> {
-        let mut out = Vec::new();
-        self.encode_into(&mut out);
+        let mut out = vec![0; 8];
+        let (state, _) = self.encode_sections(&mut out);
+        out[..8].copy_from_slice(&(state as u64).to_le_bytes());
         out
     }
 
-    /// The state as bytes, appended to `out` (reserved first for about their size, so the
-    /// buffer is not grown and copied again and again): the length of the first section,
-    /// the state but the idempotency keys, then the keys.
-    pub fn encode_into(&self, out: &mut Vec<u8>) {
+    /// Appends the state to `out` in two sections — everything but the idempotency keys,
+    /// then the keys — and returns their lengths. `out` is reserved first for about their
+    /// size, so it is not grown and copied again and again.
+    pub fn encode_sections(&self, out: &mut Vec<u8>) -> (usize, usize) {
         out.reserve(self.encoded_size_estimate());
         let start = out.len();
-        out.extend_from_slice(&[0; 8]);
         rmp_serde::encode::write_named(out, self)
             .expect("the projections encode: every map key and value is plain data");
-        let length = (out.len() - start - 8) as u64;
-        out[start..start + 8].copy_from_slice(&length.to_le_bytes());
+        let state = out.len() - start;
         let mut keys = Out(std::mem::take(out));
         self.idempotency.write(&mut keys);
         *out = keys.0;
+        (state, out.len() - start - state)
     }
 
     /// About the size of the encoded state: the parts that grow with the log, and a margin.
@@ -70,8 +70,8 @@ impl Projections {
         (1 << 20) + entries * 56 + self.idempotency.writes.len() * 80
     }
 
-    /// The state [`Projections::encode`] wrote, equal to it. The keys (a second section,
-    /// their index made again as they are read) are read on a thread of their own meanwhile.
+    /// The state [`Projections::encode`] wrote, equal to it. The keys are read on a thread
+    /// of their own meanwhile.
     pub fn decode(bytes: &[u8]) -> Result<Projections, DecodeError> {
         let mut r = In(bytes);
         let length = r.u64().map_err(DecodeError)? as usize;
@@ -80,13 +80,29 @@ impl Projections {
         }
         let (state, keys) = r.0.split_at(length);
         std::thread::scope(|scope| {
-            let keys = scope.spawn(|| Idempotency::read(keys));
-            let state: Result<Projections, _> = rmp_serde::from_slice(state);
-            let keys = keys.join().unwrap_or_else(|_| Err("reading the keys failed".into()));
-            let mut state = state.map_err(|e| DecodeError(e.to_string()))?;
-            state.idempotency = keys.map_err(DecodeError)?;
-            Ok(state)
+            let keys = scope.spawn(|| Idempotency::decode(keys));
+            let state = Projections::decode_state(state);
+            let keys = keys
+                .join()
+                .unwrap_or_else(|_| Err(DecodeError("reading the keys failed".into())));
+            Ok(Projections {
+                idempotency: keys?,
+                ..state?
+            })
         })
+    }
+
+    /// The first section [`Projections::encode_sections`] wrote: the state but its keys.
+    pub fn decode_state(bytes: &[u8]) -> Result<Projections, DecodeError> {
+        rmp_serde::from_slice(bytes).map_err(|e| DecodeError(e.to_string()))
+    }
+}
+
+impl Idempotency {
+    /// The second section [`Projections::encode_sections`] wrote: the keys, their index made
+    /// again as they are read.
+    pub fn decode(bytes: &[u8]) -> Result<Idempotency, DecodeError> {
+        Idempotency::read(bytes).map_err(DecodeError)
     }
 }
 
