@@ -1,7 +1,8 @@
 //! The state every request shares: the log, the projections that follow it, metrics.
 
+use std::cell::Cell;
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use hoicho_events::Envelope;
@@ -11,9 +12,32 @@ use tokio::sync::{oneshot, watch};
 use crate::metrics::Metrics;
 use crate::store::{EventStore, StoreError, Subscription};
 
+thread_local! {
+    /// How many read views of the projections this thread holds.
+    static READING: Cell<u32> = const { Cell::new(0) };
+}
+
+/// The projections, read: see [`AppState::read`].
+pub struct ReadView<'a> {
+    guard: parking_lot::RwLockReadGuard<'a, Projections>,
+}
+
+impl std::ops::Deref for ReadView<'_> {
+    type Target = Projections;
+    fn deref(&self) -> &Projections {
+        &self.guard
+    }
+}
+
+impl Drop for ReadView<'_> {
+    fn drop(&mut self) {
+        READING.with(|held| held.set(held.get().saturating_sub(1)));
+    }
+}
+
 pub struct AppState {
     pub store: Arc<dyn EventStore>,
-    projections: RwLock<Projections>,
+    projections: parking_lot::RwLock<Projections>,
     /// The position the projections have reached.
     applied: watch::Sender<u64>,
     /// Requests waiting to see their own writes, by the position each waits for: the
@@ -45,7 +69,7 @@ impl AppState {
         let store: Arc<dyn EventStore> = Arc::new(crate::metrics::Metered::new(store, metrics.clone()));
         Ok(Arc::new(AppState {
             store,
-            projections: RwLock::new(projections),
+            projections: parking_lot::RwLock::new(projections),
             applied,
             waiters: Mutex::new(BTreeMap::new()),
             start_head,
@@ -55,10 +79,22 @@ impl AppState {
     }
 
     /// A read view of every projection. Hold it briefly: the follower waits for it.
-    pub fn read(&self) -> RwLockReadGuard<'_, Projections> {
-        // A poisoned lock means a projection panicked mid-apply; the data is still the best
-        // there is, and serving it beats failing every request.
-        self.projections.read().unwrap_or_else(|poisoned| poisoned.into_inner())
+    ///
+    /// A thread that already holds one may take another (a page's helper reading the session
+    /// while the page holds the fairs): the second is taken even while the follower waits to
+    /// write, where a fair lock would queue it behind the follower, which waits for the
+    /// first — a deadlock that stopped a server mid-request.
+    pub fn read(&self) -> ReadView<'_> {
+        let nested = READING.with(|held| {
+            let n = held.get();
+            held.set(n + 1);
+            n > 0
+        });
+        let guard = match nested {
+            true => self.projections.read_recursive(),
+            false => self.projections.read(),
+        };
+        ReadView { guard }
     }
 
     /// Ticks whenever the projections move on.
@@ -103,7 +139,7 @@ impl AppState {
     /// which may be past the last envelope when undecodable events were skipped.
     pub fn apply(&self, envelopes: &[Envelope], through: u64) {
         if !envelopes.is_empty() {
-            let mut projections = self.projections.write().unwrap_or_else(|p| p.into_inner());
+            let mut projections = self.projections.write();
             for envelope in envelopes {
                 projections.apply(envelope);
             }
@@ -183,6 +219,33 @@ impl AppState {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_second_read_view_is_taken_while_the_follower_waits_to_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(crate::store::sqlite::SqliteStore::open(dir.path().join("events.sqlite")).unwrap());
+        let secret = crate::auth::Secret::load_or_create(dir.path()).unwrap();
+        let state = AppState::new(store, secret).await.unwrap();
+        let (done, finished) = std::sync::mpsc::channel();
+        let reader = state.clone();
+        std::thread::spawn(move || {
+            let first = reader.read();
+            // The follower, wanting to write, queues behind the first view.
+            let writer = reader.clone();
+            let follower = std::thread::spawn(move || drop(writer.projections.write()));
+            std::thread::sleep(Duration::from_millis(100));
+            // A page's helper reading again on the same thread.
+            let second = reader.read();
+            let _ = done.send(second.position == first.position);
+            drop((second, first));
+            follower.join().unwrap();
+        });
+        assert_eq!(
+            finished.recv_timeout(Duration::from_secs(5)),
+            Ok(true),
+            "the second view is taken, not queued behind the writer"
+        );
+    }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_waiter_wakes_when_its_position_is_applied_and_not_before() {

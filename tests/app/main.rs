@@ -8,6 +8,7 @@ mod support;
 
 mod allocations;
 mod cli;
+mod deploy;
 mod fairs;
 mod fees;
 mod mail;
