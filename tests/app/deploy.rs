@@ -76,8 +76,9 @@ fn nginx(upstream: u16) -> Nginx {
     let temp = ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"]
         .map(|t| format!("{t}_temp_path {};", at(t)))
         .join(" ");
+    // One process (no workers to outlive a kill holding the test's output open), run as root.
     let main = format!(
-        "user root; pid {}; error_log {} warn; events {{}} http {{ access_log off; {temp} include {}; }}",
+        "master_process off; user root; pid {}; error_log {} warn; events {{}} http {{ access_log off; {temp} include {}; }}",
         at("nginx.pid"),
         at("error.log"),
         at("site.conf")
@@ -85,7 +86,9 @@ fn nginx(upstream: u16) -> Nginx {
     std::fs::write(at("nginx.conf"), main).unwrap();
     let child = Command::new("nginx")
         .args(["-p", &at(""), "-c", &at("nginx.conf"), "-g", "daemon off;"])
-        .stderr(Stdio::inherit())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
         .spawn()
         .expect("nginx runs (scripts/test installs Debian's nginx-light)");
     let nginx = Nginx {
