@@ -349,31 +349,12 @@ struct LoggedDemo {
 
 fn serve_demo_logged(dir: &Path, level: &str, extra: &[&str]) -> LoggedDemo {
     let log = dir.join("stderr.log");
-    let mut child = Command::new(BIN)
-        .args(["serve", "--demo", "--addr", "127.0.0.1:0", "--workers", "1"])
-        .args(extra)
-        .arg("--data")
-        .arg(dir.join("data"))
-        .env("HOICHO_LOG", level)
-        .stdout(Stdio::piped())
-        .stderr(std::fs::File::create(&log).unwrap())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (mut organizer, mut url) = (None, None);
-    for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-        if let Some(token) = line.trim().strip_prefix("API token: ") {
-            organizer = Some(token.to_owned());
-        }
-        if let Some(rest) = line.strip_prefix("hoicho: ") {
-            url = Some(rest.trim().to_owned());
-            break;
-        }
-    }
+    let args: Vec<&str> = std::iter::once("--demo").chain(extra.iter().copied()).collect();
+    let (child, url, organizer) = crate::support::binary::serve_logged(&dir.join("data"), &log, level, &args);
     LoggedDemo {
         child,
         log,
-        url: url.expect("serving"),
+        url,
         organizer: organizer.expect("the demo organizer"),
     }
 }

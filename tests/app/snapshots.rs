@@ -297,7 +297,7 @@ async fn the_server_writes_a_snapshot_at_a_clean_stop_and_starts_from_it() {
     let since = |from: usize| std::fs::read_to_string(&log).unwrap()[from..].to_owned();
     let log_len = || std::fs::metadata(&log).map_or(0, |m| m.len() as usize);
 
-    let (mut child, url, token) = serve_logged(&data, &log, &["--demo"]);
+    let (mut child, url, token) = serve_logged(&data, &log, "info", &["--demo"]);
     let token = token.expect("the demo organizer's token");
     let before = seen(&url, &token).await;
     assert!(stop(&mut child).success());
@@ -311,7 +311,7 @@ async fn the_server_writes_a_snapshot_at_a_clean_stop_and_starts_from_it() {
 
     // Started again: from the snapshot, nothing replayed, the same answers.
     let from = log_len();
-    let (mut child, url, _) = serve_logged(&data, &log, &[]);
+    let (mut child, url, _) = serve_logged(&data, &log, "info", &[]);
     assert_eq!(seen(&url, &token).await, before);
     let said = since(from);
     assert!(said.contains("the projections start from their snapshot"), "{said}");
@@ -325,7 +325,7 @@ async fn the_server_writes_a_snapshot_at_a_clean_stop_and_starts_from_it() {
 
     // The older snapshot and the log after it: the organizer added after it can sign in.
     let from = log_len();
-    let (mut child, url, _) = serve_logged(&data, &log, &[]);
+    let (mut child, url, _) = serve_logged(&data, &log, "info", &[]);
     assert!(since(from).contains("the projections start from their snapshot"));
     assert_eq!(seen(&url, &token).await, before);
     let fairs = reqwest::Client::new()
@@ -344,7 +344,7 @@ async fn the_server_writes_a_snapshot_at_a_clean_stop_and_starts_from_it() {
     bytes[middle] ^= 0xff;
     std::fs::write(&path, bytes).unwrap();
     let from = log_len();
-    let (mut child, url, _) = serve_logged(&data, &log, &[]);
+    let (mut child, url, _) = serve_logged(&data, &log, "info", &[]);
     assert_eq!(seen(&url, &token).await, before);
     let said = since(from);
     assert!(
@@ -355,7 +355,7 @@ async fn the_server_writes_a_snapshot_at_a_clean_stop_and_starts_from_it() {
 
     // With snapshots off: none read, the same answers.
     let from = log_len();
-    let (mut child, url, _) = serve_logged(&data, &log, &["--snapshot-every", "0"]);
+    let (mut child, url, _) = serve_logged(&data, &log, "info", &["--snapshot-every", "0"]);
     assert_eq!(seen(&url, &token).await, before);
     assert!(!since(from).contains("start from their snapshot"));
     assert!(stop(&mut child).success());

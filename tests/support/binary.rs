@@ -66,10 +66,10 @@ pub async fn until<F: std::future::Future<Output = bool>>(what: &str, mut check:
     panic!("timed out waiting until {what}");
 }
 
-/// `hoicho serve` on `data`, logging at info to `log` (appended to, across starts), as an
+/// `hoicho serve` on `data`, logging at `level` to `log` (appended to, across starts), as an
 /// operator runs it: the process, its address, and the demo organizer's token when `--demo`
 /// printed one.
-pub fn serve_logged(data: &Path, log: &Path, extra: &[&str]) -> (Child, String, Option<String>) {
+pub fn serve_logged(data: &Path, log: &Path, level: &str, extra: &[&str]) -> (Child, String, Option<String>) {
     let stderr = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
@@ -79,7 +79,7 @@ pub fn serve_logged(data: &Path, log: &Path, extra: &[&str]) -> (Child, String, 
         .args(["serve", "--addr", "127.0.0.1:0", "--workers", "1", "--data"])
         .arg(data)
         .args(extra)
-        .env("HOICHO_LOG", "info")
+        .env("HOICHO_LOG", level)
         .stdout(Stdio::piped())
         .stderr(stderr)
         .spawn()
