@@ -47,6 +47,8 @@ pub struct AppState {
     start_head: u64,
     pub metrics: Arc<Metrics>,
     pub secret: crate::auth::Secret,
+    /// How far the log's hash chain holds ([`crate::integrity`]).
+    chain: Mutex<crate::integrity::Status>,
 }
 
 impl AppState {
@@ -75,6 +77,7 @@ impl AppState {
             start_head,
             metrics,
             secret,
+            chain: Mutex::new(Default::default()),
         }))
     }
 
@@ -95,6 +98,17 @@ impl AppState {
             false => self.projections.read(),
         };
         ReadView { guard }
+    }
+
+    /// How far the log's hash chain holds, as last checked.
+    pub fn chain(&self) -> crate::integrity::Status {
+        self.chain.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    pub fn set_chain(&self, status: crate::integrity::Status) {
+        if let Ok(mut chain) = self.chain.lock() {
+            *chain = status;
+        }
     }
 
     /// Ticks whenever the projections move on.

@@ -28,6 +28,9 @@ pub enum Command {
     Export(ExportArgs),
     /// Load an exported log into an empty store.
     Import(ImportArgs),
+    /// Check the log's hash chain (or an export's, with --export): every event must match its
+    /// link. Names the first event that does not; exits with 1 then.
+    Verify(VerifyArgs),
 }
 
 #[derive(Args, Debug, Clone)]
@@ -204,6 +207,35 @@ pub struct ExportArgs {
 }
 
 #[derive(Args, Debug)]
+pub struct VerifyArgs {
+    /// Check a file written by `hoicho export` instead of the store.
+    #[arg(long)]
+    pub export: Option<PathBuf>,
+    /// A link recorded earlier, `POSITION:LINK` (as `verify` or /readyz showed it): the chain
+    /// must still pass through it, so a log rewritten from there on, links and all, is caught.
+    #[arg(long, value_parser = parse_anchor)]
+    pub anchor: Option<(u64, crate::store::chain::Link)>,
+    /// Print the result as one JSON object.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+fn parse_anchor(s: &str) -> Result<(u64, crate::store::chain::Link), String> {
+    let (position, link) = s
+        .split_once(':')
+        .ok_or_else(|| "expected POSITION:LINK, e.g. 1200:9f86d0…".to_owned())?;
+    let position = position
+        .trim()
+        .parse()
+        .map_err(|_| format!("\"{position}\" is not a position"))?;
+    let link =
+        crate::store::chain::parse(link.trim()).ok_or_else(|| format!("\"{link}\" is not a link (64 hex digits)"))?;
+    Ok((position, link))
+}
+
+#[derive(Args, Debug)]
 pub struct ImportArgs {
     /// A file written by `hoicho export`.
     #[arg(env = "HOICHO_IMPORT_FILE")]
@@ -287,6 +319,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             eprintln!("exported {count} events");
             Ok(())
         }
+        Command::Verify(args) => crate::audit::verify_command(args).await,
         Command::Import(args) => {
             let log = open_store(&args.store.data, args.store.store.as_deref()).await?;
             let count = crate::transfer::import(&*log, &args.file).await?;

@@ -2,12 +2,14 @@
 //! hoicho: an event-sourced trade-fair and booth management service.
 
 pub mod app;
+pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod clock;
 pub mod demo;
 pub mod domain;
 pub mod i18n;
+pub mod integrity;
 pub mod mail;
 pub mod metrics;
 pub mod policy;

@@ -20,6 +20,8 @@ pub struct Metrics {
     pub events_appended: Counter,
     pub projection_position: Gauge,
     pub snapshot_position: Gauge,
+    pub chain_verified_position: Gauge,
+    pub chain_broken_position: Gauge,
     pub log_head: Gauge,
     pub mail_sent: Counter,
     pub mail_deferred: Counter,
@@ -56,6 +58,18 @@ impl Default for Metrics {
             "Log position of the last snapshot of the projections this process wrote",
             snapshot_position.clone(),
         );
+        let chain_verified_position = Gauge::default();
+        registry.register(
+            "chain_verified_position",
+            "Log position up to which every event matches its link in the hash chain",
+            chain_verified_position.clone(),
+        );
+        let chain_broken_position = Gauge::default();
+        registry.register(
+            "chain_broken_position",
+            "Position of the first event that does not match the hash chain (0: none found)",
+            chain_broken_position.clone(),
+        );
         let log_head = Gauge::default();
         registry.register("log_head", "Last position in the log, as last seen", log_head.clone());
         let mail_sent = Counter::default();
@@ -85,6 +99,8 @@ impl Default for Metrics {
             events_appended,
             projection_position,
             snapshot_position,
+            chain_verified_position,
+            chain_broken_position,
             log_head,
         }
     }
@@ -195,6 +211,14 @@ impl EventStore for Metered {
 
     async fn import(&self, events: Vec<RecordedEvent>) -> Result<(), StoreError> {
         self.inner.import(events).await
+    }
+
+    async fn read_chained(&self, after: u64, limit: usize) -> Result<Vec<crate::store::chain::Chained>, StoreError> {
+        self.inner.read_chained(after, limit).await
+    }
+
+    fn chained(&self) -> bool {
+        self.inner.chained()
     }
 
     async fn head(&self) -> Result<u64, StoreError> {

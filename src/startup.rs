@@ -178,6 +178,7 @@ impl Application {
             from,
         ));
         tokio::spawn(crate::snapshot::keep(state.clone(), snapshots.clone()));
+        tokio::spawn(crate::integrity::watch(state.clone()));
         if settings.demo {
             crate::demo::ensure(&state, &settings.data_dir)
                 .await

@@ -1,5 +1,7 @@
 //! `hoicho export` and `hoicho import`: the log as JSON lines, one envelope a line. That is
-//! the backup, and the way from one store to another.
+//! the backup, and the way from one store to another. Each line carries its event's link in
+//! the log's hash chain (`chain`, hex), so the file can be verified on its own
+//! (`hoicho verify --export FILE`, or the procedure in docs/audit.md).
 
 use std::io::{BufRead, Write};
 use std::path::Path;
@@ -11,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use uuid::Uuid;
 
+use crate::store::chain::{self, Chained};
 use crate::store::EventStore;
 
 /// One exported event: data and metadata as JSON values, not strings.
@@ -27,9 +30,12 @@ struct Line<'a> {
     metadata: &'a RawValue,
     #[serde(borrow)]
     data: &'a RawValue,
+    /// The event's link in the hash chain (absent from a store that keeps none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    chain: Option<String>,
 }
 
-fn bar(total: u64, what: &str) -> ProgressBar {
+pub(crate) fn bar(total: u64, what: &str) -> ProgressBar {
     let bar = ProgressBar::new(total);
     bar.set_style(
         ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} events ({per_sec}, {eta})")
@@ -48,10 +54,11 @@ pub async fn export(store: &dyn EventStore, out: &mut dyn Write) -> anyhow::Resu
     let mut after = 0;
     let mut count = 0;
     loop {
-        let batch = store.read_all(after, 5_000).await?;
+        let batch = store.read_chained(after, 5_000).await?;
         let Some(last) = batch.last() else { break };
-        after = last.position;
-        for e in &batch {
+        after = last.event.position;
+        for chained in &batch {
+            let e = &chained.event;
             let line = Line {
                 position: e.position,
                 event_id: e.event_id,
@@ -62,6 +69,7 @@ pub async fn export(store: &dyn EventStore, out: &mut dyn Write) -> anyhow::Resu
                 recorded_at: e.recorded_at,
                 metadata: serde_json::from_str(&e.metadata)?,
                 data: serde_json::from_str(&e.data)?,
+                chain: chained.link.as_ref().map(chain::hex),
             };
             serde_json::to_writer(&mut *out, &line)?;
             out.write_all(b"\n")?;
@@ -85,6 +93,11 @@ pub enum ImportError {
 }
 
 fn parse(line_no: usize, text: &str) -> Result<RecordedEvent, ImportError> {
+    parse_chained(line_no, text).map(|c| c.event)
+}
+
+/// One exported line as the event and the link it carries.
+fn parse_chained(line_no: usize, text: &str) -> Result<Chained, ImportError> {
     let damaged = |problem: String| ImportError::Damaged { line: line_no, problem };
     let line: Line<'_> = serde_json::from_str(text).map_err(|e| damaged(format!("not an exported event: {e}")))?;
     let recorded = RecordedEvent {
@@ -99,7 +112,52 @@ fn parse(line_no: usize, text: &str) -> Result<RecordedEvent, ImportError> {
         data: line.data.get().to_owned(),
     };
     Envelope::decode(&recorded).map_err(|e| damaged(format!("event does not decode: {e}")))?;
-    Ok(recorded)
+    let link = match line.chain.as_deref() {
+        None => None,
+        Some(text) => {
+            Some(chain::parse(text).ok_or_else(|| damaged(format!("\"{text}\" is not a link (64 hex digits)")))?)
+        }
+    };
+    Ok(Chained { event: recorded, link })
+}
+
+/// What `hoicho verify --export` found.
+#[derive(Debug)]
+pub enum FileVerdict {
+    /// Every line matches its link; the last line's position and link.
+    Holds(chain::Checked),
+    /// The file carries no links (exported from a store that keeps none).
+    Unlinked,
+    /// The first line that does not match.
+    Broken { line: usize, broken: chain::Broken },
+}
+
+/// Checks an export's chain line by line, without a store.
+pub fn verify_file(path: &Path) -> Result<FileVerdict, ImportError> {
+    let file = std::fs::File::open(path)
+        .map_err(|e| ImportError::Other(anyhow::anyhow!("Failed to open {}: {e}", path.display())))?;
+    let mut walk = chain::Walk::new();
+    let mut linked = None;
+    for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
+        let line_no = i + 1;
+        let text = line.map_err(|e| ImportError::Damaged {
+            line: line_no,
+            problem: format!("unreadable: {e}"),
+        })?;
+        if text.trim().is_empty() {
+            continue;
+        }
+        let chained = parse_chained(line_no, &text)?;
+        if *linked.get_or_insert(chained.link.is_some()) {
+            if let Err(broken) = walk.next(&chained) {
+                return Ok(FileVerdict::Broken { line: line_no, broken });
+            }
+        }
+    }
+    Ok(match linked {
+        Some(false) => FileVerdict::Unlinked,
+        _ => FileVerdict::Holds(walk.checked),
+    })
 }
 
 /// Checks the whole file first (every line an event, positions 1, 2, 3, … and each
@@ -114,7 +172,9 @@ pub async fn import(store: &dyn EventStore, path: &Path) -> Result<u64, ImportEr
             .map_err(|e| ImportError::Other(anyhow::anyhow!("Failed to open {}: {e}", path.display())))?;
         Ok(std::io::BufReader::new(file))
     };
-    // First pass: verify.
+    // First pass: verify (the chain too, when the file carries one).
+    let mut walk = chain::Walk::new();
+    let mut linked = None;
     let mut versions: std::collections::HashMap<String, u64> = std::collections::HashMap::new();
     let mut ids = std::collections::HashSet::new();
     let mut total = 0u64;
@@ -127,8 +187,9 @@ pub async fn import(store: &dyn EventStore, path: &Path) -> Result<u64, ImportEr
         if text.trim().is_empty() {
             continue;
         }
-        let event = parse(line_no, &text)?;
+        let chained = parse_chained(line_no, &text)?;
         let damaged = |problem: String| ImportError::Damaged { line: line_no, problem };
+        let event = &chained.event;
         if event.position != total + 1 {
             return Err(damaged(format!(
                 "position {} where {} was expected: events are missing or out of order",
@@ -148,6 +209,11 @@ pub async fn import(store: &dyn EventStore, path: &Path) -> Result<u64, ImportEr
         *version = event.version;
         if !ids.insert(event.event_id) {
             return Err(damaged(format!("event id {} appears twice", event.event_id)));
+        }
+        if *linked.get_or_insert(chained.link.is_some()) {
+            if let Err(broken) = walk.next(&chained) {
+                return Err(damaged(format!("the hash chain does not hold: {broken}")));
+            }
         }
         total += 1;
     }

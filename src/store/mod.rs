@@ -10,6 +10,7 @@ use async_trait::async_trait;
 use hoicho_events::{Envelope, NewEvent, RecordedEvent};
 use tokio::sync::watch;
 
+pub mod chain;
 pub mod conformance;
 pub mod esdb;
 pub mod postgres;
@@ -324,6 +325,21 @@ pub trait EventStore: Send + Sync + 'static {
             envelopes,
             last_position,
         })
+    }
+
+    /// Like [`EventStore::read_all`], each event with the link of the hash chain the store
+    /// keeps for it ([`chain`]). A backend that keeps no chain answers with no links.
+    async fn read_chained(&self, after: u64, limit: usize) -> Result<Vec<chain::Chained>, StoreError> {
+        let events = self.read_all(after, limit).await?;
+        Ok(events
+            .into_iter()
+            .map(|event| chain::Chained { event, link: None })
+            .collect())
+    }
+
+    /// Whether the store keeps a hash chain over its events.
+    fn chained(&self) -> bool {
+        false
     }
 
     /// The position of the last committed event (0 for an empty log).

@@ -21,9 +21,13 @@ use tokio::task::JoinHandle;
 use tokio_postgres::{AsyncMessage, Client, Config, NoTls, Row, Statement};
 use uuid::Uuid;
 
+use super::chain;
 use super::{AppendResult, EventStore, ExpectedVersion, Guard, Job, StoreError, WriteRequest};
 
-const MIGRATIONS: &[&str] = &[include_str!("../../migrations/postgres/001_events.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/postgres/001_events.sql"),
+    include_str!("../../migrations/postgres/002_chain.sql"),
+];
 /// The advisory lock that keeps two instances starting at once from migrating together.
 const MIGRATION_LOCK: i64 = 0x686f_6963_686f; // "hoicho"
 /// Most appends one transaction groups.
@@ -83,7 +87,7 @@ async fn connect(config: &Config) -> Result<Client, StoreError> {
     Ok(client)
 }
 
-async fn migrate(client: &mut Client) -> Result<(), tokio_postgres::Error> {
+async fn migrate(client: &mut Client, upto: usize) -> Result<(), tokio_postgres::Error> {
     let tx = client.transaction().await?;
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
         .await?;
@@ -93,7 +97,7 @@ async fn migrate(client: &mut Client) -> Result<(), tokio_postgres::Error> {
     )
     .await?;
     let done: i32 = tx.query_one("SELECT version FROM hoicho_schema", &[]).await?.get(0);
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(done.max(0) as usize) {
+    for (i, sql) in MIGRATIONS.iter().enumerate().take(upto).skip(done.max(0) as usize) {
         tx.batch_execute(sql).await?;
         tx.execute("UPDATE hoicho_schema SET version = $1", &[&(i as i32 + 1)])
             .await?;
@@ -120,6 +124,14 @@ impl PostgresStore {
     /// key=value form), creates or updates the schema and starts the writer and the
     /// listener. Fails with a clear message when the server cannot be reached.
     pub async fn open(url: &str) -> Result<Self, StoreError> {
+        Self::open_at(url, MIGRATIONS.len()).await
+    }
+
+    /// A store on the schema of the first `schema` migrations: with 1, hoicho's appends as
+    /// they were before the log kept a hash chain. The baseline of the chain's benchmark,
+    /// nothing else.
+    #[doc(hidden)]
+    pub async fn open_at(url: &str, schema: usize) -> Result<Self, StoreError> {
         let mut config = Config::from_str(url).map_err(|e| unavailable(format!("not a PostgreSQL address: {e}")))?;
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(CONNECT_TIMEOUT);
@@ -129,7 +141,7 @@ impl PostgresStore {
         }
         let target = describe(&config);
         let mut client = connect(&config).await?;
-        migrate(&mut client)
+        migrate(&mut client, schema)
             .await
             .map_err(|e| unavailable(format!("cannot set up the schema in {target}: {e}")))?;
         let head = head(&client).await.map_err(unavailable)?;
@@ -455,11 +467,15 @@ impl Writer {
     async fn import_in_one(&mut self, events: &[RecordedEvent]) -> Result<(), StoreError> {
         let (client, _) = self.ready().await?;
         let tx = client.transaction().await.map_err(unavailable)?;
-        let mut head: u64 = tx
-            .query_one("SELECT position FROM hoicho_head FOR UPDATE", &[])
+        let row = tx
+            .query_one("SELECT position, chain FROM hoicho_head FOR UPDATE", &[])
             .await
-            .map_err(unavailable)?
-            .get::<_, i64>(0) as u64;
+            .map_err(unavailable)?;
+        let mut head = row.get::<_, i64>(0) as u64;
+        let mut tip: chain::Link = row
+            .get::<_, Vec<u8>>(1)
+            .try_into()
+            .map_err(|_| unavailable("the head's link is not 32 bytes"))?;
         let streams: Vec<&str> = {
             let mut s: Vec<&str> = events.iter().map(|e| e.stream.as_str()).collect();
             s.sort_unstable();
@@ -504,11 +520,19 @@ impl Writer {
         let recorded: Vec<DateTime<Utc>> = events.iter().map(|e| e.recorded_at).collect();
         let metadata: Vec<&str> = events.iter().map(|e| e.metadata.as_str()).collect();
         let data: Vec<&str> = events.iter().map(|e| e.data.as_str()).collect();
+        // Linked here as the append function links them: the same bytes (chain.rs).
+        let links: Vec<Vec<u8>> = events
+            .iter()
+            .map(|e| {
+                tip = chain::link(&tip, chain::Fields::of(e));
+                tip.to_vec()
+            })
+            .collect();
         tx.execute(
             "INSERT INTO hoicho_events
-                 (position, event_id, stream, version, event_type, schema_version, recorded_at, metadata, data)
+                 (position, event_id, stream, version, event_type, schema_version, recorded_at, metadata, data, chain)
              SELECT * FROM unnest($1::bigint[], $2::uuid[], $3::text[], $4::bigint[], $5::text[],
-                                  $6::integer[], $7::timestamptz[], $8::text[], $9::text[])",
+                                  $6::integer[], $7::timestamptz[], $8::text[], $9::text[], $10::bytea[])",
             &[
                 &positions,
                 &ids,
@@ -519,13 +543,17 @@ impl Writer {
                 &recorded,
                 &metadata,
                 &data,
+                &links,
             ],
         )
         .await
         .map_err(unavailable)?;
-        tx.execute("UPDATE hoicho_head SET position = $1", &[&(head as i64)])
-            .await
-            .map_err(unavailable)?;
+        tx.execute(
+            "UPDATE hoicho_head SET position = $1, chain = $2",
+            &[&(head as i64), &tip.as_slice()],
+        )
+        .await
+        .map_err(unavailable)?;
         tx.execute("SELECT pg_notify('hoicho_events', $1)", &[&head.to_string()])
             .await
             .map_err(unavailable)?;
@@ -624,6 +652,8 @@ fn row_to_event(row: &Row) -> RecordedEvent {
 
 const SELECT: &str =
     "SELECT position, event_id, stream, version, event_type, schema_version, recorded_at, metadata, data FROM hoicho_events";
+const SELECT_CHAINED: &str =
+    "SELECT position, event_id, stream, version, event_type, schema_version, recorded_at, metadata, data, chain FROM hoicho_events";
 
 #[async_trait]
 impl EventStore for PostgresStore {
@@ -700,6 +730,34 @@ impl EventStore for PostgresStore {
         .map_err(|_| unavailable("PostgreSQL did not answer in time"))?
         .map_err(unavailable)?;
         Ok(rows.iter().map(row_to_event).collect())
+    }
+
+    async fn read_chained(&self, after: u64, limit: usize) -> Result<Vec<chain::Chained>, StoreError> {
+        let client = self.client().await?;
+        let statement = client
+            .prepare_cached(&format!(
+                "{SELECT_CHAINED} WHERE position > $1 ORDER BY position LIMIT $2"
+            ))
+            .await
+            .map_err(unavailable)?;
+        let rows = tokio::time::timeout(
+            READ_TIMEOUT * 6,
+            client.query(&statement, &[&(after as i64), &(limit as i64)]),
+        )
+        .await
+        .map_err(|_| unavailable("PostgreSQL did not answer in time"))?
+        .map_err(unavailable)?;
+        Ok(rows
+            .iter()
+            .map(|row| chain::Chained {
+                event: row_to_event(row),
+                link: row.get::<_, Option<Vec<u8>>>(9).and_then(|l| l.try_into().ok()),
+            })
+            .collect())
+    }
+
+    fn chained(&self) -> bool {
+        true
     }
 
     async fn head(&self) -> Result<u64, StoreError> {

@@ -23,7 +23,10 @@ use wal::{checkpointer, truncate_wal};
 pub use wal::{wal_path, WalBound, WAL_LIMIT};
 use writer::writer_loop;
 
-const MIGRATIONS: &[&str] = &[include_str!("../../migrations/sqlite/001_events.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/sqlite/001_events.sql"),
+    include_str!("../../migrations/sqlite/002_chain.sql"),
+];
 /// Most appends one commit groups; bounds the latency a large group adds.
 const MAX_GROUP: usize = 512;
 /// Most events the tail keeps (see `Tail`).
@@ -100,9 +103,30 @@ impl SqliteStore {
 
     /// [`SqliteStore::open`] with another bound on the WAL (tests use a small one).
     pub fn open_with(path: impl AsRef<Path>, bound: WalBound) -> Result<Self, StoreError> {
+        Self::open_chaining(path, bound, true)
+    }
+
+    /// A store whose writer leaves the chain out, as hoicho wrote before it kept one: the
+    /// baseline of the chain's benchmark, nothing else. The events it writes are linked
+    /// when a store next opens the file.
+    #[doc(hidden)]
+    pub fn open_unchained(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+        Self::open_chaining(path, WalBound::default(), false)
+    }
+
+    fn open_chaining(path: impl AsRef<Path>, bound: WalBound, chaining: bool) -> Result<Self, StoreError> {
         let path = path.as_ref().to_path_buf();
         let mut conn = open_bounded(&path, true, bound.limit).map_err(unavailable)?;
         migrate(&mut conn).map_err(unavailable)?;
+        if chaining {
+            let linked = writer::link_unlinked(&mut conn).map_err(unavailable)?;
+            if linked > 0 {
+                tracing::info!(
+                    events = linked,
+                    "linked the events written before the log kept a hash chain"
+                );
+            }
+        }
         // A WAL left by a crash, or by a version that let it grow, is folded in and cut to
         // nothing before anything else reads the log: it would otherwise slow every read
         // (each looks its pages up in the WAL's index) until the next quiet moment. Another
@@ -118,7 +142,7 @@ impl SqliteStore {
             let path = path.clone();
             std::thread::Builder::new()
                 .name("hoicho-sqlite-writer".into())
-                .spawn(move || writer_loop(conn, rx, changes_tx, &tail, &wal_path(&path), bound))
+                .spawn(move || writer_loop(conn, rx, changes_tx, &tail, &wal_path(&path), bound, chaining))
                 .map_err(unavailable)?
         };
         let stop_checkpoints = Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -250,7 +274,7 @@ fn head(conn: &Connection) -> rusqlite::Result<u64> {
     .map(|p| p as u64)
 }
 
-fn row_to_event(row: &rusqlite::Row<'_>) -> rusqlite::Result<RecordedEvent> {
+pub(super) fn row_to_event(row: &rusqlite::Row<'_>) -> rusqlite::Result<RecordedEvent> {
     let id: [u8; 16] = row.get(1)?;
     let micros: i64 = row.get(6)?;
     Ok(RecordedEvent {
@@ -266,8 +290,10 @@ fn row_to_event(row: &rusqlite::Row<'_>) -> rusqlite::Result<RecordedEvent> {
     })
 }
 
-const SELECT: &str =
+pub(super) const SELECT: &str =
     "SELECT position, event_id, stream, version, event_type, schema_version, recorded_at, metadata, data FROM events";
+const SELECT_CHAINED: &str =
+    "SELECT position, event_id, stream, version, event_type, schema_version, recorded_at, metadata, data, chain FROM events";
 
 #[async_trait]
 impl EventStore for SqliteStore {
@@ -332,6 +358,27 @@ impl EventStore for SqliteStore {
             rows.collect()
         })
         .await
+    }
+
+    async fn read_chained(&self, after: u64, limit: usize) -> Result<Vec<super::chain::Chained>, StoreError> {
+        self.with_reader(move |conn| {
+            let mut stmt = conn.prepare_cached(&format!(
+                "{SELECT_CHAINED} WHERE position > ?1 ORDER BY position LIMIT ?2"
+            ))?;
+            let rows = stmt.query_map(params![after as i64, limit.min(i64::MAX as usize) as i64], |row| {
+                let link: Option<Vec<u8>> = row.get(9)?;
+                Ok(super::chain::Chained {
+                    event: row_to_event(row)?,
+                    link: link.and_then(|l| l.try_into().ok()),
+                })
+            })?;
+            rows.collect()
+        })
+        .await
+    }
+
+    fn chained(&self) -> bool {
+        true
     }
 
     async fn head(&self) -> Result<u64, StoreError> {

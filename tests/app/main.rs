@@ -7,6 +7,7 @@
 mod support;
 
 mod allocations;
+mod audit;
 mod cli;
 mod deploy;
 mod fairs;

@@ -5,6 +5,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod chain;
 mod esdb;
 mod postgres;
 mod postgres_faults;

@@ -62,6 +62,10 @@ async fn the_demo_moves_from_sqlite_to_postgresql_unchanged() {
         std::fs::read_to_string(&again).unwrap(),
     );
     assert!(first.lines().count() > 500, "the demo is a real log");
+    assert!(
+        first.lines().all(|l| l.contains(r#""chain":""#)),
+        "every exported event carries its link"
+    );
     assert!(first == second, "PostgreSQL gives back the exported log byte for byte");
 
     let sqlite = SqliteStore::open(source.path().join("events.sqlite")).unwrap();

@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use super::wal::{truncate_wal, wal_size, WalBound};
 use super::{head, unavailable, Tail, MAX_GROUP, TAIL_EVENTS};
+use crate::store::chain::{self, Checked, Fields, Link};
 use crate::store::{AppendResult, Job, StoreError, WriteRequest};
 
 pub(super) fn writer_loop(
@@ -21,6 +22,7 @@ pub(super) fn writer_loop(
     tail: &Tail,
     wal: &Path,
     bound: WalBound,
+    chaining: bool,
 ) {
     let advance = |last: u64| crate::store::advance(&changes, last);
     let mut queue = crate::store::WriteQueue::default();
@@ -49,7 +51,7 @@ pub(super) fn writer_loop(
             if let Ok(mut tail) = tail.lock() {
                 tail.clear();
             }
-            let result = import(&mut conn, &events);
+            let result = import(&mut conn, &events, chaining);
             if result.is_ok() {
                 if let Some(last) = events.last() {
                     advance(last.position);
@@ -63,7 +65,7 @@ pub(super) fn writer_loop(
         if group.is_empty() {
             continue;
         }
-        let (replies, results, committed) = commit_group(&mut conn, group);
+        let (replies, results, committed) = commit_group(&mut conn, group, chaining);
         if let Ok(mut tail) = tail.lock() {
             for event in committed {
                 if tail.back().is_some_and(|last| last.position + 1 != event.position) {
@@ -97,19 +99,24 @@ fn keep_bound(conn: &Connection, wal: &Path, bound: WalBound) {
     }
 }
 
-/// Writes exported events as they were, in one transaction.
-fn import(conn: &mut Connection, events: &[RecordedEvent]) -> Result<(), StoreError> {
+/// Writes exported events as they were, in one transaction, linking each to the chain.
+fn import(conn: &mut Connection, events: &[RecordedEvent], chaining: bool) -> Result<(), StoreError> {
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(unavailable)?;
     {
+        let mut tip = if chaining {
+            Some(tip(&tx).map_err(unavailable)?)
+        } else {
+            None
+        };
         let mut current = tx
             .prepare_cached("SELECT COALESCE(MAX(version), 0) FROM events WHERE stream = ?1")
             .map_err(unavailable)?;
         let mut insert = tx
             .prepare_cached(
-                "INSERT INTO events (position, event_id, stream, version, event_type, schema_version, recorded_at, metadata, data)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                "INSERT INTO events (position, event_id, stream, version, event_type, schema_version, recorded_at, metadata, data, chain)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             )
             .map_err(unavailable)?;
         let mut head = head(&tx).map_err(unavailable)?;
@@ -122,6 +129,10 @@ fn import(conn: &mut Connection, events: &[RecordedEvent]) -> Result<(), StoreEr
                     .map_err(unavailable)? as u64,
             };
             crate::store::check_import_order(e, version, head)?;
+            let link = tip.as_mut().map(|tip| {
+                tip.link = chain::link(&tip.link, Fields::of(e));
+                tip.link
+            });
             insert
                 .execute(params![
                     e.position as i64,
@@ -133,6 +144,7 @@ fn import(conn: &mut Connection, events: &[RecordedEvent]) -> Result<(), StoreEr
                     e.recorded_at.timestamp_micros(),
                     e.metadata,
                     e.data,
+                    link.as_ref().map(|l| l.as_slice()),
                 ])
                 .map_err(|err| match err {
                     rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
@@ -153,6 +165,7 @@ type Reply = oneshot::Sender<Result<AppendResult, StoreError>>;
 fn commit_group(
     conn: &mut Connection,
     group: Vec<WriteRequest>,
+    chaining: bool,
 ) -> (Vec<Reply>, Vec<Result<AppendResult, StoreError>>, Vec<RecordedEvent>) {
     let mut replies = Vec::with_capacity(group.len());
     let mut results = Vec::with_capacity(group.len());
@@ -170,9 +183,28 @@ fn commit_group(
     // One savepoint per append, so a refused append rolls back alone. The statements are
     // cached: this loop runs for every append.
     let savepoint = |tx: &rusqlite::Transaction<'_>, sql: &str| tx.prepare_cached(sql).and_then(|mut s| s.execute([]));
+    // The last event's position and link, under the write lock: where this group goes on.
+    let tip_now = match chaining {
+        true => tip(&tx),
+        false => head(&tx).map(|position| Checked {
+            position,
+            link: chain::GENESIS,
+        }),
+    };
+    let mut tip = match tip_now {
+        Ok(tip) => tip,
+        Err(err) => {
+            for request in group {
+                replies.push(request.reply);
+                results.push(Err(unavailable(&err)));
+            }
+            return (replies, results, committed);
+        }
+    };
     for request in group {
+        let before = tip;
         let result = match savepoint(&tx, "SAVEPOINT append") {
-            Ok(_) => match append_one(&tx, &request) {
+            Ok(_) => match append_one(&tx, &request, &mut tip, chaining) {
                 Ok((done, inserted)) => {
                     let released = savepoint(&tx, "RELEASE append").map(|_| done).map_err(unavailable);
                     if inserted && released.is_ok() {
@@ -181,6 +213,7 @@ fn commit_group(
                     released
                 }
                 Err(err) => {
+                    tip = before;
                     let undone = savepoint(&tx, "ROLLBACK TO append").and_then(|_| savepoint(&tx, "RELEASE append"));
                     match undone {
                         Ok(_) => Err(err),
@@ -190,6 +223,9 @@ fn commit_group(
             },
             Err(err) => Err(unavailable(err)),
         };
+        if result.is_err() {
+            tip = before;
+        }
         replies.push(request.reply);
         results.push(result);
     }
@@ -230,7 +266,12 @@ fn recorded(out: &mut Vec<RecordedEvent>, stream: String, events: Vec<hoicho_eve
 /// they were in the log already. Whether they are is asked only when the append cannot go
 /// ahead (its version is taken, or its first event id is in the log): a retried append meets
 /// one or the other, and every other append is spared the lookup.
-fn append_one(tx: &rusqlite::Transaction<'_>, request: &WriteRequest) -> Result<(AppendResult, bool), StoreError> {
+fn append_one(
+    tx: &rusqlite::Transaction<'_>,
+    request: &WriteRequest,
+    tip: &mut Checked,
+    chaining: bool,
+) -> Result<(AppendResult, bool), StoreError> {
     let stream = request.stream.as_str();
     let retried = || already_appended(tx, stream, &request.events);
     let version_of = |s: &str| {
@@ -269,26 +310,52 @@ fn append_one(tx: &rusqlite::Transaction<'_>, request: &WriteRequest) -> Result<
     }
     let mut insert = tx
         .prepare_cached(
-            "INSERT INTO events (event_id, stream, version, event_type, schema_version, recorded_at, metadata, data)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            "INSERT INTO events (position, event_id, stream, version, event_type, schema_version, recorded_at, metadata, data, chain)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         )
         .map_err(unavailable)?;
     let mut version = current;
     let mut position = 0;
     for (i, event) in request.events.iter().enumerate() {
         version += 1;
+        let at = tip.position + 1;
+        let recorded_micros = event.recorded_at.timestamp_micros();
+        let link = chaining.then(|| {
+            chain::link(
+                &tip.link,
+                Fields {
+                    position: at,
+                    event_id: &event.event_id,
+                    stream,
+                    version,
+                    event_type: &event.event_type,
+                    schema_version: event.schema_version,
+                    recorded_micros,
+                    metadata: &event.metadata,
+                    data: &event.data,
+                },
+            )
+        });
         let inserted = insert.execute(params![
+            at as i64,
             event.event_id.as_bytes().as_slice(),
             stream,
             version as i64,
             event.event_type,
             event.schema_version,
-            event.recorded_at.timestamp_micros(),
+            recorded_micros,
             event.metadata,
             event.data,
+            link.as_ref().map(|l| l.as_slice()),
         ]);
         match inserted {
-            Ok(_) => position = tx.last_insert_rowid() as u64,
+            Ok(_) => {
+                position = at;
+                *tip = Checked {
+                    position: at,
+                    link: link.unwrap_or(chain::GENESIS),
+                };
+            }
             // The version was free, so the event id is in the log: all of this append (the
             // first event's id), or an id used elsewhere (a later one's, or the first's in
             // another stream).
@@ -347,4 +414,99 @@ fn already_appended(
         }
     }
     Ok(Some(result))
+}
+
+/// The last event's position and link (the genesis link for an empty log), linking first any
+/// event written without one (by a hoicho from before the chain, or a baseline store).
+fn tip(conn: &Connection) -> rusqlite::Result<Checked> {
+    let last = conn
+        .prepare_cached("SELECT position, chain FROM events ORDER BY position DESC LIMIT 1")?
+        .query_row([], |row| {
+            Ok((row.get::<_, i64>(0)? as u64, row.get::<_, Option<Vec<u8>>>(1)?))
+        })
+        .optional()?;
+    match last {
+        None => Ok(Checked::default()),
+        Some((position, Some(link))) => Ok(Checked {
+            position,
+            link: link.try_into().unwrap_or(chain::GENESIS),
+        }),
+        Some((position, None)) => {
+            link_from(conn)?;
+            let link: Vec<u8> = conn.query_row(
+                "SELECT chain FROM events WHERE position = ?1",
+                [position as i64],
+                |row| row.get(0),
+            )?;
+            Ok(Checked {
+                position,
+                link: link.try_into().unwrap_or(chain::GENESIS),
+            })
+        }
+    }
+}
+
+/// Links every event that has no link yet, in order, in one transaction; how many.
+pub(super) fn link_unlinked(conn: &mut Connection) -> rusqlite::Result<u64> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let linked = link_from(&tx)?;
+    tx.commit()?;
+    Ok(linked)
+}
+
+/// Links the events at the end of the log that have no link yet (written by a hoicho from
+/// before the chain, or a baseline store), in order, inside the caller's transaction; how
+/// many. An event without a link before a linked one is left as it is: linking it would
+/// rewrite the links after it and hide whatever was done to it, so `verify` names it.
+fn link_from(conn: &Connection) -> rusqlite::Result<u64> {
+    let head = head(conn)? as i64;
+    let mut first = head + 1;
+    {
+        let mut unlinked = conn.prepare(
+            "SELECT position FROM events INDEXED BY events_unlinked WHERE chain IS NULL ORDER BY position DESC",
+        )?;
+        let mut rows = unlinked.query([])?;
+        while let Some(row) = rows.next()? {
+            let position: i64 = row.get(0)?;
+            if position != first - 1 {
+                break;
+            }
+            first = position;
+        }
+    }
+    if first > head {
+        return Ok(0);
+    }
+    let mut previous: Link = if first <= 1 {
+        chain::GENESIS
+    } else {
+        let link: Option<Vec<u8>> = conn
+            .query_row("SELECT chain FROM events WHERE position = ?1", [first - 1], |row| {
+                row.get(0)
+            })
+            .optional()?
+            .flatten();
+        link.and_then(|l| l.try_into().ok()).unwrap_or(chain::GENESIS)
+    };
+    // In batches read before they are written: no cursor stays open on rows being updated.
+    let mut read = conn.prepare(&format!(
+        "{} WHERE position > ?1 ORDER BY position LIMIT 10000",
+        super::SELECT
+    ))?;
+    let mut update = conn.prepare("UPDATE events SET chain = ?1 WHERE position = ?2")?;
+    let mut after = first - 1;
+    let mut linked = 0;
+    loop {
+        let batch = read
+            .query_map([after], super::row_to_event)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        let Some(last) = batch.last() else { break };
+        after = last.position as i64;
+        for event in &batch {
+            previous = chain::link(&previous, Fields::of(event));
+            update.execute(params![previous.as_slice(), event.position as i64])?;
+        }
+        linked += batch.len() as u64;
+    }
+    Ok(linked)
 }

@@ -1,0 +1,183 @@
+-- The log's hash chain (src/store/chain.rs, ADR 019). Every event carries its link: SHA-256
+-- of the link before it and the event's fields, computed here, under the head lock, so in
+-- commit order whichever hoicho (of this version or an older one calling the same group
+-- function) appends. The head row keeps the last link.
+ALTER TABLE hoicho_events ADD COLUMN chain bytea;
+ALTER TABLE hoicho_head ADD COLUMN chain bytea NOT NULL DEFAULT decode(repeat('00', 32), 'hex');
+
+-- A text field as the chain hashes it: its length in bytes (8, big-endian), then its UTF-8 bytes.
+CREATE FUNCTION hoicho_field(t text) RETURNS bytea
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT int8send(octet_length(b)::bigint) || b FROM convert_to(t, 'UTF8') AS b
+$$;
+
+-- One event's link; the same bytes as `chain::link` in Rust.
+CREATE FUNCTION hoicho_link(
+    prev bytea,
+    p_position bigint,
+    p_id uuid,
+    p_stream text,
+    p_version bigint,
+    p_type text,
+    p_schema integer,
+    p_recorded timestamptz,
+    p_metadata text,
+    p_data text
+) RETURNS bytea
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    SELECT sha256(prev || int8send(p_position) || uuid_send(p_id) || int8send(p_version)
+                  || int4send(p_schema)
+                  || int8send((extract(epoch FROM p_recorded) * 1000000)::bigint)
+                  || hoicho_field(p_stream) || hoicho_field(p_type)
+                  || hoicho_field(p_metadata) || hoicho_field(p_data))
+$$;
+
+-- The events already in the log, linked in order.
+DO $$
+DECLARE
+    link bytea := decode(repeat('00', 32), 'hex');
+    e record;
+BEGIN
+    FOR e IN SELECT * FROM hoicho_events ORDER BY position LOOP
+        link := hoicho_link(link, e.position, e.event_id, e.stream, e.version, e.event_type,
+                            e.schema_version, e.recorded_at, e.metadata, e.data);
+        UPDATE hoicho_events SET chain = link WHERE position = e.position;
+    END LOOP;
+    UPDATE hoicho_head SET chain = link;
+END
+$$;
+
+-- One append, as before, with the link before it (p_prev) and its last link (out_chain).
+DROP FUNCTION hoicho_append(bigint, text, bigint, uuid[], text[], integer[], timestamptz[], text[], text[]);
+CREATE FUNCTION hoicho_append(
+    p_head bigint,
+    p_prev bytea,
+    p_stream text,
+    p_expected bigint,
+    p_ids uuid[],
+    p_types text[],
+    p_schemas integer[],
+    p_recorded timestamptz[],
+    p_metadata text[],
+    p_data text[]
+) RETURNS TABLE (outcome integer, out_version bigint, out_position bigint, bad_id uuid, out_chain bytea)
+LANGUAGE plpgsql AS $$
+-- Every lookup by id is one equality probe of the unique index: PL/pgSQL keeps the plans it
+-- made while the log was empty, and a plan for `= ANY (array)` made then scans the whole
+-- table once it has grown.
+DECLARE
+    n integer := coalesce(array_length(p_ids, 1), 0);
+    current_version bigint;
+    id uuid;
+    found_stream text;
+    found_version bigint;
+    found_position bigint;
+    link bytea := p_prev;
+    links bytea[] := '{}';
+BEGIN
+    IF n > 0 AND EXISTS (SELECT 1 FROM hoicho_events e WHERE e.event_id = p_ids[1]) THEN
+        -- A retry: every id must be in this stream already.
+        out_version := 0;
+        out_position := 0;
+        FOREACH id IN ARRAY p_ids LOOP
+            SELECT e.stream, e.version, e.position INTO found_stream, found_version, found_position
+              FROM hoicho_events e WHERE e.event_id = id;
+            IF found_stream IS DISTINCT FROM p_stream OR NOT FOUND THEN
+                outcome := 2;
+                bad_id := id;
+                RETURN NEXT;
+                RETURN;
+            END IF;
+            out_version := greatest(out_version, found_version);
+            out_position := greatest(out_position, found_position);
+        END LOOP;
+        outcome := 3;
+        RETURN NEXT;
+        RETURN;
+    END IF;
+
+    SELECT coalesce(max(e.version), 0) INTO current_version
+      FROM hoicho_events e WHERE e.stream = p_stream;
+    IF p_expected >= 0 AND current_version <> p_expected THEN
+        outcome := 1;
+        out_version := current_version;
+        RETURN NEXT;
+        RETURN;
+    END IF;
+
+    FOREACH id IN ARRAY p_ids LOOP
+        IF EXISTS (SELECT 1 FROM hoicho_events e WHERE e.event_id = id) THEN
+            outcome := 2;
+            bad_id := id;
+            RETURN NEXT;
+            RETURN;
+        END IF;
+    END LOOP;
+
+    FOR k IN 1 .. n LOOP
+        link := hoicho_link(link, p_head + k, p_ids[k], p_stream, current_version + k, p_types[k],
+                            p_schemas[k], p_recorded[k], p_metadata[k], p_data[k]);
+        links := links || link;
+    END LOOP;
+    INSERT INTO hoicho_events
+        (position, event_id, stream, version, event_type, schema_version, recorded_at, metadata, data, chain)
+    SELECT p_head + i.ord, i.id, p_stream, current_version + i.ord, i.kind, i.schema_version,
+           i.recorded, i.metadata, i.data, i.chain
+      FROM unnest(p_ids, p_types, p_schemas, p_recorded, p_metadata, p_data, links)
+           WITH ORDINALITY AS i(id, kind, schema_version, recorded, metadata, data, chain, ord);
+    outcome := 0;
+    out_chain := link;
+    out_version := current_version + n;
+    out_position := p_head + n;
+    RETURN NEXT;
+END
+$$;
+
+-- The group function keeps its signature, so a hoicho from before the chain calls this one.
+CREATE OR REPLACE FUNCTION hoicho_append_group(
+    p_streams text[],
+    p_expected bigint[],
+    p_counts integer[],
+    p_ids uuid[],
+    p_types text[],
+    p_schemas integer[],
+    p_recorded timestamptz[],
+    p_metadata text[],
+    p_data text[]
+) RETURNS TABLE (outcome integer, out_version bigint, out_position bigint, bad_id uuid)
+LANGUAGE plpgsql AS $$
+DECLARE
+    head bigint;
+    tip bytea;
+    start bigint;
+    first integer := 1;
+    last integer;
+    k integer;
+    r record;
+BEGIN
+    SELECT h.position, h.chain INTO head, tip FROM hoicho_head h FOR UPDATE;
+    start := head;
+    FOR k IN 1 .. coalesce(array_length(p_streams, 1), 0) LOOP
+        last := first + p_counts[k] - 1;
+        SELECT * INTO r FROM hoicho_append(head, tip, p_streams[k], p_expected[k],
+            p_ids[first:last], p_types[first:last], p_schemas[first:last],
+            p_recorded[first:last], p_metadata[first:last], p_data[first:last]);
+        IF r.outcome = 0 THEN
+            head := r.out_position;
+            tip := r.out_chain;
+        ELSIF r.outcome = 3 THEN
+            r.outcome := 0;
+        END IF;
+        outcome := r.outcome;
+        out_version := r.out_version;
+        out_position := r.out_position;
+        bad_id := r.bad_id;
+        RETURN NEXT;
+        first := last + 1;
+    END LOOP;
+    IF head > start THEN
+        UPDATE hoicho_head SET position = head, chain = tip;
+        PERFORM pg_notify('hoicho_events', head::text);
+    END IF;
+END
+$$;
