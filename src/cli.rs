@@ -85,8 +85,37 @@ pub struct ServeArgs {
     /// the rate limits, the logs and Secure cookies.
     #[arg(long, env = "HOICHO_TRUST_PROXY", value_delimiter = ',', value_parser = crate::web::kit::client::parse_network)]
     pub trust_proxy: Vec<ipnet::IpNet>,
+    /// Serve HTTPS on --addr with this certificate (PEM, the chain after it). Read again on
+    /// SIGHUP, so a renewed certificate needs no restart.
+    #[arg(long, env = "HOICHO_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The certificate's private key (PEM).
+    #[arg(long, env = "HOICHO_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// With HTTPS: also listen for plain HTTP here (e.g. 0.0.0.0:80), only to redirect to HTTPS.
+    #[arg(long, env = "HOICHO_REDIRECT_ADDR", requires = "tls_cert")]
+    pub redirect_addr: Option<String>,
+    /// With --redirect-addr: answer ACME HTTP-01 challenges from the files in this directory
+    /// (certbot's --webroot-path, under .well-known/acme-challenge).
+    #[arg(long, env = "HOICHO_ACME_DIR", requires = "redirect_addr")]
+    pub acme_dir: Option<PathBuf>,
     #[command(flatten)]
     pub mail: MailArgs,
+}
+
+impl ServeArgs {
+    /// The HTTPS settings, when a certificate is given.
+    pub fn tls(&self) -> Option<crate::startup::TlsSettings> {
+        Some(crate::startup::TlsSettings {
+            cert: self.tls_cert.clone()?,
+            key: self.tls_key.clone()?,
+            redirect_addr: self.redirect_addr.clone(),
+            acme_dir: self
+                .acme_dir
+                .as_ref()
+                .map(|dir| dir.join(".well-known").join("acme-challenge")),
+        })
+    }
 }
 
 #[derive(Args, Debug, Clone)]
@@ -330,6 +359,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let tls = args.tls();
     let settings = Settings {
         addr: args.addr,
         data_dir: args.store.data,
@@ -351,13 +381,18 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         },
         mail: args.mail.settings(),
         clock: crate::clock::SystemClock::shared(),
+        tls,
     };
     let app = Application::build(settings.clone()).await?;
     let host = settings
         .addr
         .rsplit_once(':')
         .map_or(settings.addr.as_str(), |(host, _)| host);
-    let url = format!("http://{host}:{}", app.port());
+    let scheme = if app.https() { "https" } else { "http" };
+    let url = format!("{scheme}://{host}:{}", app.port());
+    if let Some(port) = app.redirect_port() {
+        tracing::info!(port, "plain HTTP is redirected to HTTPS");
+    }
     tracing::info!(%url, data = %settings.data_dir.display(), "hoicho is serving");
     // Scripts and tests read this line to find the port when --addr asks for port 0.
     println!("hoicho: {url}");

@@ -49,6 +49,19 @@ pub struct Settings {
     pub mail: MailSettings,
     /// The time scheduled mail runs by.
     pub clock: Arc<dyn Clock>,
+    /// HTTPS on `addr` (ADR 020); `None`: plain HTTP.
+    pub tls: Option<TlsSettings>,
+}
+
+/// `--tls-cert`, `--tls-key` and what goes with them.
+#[derive(Debug, Clone)]
+pub struct TlsSettings {
+    pub cert: PathBuf,
+    pub key: PathBuf,
+    /// A plain-HTTP listener that only redirects to HTTPS.
+    pub redirect_addr: Option<String>,
+    /// ACME HTTP-01 challenge files, served on the redirect listener.
+    pub acme_dir: Option<PathBuf>,
 }
 
 impl Settings {
@@ -71,12 +84,16 @@ impl Settings {
                 ..MailSettings::default()
             },
             clock: crate::clock::SystemClock::shared(),
+            tls: None,
         }
     }
 }
 
 pub struct Application {
     port: u16,
+    /// The plain-HTTP listener's port, beside an HTTPS one.
+    redirect_port: Option<u16>,
+    https: bool,
     server: Server,
     pub state: Arc<AppState>,
     snapshots: Arc<crate::snapshot::Snapshots>,
@@ -154,6 +171,11 @@ fn lock_data_dir(data_dir: &std::path::Path) -> anyhow::Result<File> {
 
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        // The certificate first: a service that cannot serve it does not start at all.
+        let certificate = match &settings.tls {
+            Some(tls) => Some(crate::web::tls::Certificate::open(&tls.cert, &tls.key)?),
+            None => None,
+        };
         std::fs::create_dir_all(&settings.data_dir)
             .with_context(|| format!("Failed to create the data directory {}", settings.data_dir.display()))?;
         let lock = match settings.store {
@@ -188,10 +210,28 @@ impl Application {
         let listener =
             TcpListener::bind(&settings.addr).with_context(|| format!("Failed to listen on {}", settings.addr))?;
         let port = listener.local_addr()?.port();
+        let redirect_listener = match settings.tls.as_ref().and_then(|t| t.redirect_addr.as_ref()) {
+            Some(addr) => Some(TcpListener::bind(addr).with_context(|| format!("Failed to listen on {addr}"))?),
+            None => None,
+        };
+        let redirect_port = match &redirect_listener {
+            Some(l) => Some(l.local_addr()?.port()),
+            None => None,
+        };
+        let scheme = if certificate.is_some() { "https" } else { "http" };
         let mut mail = settings.mail.clone();
         if mail.public_url.is_empty() {
-            mail.public_url = format!("http://{}", listener.local_addr()?);
+            mail.public_url = format!("{scheme}://{}", listener.local_addr()?);
         }
+        // Redirects go to the public address only when one is configured; otherwise to the
+        // host the request named.
+        let https_redirect = settings.tls.as_ref().map(|tls| {
+            Data::new(crate::web::tls::HttpsRedirect {
+                https_port: port,
+                public_url: Some(settings.mail.public_url.clone()).filter(|u| u.starts_with("https://")),
+                acme_dir: tls.acme_dir.clone(),
+            })
+        });
         let mailer = Arc::new(Mailer::new(mail, &settings.data_dir).context("Failed to set up mail")?);
         tokio::spawn(Notifier::new(state.clone(), mailer.clone(), settings.clock.clone()).run());
         tokio::spawn(crate::policy::release_booths(state.clone()));
@@ -211,8 +251,12 @@ impl Application {
         let demo = crate::web::kit::page::DemoMode(settings.demo);
         let proxies = crate::web::kit::client::TrustedProxies(Arc::new(settings.trust_proxy.clone()));
         let mut server = HttpServer::new(move || {
-            App::new()
-                .wrap(from_fn(crate::web::frame))
+            let app = App::new();
+            let app = match &https_redirect {
+                Some(redirect) => app.app_data(redirect.clone()),
+                None => app,
+            };
+            app.wrap(from_fn(crate::web::frame))
                 .wrap(Compress::default())
                 .wrap(TracingLogger::<crate::web::span::RequestSpan>::new())
                 .app_data(data.clone())
@@ -226,14 +270,27 @@ impl Application {
                 .app_data(demo)
                 .app_data(proxies.clone())
                 .configure(crate::web::configure)
+                .wrap(from_fn(crate::web::tls::guard))
         })
-        .listen(listener)?
         .shutdown_timeout(20);
+        server = match &certificate {
+            Some(certificate) => {
+                let config = certificate.server_config().context("Failed to set up TLS")?;
+                tokio::spawn(crate::web::tls::reload_on_hangup(certificate.clone()));
+                server.listen_rustls_0_23(listener, config)?
+            }
+            None => server.listen(listener)?,
+        };
+        if let Some(redirect) = redirect_listener {
+            server = server.listen(redirect)?;
+        }
         if let Some(workers) = settings.workers {
             server = server.workers(workers);
         }
         Ok(Application {
             port,
+            redirect_port,
+            https: certificate.is_some(),
             server: server.run(),
             state,
             snapshots,
@@ -243,6 +300,16 @@ impl Application {
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The plain-HTTP listener's port beside HTTPS (`--redirect-addr`).
+    pub fn redirect_port(&self) -> Option<u16> {
+        self.redirect_port
+    }
+
+    /// Whether `port` speaks HTTPS.
+    pub fn https(&self) -> bool {
+        self.https
     }
 
     /// Serves until SIGTERM or Ctrl-C: then stops accepting, finishes what is in flight and

@@ -15,6 +15,7 @@ pub mod organizers;
 pub mod registrations;
 pub mod sales;
 pub mod span;
+pub mod tls;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};

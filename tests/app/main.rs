@@ -24,3 +24,4 @@ mod pages_sales;
 mod registrations;
 mod sales;
 mod snapshots;
+mod tls;
