@@ -55,10 +55,13 @@ END
 $$;
 
 -- One append, as before, with the link before it (p_prev) and its last link (out_chain).
+-- p_links: the links the writer computed for these events, given only when the group function
+-- has checked, under the head lock, that they follow from the head it holds; NULL: computed here.
 DROP FUNCTION hoicho_append(bigint, text, bigint, uuid[], text[], integer[], timestamptz[], text[], text[]);
 CREATE FUNCTION hoicho_append(
     p_head bigint,
     p_prev bytea,
+    p_links bytea[],
     p_stream text,
     p_expected bigint,
     p_ids uuid[],
@@ -80,7 +83,7 @@ DECLARE
     found_version bigint;
     found_position bigint;
     link bytea := p_prev;
-    links bytea[] := '{}';
+    links bytea[] := p_links;
 BEGIN
     IF n > 0 AND EXISTS (SELECT 1 FROM hoicho_events e WHERE e.event_id = p_ids[1]) THEN
         -- A retry: every id must be in this stream already.
@@ -121,11 +124,16 @@ BEGIN
         END IF;
     END LOOP;
 
-    FOR k IN 1 .. n LOOP
-        link := hoicho_link(link, p_head + k, p_ids[k], p_stream, current_version + k, p_types[k],
-                            p_schemas[k], p_recorded[k], p_metadata[k], p_data[k]);
-        links := links || link;
-    END LOOP;
+    IF links IS NULL THEN
+        links := '{}';
+        FOR k IN 1 .. n LOOP
+            link := hoicho_link(link, p_head + k, p_ids[k], p_stream, current_version + k, p_types[k],
+                                p_schemas[k], p_recorded[k], p_metadata[k], p_data[k]);
+            links := links || link;
+        END LOOP;
+    ELSIF n > 0 THEN
+        link := links[n];
+    END IF;
     INSERT INTO hoicho_events
         (position, event_id, stream, version, event_type, schema_version, recorded_at, metadata, data, chain)
     SELECT p_head + i.ord, i.id, p_stream, current_version + i.ord, i.kind, i.schema_version,
@@ -140,8 +148,84 @@ BEGIN
 END
 $$;
 
--- The group function keeps its signature, so a hoicho from before the chain calls this one.
-CREATE OR REPLACE FUNCTION hoicho_append_group(
+-- A group of appends, as before, linked. The writer may send the links it computed
+-- (p_links, one per event, NULL for an append whose stream version it could not know),
+-- assuming the log's head is at p_from with link p_from_link and every append succeeds. They
+-- are used only while that holds, checked here under the head lock: the head is where the
+-- writer thought, and no append before in the group was refused or already written (which
+-- would move the positions after it). Otherwise the links are computed here. out_chain: the
+-- link of the append's last event.
+DROP FUNCTION hoicho_append_group(text[], bigint[], integer[], uuid[], text[], integer[], timestamptz[], text[], text[]);
+CREATE FUNCTION hoicho_append_group(
+    p_streams text[],
+    p_expected bigint[],
+    p_counts integer[],
+    p_ids uuid[],
+    p_types text[],
+    p_schemas integer[],
+    p_recorded timestamptz[],
+    p_metadata text[],
+    p_data text[],
+    p_from bigint,
+    p_from_link bytea,
+    p_links bytea[]
+) RETURNS TABLE (outcome integer, out_version bigint, out_position bigint, bad_id uuid, out_chain bytea)
+LANGUAGE plpgsql AS $$
+DECLARE
+    head bigint;
+    tip bytea;
+    start bigint;
+    first integer := 1;
+    last integer;
+    k integer;
+    r record;
+    trusted boolean;
+    given bytea[];
+BEGIN
+    SELECT h.position, h.chain INTO head, tip FROM hoicho_head h FOR UPDATE;
+    start := head;
+    trusted := p_links IS NOT NULL AND head = p_from AND tip = p_from_link;
+    FOR k IN 1 .. coalesce(array_length(p_streams, 1), 0) LOOP
+        last := first + p_counts[k] - 1;
+        given := NULL;
+        IF trusted AND p_counts[k] > 0 THEN
+            IF p_links[first] IS NULL THEN
+                trusted := false;
+            ELSE
+                given := p_links[first:last];
+            END IF;
+        END IF;
+        SELECT * INTO r FROM hoicho_append(head, tip, given, p_streams[k], p_expected[k],
+            p_ids[first:last], p_types[first:last], p_schemas[first:last],
+            p_recorded[first:last], p_metadata[first:last], p_data[first:last]);
+        IF r.outcome = 0 THEN
+            head := r.out_position;
+            tip := r.out_chain;
+        ELSE
+            trusted := false;
+            IF r.outcome = 3 THEN
+                r.outcome := 0;
+                r.out_chain := NULL;
+            END IF;
+        END IF;
+        outcome := r.outcome;
+        out_version := r.out_version;
+        out_position := r.out_position;
+        bad_id := r.bad_id;
+        out_chain := r.out_chain;
+        RETURN NEXT;
+        first := last + 1;
+    END LOOP;
+    IF head > start THEN
+        UPDATE hoicho_head SET position = head, chain = tip;
+        PERFORM pg_notify('hoicho_events', head::text);
+    END IF;
+END
+$$;
+
+-- The signature a hoicho from before the chain calls, during a rolling upgrade: its appends
+-- are linked here.
+CREATE FUNCTION hoicho_append_group(
     p_streams text[],
     p_expected bigint[],
     p_counts integer[],
@@ -152,39 +236,8 @@ CREATE OR REPLACE FUNCTION hoicho_append_group(
     p_metadata text[],
     p_data text[]
 ) RETURNS TABLE (outcome integer, out_version bigint, out_position bigint, bad_id uuid)
-LANGUAGE plpgsql AS $$
-DECLARE
-    head bigint;
-    tip bytea;
-    start bigint;
-    first integer := 1;
-    last integer;
-    k integer;
-    r record;
-BEGIN
-    SELECT h.position, h.chain INTO head, tip FROM hoicho_head h FOR UPDATE;
-    start := head;
-    FOR k IN 1 .. coalesce(array_length(p_streams, 1), 0) LOOP
-        last := first + p_counts[k] - 1;
-        SELECT * INTO r FROM hoicho_append(head, tip, p_streams[k], p_expected[k],
-            p_ids[first:last], p_types[first:last], p_schemas[first:last],
-            p_recorded[first:last], p_metadata[first:last], p_data[first:last]);
-        IF r.outcome = 0 THEN
-            head := r.out_position;
-            tip := r.out_chain;
-        ELSIF r.outcome = 3 THEN
-            r.outcome := 0;
-        END IF;
-        outcome := r.outcome;
-        out_version := r.out_version;
-        out_position := r.out_position;
-        bad_id := r.bad_id;
-        RETURN NEXT;
-        first := last + 1;
-    END LOOP;
-    IF head > start THEN
-        UPDATE hoicho_head SET position = head, chain = tip;
-        PERFORM pg_notify('hoicho_events', head::text);
-    END IF;
-END
+LANGUAGE sql AS $$
+    SELECT g.outcome, g.out_version, g.out_position, g.bad_id
+      FROM hoicho_append_group(p_streams, p_expected, p_counts, p_ids, p_types, p_schemas,
+                               p_recorded, p_metadata, p_data, NULL, NULL, NULL) AS g
 $$;

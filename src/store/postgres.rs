@@ -169,6 +169,8 @@ impl PostgresStore {
             client: Some(client),
             statements: None,
             changes: changes_tx.clone(),
+            chained: schema >= 2,
+            tip: None,
         };
         tokio::spawn(writer_task.run(jobs));
         let listener = tokio::spawn(listen(config, changes_tx));
@@ -269,6 +271,11 @@ struct Writer {
     client: Option<Client>,
     statements: Option<Statements>,
     changes: watch::Sender<u64>,
+    /// Whether the schema links the log (the chain's benchmark runs a store without).
+    chained: bool,
+    /// The head and its link as this writer's last commit left them: it links the next group
+    /// from there, and the group function uses those links only if no one else wrote since.
+    tip: Option<chain::Checked>,
 }
 
 impl Writer {
@@ -311,15 +318,20 @@ impl Writer {
         }
         let client = self.client.as_mut().expect("connected above");
         if self.statements.is_none() {
-            let group = tokio::time::timeout(
-                CONNECT_TIMEOUT,
-                client.prepare(
-                    "SELECT outcome, out_version, out_position, bad_id FROM hoicho_append_group($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-                ),
-            )
-            .await
-            .map_err(|_| unavailable("no answer from PostgreSQL"))?
-            .map_err(unavailable)?;
+            let sql = match self.chained {
+                true => {
+                    "SELECT outcome, out_version, out_position, bad_id, out_chain
+                         FROM hoicho_append_group($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+                }
+                false => {
+                    "SELECT outcome, out_version, out_position, bad_id
+                          FROM hoicho_append_group($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+                }
+            };
+            let group = tokio::time::timeout(CONNECT_TIMEOUT, client.prepare(sql))
+                .await
+                .map_err(|_| unavailable("no answer from PostgreSQL"))?
+                .map_err(unavailable)?;
             self.statements = Some(Statements { group });
         }
         Ok((client, self.statements.as_ref().expect("prepared above")))
@@ -329,6 +341,7 @@ impl Writer {
     fn forget(&mut self) {
         self.client = None;
         self.statements = None;
+        self.tip = None;
     }
 
     async fn commit_group(&mut self, group: &[WriteRequest]) -> Vec<Result<AppendResult, StoreError>> {
@@ -407,6 +420,17 @@ impl Writer {
                 data.push(event.data.as_str());
             }
         }
+        // The links, computed here from the head this writer last left, if every append
+        // succeeds; the group function checks that assumption under the head lock.
+        let (from, from_link, links) = match (self.chained, self.tip) {
+            (true, Some(tip)) => (
+                Some(tip.position as i64),
+                Some(tip.link.to_vec()),
+                Some(links(tip, group)),
+            ),
+            _ => (None, None, None),
+        };
+        let chained = self.chained;
         let (client, statements) = self.ready().await?;
         let tx = client.transaction().await.map_err(unavailable)?;
         if let [request] = group {
@@ -415,24 +439,42 @@ impl Writer {
                 return Ok(vec![Err(refusal)]);
             }
         }
-        let rows = tx
-            .query(
-                &statements.group,
-                &[
-                    &streams, &expected, &counts, &ids, &types, &schemas, &recorded, &metadata, &data,
-                ],
-            )
-            .await
-            .map_err(unavailable)?;
+        let mut params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = vec![
+            &streams, &expected, &counts, &ids, &types, &schemas, &recorded, &metadata, &data,
+        ];
+        if chained {
+            params.push(&from);
+            params.push(&from_link);
+            params.push(&links);
+        }
+        let rows = tx.query(&statements.group, &params).await.map_err(unavailable)?;
         tx.commit()
             .await
             .map_err(|e| unavailable(format!("commit failed: {e}")))?;
         if rows.len() != group.len() {
+            self.tip = None;
             return Err(unavailable(format!(
                 "PostgreSQL answered {} appends of {}",
                 rows.len(),
                 group.len()
             )));
+        }
+        if self.chained {
+            // The last append this group wrote leaves the head and its link.
+            let written = rows.iter().rev().find_map(|row| {
+                let link: Option<Vec<u8>> = row.get(4);
+                let position: Option<i64> = row.get(2);
+                match (row.get::<_, i32>(0), link, position) {
+                    (0, Some(link), Some(position)) => Some(chain::Checked {
+                        position: position as u64,
+                        link: link.try_into().ok()?,
+                    }),
+                    _ => None,
+                }
+            });
+            if let Some(tip) = written {
+                self.tip = Some(tip);
+            }
         }
         Ok(group
             .iter()
@@ -448,6 +490,7 @@ impl Writer {
         let done = tokio::time::timeout(WRITE_TIMEOUT * 6, self.import_in_one(events)).await;
         match done {
             Ok(Ok(())) => {
+                self.tip = None;
                 self.advance(last);
                 Ok(())
             }
@@ -559,6 +602,49 @@ impl Writer {
             .map_err(unavailable)?;
         tx.commit().await.map_err(unavailable)
     }
+}
+
+/// The links of a group's events if the log's head is at `tip` and every append succeeds, one
+/// per event; none from the first append whose stream version the writer cannot know (it
+/// expects any version) on, as the group function computes those itself.
+fn links(tip: chain::Checked, group: &[&WriteRequest]) -> Vec<Option<Vec<u8>>> {
+    let mut out = Vec::with_capacity(group.iter().map(|r| r.events.len()).sum());
+    let mut at = tip;
+    let mut known = true;
+    for request in group {
+        let version = match request.expected {
+            ExpectedVersion::NoStream => Some(0),
+            ExpectedVersion::Exact(v) => Some(v),
+            ExpectedVersion::Any => None,
+        };
+        known &= version.is_some();
+        for (i, event) in request.events.iter().enumerate() {
+            let Some(version) = version.filter(|_| known) else {
+                out.push(None);
+                continue;
+            };
+            let position = at.position + 1;
+            at = chain::Checked {
+                position,
+                link: chain::link(
+                    &at.link,
+                    chain::Fields {
+                        position,
+                        event_id: &event.event_id,
+                        stream: &request.stream,
+                        version: version + 1 + i as u64,
+                        event_type: &event.event_type,
+                        schema_version: event.schema_version,
+                        recorded_micros: event.recorded_at.timestamp_micros(),
+                        metadata: &event.metadata,
+                        data: &event.data,
+                    },
+                ),
+            };
+            out.push(Some(at.link.to_vec()));
+        }
+    }
+    out
 }
 
 /// Why `request` may not commit now, if one of its guards' streams is not where it expects:

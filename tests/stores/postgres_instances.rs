@@ -218,6 +218,18 @@ async fn two_instances_share_one_log() {
         "killed with {} applications acknowledged; the survivor has them all",
         acknowledged.len()
     );
+    // Two writers took turns on one log, one killed mid-write: the chain holds from the
+    // first event to the last (each writer's own links, and the function's when the other
+    // had written since).
+    let store = hoicho::store::postgres::PostgresStore::open(&db.url).await.unwrap();
+    let (_, verdict) = hoicho::store::chain::verify(&store, hoicho::store::chain::Walk::new(), &mut |_| {})
+        .await
+        .unwrap();
+    let head = hoicho::store::EventStore::head(&store).await.unwrap();
+    assert!(
+        matches!(verdict, hoicho::store::chain::Verdict::Intact(c) if c.position == head),
+        "{verdict:?}"
+    );
 }
 
 /// Receipts are numbered by the fair's payments stream: two instances recording payments at
