@@ -31,6 +31,31 @@ pub enum Command {
     /// Check the log's hash chain (or an export's, with --export): every event must match its
     /// link. Names the first event that does not; exits with 1 then.
     Verify(VerifyArgs),
+    /// Write a checked backup of the log (and secret.key) into a new directory under --to;
+    /// works while the server runs.
+    Backup(BackupArgs),
+    /// Restore a backup into an empty data directory or store.
+    Restore(RestoreArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct BackupArgs {
+    /// The directory the backup goes into (as hoicho-YYYYMMDDTHHMMSSZ).
+    #[arg(long)]
+    pub to: PathBuf,
+    /// Print the result as one JSON object.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct RestoreArgs {
+    /// A backup directory (hoicho-…) written by `hoicho backup` or --backup-every.
+    pub from: PathBuf,
+    #[command(flatten)]
+    pub store: StoreArgs,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -99,6 +124,15 @@ pub struct ServeArgs {
     /// (certbot's --webroot-path, under .well-known/acme-challenge).
     #[arg(long, env = "HOICHO_ACME_DIR", requires = "redirect_addr")]
     pub acme_dir: Option<PathBuf>,
+    /// Write a checked backup into this directory every --backup-every.
+    #[arg(long, env = "HOICHO_BACKUP_DIR", requires = "backup_every")]
+    pub backup_dir: Option<PathBuf>,
+    /// How often a backup is written (e.g. 1h).
+    #[arg(long, env = "HOICHO_BACKUP_EVERY", requires = "backup_dir", value_parser = humantime::parse_duration)]
+    pub backup_every: Option<std::time::Duration>,
+    /// How many backups are kept in --backup-dir; older ones are removed.
+    #[arg(long, env = "HOICHO_BACKUP_KEEP", default_value_t = 48, value_parser = clap::value_parser!(u64).range(1..))]
+    pub backup_keep: u64,
     #[command(flatten)]
     pub mail: MailArgs,
 }
@@ -349,6 +383,56 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Verify(args) => crate::audit::verify_command(args).await,
+        Command::Backup(args) => {
+            let log = open_store(&args.store.data, args.store.store.as_deref()).await?;
+            let source = match args.store.store.as_deref() {
+                None | Some("") | Some("sqlite") => Some(args.store.data.join("events.sqlite")),
+                Some(_) => None,
+            };
+            let source = match &source {
+                Some(path) => crate::backup::Source::Sqlite(path),
+                None => crate::backup::Source::Store,
+            };
+            let done = crate::backup::backup(&*log, source, &args.store.data, &args.to).await?;
+            crate::backup::report(&done, args.json);
+            Ok(())
+        }
+        Command::Restore(args) => {
+            let manifest = match args.store.store.as_deref() {
+                None | Some("") | Some("sqlite") => {
+                    let manifest = crate::backup::restore(
+                        &args.from,
+                        crate::backup::Target::Sqlite {
+                            data_dir: &args.store.data,
+                        },
+                    )
+                    .await?;
+                    let log = open_store(&args.store.data, None).await?;
+                    crate::backup::confirm(&*log, &manifest).await?;
+                    manifest
+                }
+                Some(spec) => {
+                    let log = open_store(&args.store.data, Some(spec)).await?;
+                    let manifest = crate::backup::restore(
+                        &args.from,
+                        crate::backup::Target::Store {
+                            store: &*log,
+                            data_dir: &args.store.data,
+                        },
+                    )
+                    .await?;
+                    crate::backup::confirm(&*log, &manifest).await?;
+                    manifest
+                }
+            };
+            println!(
+                "Restored {} events (to position {}) from {}; the chain holds.",
+                manifest.events,
+                manifest.position,
+                args.from.display()
+            );
+            Ok(())
+        }
         Command::Import(args) => {
             let log = open_store(&args.store.data, args.store.store.as_deref()).await?;
             let count = crate::transfer::import(&*log, &args.file).await?;
@@ -382,6 +466,14 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         mail: args.mail.settings(),
         clock: crate::clock::SystemClock::shared(),
         tls,
+        backups: match (args.backup_dir, args.backup_every) {
+            (Some(dir), Some(every)) => Some(crate::backup::Schedule {
+                dir,
+                every,
+                keep: args.backup_keep as usize,
+            }),
+            _ => None,
+        },
     };
     let app = Application::build(settings.clone()).await?;
     let host = settings

@@ -22,6 +22,9 @@ pub struct Metrics {
     pub snapshot_position: Gauge,
     pub chain_verified_position: Gauge,
     pub chain_broken_position: Gauge,
+    pub backup_position: Gauge,
+    pub backup_timestamp: Gauge,
+    pub backup_failures: Counter,
     pub log_head: Gauge,
     pub mail_sent: Counter,
     pub mail_deferred: Counter,
@@ -70,6 +73,24 @@ impl Default for Metrics {
             "Position of the first event that does not match the hash chain (0: none found)",
             chain_broken_position.clone(),
         );
+        let backup_position = Gauge::default();
+        registry.register(
+            "backup_position",
+            "Log position of the last scheduled backup written and checked",
+            backup_position.clone(),
+        );
+        let backup_timestamp = Gauge::default();
+        registry.register(
+            "backup_timestamp_seconds",
+            "When the last scheduled backup was written (Unix time)",
+            backup_timestamp.clone(),
+        );
+        let backup_failures = Counter::default();
+        registry.register(
+            "backup_failures",
+            "Scheduled backups that failed",
+            backup_failures.clone(),
+        );
         let log_head = Gauge::default();
         registry.register("log_head", "Last position in the log, as last seen", log_head.clone());
         let mail_sent = Counter::default();
@@ -101,6 +122,9 @@ impl Default for Metrics {
             snapshot_position,
             chain_verified_position,
             chain_broken_position,
+            backup_position,
+            backup_timestamp,
+            backup_failures,
             log_head,
         }
     }

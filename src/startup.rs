@@ -51,6 +51,8 @@ pub struct Settings {
     pub clock: Arc<dyn Clock>,
     /// HTTPS on `addr` (ADR 020); `None`: plain HTTP.
     pub tls: Option<TlsSettings>,
+    /// Scheduled backups (ADR 021).
+    pub backups: Option<crate::backup::Schedule>,
 }
 
 /// `--tls-cert`, `--tls-key` and what goes with them.
@@ -85,6 +87,7 @@ impl Settings {
             },
             clock: crate::clock::SystemClock::shared(),
             tls: None,
+            backups: None,
         }
     }
 }
@@ -171,11 +174,15 @@ fn lock_data_dir(data_dir: &std::path::Path) -> anyhow::Result<File> {
 
 impl Application {
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
-        // The certificate first: a service that cannot serve it does not start at all.
+        // The certificate and the backup directory first: a service that cannot serve the one
+        // or write the other does not start at all.
         let certificate = match &settings.tls {
             Some(tls) => Some(crate::web::tls::Certificate::open(&tls.cert, &tls.key)?),
             None => None,
         };
+        if let Some(backups) = &settings.backups {
+            backups.check()?;
+        }
         std::fs::create_dir_all(&settings.data_dir)
             .with_context(|| format!("Failed to create the data directory {}", settings.data_dir.display()))?;
         let lock = match settings.store {
@@ -201,6 +208,18 @@ impl Application {
         ));
         tokio::spawn(crate::snapshot::keep(state.clone(), snapshots.clone()));
         tokio::spawn(crate::integrity::watch(state.clone()));
+        if let Some(schedule) = settings.backups.clone() {
+            let sqlite = settings
+                .store
+                .is_none()
+                .then(|| settings.data_dir.join("events.sqlite"));
+            tokio::spawn(crate::backup::keep(
+                state.clone(),
+                schedule,
+                sqlite,
+                settings.data_dir.clone(),
+            ));
+        }
         if settings.demo {
             crate::demo::ensure(&state, &settings.data_dir)
                 .await

@@ -46,15 +46,17 @@ pub(crate) fn bar(total: u64, what: &str) -> ProgressBar {
     bar
 }
 
-/// Writes the whole log to `out`; returns how many events. The progress bar shows only on
-/// a terminal.
-pub async fn export(store: &dyn EventStore, out: &mut dyn Write) -> anyhow::Result<u64> {
+/// Writes the log as it is when the export begins (up to its head then: a consistent prefix
+/// while writes go on) to `out`; returns how many events. The progress bar shows only on a
+/// terminal.
+pub async fn export<W: Write + ?Sized>(store: &dyn EventStore, out: &mut W) -> anyhow::Result<u64> {
     let head = store.head().await?;
     let progress = bar(head, "export");
     let mut after = 0;
     let mut count = 0;
-    loop {
-        let batch = store.read_chained(after, 5_000).await?;
+    while after < head {
+        let mut batch = store.read_chained(after, 5_000).await?;
+        batch.retain(|c| c.event.position <= head);
         let Some(last) = batch.last() else { break };
         after = last.event.position;
         for chained in &batch {
@@ -246,4 +248,20 @@ pub async fn import(store: &dyn EventStore, path: &Path) -> Result<u64, ImportEr
     }
     progress.finish_and_clear();
     Ok(written)
+}
+
+/// An export's events and the position of its last, without checking them.
+pub fn count_lines(path: &Path) -> anyhow::Result<(u64, u64)> {
+    let file = std::fs::File::open(path)?;
+    let (mut count, mut last) = (0, 0);
+    for line in std::io::BufReader::new(file).lines() {
+        let line = line?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let value: serde_json::Value = serde_json::from_str(&line)?;
+        last = value["position"].as_u64().unwrap_or(last);
+        count += 1;
+    }
+    Ok((count, last))
 }

@@ -10,7 +10,7 @@ use std::sync::{mpsc, Arc, Mutex};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use hoicho_events::{NewEvent, RecordedEvent};
-use rusqlite::{params, Connection, OpenFlags, TransactionBehavior};
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 use tokio::sync::{oneshot, watch};
 use uuid::Uuid;
 
@@ -425,5 +425,44 @@ impl EventStore for SqliteStore {
 
     fn backend(&self) -> &'static str {
         "sqlite"
+    }
+}
+
+/// Every event of an SQLite log file with its link, in order, to `each` (stops at its first
+/// error). For reading a copy of the log (a backup) without opening it as a store.
+pub fn each_chained(
+    conn: &Connection,
+    mut each: impl FnMut(super::chain::Chained) -> Result<(), String>,
+) -> Result<(), String> {
+    let mut stmt = conn
+        .prepare(&format!("{SELECT_CHAINED} ORDER BY position"))
+        .map_err(|e| e.to_string())?;
+    let mut rows = stmt.query([]).map_err(|e| e.to_string())?;
+    while let Some(row) = rows.next().map_err(|e| e.to_string())? {
+        let link: Option<Vec<u8>> = row.get(9).map_err(|e| e.to_string())?;
+        each(super::chain::Chained {
+            event: row_to_event(row).map_err(|e| e.to_string())?,
+            link: link.and_then(|l| l.try_into().ok()),
+        })?;
+    }
+    Ok(())
+}
+
+/// How many events the SQLite log file at `path` holds (0 for a file without the log's table).
+pub fn count_events(path: &Path) -> rusqlite::Result<u64> {
+    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    conn.busy_timeout(std::time::Duration::from_secs(10))?;
+    let table: Option<String> = conn
+        .query_row(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'events'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match table {
+        Some(_) => conn
+            .query_row("SELECT COUNT(*) FROM events", [], |r| r.get::<_, i64>(0))
+            .map(|n| n as u64),
+        None => Ok(0),
     }
 }

@@ -8,6 +8,7 @@ mod support;
 
 mod allocations;
 mod audit;
+mod backups;
 mod cli;
 mod deploy;
 mod fairs;
