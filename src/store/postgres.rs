@@ -9,7 +9,6 @@
 //! into ticks on [`EventStore::changes`], so followers wake on other instances' writes.
 
 use std::collections::HashMap;
-use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -18,7 +17,11 @@ use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use hoicho_events::{NewEvent, RecordedEvent};
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
-use tokio_postgres::{AsyncMessage, Client, Config, NoTls, Row, Statement};
+use tokio_postgres::{AsyncMessage, Client, Config, Row, Statement};
+
+mod tls;
+use tls::Endpoint;
+pub use tls::Mode as TlsMode;
 use uuid::Uuid;
 
 use super::chain;
@@ -74,11 +77,22 @@ impl Drop for PostgresStore {
     }
 }
 
-async fn connect(config: &Config) -> Result<Client, StoreError> {
-    let (client, connection) = tokio::time::timeout(CONNECT_TIMEOUT, config.connect(NoTls))
+async fn connect(endpoint: &Endpoint) -> Result<Client, StoreError> {
+    let config = &endpoint.config;
+    let (client, connection) = tokio::time::timeout(CONNECT_TIMEOUT, config.connect(endpoint.tls.clone()))
         .await
         .map_err(|_| unavailable(format!("no answer from {} in {CONNECT_TIMEOUT:?}", describe(config))))?
-        .map_err(|e| unavailable(format!("cannot reach {}: {e}", describe(config))))?;
+        .map_err(|e| {
+            let how = match endpoint.mode {
+                tls::Mode::Disable => String::new(),
+                mode => format!(" (sslmode={})", mode.name()),
+            };
+            // The TLS failure (an untrusted certificate, a wrong name) is the error's source.
+            let cause = std::error::Error::source(&e)
+                .map(|s| format!(": {s}"))
+                .unwrap_or_default();
+            unavailable(format!("cannot reach {}{how}: {e}{cause}", describe(config)))
+        })?;
     tokio::spawn(async move {
         if let Err(err) = connection.await {
             tracing::debug!(error = %err, "a PostgreSQL connection closed");
@@ -132,15 +146,17 @@ impl PostgresStore {
     /// nothing else.
     #[doc(hidden)]
     pub async fn open_at(url: &str, schema: usize) -> Result<Self, StoreError> {
-        let mut config = Config::from_str(url).map_err(|e| unavailable(format!("not a PostgreSQL address: {e}")))?;
+        let mut endpoint = tls::endpoint(url).map_err(unavailable)?;
+        let config = &mut endpoint.config;
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(CONNECT_TIMEOUT);
         }
         if config.get_application_name().is_none() {
             config.application_name("hoicho");
         }
+        let config = config.clone();
         let target = describe(&config);
-        let mut client = connect(&config).await?;
+        let mut client = connect(&endpoint).await?;
         migrate(&mut client, schema)
             .await
             .map_err(|e| unavailable(format!("cannot set up the schema in {target}: {e}")))?;
@@ -148,7 +164,7 @@ impl PostgresStore {
 
         let manager = Manager::from_config(
             config.clone(),
-            NoTls,
+            endpoint.tls.clone(),
             ManagerConfig {
                 recycling_method: RecyclingMethod::Fast,
             },
@@ -165,7 +181,7 @@ impl PostgresStore {
         let (changes_tx, changes) = watch::channel(head);
         let (writer, jobs) = mpsc::unbounded_channel();
         let writer_task = Writer {
-            config: config.clone(),
+            endpoint: endpoint.clone(),
             client: Some(client),
             statements: None,
             changes: changes_tx.clone(),
@@ -173,7 +189,7 @@ impl PostgresStore {
             tip: None,
         };
         tokio::spawn(writer_task.run(jobs));
-        let listener = tokio::spawn(listen(config, changes_tx));
+        let listener = tokio::spawn(listen(endpoint, changes_tx));
         Ok(PostgresStore {
             pool,
             writer,
@@ -204,11 +220,11 @@ async fn head(client: &Client) -> Result<u64, tokio_postgres::Error> {
 /// Follows `NOTIFY hoicho_events` on a connection of its own, reconnecting after a
 /// failure. After each (re)connection it reads the head once, so a write it missed while
 /// away still wakes the followers.
-async fn listen(config: Config, changes: watch::Sender<u64>) {
+async fn listen(endpoint: Endpoint, changes: watch::Sender<u64>) {
     let advance = |position: u64| super::advance(&changes, position);
     let mut pause = Duration::from_millis(100);
     loop {
-        let connected = tokio::time::timeout(CONNECT_TIMEOUT, config.connect(NoTls)).await;
+        let connected = tokio::time::timeout(CONNECT_TIMEOUT, endpoint.config.connect(endpoint.tls.clone())).await;
         let (client, mut connection) = match connected {
             Ok(Ok(pair)) => pair,
             Ok(Err(err)) => {
@@ -267,7 +283,7 @@ struct Statements {
 
 /// The one task per instance that writes.
 struct Writer {
-    config: Config,
+    endpoint: Endpoint,
     client: Option<Client>,
     statements: Option<Statements>,
     changes: watch::Sender<u64>,
@@ -314,7 +330,7 @@ impl Writer {
         if self.client.as_ref().is_none_or(|c| c.is_closed()) {
             self.client = None;
             self.statements = None;
-            self.client = Some(connect(&self.config).await?);
+            self.client = Some(connect(&self.endpoint).await?);
         }
         let client = self.client.as_mut().expect("connected above");
         if self.statements.is_none() {

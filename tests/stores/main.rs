@@ -10,5 +10,6 @@ mod esdb;
 mod postgres;
 mod postgres_faults;
 mod postgres_instances;
+mod postgres_tls;
 mod postgres_transfer;
 mod sqlite;

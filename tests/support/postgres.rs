@@ -74,10 +74,49 @@ pub struct Cluster {
     dir: tempfile::TempDir,
     bin: std::path::PathBuf,
     pub port: u16,
+    /// More `-c` settings for the server.
+    settings: String,
 }
 
 impl Cluster {
     pub fn start() -> Cluster {
+        Cluster::start_with(|_| String::new())
+    }
+
+    /// A cluster that speaks TLS with `cert` and `key` (PEM) and accepts TCP connections only
+    /// over TLS (`hostssl`); its own Unix socket stays plain, for the test's own use.
+    pub fn start_tls(cert: &std::path::Path, key: &std::path::Path) -> Cluster {
+        let (cert, key) = (cert.to_owned(), key.to_owned());
+        Cluster::start_with(move |cluster| {
+            let dir = cluster.dir.path();
+            std::fs::copy(&cert, dir.join("server.crt")).expect("copy the certificate");
+            std::fs::copy(&key, dir.join("server.key")).expect("copy the key");
+            std::fs::write(
+                std::path::Path::new(&cluster.data()).join("pg_hba.conf"),
+                "local all all trust\nhostssl all all 127.0.0.1/32 trust\nhostssl all all ::1/128 trust\n",
+            )
+            .expect("write pg_hba.conf");
+            for file in ["server.crt", "server.key", "data/pg_hba.conf"] {
+                let path = dir.join(file);
+                std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+                if is_root() {
+                    let owned = std::process::Command::new("chown")
+                        .args(["postgres:postgres"])
+                        .arg(&path)
+                        .status()
+                        .expect("chown");
+                    assert!(owned.success());
+                }
+            }
+            format!(
+                " -c ssl=on -c ssl_cert_file={} -c ssl_key_file={}",
+                dir.join("server.crt").display(),
+                dir.join("server.key").display()
+            )
+        })
+    }
+
+    fn start_with(prepare: impl FnOnce(&Cluster) -> String) -> Cluster {
         let bin = std::fs::read_dir("/usr/lib/postgresql")
             .expect("PostgreSQL's programs under /usr/lib/postgresql")
             .filter_map(|e| e.ok().map(|e| e.path().join("bin")))
@@ -101,7 +140,12 @@ impl Cluster {
             .and_then(|l| l.local_addr())
             .expect("a free port")
             .port();
-        let cluster = Cluster { dir, bin, port };
+        let mut cluster = Cluster {
+            dir,
+            bin,
+            port,
+            settings: String::new(),
+        };
         cluster.run(
             "initdb",
             &[
@@ -116,6 +160,7 @@ impl Cluster {
                 "--no-locale",
             ],
         );
+        cluster.settings = prepare(&cluster);
         cluster.start_again();
         eprintln!("PostgreSQL: a cluster of the test's own on port {port}");
         cluster
@@ -146,9 +191,10 @@ impl Cluster {
     /// Starts the server (again) and waits until it accepts connections.
     pub fn start_again(&self) {
         let options = format!(
-            "-p {} -k {} -c listen_addresses=127.0.0.1 -c max_connections=100",
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c max_connections=100{}",
             self.port,
-            self.dir.path().display()
+            self.dir.path().display(),
+            self.settings
         );
         let log = self.dir.path().join("server.log").display().to_string();
         self.run(
@@ -167,9 +213,18 @@ impl Cluster {
         format!("postgres://hoicho@127.0.0.1:{}/postgres", self.port)
     }
 
+    /// The maintenance database over the cluster's Unix socket.
+    pub fn socket(&self) -> String {
+        format!(
+            "host={} port={} user=hoicho dbname=postgres",
+            self.dir.path().display(),
+            self.port
+        )
+    }
+
     /// A new, empty database on this cluster.
     pub async fn database(&self, name: &str) -> String {
-        let (client, connection) = tokio_postgres::connect(&self.server(), NoTls)
+        let (client, connection) = tokio_postgres::connect(&self.socket(), NoTls)
             .await
             .expect("the test's cluster answers");
         tokio::spawn(connection);
