@@ -31,6 +31,9 @@ pub enum Command {
     /// Check the log's hash chain (or an export's, with --export): every event must match its
     /// link. Names the first event that does not; exits with 1 then.
     Verify(VerifyArgs),
+    /// Say what is wrong with a configuration before starting with it: the same flags as
+    /// serve. Changes nothing; exits with 1 on a problem.
+    Check(ServeArgs),
     /// Write a checked backup of the log (and secret.key) into a new directory under --to;
     /// works while the server runs.
     Backup(BackupArgs),
@@ -383,6 +386,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Verify(args) => crate::audit::verify_command(args).await,
+        Command::Check(args) => crate::check::check_command(args).await,
         Command::Backup(args) => {
             let log = open_store(&args.store.data, args.store.store.as_deref()).await?;
             let source = match args.store.store.as_deref() {

@@ -5,6 +5,7 @@ pub mod app;
 pub mod audit;
 pub mod auth;
 pub mod backup;
+pub mod check;
 pub mod cli;
 pub mod clock;
 pub mod demo;

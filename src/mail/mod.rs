@@ -30,7 +30,7 @@ use crate::clock::Clock;
 use crate::store::{ExpectedVersion, StoreError};
 pub use render::{Mail, MailContext, Rendered};
 pub use schedule::Schedule;
-pub use transport::{SendError, SmtpUrl, Transport};
+pub use transport::{probe, SendError, SmtpUrl, Transport};
 
 /// How mail is sent and retried.
 #[derive(Debug, Clone)]

@@ -264,6 +264,25 @@ impl Transport {
     }
 }
 
+/// Connects to the SMTP server as sending would (TLS and sign-in included), sends nothing.
+pub async fn probe(url: &SmtpUrl) -> Result<(), String> {
+    if !matches!(url.0.split_once("://"), Some(("smtp" | "smtps", _))) {
+        return Err(
+            "not an SMTP URL: use smtps://user:pass@host:465, smtp://user:pass@host:587?tls=required or smtp://host:25"
+                .into(),
+        );
+    }
+    let transport: AsyncSmtpTransport<Tokio1Executor> = AsyncSmtpTransport::<Tokio1Executor>::from_url(&url.0)
+        .map_err(|err| format!("not a usable SMTP URL: {err}"))?
+        .timeout(Some(Duration::from_secs(10)))
+        .build();
+    match transport.test_connection().await {
+        Ok(true) => Ok(()),
+        Ok(false) => Err("the server did not answer as an SMTP server".into()),
+        Err(err) => Err(error_text(&err)),
+    }
+}
+
 /// The error and its causes on one line.
 fn error_text(err: &(dyn std::error::Error + 'static)) -> String {
     let mut text = err.to_string();

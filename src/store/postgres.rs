@@ -47,6 +47,29 @@ fn unavailable(err: impl std::fmt::Display) -> StoreError {
     StoreError::Unavailable(err.to_string())
 }
 
+/// Connects as the store would, without changing anything: what is there, for `hoicho check`.
+pub async fn probe(url: &str) -> Result<String, StoreError> {
+    let mut endpoint = tls::endpoint(url).map_err(unavailable)?;
+    endpoint.config.connect_timeout(CONNECT_TIMEOUT);
+    let target = describe(&endpoint.config);
+    let client = connect(&endpoint).await?;
+    let version: Option<i32> = match client.query_opt("SELECT version FROM hoicho_schema", &[]).await {
+        Ok(row) => row.map(|r| r.get(0)),
+        Err(_) => None,
+    };
+    let tls = match endpoint.mode {
+        tls::Mode::Disable => "plain".to_owned(),
+        mode => format!("TLS, sslmode={}", mode.name()),
+    };
+    Ok(match version {
+        None => format!("PostgreSQL {target} answers ({tls}); hoicho will create its schema there"),
+        Some(v) => {
+            let head = head(&client).await.map_err(unavailable)?;
+            format!("PostgreSQL {target} answers ({tls}); schema {v}, {head} events")
+        }
+    })
+}
+
 /// Where the store connects, without its password: for logs and error messages.
 pub fn describe(config: &Config) -> String {
     let host = config

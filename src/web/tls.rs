@@ -79,6 +79,22 @@ fn pem_problem(e: rustls::pki_types::pem::Error) -> String {
     }
 }
 
+/// The first certificate's subject and the end of its validity, for `hoicho check`.
+pub fn validity(cert: &Path) -> Result<(String, chrono::DateTime<chrono::Utc>), String> {
+    use x509_cert::der::Decode;
+    let first = CertificateDer::pem_file_iter(cert)
+        .map_err(pem_problem)?
+        .next()
+        .ok_or("no certificate in it")?
+        .map_err(pem_problem)?;
+    let parsed =
+        x509_cert::Certificate::from_der(first.as_ref()).map_err(|e| format!("not an X.509 certificate ({e})"))?;
+    let tbs = parsed.tbs_certificate;
+    let until = tbs.validity.not_after.to_unix_duration();
+    let until = chrono::DateTime::from_timestamp(until.as_secs() as i64, 0).ok_or("a validity out of range")?;
+    Ok((tbs.subject.to_string(), until))
+}
+
 /// The certificate being served, replaced as a whole when it is read again.
 #[derive(Debug)]
 pub struct Certificate {

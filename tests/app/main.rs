@@ -9,6 +9,7 @@ mod support;
 mod allocations;
 mod audit;
 mod backups;
+mod check;
 mod cli;
 mod deploy;
 mod fairs;
