@@ -94,6 +94,7 @@ impl Settings {
 
 pub struct Application {
     port: u16,
+    notifier: Arc<Notifier>,
     /// The plain-HTTP listener's port, beside an HTTPS one.
     redirect_port: Option<u16>,
     https: bool,
@@ -252,7 +253,8 @@ impl Application {
             })
         });
         let mailer = Arc::new(Mailer::new(mail, &settings.data_dir).context("Failed to set up mail")?);
-        tokio::spawn(Notifier::new(state.clone(), mailer.clone(), settings.clock.clone()).run());
+        let notifier = Notifier::new(state.clone(), mailer.clone(), settings.clock.clone());
+        tokio::spawn(notifier.clone().run());
         tokio::spawn(crate::policy::release_booths(state.clone()));
         let mailer = Data::from(mailer);
         let booths_cache = Data::new(crate::web::fairs::api::BoothsCache::default());
@@ -308,6 +310,7 @@ impl Application {
         }
         Ok(Application {
             port,
+            notifier,
             redirect_port,
             https: certificate.is_some(),
             server: server.run(),
@@ -336,6 +339,8 @@ impl Application {
     /// Then writes a snapshot of the projections, so the next start replays nothing.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let result = self.server.await;
+        // The emails on their way are finished, so no other instance sends them again.
+        self.notifier.drain(std::time::Duration::from_secs(15)).await;
         if !self.snapshots.every.off() {
             let (state, snapshots) = (self.state.clone(), self.snapshots.clone());
             let written = tokio::task::spawn_blocking(move || snapshots.write_now(&state)).await;

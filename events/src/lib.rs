@@ -35,6 +35,7 @@ pub use ids::{BoothCode, FairId, OrganizerId, ZoneCode};
 pub use notification::{
     AnnouncementSent, FirstAttempt, NotificationAttempted, NotificationClaimed, NotificationDeferred,
     NotificationFailed, NotificationId, NotificationParams, NotificationRetried, NotificationSent, Recipient, Template,
+    MAIL_PROTOCOL,
 };
 pub use organizer::{
     OrganizerAdded, OrganizerInvited, OrganizerPasswordChanged, OrganizerRevoked, OrganizerSessionsEnded,

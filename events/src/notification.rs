@@ -211,6 +211,23 @@ pub struct NotificationClaimed {
     /// The attempt the claiming process starts with it: one event where there were two.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_attempt: Option<FirstAttempt>,
+    /// The mail protocol of the hoicho that claimed it ([`MAIL_PROTOCOL`]; none: 1, from
+    /// before claims named one). An older hoicho leaves a newer one's claims alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<u32>,
+}
+
+/// How this hoicho claims and sends email: raised whenever what a claim means changes (how
+/// an email's id is derived, what an attempt or a lease is), so that during a rolling upgrade
+/// an older instance leaves the newer one's emails alone (ADR 023). 1: claims without the
+/// field; 2: claims that name it.
+pub const MAIL_PROTOCOL: u32 = 2;
+
+impl NotificationClaimed {
+    /// The protocol of the hoicho that made the claim.
+    pub fn protocol(&self) -> u32 {
+        self.protocol.unwrap_or(1)
+    }
 }
 
 /// The first attempt, as a claim carries it: the same as a [`NotificationAttempted`] with

@@ -83,6 +83,13 @@ pub struct NotificationView {
     pub updated_at: DateTime<Utc>,
     /// The stream version, for the next append's expected version.
     pub version: u64,
+    /// The mail protocol of the hoicho that claimed it (ADR 023).
+    #[serde(default = "first_protocol")]
+    pub protocol: u32,
+}
+
+fn first_protocol() -> u32 {
+    1
 }
 
 /// Every email: those the log calls for and those claimed, with their outcomes.
@@ -271,6 +278,7 @@ impl Notifications {
                     message_id: e.message_id.clone(),
                     due_at: e.due_at,
                     claimed_at: env.recorded_at,
+                    protocol: e.protocol(),
                     status: NotificationStatus::Pending,
                     attempts: 0,
                     attempts_since_retry: 0,
@@ -421,6 +429,7 @@ mod tests {
             message_id: format!("<{id}@hoicho.test>"),
             due_at: w.due_at,
             first_attempt: None,
+            protocol: None,
         })
     }
 

@@ -241,6 +241,8 @@ pub struct Notifier {
     instance: String,
     in_flight: Mutex<HashSet<NotificationId>>,
     permits: Arc<Semaphore>,
+    /// Set when the process stops: no new email is started.
+    stopping: std::sync::atomic::AtomicBool,
 }
 
 /// The shortest pause between two looks at the projections: under a stream of writes the
@@ -261,7 +263,30 @@ impl Notifier {
             instance: format!("{}-{}", hostname(), uuid::Uuid::now_v7()),
             in_flight: Mutex::new(HashSet::new()),
             permits,
+            stopping: std::sync::atomic::AtomicBool::new(false),
         })
+    }
+
+    /// At a clean stop: starts nothing more and waits, at most `limit`, for the emails on
+    /// their way to be sent and recorded — so another instance (during a rolling upgrade)
+    /// does not send them again when their lease runs out. Whether all were.
+    pub async fn drain(&self, limit: Duration) -> bool {
+        self.stopping.store(true, std::sync::atomic::Ordering::SeqCst);
+        let deadline = tokio::time::Instant::now() + limit;
+        loop {
+            let left = self.in_flight.lock().map(|f| f.len()).unwrap_or(0);
+            if left == 0 {
+                return true;
+            }
+            if tokio::time::Instant::now() >= deadline {
+                tracing::warn!(
+                    emails = left,
+                    "stopped with emails on their way: another instance sends them when their lease ends"
+                );
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 
     /// How many jobs may wait for a permit or hold one at a time.
@@ -301,6 +326,9 @@ impl Notifier {
 
     /// Starts the work that is due; returns when the next piece falls due.
     fn round(self: &Arc<Self>, now: DateTime<Utc>, plan_schedule: bool) -> Option<DateTime<Utc>> {
+        if self.stopping.load(std::sync::atomic::Ordering::SeqCst) {
+            return None;
+        }
         let mut next: Option<DateTime<Utc>> = None;
         let mut later = |t: DateTime<Utc>| next = Some(next.map_or(t, |n: DateTime<Utc>| n.min(t)));
         let mut jobs = Vec::new();
@@ -324,7 +352,9 @@ impl Notifier {
                 }
             }
             for n in p.notifications.active() {
-                if in_flight.contains(&n.id) {
+                // A newer hoicho's email (a rolling upgrade): what its attempts and leases mean
+                // may have changed, so this one neither retries it nor takes it over.
+                if in_flight.contains(&n.id) || n.protocol > hoicho_events::MAIL_PROTOCOL {
                     continue;
                 }
                 let at = match n.status {
@@ -362,7 +392,11 @@ impl Notifier {
             tokio::spawn(async move {
                 let id = job.id();
                 if let Ok(_permit) = this.permits.clone().acquire_owned().await {
-                    this.work(job).await;
+                    // Not started before the stop: left to the next round of whichever
+                    // instance runs then.
+                    if !this.stopping.load(std::sync::atomic::Ordering::SeqCst) {
+                        this.work(job).await;
+                    }
                 }
                 this.in_flight.lock().unwrap_or_else(|e| e.into_inner()).remove(&id);
             });
@@ -400,6 +434,7 @@ impl Notifier {
                         instance: self.instance.clone(),
                         lease_until: self.lease_until(now),
                     }),
+                    protocol: Some(hoicho_events::MAIL_PROTOCOL),
                 });
                 let events = vec![self.new_event(claim, now)];
                 match self

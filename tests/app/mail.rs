@@ -1210,3 +1210,82 @@ async fn fees_still_to_pay_are_reminded_two_days_before_they_fall_due() {
     tokio::time::sleep(Duration::from_millis(800)).await;
     assert_eq!(sink.messages().len(), before + 1, "once, and not to the one who paid");
 }
+
+/// A rolling upgrade (ADR 023): two emails claimed by processes that died, their leases run
+/// out. The one claimed under this hoicho's mail protocol is taken over and finished; the one
+/// a newer hoicho claimed is left to it, untouched.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_newer_hoichos_claims_are_left_alone() {
+    use hoicho::store::ExpectedVersion;
+    use hoicho_events::{
+        streams, Actor, Event, FirstAttempt, Metadata, NewEvent, NotificationClaimed, NotificationId,
+        NotificationParams, Recipient, Template, MAIL_PROTOCOL,
+    };
+    let app = spawn_with(|_| {}).await;
+    open_fair(&app, "nang-cap").await;
+    let claim = |who: &str, protocol: u32| {
+        let trigger = format!("upgrade-test:{who}");
+        let email = format!("{who}@example.vn");
+        let id = NotificationId::derive(&trigger, &email, Template::ApplicationReceived);
+        let event = Event::NotificationClaimed(NotificationClaimed {
+            notification_id: id,
+            fair_id: hoicho_events::FairId::new_unchecked("nang-cap"),
+            template: Template::ApplicationReceived,
+            trigger,
+            registration_id: None,
+            recipient: Recipient {
+                email,
+                name: String::new(),
+            },
+            language: "vi".into(),
+            params: NotificationParams::default(),
+            message_id: format!("<{id}@hoicho.test>"),
+            due_at: Utc::now() - chrono::Duration::minutes(10),
+            first_attempt: Some(FirstAttempt {
+                instance: format!("a hoicho of protocol {protocol}, since stopped"),
+                lease_until: Utc::now() - chrono::Duration::minutes(5),
+            }),
+            protocol: Some(protocol),
+        });
+        let metadata = Metadata::by(Actor::System {
+            component: "notifier".into(),
+        });
+        (
+            id,
+            NewEvent::encode(uuid::Uuid::now_v7(), &event, &metadata, Utc::now()),
+        )
+    };
+    let (ours, ours_claim) = claim("cung-phien-ban", MAIL_PROTOCOL);
+    let (newer, newer_claim) = claim("phien-ban-moi", MAIL_PROTOCOL + 1);
+    for (id, event) in [(ours, ours_claim), (newer, newer_claim)] {
+        app.state
+            .store
+            .append(&streams::notification(&id), ExpectedVersion::NoStream, vec![event])
+            .await
+            .unwrap();
+    }
+    let versions = || async {
+        let mut found = Vec::new();
+        for id in [ours, newer] {
+            let events = app
+                .state
+                .store
+                .read_stream(&streams::notification(&id), 1, 100)
+                .await
+                .unwrap();
+            found.push(events.len());
+        }
+        found
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    while versions().await[0] < 2 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the expired claim of this protocol was taken over"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Several more rounds of the notifier: the newer claim is still only its claim.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(versions().await[1], 1, "a newer hoicho's claim is left to it");
+}

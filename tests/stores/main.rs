@@ -12,4 +12,5 @@ mod postgres_faults;
 mod postgres_instances;
 mod postgres_tls;
 mod postgres_transfer;
+mod postgres_upgrade;
 mod sqlite;

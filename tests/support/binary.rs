@@ -21,7 +21,12 @@ impl Drop for Server {
 
 /// Starts `hoicho serve` on a free port and waits for it to say where it listens.
 pub fn serve(data: &Path, extra: &[&str]) -> Server {
-    let mut child = Command::new(BIN)
+    serve_with(Path::new(BIN), data, extra)
+}
+
+/// [`serve`] with another `hoicho` binary (the previous release, for a rolling upgrade).
+pub fn serve_with(bin: &Path, data: &Path, extra: &[&str]) -> Server {
+    let mut child = Command::new(bin)
         .args(["serve", "--addr", "127.0.0.1:0", "--workers", "1", "--data"])
         .arg(data)
         .args(extra)
@@ -46,7 +51,12 @@ pub fn serve(data: &Path, extra: &[&str]) -> Server {
 }
 
 pub fn hoicho(args: &[&str], data: &Path) -> std::process::Output {
-    Command::new(BIN)
+    hoicho_with(Path::new(BIN), args, data)
+}
+
+/// [`hoicho`] with another binary.
+pub fn hoicho_with(bin: &Path, args: &[&str], data: &Path) -> std::process::Output {
+    Command::new(bin)
         .args(args)
         .arg("--data")
         .arg(data)
