@@ -6,9 +6,10 @@
 //!
 //! `cargo bench --bench https` (`-- --seconds N --rounds N`).
 
+#[path = "../tests/support/certs.rs"]
+mod certs;
 mod common;
 
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use hoicho::startup::{Application, Settings, TlsSettings};
@@ -34,27 +35,7 @@ async fn main() {
     let seconds = arg("--seconds", 5) as u64;
     let rounds = arg("--rounds", 3);
     let dir = tempfile::tempdir().unwrap();
-    let (cert, key) = (dir.path().join("cert.pem"), dir.path().join("key.pem"));
-    let made = Command::new("openssl")
-        .args([
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-days",
-            "1",
-        ])
-        .args(["-subj", "/CN=localhost", "-keyout"])
-        .arg(&key)
-        .arg("-out")
-        .arg(&cert)
-        .stderr(Stdio::null())
-        .status()
-        .expect("openssl runs");
-    assert!(made.success());
+    let (cert, key) = certs::self_signed(dir.path(), "localhost", None, 1);
     let plain = start(&dir.path().join("plain"), None).await;
     let https = start(
         &dir.path().join("https"),

@@ -134,21 +134,28 @@ pub enum FileVerdict {
     Broken { line: usize, broken: chain::Broken },
 }
 
-/// Checks an export's chain line by line, without a store.
-pub fn verify_file(path: &Path) -> Result<FileVerdict, ImportError> {
+/// An export's non-blank lines, numbered from 1.
+fn numbered_lines(path: &Path) -> Result<impl Iterator<Item = Result<(usize, String), ImportError>>, ImportError> {
     let file = std::fs::File::open(path)
         .map_err(|e| ImportError::Other(anyhow::anyhow!("Failed to open {}: {e}", path.display())))?;
+    Ok(std::io::BufReader::new(file)
+        .lines()
+        .enumerate()
+        .map(|(i, line)| {
+            line.map(|text| (i + 1, text)).map_err(|e| ImportError::Damaged {
+                line: i + 1,
+                problem: format!("unreadable: {e}"),
+            })
+        })
+        .filter(|line| !matches!(line, Ok((_, text)) if text.trim().is_empty())))
+}
+
+/// Checks an export's chain line by line, without a store.
+pub fn verify_file(path: &Path) -> Result<FileVerdict, ImportError> {
     let mut walk = chain::Walk::new();
     let mut linked = None;
-    for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
-        let line_no = i + 1;
-        let text = line.map_err(|e| ImportError::Damaged {
-            line: line_no,
-            problem: format!("unreadable: {e}"),
-        })?;
-        if text.trim().is_empty() {
-            continue;
-        }
+    for line in numbered_lines(path)? {
+        let (line_no, text) = line?;
         let chained = parse_chained(line_no, &text)?;
         if *linked.get_or_insert(chained.link.is_some()) {
             if let Err(broken) = walk.next(&chained) {
@@ -169,26 +176,14 @@ pub async fn import(store: &dyn EventStore, path: &Path) -> Result<u64, ImportEr
     if head != 0 {
         return Err(ImportError::NotEmpty(head));
     }
-    let open = || -> Result<std::io::BufReader<std::fs::File>, ImportError> {
-        let file = std::fs::File::open(path)
-            .map_err(|e| ImportError::Other(anyhow::anyhow!("Failed to open {}: {e}", path.display())))?;
-        Ok(std::io::BufReader::new(file))
-    };
     // First pass: verify (the chain too, when the file carries one).
     let mut walk = chain::Walk::new();
     let mut linked = None;
     let mut versions: std::collections::HashMap<String, u64> = std::collections::HashMap::new();
     let mut ids = std::collections::HashSet::new();
     let mut total = 0u64;
-    for (i, line) in open()?.lines().enumerate() {
-        let line_no = i + 1;
-        let text = line.map_err(|e| ImportError::Damaged {
-            line: line_no,
-            problem: format!("unreadable: {e}"),
-        })?;
-        if text.trim().is_empty() {
-            continue;
-        }
+    for line in numbered_lines(path)? {
+        let (line_no, text) = line?;
         let chained = parse_chained(line_no, &text)?;
         let damaged = |problem: String| ImportError::Damaged { line: line_no, problem };
         let event = &chained.event;
@@ -224,15 +219,9 @@ pub async fn import(store: &dyn EventStore, path: &Path) -> Result<u64, ImportEr
     let progress = bar(total, "import");
     let mut chunk = Vec::with_capacity(10_000);
     let mut written = 0;
-    for (i, line) in open()?.lines().enumerate() {
-        let text = line.map_err(|e| ImportError::Damaged {
-            line: i + 1,
-            problem: format!("unreadable: {e}"),
-        })?;
-        if text.trim().is_empty() {
-            continue;
-        }
-        chunk.push(parse(i + 1, &text)?);
+    for line in numbered_lines(path)? {
+        let (line_no, text) = line?;
+        chunk.push(parse(line_no, &text)?);
         if chunk.len() == 10_000 {
             written += chunk.len() as u64;
             store
@@ -252,14 +241,10 @@ pub async fn import(store: &dyn EventStore, path: &Path) -> Result<u64, ImportEr
 
 /// An export's events and the position of its last, without checking them.
 pub fn count_lines(path: &Path) -> anyhow::Result<(u64, u64)> {
-    let file = std::fs::File::open(path)?;
     let (mut count, mut last) = (0, 0);
-    for line in std::io::BufReader::new(file).lines() {
-        let line = line?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let value: serde_json::Value = serde_json::from_str(&line)?;
+    for line in numbered_lines(path)? {
+        let (_, text) = line?;
+        let value: serde_json::Value = serde_json::from_str(&text)?;
         last = value["position"].as_u64().unwrap_or(last);
         count += 1;
     }

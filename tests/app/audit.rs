@@ -9,22 +9,12 @@ use std::process::Command;
 use serde_json::Value;
 
 use crate::support::binary::{hoicho, serve, until};
+use crate::support::edit_file;
 
 const MARKER: &[u8] = b"kiem-toan-0042";
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// Replaces the first `from` in the file with `to`, byte for byte.
-fn edit_file(path: &Path, from: &[u8], to: &[u8]) {
-    let mut bytes = std::fs::read(path).unwrap();
-    let at = bytes
-        .windows(from.len())
-        .position(|w| w == from)
-        .expect("the text is in the file");
-    bytes[at..at + from.len()].copy_from_slice(to);
-    std::fs::write(path, bytes).unwrap();
 }
 
 /// `POSITION:LINK` from verify's last line.
@@ -71,7 +61,7 @@ async fn an_edited_byte_is_named_in_the_store_the_export_and_by_the_serving_proc
         ready["chain"]["status"] == "holds" && ready["chain"]["verified"] == ready["head"]
     })
     .await;
-    let head = readyz(&server.url).await["head"].as_u64().unwrap();
+    let head = readyz(&server.url).await["chain"]["verified"].as_u64().unwrap();
     assert!(head > 500, "the demo is a real log");
     let metrics = reqwest::get(format!("{}/metrics", server.url))
         .await
@@ -79,19 +69,23 @@ async fn an_edited_byte_is_named_in_the_store_the_export_and_by_the_serving_proc
         .text()
         .await
         .unwrap();
-    assert!(
-        metrics.contains(&format!("hoicho_chain_verified_position {head}")),
-        "{metrics}"
-    );
+    let gauge = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("hoicho_chain_verified_position "))
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    assert!(gauge.is_some_and(|g| g >= head), "{metrics}");
     drop(server);
 
+    // The demo's mail may have added events since: verify counts what is there now.
     let verified = hoicho(&["verify"], &data);
     assert!(verified.status.success(), "{}", text(&verified.stderr));
     let stdout = text(&verified.stdout);
-    assert!(
-        stdout.contains(&format!("The hash chain holds: {head} events verified")),
-        "{stdout}"
-    );
+    let head: u64 = stdout
+        .strip_prefix("The hash chain holds: ")
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{stdout}"));
+    assert!(head > 500, "{stdout}");
     let anchor = last_link(&stdout);
     assert!(anchor.starts_with(&format!("{head}:")));
 

@@ -4,9 +4,10 @@
 //! address has each named — and checking changes nothing.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use crate::support::binary::{hoicho, BIN};
+use crate::support::certs::self_signed;
 use crate::support::postgres::Database;
 use crate::support::smtp::SmtpSink;
 
@@ -24,31 +25,6 @@ fn check(data: &Path, args: &[&str]) -> (bool, String, String) {
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
-}
-
-fn certificate(dir: &Path, name: &str) -> (String, String) {
-    let (cert, key) = (dir.join(format!("{name}.crt")), dir.join(format!("{name}.key")));
-    let made = Command::new("openssl")
-        .args([
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-days",
-            "90",
-        ])
-        .args(["-subj", &format!("/CN={name}"), "-keyout"])
-        .arg(&key)
-        .arg("-out")
-        .arg(&cert)
-        .stderr(Stdio::null())
-        .status()
-        .unwrap();
-    assert!(made.success());
-    (cert.display().to_string(), key.display().to_string())
 }
 
 fn free_addr() -> String {
@@ -80,8 +56,10 @@ async fn a_good_configuration_passes_and_each_fault_is_named_without_changing_an
             .status
             .success()
     );
-    let (cert, key) = certificate(dir.path(), "hoicho.hatinh.example.vn");
-    let (_, other_key) = certificate(dir.path(), "other");
+    let (cert, key) = self_signed(dir.path(), "hoicho.hatinh.example.vn", None, 90);
+    let (cert, key) = (cert.display().to_string(), key.display().to_string());
+    let (_, other_key) = self_signed(dir.path(), "other", None, 90);
+    let other_key = other_key.display().to_string();
     let sink = SmtpSink::start(&[]);
     let backups = dir.path().join("backups");
     let addr = free_addr();

@@ -4,46 +4,15 @@
 //! the old one kept, and a start refused with the file named when the pair is wrong.
 
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::support::binary::{hoicho, BIN};
+use crate::support::certs::self_signed;
 use crate::support::CSRF;
 
 const SITE: &str = "hoicho.hatinh.example.vn";
-
-/// A self-signed certificate for SITE whose subject is `CN=name`: (cert, key).
-fn certificate(dir: &Path, name: &str) -> (PathBuf, PathBuf) {
-    let (cert, key) = (dir.join(format!("{name}.crt")), dir.join(format!("{name}.key")));
-    let made = Command::new("openssl")
-        .args([
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-days",
-            "2",
-        ])
-        .args([
-            "-subj",
-            &format!("/CN={name}"),
-            "-addext",
-            &format!("subjectAltName=DNS:{SITE}"),
-        ])
-        .arg("-keyout")
-        .arg(&key)
-        .arg("-out")
-        .arg(&cert)
-        .stderr(Stdio::null())
-        .status()
-        .expect("openssl runs");
-    assert!(made.success());
-    (cert, key)
-}
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
@@ -167,8 +136,8 @@ fn until(what: &str, mut check: impl FnMut() -> bool) {
 #[test]
 fn https_with_hsts_and_secure_cookies_a_redirecting_listener_and_a_certificate_renewed_on_sighup() {
     let dir = tempfile::tempdir().unwrap();
-    let (first, first_key) = certificate(dir.path(), "hoicho-first");
-    let (renewed, renewed_key) = certificate(dir.path(), "hoicho-renewed");
+    let (first, first_key) = self_signed(dir.path(), "hoicho-first", Some(&format!("DNS:{SITE}")), 2);
+    let (renewed, renewed_key) = self_signed(dir.path(), "hoicho-renewed", Some(&format!("DNS:{SITE}")), 2);
     let (cert, key) = (dir.path().join("live.crt"), dir.path().join("live.key"));
     std::fs::copy(&first, &cert).unwrap();
     std::fs::copy(&first_key, &key).unwrap();
@@ -277,8 +246,8 @@ fn https_with_hsts_and_secure_cookies_a_redirecting_listener_and_a_certificate_r
 #[test]
 fn a_certificate_or_key_that_cannot_be_served_stops_the_start_and_names_the_file() {
     let dir = tempfile::tempdir().unwrap();
-    let (cert, key) = certificate(dir.path(), "one");
-    let (_, other_key) = certificate(dir.path(), "two");
+    let (cert, key) = self_signed(dir.path(), "one", Some(&format!("DNS:{SITE}")), 2);
+    let (_, other_key) = self_signed(dir.path(), "two", Some(&format!("DNS:{SITE}")), 2);
     let garbage = dir.path().join("garbage.pem");
     std::fs::write(&garbage, "-----BEGIN NOTHING-----\n").unwrap();
     let missing = dir.path().join("missing.pem");

@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use crate::support::edit_file;
 use hoicho::store::chain::{verify, Broken, Verdict, Walk};
 use hoicho::store::conformance::event;
 use hoicho::store::postgres::PostgresStore;
@@ -39,19 +40,6 @@ fn broken(verdict: Verdict) -> Broken {
         Verdict::Broken(broken) => broken,
         Verdict::Intact(checked) => panic!("the chain should not hold, yet holds to {}", checked.position),
     }
-}
-
-/// Replaces the first `from` in the file with `to` (the same length): an edit of the file's
-/// bytes, as anyone with access to the disk could make.
-fn edit_file(path: &std::path::Path, from: &[u8], to: &[u8]) {
-    assert_eq!(from.len(), to.len());
-    let mut bytes = std::fs::read(path).unwrap();
-    let at = bytes
-        .windows(from.len())
-        .position(|w| w == from)
-        .expect("the text is in the file");
-    bytes[at..at + from.len()].copy_from_slice(to);
-    std::fs::write(path, bytes).unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -2,93 +2,12 @@
 //! over TLS, with a CA and a certificate for `localhost` the test makes with openssl: each
 //! sslmode connects or is refused as libpq's would, with the reason named at start.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-
 use hoicho::store::conformance::event;
 use hoicho::store::postgres::PostgresStore;
 use hoicho::store::{EventStore, ExpectedVersion};
 
+use crate::support::certs::authority;
 use crate::support::postgres::Cluster;
-
-fn openssl(args: &[&str], dir: &Path) {
-    let status = Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .stderr(Stdio::null())
-        .stdout(Stdio::null())
-        .status()
-        .expect("openssl runs");
-    assert!(status.success(), "openssl {args:?}");
-}
-
-/// A CA, and a server certificate it signs for `names` (subjectAltName form): (ca, cert, key).
-fn authority(dir: &Path, ca: &str, names: &str) -> (PathBuf, PathBuf, PathBuf) {
-    let nid = |suffix: &str| format!("{ca}-{suffix}");
-    openssl(
-        &[
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-days",
-            "2",
-            "-subj",
-            &format!("/CN={ca}"),
-            "-keyout",
-            &nid("ca.key"),
-            "-out",
-            &nid("ca.crt"),
-        ],
-        dir,
-    );
-    openssl(
-        &[
-            "req",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-subj",
-            "/CN=postgres",
-            "-keyout",
-            &nid("server.key"),
-            "-out",
-            &nid("server.csr"),
-        ],
-        dir,
-    );
-    std::fs::write(dir.join(nid("ext")), format!("subjectAltName={names}\n")).unwrap();
-    openssl(
-        &[
-            "x509",
-            "-req",
-            "-in",
-            &nid("server.csr"),
-            "-CA",
-            &nid("ca.crt"),
-            "-CAkey",
-            &nid("ca.key"),
-            "-CAcreateserial",
-            "-days",
-            "2",
-            "-extfile",
-            &nid("ext"),
-            "-out",
-            &nid("server.crt"),
-        ],
-        dir,
-    );
-    (
-        dir.join(nid("ca.crt")),
-        dir.join(nid("server.crt")),
-        dir.join(nid("server.key")),
-    )
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_sslmode_connects_or_is_refused_with_its_reason() {

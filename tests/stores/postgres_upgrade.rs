@@ -7,7 +7,6 @@
 //! The previous release's binary is built once by `scripts/previous-release` (the test command
 //! does it and names it in HOICHO_PREVIOUS_BIN).
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -157,16 +156,7 @@ async fn the_previous_release_and_this_one_share_a_log_during_a_rolling_upgrade(
     sink.wait_for(35, Duration::from_secs(60)).await;
     tokio::time::sleep(Duration::from_secs(3)).await;
     let messages = sink.messages();
-    let mut counts: HashMap<(String, String), usize> = HashMap::new();
-    for m in &messages {
-        *counts
-            .entry((
-                m["to"].as_str().unwrap_or_default().to_owned(),
-                m["subject"].as_str().unwrap_or_default().to_owned(),
-            ))
-            .or_default() += 1;
-    }
-    let repeated: Vec<_> = counts.iter().filter(|(_, n)| **n > 1).collect();
+    let repeated = crate::support::smtp::repeated(&messages);
     assert!(repeated.is_empty(), "sent more than once: {repeated:?}");
     assert_eq!(messages.len(), 35);
 

@@ -3,10 +3,11 @@
 #![allow(dead_code)]
 
 pub mod binary;
+pub mod certs;
 pub mod postgres;
 pub mod smtp;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use hoicho::app::AppState;
@@ -554,4 +555,17 @@ pub async fn allocations_follow_approval(app: &TestApp) -> usize {
         }
     }
     given
+}
+
+/// Replaces the first `from` in the file with `to` (the same length), byte for byte: an edit
+/// of the stored bytes, as anyone with the disk could make.
+pub fn edit_file(path: &Path, from: &[u8], to: &[u8]) {
+    assert_eq!(from.len(), to.len());
+    let mut bytes = std::fs::read(path).unwrap();
+    let at = bytes
+        .windows(from.len())
+        .position(|w| w == from)
+        .expect("the text is in the file");
+    bytes[at..at + from.len()].copy_from_slice(to);
+    std::fs::write(path, bytes).unwrap();
 }

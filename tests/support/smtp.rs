@@ -140,3 +140,19 @@ impl Drop for SmtpSink {
         self.stop();
     }
 }
+
+/// The emails received more than once, by recipient and subject, with how many times.
+pub fn repeated(messages: &[Value]) -> Vec<((String, String), usize)> {
+    let mut counts: std::collections::HashMap<(String, String), usize> = std::collections::HashMap::new();
+    for m in messages {
+        *counts
+            .entry((
+                m["to"].as_str().unwrap_or_default().to_owned(),
+                m["subject"].as_str().unwrap_or_default().to_owned(),
+            ))
+            .or_default() += 1;
+    }
+    let mut repeated: Vec<_> = counts.into_iter().filter(|(_, n)| *n > 1).collect();
+    repeated.sort();
+    repeated
+}
