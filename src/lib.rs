@@ -14,6 +14,7 @@ pub mod i18n;
 pub mod integrity;
 pub mod mail;
 pub mod metrics;
+pub mod places;
 pub mod policy;
 pub mod replay;
 pub mod revenue;
