@@ -189,31 +189,68 @@ impl Units {
     }
 
     /// The communes of a province whose names match `query`, best first: the whole name,
-    /// then names starting with it, then names containing it. At most `limit`.
-    pub fn search(&self, province_code: &str, query: &str, limit: usize) -> Vec<&Commune> {
+    /// then names starting with it, then names containing it — their names now first, then
+    /// the names of the communes before the reform that went into them ("duc lang" finds
+    /// Xã Đức Đồng, which took in Xã Đức Lạng). At most `limit`, each commune once.
+    pub fn search(&self, province_code: &str, query: &str, limit: usize) -> Vec<Match<'_>> {
         let q = fold(query);
-        let mut found: Vec<(u8, &Commune)> = self
+        let rank = |name: &str| -> Option<u8> {
+            let name = fold(name);
+            if q.is_empty() {
+                Some(3)
+            } else if name == q {
+                Some(0)
+            } else if name.starts_with(&q) {
+                Some(1)
+            } else if name.contains(&q) {
+                Some(2)
+            } else {
+                None
+            }
+        };
+        let mut found: Vec<(u8, Match<'_>)> = self
             .communes
             .iter()
             .filter(|c| c.province_code == province_code)
             .filter_map(|c| {
-                let name = fold(&c.name);
-                let rank = if q.is_empty() {
-                    3
-                } else if name == q {
-                    0
-                } else if name.starts_with(&q) {
-                    1
-                } else if name.contains(&q) {
-                    2
-                } else {
-                    return None;
-                };
-                Some((rank, c))
+                rank(&c.name).map(|r| {
+                    (
+                        r,
+                        Match {
+                            commune: c,
+                            before: None,
+                        },
+                    )
+                })
             })
             .collect();
-        found.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.name.cmp(&b.1.name)));
-        found.into_iter().take(limit).map(|(_, c)| c).collect()
+        if !q.is_empty() {
+            for ids in self
+                .legacy_by_name
+                .iter()
+                .filter(|((p, _), _)| p == province_code)
+                .map(|(_, ids)| ids)
+            {
+                for &i in ids {
+                    let was = &self.legacy[i];
+                    let (Some(r), Some(now)) = (rank(&was.commune), was.now.first().and_then(|c| self.commune(c)))
+                    else {
+                        continue;
+                    };
+                    if !found.iter().any(|(_, m)| m.commune.code == now.code) {
+                        found.push((
+                            r + 4,
+                            Match {
+                                commune: now,
+                                before: Some(was),
+                            },
+                        ));
+                    }
+                }
+            }
+        }
+        found.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.commune.name.cmp(&b.1.commune.name)));
+        found.into_iter().take(limit).map(|(_, m)| m).collect()
     }
 
     /// The units before the reform that went into a commune (for the district it was in).
@@ -268,6 +305,14 @@ impl Units {
             _ => Resolution::Ambiguous(chosen),
         }
     }
+}
+
+/// A commune found by a search, and the commune before the reform whose name matched, when
+/// it was that name and not the one now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Match<'a> {
+    pub commune: &'a Commune,
+    pub before: Option<&'a Legacy>,
 }
 
 /// What an address written by someone names.
@@ -327,9 +372,15 @@ mod tests {
     fn the_picker_finds_a_commune_from_a_part_of_its_name() {
         let u = units();
         let found = u.search("42", "duc dong", 5);
-        assert_eq!(found.first().map(|c| c.name.as_str()), Some("Xã Đức Đồng"));
+        assert_eq!(found.first().map(|m| m.commune.name.as_str()), Some("Xã Đức Đồng"));
+        assert!(found[0].before.is_none());
         let found = u.search("42", "thanh sen", 5);
-        assert_eq!(found.first().map(|c| c.code.as_str()), Some("18073"));
+        assert_eq!(found.first().map(|m| m.commune.code.as_str()), Some("18073"));
+        // A name from before the reform finds the commune that took it in, saying so.
+        let found = u.search("42", "duc lang", 5);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].commune.name, "Xã Đức Đồng");
+        assert_eq!(found[0].before.map(|l| l.commune.as_str()), Some("Xã Đức Lạng"));
         assert!(u.search("42", "khong co xa nay", 5).is_empty());
         assert_eq!(u.search("42", "", 100).len(), 69);
     }

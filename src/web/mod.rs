@@ -12,6 +12,7 @@ pub mod health;
 pub mod kit;
 pub mod openapi;
 pub mod organizers;
+pub mod places;
 pub mod registrations;
 pub mod sales;
 pub mod span;
@@ -60,6 +61,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(registrations::api_routes)
             .configure(fairs::api_routes)
             .configure(audit::routes)
+            .configure(places::routes)
             .configure(emails::api_routes)
             .configure(fees::api_routes)
             .configure(allocations::api_routes),

@@ -10,7 +10,7 @@ use super::fees::api as fees;
 use super::kit::error;
 use super::registrations::{api as registrations, queue};
 use super::sales::api as sales;
-use super::{audit, emails};
+use super::{audit, emails, places};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -35,6 +35,7 @@ use super::{audit, emails};
         sales::close_books, sales::reopen_books, sales::revenue_handler,
         fees::get_fees, fees::put_fees, fees::put_account, fees::recalculate, fees::statements,
         fees::statement, fees::record_payment, fees::void_payment,
+        places::provinces, places::communes,
     ),
     components(schemas(error::ErrorResponse, error::ErrorBody)),
     modifiers(&Bearer, &CommonErrors)

@@ -23,6 +23,7 @@ mod pages_fees;
 mod pages_queue;
 mod pages_registrations;
 mod pages_sales;
+mod places;
 mod registrations;
 mod sales;
 mod snapshots;
