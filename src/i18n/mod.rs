@@ -171,6 +171,12 @@ impl Lang {
             "field.commune" => ("Xã, phường", "Commune or ward"),
             "field.province" => ("Tỉnh, thành phố", "Province"),
             "field.legacy_district" => ("Huyện cũ (trước 2025)", "Former district (before 2025)"),
+            "picker.hint" => (
+                "Gõ vài chữ của tên xã, có dấu hay không dấu; tên xã cũ (trước 1/7/2025) cũng tìm được.",
+                "Type part of the commune's name, with or without diacritics; names from before 1/7/2025 are found too.",
+            ),
+            "picker.label" => ("Xã, phường tìm được", "Communes found"),
+            "picker.before" => ("gồm {} cũ", "takes in the former {}"),
             "field.product_name" => ("Tên sản phẩm", "Product name"),
             "field.group" => ("Nhóm sản phẩm OCOP", "OCOP product group"),
             "field.stars" => ("Hạng sao OCOP", "OCOP stars"),

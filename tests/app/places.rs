@@ -13,7 +13,9 @@ async fn provinces_and_communes_are_found_by_any_spelling() {
     assert_eq!(status, 200, "{body}");
     let provinces = body["provinces"].as_array().unwrap();
     assert_eq!(provinces.len(), 34);
-    assert!(provinces.iter().any(|p| p["code"] == "42" && p["name"] == "Tỉnh Hà Tĩnh"));
+    assert!(provinces
+        .iter()
+        .any(|p| p["code"] == "42" && p["name"] == "Tỉnh Hà Tĩnh"));
     assert!(body["source"].as_str().unwrap().contains("vietnamadminunits 1.0.4"));
 
     let communes = |path: &'static str| {
@@ -24,7 +26,8 @@ async fn provinces_and_communes_are_found_by_any_spelling() {
             body["communes"].as_array().cloned().unwrap_or_default()
         }
     };
-    let found: Vec<Value> = communes("/api/v1/places/provinces/42/communes?q=%C4%91%E1%BB%A9c%20%C4%91%E1%BB%93ng").await;
+    let found: Vec<Value> =
+        communes("/api/v1/places/provinces/42/communes?q=%C4%91%E1%BB%A9c%20%C4%91%E1%BB%93ng").await;
     assert_eq!(found[0]["name"], "Xã Đức Đồng");
     assert_eq!(found[0]["code"], "18304");
     assert_eq!(found[0]["legacy_districts"][0], "Huyện Đức Thọ");
@@ -38,7 +41,11 @@ async fn provinces_and_communes_are_found_by_any_spelling() {
     assert!(communes("/api/v1/places/provinces/42/communes?q=zzz").await.is_empty());
 
     let (status, body) = json(app.get("/api/v1/places/provinces/99/communes").await).await;
-    assert_eq!((status, body["error"]["code"].as_str()), (404, Some("not_found")), "{body}");
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (404, Some("not_found")),
+        "{body}"
+    );
     let (status, _) = json(app.get("/api/v1/places/provinces/42/communes?limit=lots").await).await;
     assert_eq!(status, 400);
 }

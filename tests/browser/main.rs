@@ -778,3 +778,53 @@ async fn the_printed_floor_plan_fits_one_landscape_a4_page() {
     assert_eq!(pages, 2, "a card a page");
     client.close().await.unwrap();
 }
+
+/// The application form's commune picker on a 390 px phone: "duc lang" typed after the
+/// province finds Xã Đức Đồng, which took in Xã Đức Lạng; a tap fills the commune and the
+/// former district. With the list open the page still fits and axe-core finds nothing serious.
+#[tokio::test]
+async fn the_commune_picker_finds_a_former_commune_by_any_spelling() {
+    let app = crate::support::spawn().await;
+    crate::support::open_fair(&app, "chon-xa").await;
+    let (_driver, client) = browser().await;
+    client.goto(&app.url("/fairs/chon-xa?lang=vi")).await.unwrap();
+    client
+        .find(Locator::Id("apply-link"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let province = client
+        .wait()
+        .for_element(Locator::Id("address.province"))
+        .await
+        .unwrap();
+    province.send_keys("Hà Tĩnh").await.unwrap();
+    let commune = client.find(Locator::Id("address.commune")).await.unwrap();
+    commune.send_keys("duc lang").await.unwrap();
+    let option = client
+        .wait()
+        .for_element(Locator::Css("#commune-options li[role=option]"))
+        .await
+        .unwrap();
+    let shown = option.text().await.unwrap();
+    assert!(shown.contains("Xã Đức Đồng"), "{shown}");
+    assert!(shown.contains("gồm Xã Đức Lạng, Huyện Đức Thọ cũ"), "{shown}");
+    assert_eq!(commune.attr("aria-expanded").await.unwrap().as_deref(), Some("true"));
+    let layout = layout_problems(&client).await;
+    assert!(layout.is_empty(), "with the list open: {layout:#?}");
+    let axe = axe_problems(&client).await;
+    assert!(axe.is_empty(), "with the list open: {axe:#?}");
+
+    option.click().await.unwrap();
+    let value = |id: &'static str| {
+        let client = client.clone();
+        async move { client.find(Locator::Id(id)).await.unwrap().prop("value").await.unwrap() }
+    };
+    assert_eq!(value("address.commune").await.as_deref(), Some("Xã Đức Đồng"));
+    assert_eq!(value("address.legacy_district").await.as_deref(), Some("Huyện Đức Thọ"));
+    assert_eq!(commune.attr("aria-expanded").await.unwrap().as_deref(), Some("false"));
+    let path = client.current_url().await.unwrap();
+    fits_phone_and_laptop(&client, &app, &[path.path()]).await;
+}

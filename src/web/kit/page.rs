@@ -171,6 +171,8 @@ const ASSETS: &[(&str, &str, &str)] = &[
     ),
     // The application form: the delegation's section, the `*`s, one more row at a tap.
     ("apply.js", JS, include_str!("../../../static/apply.js")),
+    // The application form's commune picker, by any spelling and by former names.
+    ("places-picker.js", JS, include_str!("../../../static/places-picker.js")),
     // Keeps a floor plan in step with the log: polls the booth list and recolours the booths.
     ("live.js", JS, include_str!("../../../static/live.js")),
     // The floor-plan editor on the organizer's plan page.

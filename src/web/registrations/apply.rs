@@ -74,6 +74,8 @@ pub struct ApplyPage {
     pub rows: Vec<usize>,
     pub producer_rows: Vec<usize>,
     pub zones: Vec<(String, String)>,
+    /// The provinces since 1/7/2025, for the browser's own suggestions (without script).
+    pub provinces: Vec<String>,
     pub kinds: Vec<String>,
     pub producer_types: &'static [(&'static str, &'static str)],
     /// A delegation's producers are not delegations themselves.
@@ -340,6 +342,11 @@ pub fn page_for(fair: &FairView, frame: Frame, csrf: String, action: String, ame
             .zones
             .values()
             .map(|z| (z.code.to_string(), z.name.clone()))
+            .collect(),
+        provinces: crate::places::units()
+            .provinces
+            .iter()
+            .map(|p| p.name.clone())
             .collect(),
         kinds,
         producer_types: PRODUCER_TYPES,
