@@ -137,6 +137,48 @@ fn lines(map: BTreeMap<String, (String, i64)>, total: i64, sort_by_amount: bool)
     lines
 }
 
+/// Where an application comes from, as the review groups it: (the commune now — its code as
+/// the key, its name and province as the label — and the former district). Written text that
+/// names no commune known keeps its own line, marked.
+pub fn locality(a: &hoicho_events::Application, vi: bool) -> ((String, String), String) {
+    let units = crate::places::units();
+    let address = &a.address;
+    let resolved = units.resolve(&address.province, &address.commune, address.legacy_district.as_deref());
+    let written_district = address.legacy_district.clone().filter(|d| !d.trim().is_empty());
+    match resolved.commune() {
+        Some(now) => {
+            let province = units.province(&now.province_code).map_or("", |p| p.name.as_str());
+            let district = match (&resolved, written_district) {
+                (crate::places::Resolution::Before { was, .. }, _) => was.district.clone(),
+                (_, Some(d)) => d,
+                _ => match units.legacy_districts(&now.code).as_slice() {
+                    [only] => only.clone(),
+                    _ => "—".into(),
+                },
+            };
+            ((now.code.clone(), format!("{}, {province}", now.name)), district)
+        }
+        None => {
+            let unknown = if vi {
+                "chưa xác định được xã"
+            } else {
+                "not a known commune"
+            };
+            (
+                (
+                    format!(
+                        "?{}|{}",
+                        crate::places::fold(&address.commune),
+                        crate::places::fold(&address.province)
+                    ),
+                    format!("{}, {} ({unknown})", address.commune, address.province),
+                ),
+                written_district.unwrap_or_else(|| "—".into()),
+            )
+        }
+    }
+}
+
 /// The revenue review of `fair` from the projections: every figure from running totals, so
 /// it costs the same with a thousand entries or a million.
 pub fn revenue(p: &Projections, fair: &FairView, lang: Lang) -> Revenue {
@@ -204,14 +246,17 @@ pub fn revenue(p: &Projections, fair: &FairView, lang: Lang) -> Revenue {
         });
         add(&mut zone, zone_key, zone_label, s.total_vnd);
         add(&mut exhibitor, r.id.to_string(), a.organization.clone(), s.total_vnd);
+        // By the commune in force now (ADR 024): an address written with a former commune's
+        // name, or without diacritics, counts with its commune now; one that names none
+        // known keeps its own line, said so.
+        let (place, district_name) = locality(a, vi);
+        add(&mut commune, place.0, place.1, s.total_vnd);
         add(
-            &mut commune,
-            a.address.commune.clone(),
-            format!("{}, {}", a.address.commune, a.address.province),
+            &mut district,
+            crate::places::fold(&district_name),
+            district_name,
             s.total_vnd,
         );
-        let district_name = a.address.legacy_district.clone().unwrap_or_else(|| "—".into());
-        add(&mut district, district_name.clone(), district_name, s.total_vnd);
         // Split into what each producer sold and the rest, attributed to the registration's
         // own products.
         let mut slices: Vec<(String, i64, Option<u8>, Option<String>)> = Vec::new();
@@ -416,4 +461,44 @@ pub fn to_csv(
         w.flush()?;
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::locality;
+
+    fn application(address: serde_json::Value) -> hoicho_events::Application {
+        serde_json::from_value(serde_json::json!({
+            "organization": "HTX Chè Đức Lạng", "producer_type": "htx", "representative": "Nguyễn Văn An",
+            "phone": "+84912345678", "email": "htx@example.vn", "language": "vi", "address": address,
+            "products": [{"name": "Chè xanh", "group": "II", "stars": 3}], "booth_request": {"count": 1}
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn applications_count_with_the_commune_now_however_it_was_written() {
+        // Three spellings of one place, the last its name before the reform: one line.
+        let lines: Vec<_> = [
+            serde_json::json!({"commune": "Xã Đức Đồng", "province": "Tỉnh Hà Tĩnh"}),
+            serde_json::json!({"commune": "duc dong", "province": "ha tinh"}),
+            serde_json::json!({"commune": "Đức Lạng", "province": "Hà Tĩnh", "legacy_district": "Đức Thọ"}),
+        ]
+        .into_iter()
+        .map(|address| locality(&application(address), true))
+        .collect();
+        for (place, district) in &lines {
+            assert_eq!(place.0, "18304");
+            assert_eq!(place.1, "Xã Đức Đồng, Tỉnh Hà Tĩnh");
+            assert!(crate::places::fold(district) == "duc tho", "{district}");
+        }
+        // A place no list has: its own line, said so.
+        let (place, district) = locality(
+            &application(serde_json::json!({"commune": "Xóm Núi", "province": "Hà Tĩnh"})),
+            true,
+        );
+        assert!(place.0.starts_with('?'));
+        assert_eq!(place.1, "Xóm Núi, Hà Tĩnh (chưa xác định được xã)");
+        assert_eq!(district, "—");
+    }
 }
