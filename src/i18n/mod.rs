@@ -176,6 +176,11 @@ impl Lang {
                 "Type part of the commune's name, with or without diacritics; names from before 1/7/2025 are found too.",
             ),
             "picker.label" => ("Xã, phường tìm được", "Communes found"),
+            "field.unit_now" => ("Xã, phường hiện nay (từ 1/7/2025)", "Commune now (since 1/7/2025)"),
+            "warning.address_unresolved" => (
+                "Địa chỉ không khớp xã, phường nào hiện nay hay trước 1/7/2025: báo cáo sẽ tính riêng một dòng; hãy hỏi lại chủ thể.",
+                "The address names no commune in force now or before 1/7/2025: reports count it on a line of its own; ask the exhibitor.",
+            ),
             "picker.before" => ("gồm {} cũ", "takes in the former {}"),
             "field.product_name" => ("Tên sản phẩm", "Product name"),
             "field.group" => ("Nhóm sản phẩm OCOP", "OCOP product group"),

@@ -512,3 +512,44 @@ async fn an_amendment_says_it_was_saved_and_the_history_names_what_changed() {
     );
     assert!(history.contains("gian hàng đề nghị"), "{history}");
 }
+
+/// The review names the commune in force now that an address comes to — "Đức Lạng", a
+/// commune before the reform, is in Xã Đức Đồng — and warns when an address names none.
+#[tokio::test]
+async fn the_review_names_the_commune_now_or_warns_that_there_is_none() {
+    let app = spawn().await;
+    open_fair(&app, "dia-chi").await;
+    let cookie = app.organizer_cookie().await;
+    let mut ids = Vec::new();
+    for (n, address) in [
+        json!({"commune": "Đức Lạng", "province": "Hà Tĩnh", "legacy_district": "Đức Thọ"}),
+        json!({"commune": "Xóm Núi Nào Đó", "province": "Hà Tĩnh"}),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut body = application_body();
+        body["email"] = json!(format!("dia.chi{n}@example.vn"));
+        body["booth_request"]["preferred_booths"] = json!([]);
+        body["address"] = address;
+        let (status, applied) = app.apply("dia-chi", &body).await;
+        assert_eq!(status, 201, "{applied}");
+        ids.push(applied["id"].as_str().unwrap().to_owned());
+    }
+    let page = |id: String| {
+        let (app, cookie) = (&app, &cookie);
+        async move {
+            app.get_page(&format!("/organizer/registrations/{id}?lang=vi"), cookie)
+                .await
+                .text()
+                .await
+                .unwrap()
+        }
+    };
+    let resolved = page(ids[0].clone()).await;
+    assert!(resolved.contains("Xã Đức Đồng, Tỉnh Hà Tĩnh (18304)"), "{resolved}");
+    assert!(resolved.contains("Đức Lạng"), "the address as written stays");
+    assert!(!resolved.contains("không khớp xã"));
+    let unresolved = page(ids[1].clone()).await;
+    assert!(unresolved.contains("Địa chỉ không khớp xã, phường nào"), "{unresolved}");
+}

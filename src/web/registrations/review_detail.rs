@@ -83,6 +83,12 @@ async fn detail(state: Data<AppState>, req: HttpRequest, id: Path<String>) -> Ht
         if let Some(district) = &a.address.legacy_district {
             facts.push((t("field.legacy_district"), district.clone()));
         }
+        // The address as the reports count it: the commune in force now (ADR 024).
+        let ((unit, unit_label), _) = crate::revenue::locality(a, lang == crate::i18n::Lang::Vi);
+        let resolved = !unit.starts_with('?');
+        if resolved {
+            facts.push((t("field.unit_now"), format!("{unit_label} ({unit})")));
+        }
         let r = &a.booth_request;
         facts.push((t("field.booth_count"), r.count.to_string()));
         if let Some(z) = &r.zone {
@@ -132,7 +138,13 @@ async fn detail(state: Data<AppState>, req: HttpRequest, id: Path<String>) -> Ht
             approved_booths: view.approved_booths,
             requested: r.count,
             reason: view.reason.clone(),
-            warnings: warnings_text(a, fair, lang),
+            warnings: {
+                let mut warnings = warnings_text(a, fair, lang);
+                if !resolved {
+                    warnings.push(t("warning.address_unresolved"));
+                }
+                warnings
+            },
             facts,
             products,
             history: history.iter().map(|h| history_line(h, zone, lang)).collect(),
