@@ -229,19 +229,7 @@ async fn an_exhibitor_applies_on_a_phone_and_opens_the_private_link() {
     let app = crate::support::spawn().await;
     crate::support::open_fair(&app, "dang-ky-tren-dien-thoai").await;
     let (_driver, client) = browser().await;
-    // Vietnamese, as the province's phones are set (a cookie keeps the choice).
-    client
-        .goto(&app.url("/fairs/dang-ky-tren-dien-thoai?lang=vi"))
-        .await
-        .unwrap();
-    client
-        .find(Locator::Id("apply-link"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    client.wait().for_element(Locator::Id("organization")).await.unwrap();
+    open_application_form(&client, &app, "dang-ky-tren-dien-thoai").await;
 
     let fill = |id: &'static str, text: &'static str| {
         let client = client.clone();
@@ -508,6 +496,20 @@ fn axe_source() -> &'static str {
         std::fs::read_to_string(&path)
             .unwrap_or_else(|e| panic!("axe-core is not at {path} ({e}); run ./scripts/test, which installs it"))
     })
+}
+
+/// The fair's page in Vietnamese, as the province's phones are set (a cookie keeps the
+/// choice), and its "apply" link followed to the form.
+async fn open_application_form(client: &Client, app: &crate::support::TestApp, fair: &str) {
+    client.goto(&app.url(&format!("/fairs/{fair}?lang=vi"))).await.unwrap();
+    client
+        .find(Locator::Id("apply-link"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client.wait().for_element(Locator::Id("organization")).await.unwrap();
 }
 
 /// The serious and critical accessibility violations axe-core finds on the page shown.
@@ -787,14 +789,7 @@ async fn the_commune_picker_finds_a_former_commune_by_any_spelling() {
     let app = crate::support::spawn().await;
     crate::support::open_fair(&app, "chon-xa").await;
     let (_driver, client) = browser().await;
-    client.goto(&app.url("/fairs/chon-xa?lang=vi")).await.unwrap();
-    client
-        .find(Locator::Id("apply-link"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    open_application_form(&client, &app, "chon-xa").await;
     let province = client
         .wait()
         .for_element(Locator::Id("address.province"))
