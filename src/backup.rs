@@ -446,9 +446,7 @@ async fn import_export(store: &dyn EventStore, path: &Path) -> Result<(), Backup
 
 /// After a restore: the target's chain walked, ending where the manifest says.
 pub async fn confirm(store: &dyn EventStore, manifest: &Manifest) -> Result<(), BackupError> {
-    let (_, verdict) = chain::verify(store, Walk::new(), &mut |_| {})
-        .await
-        .map_err(anyhow::Error::from)?;
+    let verdict = chain::verify_whole(store).await.map_err(anyhow::Error::from)?;
     let checked = match verdict {
         chain::Verdict::Intact(checked) => checked,
         chain::Verdict::Broken(broken) => {

@@ -273,6 +273,13 @@ pub async fn verify(
     Ok((walk, Verdict::Intact(checked)))
 }
 
+/// The whole log walked from its first event, as `hoicho verify` and a restore check it.
+pub async fn verify_whole(store: &dyn EventStore) -> Result<Verdict, StoreError> {
+    verify(store, Walk::new(), &mut |_| {})
+        .await
+        .map(|(_, verdict)| verdict)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

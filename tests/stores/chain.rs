@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use crate::support::edit_file;
-use hoicho::store::chain::{verify, Broken, Verdict, Walk};
+use hoicho::store::chain::{verify_whole, Broken, Verdict};
 use hoicho::store::conformance::event;
 use hoicho::store::postgres::PostgresStore;
 use hoicho::store::sqlite::SqliteStore;
@@ -32,7 +32,7 @@ async fn fill(store: &dyn EventStore) -> u64 {
 }
 
 async fn walk(store: &dyn EventStore) -> Verdict {
-    verify(store, Walk::new(), &mut |_| {}).await.unwrap().1
+    verify_whole(store).await.unwrap()
 }
 
 fn broken(verdict: Verdict) -> Broken {

@@ -217,14 +217,7 @@ async fn two_instances_share_one_log() {
     // first event to the last (each writer's own links, and the function's when the other
     // had written since).
     let store = hoicho::store::postgres::PostgresStore::open(&db.url).await.unwrap();
-    let (_, verdict) = hoicho::store::chain::verify(&store, hoicho::store::chain::Walk::new(), &mut |_| {})
-        .await
-        .unwrap();
-    let head = hoicho::store::EventStore::head(&store).await.unwrap();
-    assert!(
-        matches!(verdict, hoicho::store::chain::Verdict::Intact(c) if c.position == head),
-        "{verdict:?}"
-    );
+    crate::support::assert_chain_holds(&store).await;
 }
 
 /// Receipts are numbered by the fair's payments stream: two instances recording payments at

@@ -29,10 +29,7 @@ async fn each_sslmode_connects_or_is_refused_with_its_reason() {
         .await
         .unwrap();
     assert_eq!(store.read_all(0, 10).await.unwrap().len(), 2);
-    let (_, verdict) = hoicho::store::chain::verify(&store, hoicho::store::chain::Walk::new(), &mut |_| {})
-        .await
-        .unwrap();
-    assert!(matches!(verdict, hoicho::store::chain::Verdict::Intact(c) if c.position == 2));
+    crate::support::assert_chain_holds(&store).await;
     drop(store);
 
     // Encrypted, the certificate not checked (require), or checked by its CA only (verify-ca,

@@ -162,13 +162,6 @@ async fn the_previous_release_and_this_one_share_a_log_during_a_rolling_upgrade(
 
     // The chain holds over both releases' appends (the old one's linked by the append function).
     let store = hoicho::store::postgres::PostgresStore::open(&db.url).await.unwrap();
-    let (_, verdict) = hoicho::store::chain::verify(&store, hoicho::store::chain::Walk::new(), &mut |_| {})
-        .await
-        .unwrap();
-    let head = hoicho::store::EventStore::head(&store).await.unwrap();
-    assert!(
-        matches!(verdict, hoicho::store::chain::Verdict::Intact(c) if c.position == head),
-        "{verdict:?}"
-    );
+    crate::support::assert_chain_holds(&store).await;
     drop(old);
 }

@@ -569,3 +569,13 @@ pub fn edit_file(path: &Path, from: &[u8], to: &[u8]) {
     bytes[at..at + from.len()].copy_from_slice(to);
     std::fs::write(path, bytes).unwrap();
 }
+
+/// The store's hash chain holds from its first event to its head.
+pub async fn assert_chain_holds(store: &dyn hoicho::store::EventStore) {
+    let verdict = hoicho::store::chain::verify_whole(store).await.unwrap();
+    let head = store.head().await.unwrap();
+    assert!(
+        matches!(verdict, hoicho::store::chain::Verdict::Intact(c) if c.position == head),
+        "{verdict:?}"
+    );
+}
