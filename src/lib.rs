@@ -17,6 +17,7 @@ pub mod metrics;
 pub mod places;
 pub mod policy;
 pub mod replay;
+pub mod report;
 pub mod revenue;
 pub mod service;
 pub mod snapshot;

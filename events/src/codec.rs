@@ -6,6 +6,7 @@ use crate::fees::*;
 use crate::notification::*;
 use crate::organizer::*;
 use crate::registration::*;
+use crate::results::*;
 use crate::sales::*;
 
 /// Why a stored event could not be read.
@@ -130,6 +131,12 @@ events! {
     PaymentRecorded(PaymentRecorded) = 1,
     PaymentVoided(PaymentVoided) = 1,
     BankLayoutSaved(BankLayoutSaved) = 1,
+    VisitorsCounted(VisitorsCounted) = 1,
+    AgreementSigned(AgreementSigned) = 1,
+    AwardGiven(AwardGiven) = 1,
+    SideEventHeld(SideEventHeld) = 1,
+    ReportNotesWritten(ReportNotesWritten) = 1,
+    ResultWithdrawn(ResultWithdrawn) = 1,
 }
 
 /// Turns the stored shape of `event_type` at version `from` into the shape of `from + 1`.

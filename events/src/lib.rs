@@ -15,6 +15,7 @@ mod ids;
 mod notification;
 mod organizer;
 mod registration;
+mod results;
 mod sales;
 
 pub use allocation::{
@@ -45,6 +46,10 @@ pub use registration::{
     AccessLinkReissued, AccessLinkResent, Address, Application, BoothRequest, Producer, ProducerType, Product,
     RegistrationAmended, RegistrationApproved, RegistrationId, RegistrationRejected, RegistrationSubmitted,
     RegistrationWaitlisted, RegistrationWithdrawn,
+};
+pub use results::{
+    AgreementKind, AgreementSigned, AwardGiven, CountMethod, ReportNotesWritten, ResultWithdrawn, SideEventHeld,
+    VisitorsCounted,
 };
 pub use sales::{BooksClosed, BooksReopened, SaleRecorded, SaleVoided, SalesReminderRequested};
 
@@ -85,6 +90,11 @@ pub mod streams {
     /// The statement layouts organizers chose, for every bank.
     pub fn bank_layouts() -> String {
         "bank-layouts".to_owned()
+    }
+
+    /// What happened at a fair besides the sales: visitors, agreements, awards, side events.
+    pub fn results(fair: &FairId) -> String {
+        format!("results-{}", fair.as_str())
     }
 
     /// The stream of one organizer account.

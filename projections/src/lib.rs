@@ -10,6 +10,7 @@ mod idempotency;
 mod notifications;
 mod organizers;
 mod registrations;
+mod results;
 mod sales;
 mod snapshot;
 
@@ -22,6 +23,7 @@ pub use idempotency::{Idempotency, IdempotentWrite, RETENTION_HOURS};
 pub use notifications::{NotificationStatus, NotificationView, Notifications, WantedNotification};
 pub use organizers::{OrganizerAccount, Organizers, SESSION_HOURS};
 pub use registrations::{fold, valid_stars, RegistrationStatus, RegistrationView, Registrations};
+pub use results::{AgreementView, AwardView, FairResults, Results, SideEventView, VisitorCount};
 pub use sales::{FairSales, RegistrationSales, SaleEntryView, Sales};
 pub use snapshot::{DecodeError as SnapshotError, FINGERPRINT};
 
@@ -44,6 +46,7 @@ pub struct Projections {
     pub notifications: Notifications,
     pub sales: Sales,
     pub fees: Fees,
+    pub results: Results,
 }
 
 impl Projections {
@@ -55,6 +58,7 @@ impl Projections {
         self.notifications.apply(envelope);
         self.sales.apply(envelope);
         self.fees.apply(envelope, &self.fairs, &self.registrations);
+        self.results.apply(envelope);
         self.position = envelope.position;
         self.last_event = Some(envelope.event_id);
         self.events += 1;

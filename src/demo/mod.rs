@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 mod applications;
 mod fees;
+mod results;
 mod sales;
 
 use crate::app::AppState;
@@ -272,6 +273,7 @@ pub async fn ensure(state: &AppState, data_dir: &Path) -> anyhow::Result<()> {
         fees::pay(state, &fair_id, due - chrono::Duration::days(6), 85).await?;
         tracing::info!(fair = FAIR_ID, "demo booth fees paid");
         sales::load(state, &fair_id).await?;
+        results::load(state, &fair_id, &ctx).await?;
         service::fairs::run(state, &ctx, &fair_id, None, &FairCommand::CloseBooks).await?;
         tracing::info!(fair = FAIR_ID, "demo sales loaded and the books closed");
         Some(token)

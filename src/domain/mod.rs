@@ -11,6 +11,7 @@ pub mod organizer;
 pub mod payments;
 pub mod proposal;
 pub mod registration;
+pub mod results;
 pub mod sales;
 
 /// A command's business failure: the client asked for something the rules forbid.

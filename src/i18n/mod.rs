@@ -6,6 +6,7 @@ mod daily;
 mod desk;
 mod editor;
 mod fees;
+mod report;
 mod words;
 
 pub use amount::read_amount_vnd;
@@ -485,6 +486,7 @@ impl Lang {
                 .or_else(|| editor::text(key))
                 .or_else(|| daily::text(key))
                 .or_else(|| fees::text(key))
+                .or_else(|| report::text(key))
                 .unwrap_or((key, key)),
         };
         match self {
@@ -494,18 +496,30 @@ impl Lang {
     }
 }
 
-/// `1250000` → `1.250.000 ₫`.
-pub fn money_vnd(amount: i64) -> String {
-    let digits = amount.unsigned_abs().to_string();
-    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3 + 4);
+/// `1250000` → `1.250.000`: a whole number grouped by thousands the Vietnamese way.
+pub fn number_vn(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if n < 0 {
+        grouped.push('-');
+    }
     for (i, c) in digits.chars().enumerate() {
         if i > 0 && (digits.len() - i).is_multiple_of(3) {
             grouped.push('.');
         }
         grouped.push(c);
     }
-    let sign = if amount < 0 { "-" } else { "" };
-    format!("{sign}{grouped} ₫")
+    grouped
+}
+
+/// A share of 0–1 as Vietnamese write a percentage: `0.125` → `12,5%`.
+pub fn percent_vn(share: f64) -> String {
+    format!("{:.1}%", share * 100.0).replace('.', ",")
+}
+
+/// `1250000` → `1.250.000 ₫`.
+pub fn money_vnd(amount: i64) -> String {
+    format!("{} ₫", number_vn(amount))
 }
 
 /// `2022-01-21` → `21/01/2022`.

@@ -77,6 +77,10 @@ pub struct Revenue {
     pub days: Vec<NaiveDate>,
     #[serde(skip)]
     pub exhibitor_days: Vec<ExhibitorDays>,
+    /// The districts before the 2025 reform that each `by_commune` line's exhibitors gave or
+    /// were mapped from: the comparison with an edition before the reform shows them.
+    #[serde(skip)]
+    pub commune_districts: BTreeMap<String, std::collections::BTreeSet<String>>,
 }
 
 /// One exhibitor's takings by fair day.
@@ -210,6 +214,7 @@ pub fn revenue(p: &Projections, fair: &FairView, lang: Lang) -> Revenue {
         .take_while(|d| *d <= fair.details.end_date)
         .collect();
     let mut exhibitor_days = Vec::new();
+    let mut commune_districts = BTreeMap::new();
     for (id, s) in sales.into_iter().flat_map(|s| s.registrations.iter()) {
         if s.total_vnd == 0 && s.entries.is_empty() {
             continue;
@@ -250,6 +255,10 @@ pub fn revenue(p: &Projections, fair: &FairView, lang: Lang) -> Revenue {
         // name, or without diacritics, counts with its commune now; one that names none
         // known keeps its own line, said so.
         let (place, district_name) = locality(a, vi);
+        commune_districts
+            .entry(place.0.clone())
+            .or_insert_with(std::collections::BTreeSet::new)
+            .insert(district_name.clone());
         add(&mut commune, place.0, place.1, s.total_vnd);
         add(
             &mut district,
@@ -392,11 +401,12 @@ pub fn revenue(p: &Projections, fair: &FairView, lang: Lang) -> Revenue {
             exhibitor_days.sort_by(|a, b| a.booths.cmp(&b.booths).then(a.organization.cmp(&b.organization)));
             exhibitor_days
         },
+        commune_districts,
     }
 }
 
 /// The OCOP product groups of Decision 148/QĐ-TTg.
-fn group_name(code: &str, vi: bool) -> String {
+pub fn group_name(code: &str, vi: bool) -> String {
     let (v, e) = match code {
         "I" => ("Thực phẩm", "Food"),
         "II" => ("Đồ uống", "Drinks"),

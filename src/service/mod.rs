@@ -12,6 +12,7 @@ pub mod fairs;
 pub mod organizers;
 pub mod payments;
 pub mod registrations;
+pub mod results;
 pub mod sales;
 
 use std::time::Duration;

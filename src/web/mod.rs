@@ -14,6 +14,7 @@ pub mod openapi;
 pub mod organizers;
 pub mod places;
 pub mod registrations;
+pub mod results;
 pub mod sales;
 pub mod span;
 pub mod tls;
@@ -64,6 +65,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(places::routes)
             .configure(emails::api_routes)
             .configure(fees::api_routes)
+            .configure(results::api_routes)
             .configure(allocations::api_routes),
     )
     .configure(fairs::page_routes)
@@ -73,6 +75,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .configure(allocations::page_routes)
     .configure(sales::page_routes)
     .configure(fees::page_routes)
+    .configure(results::page_routes)
     .default_service(web::to(not_found));
 }
 

@@ -9,6 +9,7 @@ use super::fairs::{api as fairs, directory};
 use super::fees::api as fees;
 use super::kit::error;
 use super::registrations::{api as registrations, queue};
+use super::results::{api as results, report};
 use super::sales::api as sales;
 use super::{audit, emails, places};
 
@@ -36,6 +37,8 @@ use super::{audit, emails, places};
         fees::get_fees, fees::put_fees, fees::put_account, fees::recalculate, fees::statements,
         fees::statement, fees::record_payment, fees::void_payment,
         places::provinces, places::communes,
+        results::get_results, results::count_visitors, results::enter_agreement, results::enter_award,
+        results::enter_side_event, results::write_notes, results::withdraw, report::get_report, report::get_docx,
     ),
     components(schemas(error::ErrorResponse, error::ErrorBody)),
     modifiers(&Bearer, &CommonErrors)

@@ -12,7 +12,7 @@ use hoicho_events::{FairId, RegistrationId};
 use crate::app::AppState;
 use crate::domain::fair::{FairCommand, REOPEN_REASON_MAX_CHARS};
 use crate::domain::sales::SalesCommand;
-use crate::i18n::{date_vn, money_vnd, Lang};
+use crate::i18n::{date_vn, money_vnd, percent_vn as percent, Lang};
 use crate::revenue::{charts, revenue};
 use crate::service;
 use crate::service::CommandContext;
@@ -62,10 +62,6 @@ struct RevenuePage {
     charts: Vec<(String, String)>,
     /// The booth fees beside the takings: (label, amount), when the fair charges any.
     fees: Vec<(String, String)>,
-}
-
-fn percent(share: f64) -> String {
-    format!("{:.1}%", share * 100.0).replace('.', ",")
 }
 
 async fn revenue_page(state: Data<AppState>, req: HttpRequest, fair: Path<String>) -> HttpResponse {
