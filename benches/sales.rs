@@ -2,7 +2,8 @@
 //! answer, side by side with a bare actix-web JSON echo in the same run (target ≥ 30%);
 //! (b) the revenue review from the projections with 1M sales entries in the log (target
 //! < 50 ms); (c) replay of that log into every projection against a raw read-and-decode loop
-//! of the same rows (target ≥ 70%).
+//! of the same rows (target ≥ 70%); (d) the post-fair report of that fair as a page and as a
+//! Word document over HTTP, beside the revenue page (target < 1 s).
 //!
 //! `cargo bench --bench sales` (optionally `-- --entries N --requests N --clients N`).
 
@@ -332,4 +333,63 @@ async fn main() {
         ms(times[20]),
         total
     );
+
+    // (d) The post-fair report over HTTP as an organizer opens it: the page and the Word
+    // document, beside the revenue page in the same run.
+    let base = format!("http://127.0.0.1:{}", app.port());
+    let state = app.state.clone();
+    tokio::spawn(app.run_until_stopped());
+    let organizer = hoicho::service::organizers::add(&*state.store, "bench@hoicho.test")
+        .await
+        .unwrap();
+    state.wait_for(organizer.position, Duration::from_secs(5)).await;
+    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let csrf = "bench-csrf-token-0123456789abcdefghijkl";
+    let login = client
+        .post(format!("{base}/login"))
+        .header("cookie", format!("hoicho_csrf={csrf}"))
+        .form(&[("email", organizer.email.as_str()), ("password", organizer.password.as_str()), ("csrf", csrf)])
+        .send()
+        .await
+        .unwrap();
+    let session = login
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("hoicho_session="))
+        .and_then(|v| v.split(';').next())
+        .expect("signed in")
+        .to_owned();
+    let timed = |path: &'static str| {
+        let (client, base, session) = (client.clone(), base.clone(), session.clone());
+        async move {
+            let mut times = Vec::new();
+            let mut bytes = 0;
+            for _ in 0..11 {
+                let started = Instant::now();
+                let response = client.get(format!("{base}{path}")).header("cookie", &session).send().await.unwrap();
+                assert_eq!(response.status().as_u16(), 200, "{path}");
+                bytes = response.bytes().await.unwrap().len();
+                times.push(started.elapsed());
+            }
+            times.sort();
+            (times[5], times[10], bytes)
+        }
+    };
+    let revenue_page = timed("/organizer/fairs/ht2022/revenue").await;
+    let report_page = timed("/organizer/fairs/ht2022/report").await;
+    let report_docx = timed("/organizer/fairs/ht2022/report.docx").await;
+    for (what, (median, slowest, bytes)) in [
+        ("revenue page (baseline)", revenue_page),
+        ("report page", report_page),
+        ("report DOCX", report_docx),
+    ] {
+        println!(
+            "      {what:<24} median {:>7.2} ms, slowest {:>7.2} ms of 11, {bytes} bytes ({:.2}× the revenue page; target < 1 s)",
+            ms(median),
+            ms(slowest),
+            median.as_secs_f64() / revenue_page.0.as_secs_f64()
+        );
+    }
 }

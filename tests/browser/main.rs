@@ -781,6 +781,28 @@ async fn the_printed_floor_plan_fits_one_landscape_a4_page() {
     client.close().await.unwrap();
 }
 
+/// The post-fair report of the demo fair printed by Chromium: A4 portrait, a few pages, its
+/// tables and charts inside the page's width.
+#[tokio::test]
+async fn the_report_prints_on_a4_portrait() {
+    use fantoccini::wd::{PrintConfiguration, PrintSize};
+    let app = crate::support::spawn_with(|s| s.demo = true).await;
+    let (_driver, client) = browser().await;
+    sign_in(&client, &app).await;
+    client
+        .goto(&app.url("/organizer/fairs/ocop-ha-tinh-2022/report/print?lang=vi"))
+        .await
+        .unwrap();
+    let text = client.find(Locator::Css("#report")).await.unwrap().text().await.unwrap();
+    assert!(text.contains("Siêu thị Co.op Mart Hà Tĩnh và 25 chủ thể OCOP"), "{text}");
+    let config = PrintConfiguration::builder().size(PrintSize::A4).build().unwrap();
+    let pdf = client.print(config).await.unwrap();
+    let (pages, media) = pdf_pages(&pdf);
+    assert!((2..=12).contains(&pages), "{pages} pages");
+    assert!(media.len() == 4 && (media[2] - 595.0).abs() < 2.0 && (media[3] - 842.0).abs() < 2.0, "A4 portrait: {media:?}");
+    client.close().await.unwrap();
+}
+
 /// The application form's commune picker on a 390 px phone: "duc lang" typed after the
 /// province finds Xã Đức Đồng, which took in Xã Đức Lạng; a tap fills the commune and the
 /// former district. With the list open the page still fits and axe-core finds nothing serious.
