@@ -343,12 +343,19 @@ async fn main() {
         .await
         .unwrap();
     state.wait_for(organizer.position, Duration::from_secs(5)).await;
-    let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
     let csrf = "bench-csrf-token-0123456789abcdefghijkl";
     let login = client
         .post(format!("{base}/login"))
         .header("cookie", format!("hoicho_csrf={csrf}"))
-        .form(&[("email", organizer.email.as_str()), ("password", organizer.password.as_str()), ("csrf", csrf)])
+        .form(&[
+            ("email", organizer.email.as_str()),
+            ("password", organizer.password.as_str()),
+            ("csrf", csrf),
+        ])
         .send()
         .await
         .unwrap();
@@ -368,7 +375,12 @@ async fn main() {
             let mut bytes = 0;
             for _ in 0..11 {
                 let started = Instant::now();
-                let response = client.get(format!("{base}{path}")).header("cookie", &session).send().await.unwrap();
+                let response = client
+                    .get(format!("{base}{path}"))
+                    .header("cookie", &session)
+                    .send()
+                    .await
+                    .unwrap();
                 assert_eq!(response.status().as_u16(), 200, "{path}");
                 bytes = response.bytes().await.unwrap().len();
                 times.push(started.elapsed());

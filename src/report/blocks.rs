@@ -22,7 +22,8 @@ pub enum Block {
     Heading(String),
     Paragraph(String),
     Table(Table),
-    /// One of the revenue review's charts, by its name in [`crate::revenue::charts`].
+    /// A chart of the first lines of one of the revenue review's breakdowns, by its name
+    /// ([`crate::revenue::BREAKDOWNS`]).
     Chart(&'static str),
     List(&'static str, Vec<String>),
 }
@@ -257,7 +258,7 @@ pub fn blocks(r: &Report, lang: Lang) -> Vec<Block> {
         &review.by_day,
         true,
     ));
-    out.push(Block::Chart("by_day"));
+    out.push(Block::Chart("day"));
     out.push(money_table(
         "revenue-by-zone",
         t("Doanh thu theo khu", "Revenue by zone"),
@@ -265,7 +266,7 @@ pub fn blocks(r: &Report, lang: Lang) -> Vec<Block> {
         &review.by_zone,
         true,
     ));
-    out.push(Block::Chart("by_zone"));
+    out.push(Block::Chart("zone"));
     out.push(money_table(
         "revenue-by-locality",
         t(
@@ -276,6 +277,7 @@ pub fn blocks(r: &Report, lang: Lang) -> Vec<Block> {
         &review.by_commune,
         true,
     ));
+    out.push(Block::Chart("commune"));
     out.push(money_table(
         "revenue-by-group",
         t("Doanh thu theo nhóm sản phẩm", "Revenue by product group"),

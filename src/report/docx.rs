@@ -2,7 +2,7 @@
 //! documents are set, the title block, then the report's blocks as headings, paragraphs and
 //! tables Word lets the provincial office edit.
 
-use docx_rs::{AlignmentType, Docx, PageMargin, Paragraph, Run, RunFonts, Table, TableCell, TableRow, WidthType};
+use docx_rs::{AlignmentType, Docx, PageMargin, Paragraph, Pic, Run, RunFonts, Table, TableCell, TableRow, WidthType};
 
 use super::blocks::{blocks, Block};
 use super::Report;
@@ -24,6 +24,25 @@ fn cell(s: &str, right: bool, bold: bool, width: usize) -> TableCell {
         AlignmentType::Left
     });
     TableCell::new().add_paragraph(paragraph).width(width, WidthType::Dxa)
+}
+
+/// The chart of `by` (the first ten lines of that breakdown), as wide as the text.
+fn chart(report: &Report, by: &str, lang: Lang) -> Option<Pic> {
+    let bars: Vec<(String, i64)> = report
+        .revenue
+        .breakdown(by)
+        .iter()
+        .take(10)
+        .map(|l| (l.label.clone(), l.amount_vnd))
+        .collect();
+    if bars.is_empty() {
+        return None;
+    }
+    let (png, width, height) = crate::revenue::charts::bar_chart_png(&bars, lang)?;
+    // A twentieth of a point is 635 EMU.
+    let w = (TEXT_WIDTH * 635) as u32;
+    let h = (u64::from(w) * u64::from(height) / u64::from(width)) as u32;
+    Some(Pic::new_with_dimensions(png, width, height).size(w, h))
 }
 
 /// The Word document of `report`, in `lang`.
@@ -91,8 +110,12 @@ pub fn to_docx(report: &Report, lang: Lang) -> Result<Vec<u8>, docx_rs::DocxErro
             Block::List(_, items) => items.iter().fold(doc, |doc, item| {
                 doc.add_paragraph(Paragraph::new().add_run(text(&format!("– {item}"))))
             }),
-            // The charts draw the tables before them; the page shows them.
-            Block::Chart(_) => doc,
+            // The chart of the table before it, as PNG (what every Word reads), as wide as the
+            // text.
+            Block::Chart(by) => match chart(report, by, lang) {
+                Some(pic) => doc.add_paragraph(Paragraph::new().add_run(Run::new().add_image(pic))),
+                None => doc,
+            },
             Block::Table(table) => {
                 let columns = table.head.len().max(1);
                 // The first column (names) gets twice the room of the others.

@@ -23,7 +23,7 @@ async fn post(app: &TestApp, path: &str, body: &Value) -> (u16, Value) {
 }
 
 /// python-docx's reading of a DOCX: the body in order, each paragraph `{"p": text}`, each
-/// table `{"t": [[cell text]]}`.
+/// table `{"t": [[cell text]]}`; last, `{"images": [[width, height]]}` in EMU.
 fn read_docx(bytes: &[u8]) -> Vec<Value> {
     let file = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(file.path(), bytes).unwrap();
@@ -35,6 +35,7 @@ fn read_docx(bytes: &[u8]) -> Vec<Value> {
         for item in d.iter_inner_content():\n\
         \x20   if isinstance(item, Paragraph): out.append({'p': item.text})\n\
         \x20   else: out.append({'t': [[c.text for c in row.cells] for row in item.rows]})\n\
+        out.append({'images': [[s.width, s.height] for s in d.inline_shapes]})\n\
         print(json.dumps(out))";
     let out = Command::new("python3")
         .args(["-c", script, file.path().to_str().unwrap()])
@@ -356,6 +357,13 @@ async fn results_are_checked_and_the_report_says_what_the_review_says() {
     assert_eq!(signed.len(), 4, "head, two agreements, total: {signed:?}");
     assert_eq!(number(&signed[3][4]), 150_000_000);
     assert!(body.iter().any(|b| b["p"] == "Sức mua tốt."), "the notes");
+    // The charts of revenue by day, zone and commune, as wide as the text (16 cm).
+    let images = body.last().unwrap()["images"].as_array().unwrap();
+    assert_eq!(images.len(), 3, "{images:?}");
+    for size in images {
+        let width_cm = size[0].as_f64().unwrap() / 360_000.0;
+        assert!((15.0..17.0).contains(&width_cm), "{size:?}");
+    }
     assert!(body.iter().any(|b| b["p"] == "Hội chợ OCOP Hà Tĩnh 2022"
         || b["p"].as_str().is_some_and(|p| p.contains("Hội chợ OCOP Hà Tĩnh 2022"))));
 }

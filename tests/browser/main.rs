@@ -793,13 +793,25 @@ async fn the_report_prints_on_a4_portrait() {
         .goto(&app.url("/organizer/fairs/ocop-ha-tinh-2022/report/print?lang=vi"))
         .await
         .unwrap();
-    let text = client.find(Locator::Css("#report")).await.unwrap().text().await.unwrap();
-    assert!(text.contains("Siêu thị Co.op Mart Hà Tĩnh và 25 chủ thể OCOP"), "{text}");
+    let text = client
+        .find(Locator::Css("#report"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        text.contains("Siêu thị Co.op Mart Hà Tĩnh và 25 chủ thể OCOP"),
+        "{text}"
+    );
     let config = PrintConfiguration::builder().size(PrintSize::A4).build().unwrap();
     let pdf = client.print(config).await.unwrap();
     let (pages, media) = pdf_pages(&pdf);
     assert!((2..=12).contains(&pages), "{pages} pages");
-    assert!(media.len() == 4 && (media[2] - 595.0).abs() < 2.0 && (media[3] - 842.0).abs() < 2.0, "A4 portrait: {media:?}");
+    assert!(
+        media.len() == 4 && (media[2] - 595.0).abs() < 2.0 && (media[3] - 842.0).abs() < 2.0,
+        "A4 portrait: {media:?}"
+    );
     client.close().await.unwrap();
 }
 
