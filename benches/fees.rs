@@ -11,11 +11,9 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{arg, ms};
+use common::{arg, ms, CSRF};
 use hoicho::startup::{Application, Settings};
 use serde_json::{json, Value};
-
-const CSRF: &str = "bench-csrf-token-0123456789abcdefghijklmn";
 
 fn fair(id: &str) -> Value {
     json!({"id": id, "name": "Hội chợ OCOP đo thử", "venue": "Hà Tĩnh", "start_date": "2027-03-10", "end_date": "2027-03-14",
@@ -180,27 +178,7 @@ async fn main() {
         draining.elapsed().as_secs_f64()
     );
 
-    let login = client
-        .post(format!("{base}/login"))
-        .header("cookie", format!("hoicho_csrf={CSRF}"))
-        .form(&[
-            ("email", added.email.as_str()),
-            ("password", added.password.as_str()),
-            ("csrf", CSRF),
-        ])
-        .send()
-        .await
-        .unwrap();
-    let session = login
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("hoicho_session="))
-        .and_then(|v| v.split(';').next())
-        .expect("signed in")
-        .to_owned();
-    let cookie = format!("{session}; hoicho_csrf={CSRF}");
+    let cookie = common::sign_in(&client, &base, &added.email, &added.password).await;
 
     // (1) The accounts page, beside an empty fair's.
     let (mut full, mut empty) = (Vec::new(), Vec::new());

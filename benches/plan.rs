@@ -9,11 +9,9 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{arg, ms};
+use common::{arg, ms, CSRF};
 use hoicho::startup::{Application, Settings};
 use serde_json::{json, Value};
-
-const CSRF: &str = "bench-csrf-token-0123456789abcdefghijklmn";
 
 fn drawing(booths: usize, round: usize, seen: &str) -> Value {
     let list: Vec<Value> = (0..booths)
@@ -72,27 +70,7 @@ async fn main() {
             .unwrap();
         assert_eq!(created.status().as_u16(), 201);
     }
-    let login = client
-        .post(format!("{base}/login"))
-        .header("cookie", format!("hoicho_csrf={CSRF}"))
-        .form(&[
-            ("email", added.email.as_str()),
-            ("password", added.password.as_str()),
-            ("csrf", CSRF),
-        ])
-        .send()
-        .await
-        .unwrap();
-    let session = login
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("hoicho_session="))
-        .and_then(|v| v.split(';').next())
-        .expect("signed in")
-        .to_owned();
-    let cookie = format!("{session}; hoicho_csrf={CSRF}");
+    let cookie = common::sign_in(&client, &base, &added.email, &added.password).await;
 
     println!("hoicho plan benchmark: {booths} booths, {rounds} rounds");
     let (mut saves, mut views, mut empty) = (Vec::new(), Vec::new(), Vec::new());

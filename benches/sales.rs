@@ -347,27 +347,7 @@ async fn main() {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    let csrf = "bench-csrf-token-0123456789abcdefghijkl";
-    let login = client
-        .post(format!("{base}/login"))
-        .header("cookie", format!("hoicho_csrf={csrf}"))
-        .form(&[
-            ("email", organizer.email.as_str()),
-            ("password", organizer.password.as_str()),
-            ("csrf", csrf),
-        ])
-        .send()
-        .await
-        .unwrap();
-    let session = login
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("hoicho_session="))
-        .and_then(|v| v.split(';').next())
-        .expect("signed in")
-        .to_owned();
+    let session = common::sign_in(&client, &base, &organizer.email, &organizer.password).await;
     let timed = |path: &'static str| {
         let (client, base, session) = (client.clone(), base.clone(), session.clone());
         async move {

@@ -13,6 +13,30 @@ use uuid::Uuid;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// The CSRF token the benchmarks sign in and post forms with.
+pub const CSRF: &str = "bench-csrf-token-0123456789abcdefghijklmn";
+
+/// Signs `email` in through the login form at `base`: the Cookie header to send with pages.
+pub async fn sign_in(client: &reqwest::Client, base: &str, email: &str, password: &str) -> String {
+    let login = client
+        .post(format!("{base}/login"))
+        .header("cookie", format!("hoicho_csrf={CSRF}"))
+        .form(&[("email", email), ("password", password), ("csrf", CSRF)])
+        .send()
+        .await
+        .unwrap();
+    let session = login
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("hoicho_session="))
+        .and_then(|v| v.split(';').next())
+        .expect("signed in")
+        .to_owned();
+    format!("{session}; hoicho_csrf={CSRF}")
+}
+
 /// `--name N` from the command line, or `default`.
 pub fn arg(name: &str, default: usize) -> usize {
     let args: Vec<String> = std::env::args().collect();

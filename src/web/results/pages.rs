@@ -96,6 +96,15 @@ impl ResultsPage {
     }
 }
 
+/// The parts of an entry's line that say something, between dots.
+fn line<const N: usize>(parts: [String; N]) -> String {
+    parts
+        .into_iter()
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
 fn build(req: &HttpRequest, state: &AppState, fair: &str) -> Option<ResultsPage> {
     let Frame {
         lang,
@@ -169,16 +178,12 @@ fn build(req: &HttpRequest, state: &AppState, fair: &str) -> Option<ResultsPage>
                     }),
                     a.parties
                 ),
-                detail: [
+                detail: line([
                     date_vn(a.signed_on),
                     a.exhibitors.iter().map(&organization).collect::<Vec<_>>().join(", "),
                     a.products.clone(),
                     a.value_vnd.map(money_vnd).unwrap_or_default(),
-                ]
-                .into_iter()
-                .filter(|s| !s.is_empty())
-                .collect::<Vec<_>>()
-                .join(" · "),
+                ]),
                 by: by(&a.actor, a.recorded_at),
             })
             .collect(),
@@ -188,11 +193,7 @@ fn build(req: &HttpRequest, state: &AppState, fair: &str) -> Option<ResultsPage>
             .map(|a| Entry {
                 id: a.id.to_string(),
                 title: a.name.clone(),
-                detail: [organization(&a.registration_id), a.note.clone()]
-                    .into_iter()
-                    .filter(|s| !s.is_empty())
-                    .collect::<Vec<_>>()
-                    .join(" · "),
+                detail: line([organization(&a.registration_id), a.note.clone()]),
                 by: by(&a.actor, a.recorded_at),
             })
             .collect(),
@@ -202,17 +203,13 @@ fn build(req: &HttpRequest, state: &AppState, fair: &str) -> Option<ResultsPage>
             .map(|e| Entry {
                 id: e.id.to_string(),
                 title: e.title.clone(),
-                detail: [
+                detail: line([
                     date_vn(e.day),
                     e.participants
                         .map(|n| format!("{} {}", number_vn(i64::from(n)), lang.t("results.participants")))
                         .unwrap_or_default(),
                     e.note.clone(),
-                ]
-                .into_iter()
-                .filter(|s| !s.is_empty())
-                .collect::<Vec<_>>()
-                .join(" · "),
+                ]),
                 by: by(&e.actor, e.recorded_at),
             })
             .collect(),
