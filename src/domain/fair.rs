@@ -6,12 +6,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Utc};
 use hoicho_events::{
     AllocationRules, AllocationRulesSet, BooksClosed, BooksReopened, Booth, BoothAllocated, BoothBlocked, BoothCode,
-    BoothDefined, BoothMoved, BoothReleased, BoothRetired, BoothUnblocked, Event, FairAmended, FairCreated,
-    FairDetails, FairId, Floor, FloorDrawn, RegistrationClosed, RegistrationId, RegistrationOpened, ReleaseCause, Zone,
-    ZoneCode, ZoneDefined, ZoneRetired,
+    BoothMoved, BoothReleased, BoothUnblocked, Event, FairAmended, FairCreated, FairDetails, FairId, Floor, FloorDrawn,
+    RegistrationClosed, RegistrationId, RegistrationOpened, ReleaseCause, Zone, ZoneCode,
 };
 use hoicho_events::{FeeRules, FeeRulesSet, PaymentAccount, PaymentAccountSet};
 
+use super::floor_plan::plan_changes;
+pub use super::floor_plan::plan_fingerprint;
 use super::{Aggregate, DomainError};
 
 /// What the fair's decisions need to know.
@@ -236,18 +237,6 @@ pub enum FairCommand {
 pub fn fingerprint(details: &FairDetails) -> String {
     use sha2::{Digest, Sha256};
     let json = serde_json::to_vec(details).unwrap_or_default();
-    hex::encode(&Sha256::digest(json)[..12])
-}
-
-/// A short digest of a floor plan (its zones and booths, in code order): what the plan
-/// page remembers of the plan it showed.
-pub fn plan_fingerprint<'a>(zones: impl Iterator<Item = &'a Zone>, booths: impl Iterator<Item = &'a Booth>) -> String {
-    use sha2::{Digest, Sha256};
-    let mut zones: Vec<&Zone> = zones.collect();
-    zones.sort_by(|a, b| a.code.cmp(&b.code));
-    let mut booths: Vec<&Booth> = booths.collect();
-    booths.sort_by(|a, b| a.code.cmp(&b.code));
-    let json = serde_json::to_vec(&(zones, booths)).unwrap_or_default();
     hex::encode(&Sha256::digest(json)[..12])
 }
 
@@ -590,51 +579,6 @@ fn allocate(
         booth: booth.clone(),
         registration_id: registration.registration_id,
     })])
-}
-
-/// The events that turn the current plan into the requested one: new zones first, then
-/// booth changes, then zones that are gone, so every booth always has its zone.
-fn plan_changes(state: &FairState, fair_id: &FairId, zones: &[Zone], booths: &[Booth]) -> Vec<Event> {
-    let mut events = Vec::new();
-    for zone in zones {
-        match state.zones.get(&zone.code) {
-            None => events.push(Event::ZoneDefined(ZoneDefined {
-                fair_id: fair_id.clone(),
-                zone: zone.clone(),
-            })),
-            Some(old) if old != zone => events.push(Event::ZoneChanged(ZoneDefined {
-                fair_id: fair_id.clone(),
-                zone: zone.clone(),
-            })),
-            Some(_) => {}
-        }
-    }
-    let wanted: BTreeSet<&BoothCode> = booths.iter().map(|b| &b.code).collect();
-    for code in state.booths.keys().filter(|code| !wanted.contains(code)) {
-        events.push(Event::BoothRetired(BoothRetired {
-            fair_id: fair_id.clone(),
-            code: code.clone(),
-        }));
-    }
-    for booth in booths {
-        let defined = BoothDefined {
-            fair_id: fair_id.clone(),
-            booth: booth.clone(),
-        };
-        match state.booths.get(&booth.code) {
-            None => events.push(Event::BoothDefined(defined)),
-            Some(old) if old != booth => events.push(Event::BoothChanged(defined)),
-            Some(_) => {}
-        }
-    }
-    let wanted_zones: BTreeSet<&ZoneCode> = zones.iter().map(|z| &z.code).collect();
-    for code in state.zones.keys().filter(|code| !wanted_zones.contains(code)) {
-        events.push(Event::ZoneRetired(ZoneRetired {
-            fair_id: fair_id.clone(),
-            code: code.clone(),
-        }));
-    }
-    events
 }
 
 #[cfg(test)]

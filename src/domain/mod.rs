@@ -7,6 +7,7 @@ pub mod announcement;
 pub mod banks;
 pub mod fair;
 pub mod fees;
+pub mod floor_plan;
 pub mod organizer;
 pub mod payments;
 pub mod proposal;
